@@ -1,0 +1,36 @@
+/* agent/report.h: how one probe connection's result is shown to users.
+ *
+ * The JSON object (keys of doc/design.md "--json output"), the one-line
+ * summary used by status lines, and small text helpers. Shared by
+ * `smtpmonctl check` and, later, the daemon's status output, so every
+ * interface shows the same facts the same way.
+ */
+#ifndef SMTPMON_REPORT_H
+#define SMTPMON_REPORT_H
+
+#include <stddef.h>
+#include <time.h>
+
+#include "json.h"
+#include "smtp_session.h"
+
+struct report_target {
+	const char *target;     /* "ADDR:PORT" */
+	const char *name;       /* configured host name or NULL */
+	const char *state;      /* state text shown */
+	const char *writer;     /* ExtWrtName, validated */
+	const char *component;  /* APPLDATA_MONITOR ... */
+};
+
+/* Write the JSON object for one connection. */
+void report_json(struct json *j, const struct report_target *t, const struct smtp_result *r);
+
+/* "2035-01-01T00:00:00Z"; "" for 0. */
+void report_iso8601(time_t t, char *out, size_t outsz);
+
+/* "ESMTP" / "SMTP" / NULL */
+const char *report_server_type(const struct smtp_result *r);
+/* "TLS" / "basic" / NULL */
+const char *report_security(const struct smtp_result *r);
+
+#endif

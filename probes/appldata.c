@@ -1,0 +1,77 @@
+/* probes/appldata.c: see appldata.h. */
+#include "config.h"
+#include "appldata.h"
+
+#include <stdio.h>
+#include <string.h>
+
+bool
+appldata_writer_norm(const char *name, char norm[9])
+{
+	size_t i, len = strlen(name);
+
+	if (len < 1 || len > 8)
+		return false;
+	for (i = 0; i < len; i++) {
+		char c = name[i];
+		if (c >= 'a' && c <= 'z')
+			c = (char)(c - 'a' + 'A');
+		if (!((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '$' || c == '#' ||
+		    c == '@'))
+			return false;
+		norm[i] = c;
+	}
+	norm[len] = '\0';
+	return true;
+}
+
+const char *
+appldata_level(int v)
+{
+	switch (v) {
+	case 0x0002: return "S2";
+	case 0x0300: return "S3";
+	case 0x0301: return "T1";
+	case 0x0302: return "11";
+	case 0x0303: return "12";
+	case 0x0304: return "13";
+	default: return "  ";
+	}
+}
+
+static void
+put(char *rec, int col, const char *s, size_t n)
+{
+	memcpy(rec + col - 1, s, n);
+}
+
+void
+appldata_format(const struct appldata_fields *f, char *out)
+{
+	char hex[8];
+
+	memset(out, ' ', APPLDATA_LEN);
+	out[APPLDATA_LEN] = '\0';
+	put(out, 1, f->component, strnlen(f->component, 8));
+	if (f->writer)
+		put(out, 10, f->writer, strnlen(f->writer, 8));
+	if (f->type == APPL_TYPE_SMTP)
+		out[18] = 'S';
+	else if (f->type == APPL_TYPE_ESMTP)
+		out[18] = 'E';
+	if (f->security == APPL_SEC_BASIC)
+		out[19] = 'B';
+	else if (f->security == APPL_SEC_TLS)
+		out[19] = 'T';
+	put(out, 21, appldata_level(f->tls_version), 2);
+	if (f->cipher_id >= 0 && f->cipher_id <= 0xffff) {
+		if (f->cipher_id < 0x100) {
+			snprintf(hex, sizeof hex, "%02X", (unsigned)f->cipher_id);
+			put(out, 23, hex, 2);
+		} else {
+			put(out, 23, "4X", 2);
+		}
+		snprintf(hex, sizeof hex, "%04X", (unsigned)f->cipher_id);
+		put(out, 26, hex, 4);
+	}
+}

@@ -1,0 +1,345 @@
+/* probes/tls.c: see tls.h. */
+#include "config.h"
+#include "tls.h"
+#include "util.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
+
+struct tls_ctx {
+	SSL_CTX *ssl_ctx;
+};
+
+struct tls_conn {
+	SSL *ssl;
+	char *servername;
+	char err[160];
+};
+
+static void
+set_err_from_queue(char *buf, size_t len, const char *what)
+{
+	unsigned long e = ERR_peek_last_error();
+	char tmp[120];
+
+	if (e == 0) {
+		snprintf(buf, len, "%s", what);
+	} else {
+		const char *reason = ERR_reason_error_string(e);
+		if (reason == NULL) {
+			ERR_error_string_n(e, tmp, sizeof tmp);
+			reason = tmp;
+		}
+		snprintf(buf, len, "%s: %s", what, reason);
+	}
+	ERR_clear_error();
+}
+
+struct tls_ctx *
+tls_ctx_new(const char *cafile, char *err, size_t errlen)
+{
+	SSL_CTX *c = SSL_CTX_new(TLS_client_method());
+	struct tls_ctx *ctx;
+
+	if (c == NULL) {
+		set_err_from_queue(err, errlen, "SSL_CTX_new");
+		return NULL;
+	}
+	/* Observe old servers too: TLS 1.0 and 1.1 need security level 0. */
+	SSL_CTX_set_min_proto_version(c, TLS1_VERSION);
+	if (SSL_CTX_set_cipher_list(c, "ALL:@SECLEVEL=0") != 1) {
+		set_err_from_queue(err, errlen, "cipher list");
+		SSL_CTX_free(c);
+		return NULL;
+	}
+	SSL_CTX_set_session_cache_mode(c, SSL_SESS_CACHE_OFF);
+	SSL_CTX_set_options(c, SSL_OP_NO_TICKET | SSL_OP_NO_COMPRESSION);
+	SSL_CTX_set_mode(c, SSL_MODE_RELEASE_BUFFERS | SSL_MODE_ENABLE_PARTIAL_WRITE |
+	    SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+	/* Verify, record the result, never abort on it. */
+	SSL_CTX_set_verify(c, SSL_VERIFY_NONE, NULL);
+	if (cafile != NULL) {
+		if (SSL_CTX_load_verify_file(c, cafile) != 1) {
+			set_err_from_queue(err, errlen, cafile);
+			SSL_CTX_free(c);
+			return NULL;
+		}
+	} else if (SSL_CTX_load_verify_dir(c, X509_get_default_cert_dir()) != 1) {
+		set_err_from_queue(err, errlen, X509_get_default_cert_dir());
+		SSL_CTX_free(c);
+		return NULL;
+	}
+	ctx = xcalloc(1, sizeof *ctx);
+	ctx->ssl_ctx = c;
+	return ctx;
+}
+
+void
+tls_ctx_free(struct tls_ctx *ctx)
+{
+	if (ctx == NULL)
+		return;
+	SSL_CTX_free(ctx->ssl_ctx);
+	free(ctx);
+}
+
+static bool
+is_ip_literal(const char *s)
+{
+	unsigned char buf[sizeof(struct in6_addr)];
+	return inet_pton(AF_INET, s, buf) == 1 || inet_pton(AF_INET6, s, buf) == 1;
+}
+
+struct tls_conn *
+tls_conn_new(struct tls_ctx *ctx, int fd, const char *servername)
+{
+	struct tls_conn *c = xcalloc(1, sizeof *c);
+
+	c->ssl = SSL_new(ctx->ssl_ctx);
+	if (c->ssl == NULL)
+		abort(); /* only on allocation failure */
+	SSL_set_fd(c->ssl, fd);
+	SSL_set_connect_state(c->ssl);
+	if (servername != NULL && *servername != '\0') {
+		c->servername = xstrdup(servername);
+		if (!is_ip_literal(servername))
+			SSL_set_tlsext_host_name(c->ssl, servername);
+	}
+	return c;
+}
+
+void
+tls_conn_free(struct tls_conn *c)
+{
+	if (c == NULL)
+		return;
+	SSL_free(c->ssl);
+	free(c->servername);
+	free(c);
+}
+
+const char *
+tls_error(const struct tls_conn *c)
+{
+	return c->err;
+}
+
+static enum tls_status
+map_result(struct tls_conn *c, int ret, const char *what)
+{
+	int e = SSL_get_error(c->ssl, ret);
+
+	switch (e) {
+	case SSL_ERROR_WANT_READ:
+		return TLS_WANT_READ;
+	case SSL_ERROR_WANT_WRITE:
+		return TLS_WANT_WRITE;
+	case SSL_ERROR_ZERO_RETURN:
+		snprintf(c->err, sizeof c->err, "%s: peer sent close_notify", what);
+		return TLS_CLOSED;
+	case SSL_ERROR_SYSCALL:
+		if (ERR_peek_last_error() == 0) {
+			if (errno == 0 || ret == 0) {
+				snprintf(c->err, sizeof c->err, "%s: connection closed by peer", what);
+				return TLS_CLOSED;
+			}
+			snprintf(c->err, sizeof c->err, "%s: %s", what, strerror(errno));
+			return TLS_FAILED;
+		}
+		/* fall through */
+	default:
+		set_err_from_queue(c->err, sizeof c->err, what);
+		return TLS_FAILED;
+	}
+}
+
+enum tls_status
+tls_handshake(struct tls_conn *c)
+{
+	int r;
+
+	ERR_clear_error();
+	errno = 0;
+	r = SSL_do_handshake(c->ssl);
+	if (r == 1)
+		return TLS_OK;
+	return map_result(c, r, "TLS handshake");
+}
+
+enum tls_status
+tls_read(struct tls_conn *c, void *buf, size_t len, size_t *n)
+{
+	ERR_clear_error();
+	errno = 0;
+	if (SSL_read_ex(c->ssl, buf, len, n) == 1)
+		return TLS_OK;
+	*n = 0;
+	return map_result(c, 0, "TLS read");
+}
+
+enum tls_status
+tls_write(struct tls_conn *c, const void *buf, size_t len, size_t *n)
+{
+	ERR_clear_error();
+	errno = 0;
+	if (SSL_write_ex(c->ssl, buf, len, n) == 1)
+		return TLS_OK;
+	*n = 0;
+	return map_result(c, 0, "TLS write");
+}
+
+void
+tls_close_notify(struct tls_conn *c)
+{
+	ERR_clear_error();
+	if (SSL_is_init_finished(c->ssl))
+		(void)SSL_shutdown(c->ssl);
+	ERR_clear_error();
+}
+
+const char *
+tls_version_name(int v)
+{
+	switch (v) {
+	case 0x0002: return "SSLv2";
+	case 0x0300: return "SSLv3";
+	case 0x0301: return "TLSv1";
+	case 0x0302: return "TLSv1.1";
+	case 0x0303: return "TLSv1.2";
+	case 0x0304: return "TLSv1.3";
+	default: return NULL;
+	}
+}
+
+static time_t
+asn1_to_time(const ASN1_TIME *t)
+{
+	struct tm tm;
+
+	if (t == NULL || ASN1_TIME_to_tm(t, &tm) != 1)
+		return 0;
+	return timegm(&tm);
+}
+
+static void
+name_text(const X509_NAME *name, char *out, size_t outsz)
+{
+	BIO *b = BIO_new(BIO_s_mem());
+	int n;
+
+	out[0] = '\0';
+	if (b == NULL)
+		return;
+	if (X509_NAME_print_ex(b, name, 0, XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB) >= 0) {
+		n = BIO_read(b, out, (int)outsz - 1);
+		out[n > 0 ? n : 0] = '\0';
+	}
+	BIO_free(b);
+}
+
+static void
+collect_sans(X509 *cert, char *out, size_t outsz)
+{
+	GENERAL_NAMES *gens = X509_get_ext_d2i(cert, NID_subject_alt_name, NULL, NULL);
+	size_t n = 0;
+	int i;
+
+	out[0] = '\0';
+	if (gens == NULL)
+		return;
+	for (i = 0; i < sk_GENERAL_NAME_num(gens); i++) {
+		const GENERAL_NAME *g = sk_GENERAL_NAME_value(gens, i);
+		const unsigned char *d;
+		int len, k;
+
+		if (g->type != GEN_DNS)
+			continue;
+		d = ASN1_STRING_get0_data(g->d.dNSName);
+		len = ASN1_STRING_length(g->d.dNSName);
+		if (n + (size_t)len + 2 >= outsz)
+			break;
+		if (n)
+			out[n++] = ',';
+		for (k = 0; k < len; k++)
+			out[n++] = d[k] > ' ' && d[k] <= '~' && d[k] != ',' ? (char)d[k] : '?';
+		out[n] = '\0';
+	}
+	GENERAL_NAMES_free(gens);
+}
+
+static void
+cert_info(const struct tls_conn *c, X509 *cert, struct tls_info *out)
+{
+	EVP_PKEY *pk = X509_get0_pubkey(cert);
+	unsigned char *der = NULL;
+	int derlen;
+
+	out->have_cert = true;
+	name_text(X509_get_subject_name(cert), out->subject, sizeof out->subject);
+	name_text(X509_get_issuer_name(cert), out->issuer, sizeof out->issuer);
+	collect_sans(cert, out->sans, sizeof out->sans);
+	out->not_before = asn1_to_time(X509_get0_notBefore(cert));
+	out->not_after = asn1_to_time(X509_get0_notAfter(cert));
+	if (pk != NULL) {
+		const char *tn = EVP_PKEY_get0_type_name(pk);
+		snprintf(out->key_type, sizeof out->key_type, "%s", tn ? tn : "?");
+		out->key_bits = EVP_PKEY_get_bits(pk);
+	}
+	derlen = i2d_X509_PUBKEY(X509_get_X509_PUBKEY(cert), &der);
+	if (derlen > 0) {
+		unsigned int mdlen = 0;
+		EVP_Digest(der, (size_t)derlen, out->spki_sha256, &mdlen, EVP_sha256(), NULL);
+		OPENSSL_free(der);
+	}
+	out->verify_code = SSL_get_verify_result(c->ssl);
+	snprintf(out->verify_text, sizeof out->verify_text, "%s",
+	    X509_verify_cert_error_string(out->verify_code));
+	if (c->servername == NULL)
+		out->host_match = -1;
+	else if (is_ip_literal(c->servername))
+		out->host_match = X509_check_ip_asc(cert, c->servername, 0) == 1;
+	else
+		out->host_match = X509_check_host(cert, c->servername, 0, 0, NULL) == 1;
+	ERR_clear_error();
+}
+
+void
+tls_get_info(const struct tls_conn *c, struct tls_info *out)
+{
+	const SSL_CIPHER *ciph = SSL_get_current_cipher(c->ssl);
+	const char *vn;
+	int nid;
+	X509 *cert;
+
+	memset(out, 0, sizeof *out);
+	out->cipher_id = -1;
+	out->host_match = -1;
+	out->verify_code = -1;
+	out->version = SSL_version(c->ssl);
+	vn = tls_version_name(out->version);
+	snprintf(out->version_name, sizeof out->version_name, "%s", vn ? vn : "unknown");
+	if (ciph != NULL) {
+		const char *std = SSL_CIPHER_standard_name(ciph);
+		out->cipher_id = SSL_CIPHER_get_protocol_id(ciph);
+		snprintf(out->cipher, sizeof out->cipher, "%s", std ? std : SSL_CIPHER_get_name(ciph));
+		snprintf(out->cipher_openssl, sizeof out->cipher_openssl, "%s",
+		    SSL_CIPHER_get_name(ciph));
+	}
+	nid = SSL_get_negotiated_group(c->ssl);
+	if (nid != 0) {
+		const char *g = SSL_group_to_name(c->ssl, nid);
+		snprintf(out->group, sizeof out->group, "%s", g ? g : OBJ_nid2sn(nid));
+	}
+	cert = SSL_get1_peer_certificate(c->ssl);
+	if (cert != NULL) {
+		cert_info(c, cert, out);
+		X509_free(cert);
+	}
+}

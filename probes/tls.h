@@ -1,0 +1,72 @@
+/* probes/tls.h: TLS client over OpenSSL 3 on a non-blocking socket.
+ *
+ * One tls_ctx per distinct TLS policy, built once (CA store loaded once);
+ * one tls_conn per connection. Every call returns a five-value status and
+ * never blocks: TLS_WANT_READ / TLS_WANT_WRITE say which fd event to wait
+ * for before calling again. Session resumption is off by design (a monitor
+ * must see every fresh handshake). TLS 1.0 and 1.1 are allowed (security
+ * level 0) so that old servers can be observed; the verdict on what was
+ * negotiated is the caller's. The certificate is verified against the CA
+ * store but a failure does not abort the handshake: it is recorded.
+ */
+#ifndef SMTPMON_TLS_H
+#define SMTPMON_TLS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+enum tls_status { TLS_OK, TLS_WANT_READ, TLS_WANT_WRITE, TLS_CLOSED, TLS_FAILED };
+
+struct tls_ctx;
+struct tls_conn;
+
+struct tls_info {
+	int version;             /* wire version, 0x0301 .. 0x0304; 0 unknown */
+	char version_name[12];   /* "TLSv1.3" */
+	int cipher_id;           /* IANA cipher suite number; -1 unknown */
+	char cipher[64];         /* IANA standard name */
+	char cipher_openssl[48]; /* OpenSSL's name */
+	char group[24];          /* key-exchange group ("X25519"), "" unknown */
+	bool have_cert;
+	char subject[160];
+	char issuer[160];
+	char sans[256];          /* DNS names, comma-separated */
+	time_t not_before, not_after; /* UTC; 0 unknown */
+	char key_type[12];       /* "RSA", "EC", "ED25519" */
+	int key_bits;
+	uint8_t spki_sha256[32]; /* SHA-256 of the SubjectPublicKeyInfo */
+	long verify_code;        /* X509_V_OK (0) or the OpenSSL error */
+	char verify_text[80];
+	int host_match;          /* 1 matches, 0 does not, -1 no name to check */
+};
+
+/* A context for one policy; cafile NULL uses the system store
+ * (/etc/ssl/certs, looked up lazily by subject hash). NULL on error, with a
+ * message in err. */
+struct tls_ctx *tls_ctx_new(const char *cafile, char *err, size_t errlen);
+void tls_ctx_free(struct tls_ctx *ctx);
+
+/* A connection on a connected socket; servername (may be NULL) is sent as SNI
+ * and checked against the certificate. */
+struct tls_conn *tls_conn_new(struct tls_ctx *ctx, int fd, const char *servername);
+void tls_conn_free(struct tls_conn *c);
+
+enum tls_status tls_handshake(struct tls_conn *c);
+/* Read/write up to len bytes; *n gets the count on TLS_OK. */
+enum tls_status tls_read(struct tls_conn *c, void *buf, size_t len, size_t *n);
+enum tls_status tls_write(struct tls_conn *c, const void *buf, size_t len, size_t *n);
+/* Send close_notify once, without waiting for the peer's. */
+void tls_close_notify(struct tls_conn *c);
+
+/* Text of the last failure (OpenSSL error queue or alert), "" if none. */
+const char *tls_error(const struct tls_conn *c);
+
+/* Facts of the established session. */
+void tls_get_info(const struct tls_conn *c, struct tls_info *out);
+
+/* "TLSv1.2" for a wire version; NULL if unknown. */
+const char *tls_version_name(int version);
+
+#endif

@@ -1,0 +1,69 @@
+#!/bin/bash
+# tests/integration/harness-selftest.sh: checks the test harness itself (tests/lib/
+# postfix.sh and capture.sh) against a private Postfix and real packet captures.
+# Needs root, postfix, openssl, tcpdump, tshark.
+#
+#   srcdir=/path/to/smtpmon bash tests/integration/harness-selftest.sh
+
+. "$srcdir/tests/lib/tap.sh"
+. "$srcdir/tests/lib/postfix.sh"
+. "$srcdir/tests/lib/capture.sh"
+
+# plain_ehlo_quit PORT: an SMTP session without TLS (banner, EHLO, QUIT) in pure
+# bash; prints the server's lines.
+plain_ehlo_quit() {
+    timeout 10 bash -c '
+        exec 3<>"/dev/tcp/127.0.0.1/$1" || exit 1
+        IFS= read -r line <&3 && echo "$line"              # 220 greeting
+        printf "EHLO selftest.example\r\n" >&3
+        while IFS= read -r line <&3; do                     # 250-... up to "250 "
+            echo "$line"
+            case $line in 250\ *) break ;; esac
+        done
+        printf "QUIT\r\n" >&3
+        IFS= read -r line <&3 && echo "$line"              # 221
+    ' _ "$1" | tr -d '\r'
+}
+
+plan 12
+
+port=$(free_port)
+like "$port" '^[0-9]+$' "free_port prints a port number"
+
+postfix_start selftest "$port"
+ok 0 "postfix_start: banner on 127.0.0.1:$port"
+
+# TLS facts of a default STARTTLS handshake (OpenSSL 3 client and server: TLS 1.3).
+facts=$(sclient_facts 127.0.0.1 "$port")
+is "$(sed -n 1p <<<"$facts")" "version TLSv1.3" "sclient_facts: version line"
+like "$(sed -n 2p <<<"$facts")" '^cipher 0x13,0x0[1-5] TLS_[A-Z0-9_]+$' \
+    "sclient_facts: cipher line with IANA code point and name"
+
+# Capture a STARTTLS session: one ClientHello, and the client sent STARTTLS.
+capture_start "$port" "$T/starttls.pcap"
+sclient_facts 127.0.0.1 "$port" >/dev/null
+capture_stop
+is "$(capture_count_clienthello "$T/starttls.pcap" "$port")" 1 \
+    "STARTTLS session: 1 ClientHello"
+capture_has_string "$T/starttls.pcap" STARTTLS
+ok $? "STARTTLS session: STARTTLS in the capture"
+capture_has_string "$T/starttls.pcap" $'STARTTLS\r\n' "$port"
+ok $? "STARTTLS session: the client sent STARTTLS"
+
+# Capture a plain EHLO/QUIT session: no ClientHello, and the client never sent
+# STARTTLS (the server still advertises it in its EHLO reply).
+capture_start "$port" "$T/plain.pcap"
+reply=$(plain_ehlo_quit "$port")
+capture_stop
+like "$reply" $'(^|\n)221 ' "plain session: EHLO/QUIT answered"
+is "$(capture_count_clienthello "$T/plain.pcap" "$port")" 0 "plain session: 0 ClientHello"
+capture_has_string "$T/plain.pcap" "EHLO selftest.example" "$port"
+ok $? "plain session: EHLO in the capture"
+capture_has_string "$T/plain.pcap" STARTTLS "$port"
+is $? 1 "plain session: the client sent no STARTTLS"
+
+# postfix_set takes effect for the next connection: TLS 1.3 only, so a TLS 1.2
+# client is refused.
+postfix_set selftest 'smtpd_tls_protocols = >=TLSv1.3'
+sclient_facts 127.0.0.1 "$port" -tls1_2 >/dev/null
+is $? 1 "postfix_set: TLS 1.2 refused after smtpd_tls_protocols = >=TLSv1.3"

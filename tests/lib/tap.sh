@@ -1,0 +1,132 @@
+# tests/lib/tap.sh: shared helpers for smtpmon's integration tests (bash, TAP output).
+#
+# Source it first thing in a test script:   . "$srcdir/tests/lib/tap.sh"
+# Environment given by `make check` (Makefile.am AM_TESTS_ENVIRONMENT):
+#   SMTPMONCTL  path of the built smtpmonctl
+#   SMTPFIX     path of the built fixture SMTP server
+#   srcdir      top source directory
+# Every helper that starts a process records it; all are killed on exit, and the
+# scratch directory $T is removed (kept when the script fails, for inspection).
+
+set -u
+T=$(mktemp -d "${TMPDIR:-/tmp}/smtpmon-test.XXXXXX")
+_tap_n=0
+_tap_failed=0
+_tap_pids=()
+
+_tap_cleanup() {
+    local p
+    for p in "${_tap_pids[@]}"; do
+        kill -TERM "$p" 2>/dev/null
+    done
+    for p in "${_tap_pids[@]}"; do
+        kill -KILL "$p" 2>/dev/null
+        wait "$p" 2>/dev/null
+    done
+    if [ "$_tap_failed" -eq 0 ]; then
+        rm -rf "$T"
+    else
+        echo "# scratch directory kept: $T"
+    fi
+}
+trap _tap_cleanup EXIT
+
+# plan N: announce the number of tests.
+plan() { echo "1..$1"; }
+
+# ok STATUS DESC: STATUS 0 means pass.
+ok() {
+    _tap_n=$((_tap_n + 1))
+    if [ "$1" -eq 0 ]; then
+        echo "ok $_tap_n - $2"
+    else
+        _tap_failed=$((_tap_failed + 1))
+        echo "not ok $_tap_n - $2"
+    fi
+}
+
+# is GOT EXPECTED DESC: string equality.
+is() {
+    if [ "$1" = "$2" ]; then
+        ok 0 "$3"
+    else
+        ok 1 "$3"
+        echo "#   got:      '$1'"
+        echo "#   expected: '$2'"
+    fi
+}
+
+# like GOT REGEX DESC: extended-regex match.
+like() {
+    if [[ "$1" =~ $2 ]]; then
+        ok 0 "$3"
+    else
+        ok 1 "$3"
+        echo "#   got:      '$1'"
+        echo "#   expected to match: '$2'"
+    fi
+}
+
+# unlike GOT REGEX DESC: must not match.
+unlike() {
+    if [[ "$1" =~ $2 ]]; then
+        ok 1 "$3"
+        echo "#   got:      '$1'"
+        echo "#   expected not to match: '$2'"
+    else
+        ok 0 "$3"
+    fi
+}
+
+# bail REASON: abort the whole script (TAP Bail out!).
+bail() {
+    echo "Bail out! $*"
+    _tap_failed=$((_tap_failed + 1))
+    exit 99
+}
+
+# track PID: kill it at exit.
+track() { _tap_pids+=("$1"); }
+
+# gen_cert NAME [DAYS]: self-signed RSA-2048 certificate for CN=NAME with a SAN.
+# Writes $T/NAME.crt and $T/NAME.key.
+gen_cert() {
+    local name=$1 days=${2:-825}
+    openssl req -x509 -newkey rsa:2048 -nodes -keyout "$T/$name.key" -out "$T/$name.crt" \
+        -days "$days" -subj "/CN=$name" -addext "subjectAltName=DNS:$name" \
+        >/dev/null 2>&1 || bail "openssl req failed"
+}
+
+# start_fixture NAME [smtpfix options...]: start the fixture server listening on an
+# ephemeral loopback port; sets FIX_PORT and FIX_LOG (its event log, $T/NAME.log).
+start_fixture() {
+    local name=$1
+    shift
+    rm -f "$T/$name.ready"
+    FIX_LOG="$T/$name.log"
+    "$SMTPFIX" --listen 127.0.0.1:0 --ready "$T/$name.ready" --log "$FIX_LOG" "$@" \
+        2>>"$T/$name.err" &
+    local pid=$!
+    track "$pid"
+    local i
+    for i in $(seq 1 100); do
+        [ -s "$T/$name.ready" ] && break
+        sleep 0.05
+    done
+    [ -s "$T/$name.ready" ] || bail "fixture $name did not start: $(cat "$T/$name.err")"
+    FIX_PORT=$(awk 'NR==1 {print $2}' "$T/$name.ready")
+    FIX_PID=$pid
+}
+
+# json FILE FILTER: run jq -r on a file.
+json() { jq -r "$2" "$1"; }
+
+# wait_for_log FILE REGEX [TENTHS]: wait until a line matching REGEX appears.
+wait_for_log() {
+    local i
+    for i in $(seq 1 "${3:-50}"); do
+        grep -Eq "$2" "$1" 2>/dev/null && return 0
+        sleep 0.1
+    done
+    return 1
+}
