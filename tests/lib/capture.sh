@@ -20,6 +20,8 @@
 #         use the server port to look at what the client sent (a server's EHLO
 #         reply "250-STARTTLS" contains "STARTTLS" even if the client never sent it).
 
+# shellcheck shell=bash disable=SC2034 # unused loop counters
+
 # FILE -> tcpdump PID for captures that are running.
 declare -A _cap_pid=()
 

@@ -1,34 +1,53 @@
 # tests/lib/postfix.sh: private Postfix instances and TLS probing for integration tests.
 #
 # Source it after tap.sh:   . "$srcdir/tests/lib/tap.sh"; . "$srcdir/tests/lib/postfix.sh"
+# Needs root, postfix (3.7), openssl, ss (iproute2). Do not replace the EXIT trap after
+# sourcing this file (postfix_start chains its cleanup in front of tap.sh's).
 #
 #   postfix_start NAME PORT [PROTOCOLS]
-#         Create and start a throw-away Postfix in $T/pf-NAME that listens on
-#         127.0.0.1:PORT, offers STARTTLS with a self-signed certificate for CN=NAME
-#         (gen_cert NAME, so $T/NAME.crt is the certificate to trust) and discards
-#         every message it accepts. PROTOCOLS, if given, becomes smtpd_tls_protocols,
-#         e.g. ">=TLSv1.3", "<=TLSv1.2", ">=TLSv1.2, <=TLSv1.2", "!TLSv1.3" (all accepted
-#         by Postfix 3.7). Returns once the port answers with a 220 banner; bails out
-#         (with the maillog) otherwise. Sets PF_DIR, PF_LOG (the maillog) and PF_PID
-#         (the master) for the instance just started. Must not be called in a
-#         subshell ($(...)): it records the instance for the exit cleanup.
+#         Create and start a throw-away Postfix that listens on 127.0.0.1:PORT, offers
+#         STARTTLS with a self-signed certificate for CN=NAME (gen_cert NAME, so
+#         $T/NAME.crt is the certificate to trust) and discards every message it
+#         accepts (any recipient is accepted from 127.0.0.0/8). PROTOCOLS, if given,
+#         becomes smtpd_tls_protocols, e.g. ">=TLSv1.3", "<=TLSv1.2", "TLSv1.2",
+#         "!TLSv1.3", ">=TLSv1.2, <=TLSv1.2" (all accepted by Postfix 3.7).
+#         Returns once the port answers "220 NAME ESMTP Postfix" and smtpd accepted
+#         its TLS settings (about 0.5 s); bails out with the maillog otherwise (after
+#         about 15 s at most). Sets, for the instance just started:
+#           PF_DIR   $T/pf-NAME: maillog, queue/, data/, start.out (postfix command output)
+#           PF_CONF  $T/pf-NAME/conf: main.cf, master.cf (postconf -c / postfix -c DIR)
+#           PF_LOG   $T/pf-NAME/maillog
+#           PF_PID   PID of the master
+#         The maillog shows one or two probe connections ("connect from unknown
+#         [127.0.0.1]" ... "quit=1 commands=1") made by postfix_start/postfix_set.
+#         Must not be called in a subshell ($(...)): it records the instance for the
+#         exit cleanup. Calling it again for a stopped NAME starts from a fresh
+#         configuration.
 #   postfix_set NAME KEY=VALUE...
-#         postconf -e each setting into the instance's main.cf, then postfix reload.
-#         A reload only affects new smtpd processes; existing sessions keep the old config.
+#         postconf -e the settings into the instance's main.cf and, if it is running,
+#         postfix reload; returns once every pre-reload process is gone, so the next
+#         connection gets the new settings.
 #   postfix_stop NAME
-#         Stop the instance and wait until its master is really gone.
-#   postfix_dir NAME      print the instance directory (main.cf, master.cf, maillog).
-#   free_port             print a currently unused TCP port on 127.0.0.1.
+#         Stop the instance; returns once all of its processes are gone (~0.1 s).
+#   postfix_dir NAME      print $T/pf-NAME       postfix_conf NAME   print $T/pf-NAME/conf
+#   free_port             print a TCP port that is unused on 127.0.0.1 (20000-32767).
 #   sclient_facts HOST PORT [openssl s_client options...]
 #         STARTTLS handshake with openssl s_client; prints exactly two lines:
 #             version TLSv1.3
 #             cipher 0x13,0x02 TLS_AES_256_GCM_SHA384
-#         (IANA code point and IANA name). Returns 1 and prints nothing if the
-#         handshake fails.
+#         (protocol, then IANA code point and IANA name). TLS 1.2 example:
+#             version TLSv1.2
+#             cipher 0xC0,0x30 TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384
+#         Returns 1 and prints nothing if the handshake fails (e.g. -tls1_2 against
+#         ">=TLSv1.3"). The certificate is not verified.
 #
-# Every instance still running at exit is stopped (postfix stop, then SIGKILL of the
-# master's process group as a last resort) before tap.sh removes $T; the master PIDs
-# are also given to tap.sh's `track`.
+# Every instance still running at exit is stopped (postfix stop, SIGKILL as a last
+# resort) before tap.sh removes $T; the master PIDs are also given to tap.sh's track.
+
+# shellcheck shell=bash
+# SC2016: bash -c scripts are single-quoted on purpose; SC2034: PF_* and loop
+# counters; SC2064: the EXIT trap is composed when it is installed, on purpose.
+# shellcheck disable=SC2016,SC2034,SC2064
 
 # Instance name -> directory / port / master PID.
 declare -A _pf_dir=() _pf_port=() _pf_pid=()
@@ -98,15 +117,17 @@ free_port() {
     bail "free_port: no free port found"
 }
 
-postfix_dir() { echo "${_pf_dir[$1]:-$T/pf-$1}"; }
+postfix_dir() { echo "$T/pf-$1"; }
+postfix_conf() { echo "$T/pf-$1/conf"; }
 
 postfix_start() {
     local name=$1 port=$2 protocols=${3:-}
     local dir=$T/pf-$name conf=$T/pf-$name/conf
     [ -n "${_pf_pid[$name]:-}" ] && bail "postfix_start: instance $name is already running"
     command -v postfix >/dev/null || bail "postfix is not installed"
-    [[ $port =~ ^[1-9][0-9]{0,4}$ ]] && [ "$port" -le 65535 ] ||
+    if ! [[ $port =~ ^[1-9][0-9]{0,4}$ ]] || [ "$port" -gt 65535 ]; then
         bail "postfix_start $name: bad port '$port'"
+    fi
     [[ $name =~ ^[A-Za-z0-9][A-Za-z0-9.-]*$ ]] ||
         bail "postfix_start: NAME must be a valid host name: '$name'"
     # Postfix listens with SO_REUSEPORT, so a second listener on the same port
@@ -235,28 +256,34 @@ _pf_check_tls() {
     [ -z "$bad" ] || bail "postfix $name: TLS is broken: $bad"
 }
 
+# _pf_any_alive PID...: true if one of the PIDs is still running.
+_pf_any_alive() {
+    local p
+    for p; do
+        _pf_alive "$p" && return 0
+    done
+    return 1
+}
+
 postfix_set() {
-    local name=$1 dir conf
+    local name=$1 dir conf pid old skip i
     shift
-    dir=$(postfix_dir "$name") conf=$(postfix_dir "$name")/conf
+    dir=$(postfix_dir "$name") conf=$(postfix_conf "$name")
     [ -f "$conf/main.cf" ] || bail "postfix_set: no instance $name"
     postconf -c "$conf" -e "$@" || bail "postfix_set $name: postconf -e $* failed"
     _pf_backdate "$conf/main.cf"
-    local pid=${_pf_pid[$name]:-} old p i skip
-    [ -n "$pid" ] || return 0               # not running: the next start uses it
+    pid=${_pf_pid[$name]:-}
+    [ -n "$pid" ] || return 0               # not running: nothing to reload
     # The master answers SIGHUP by re-reading main.cf and restarting all of its
-    # children. postfix reload returns before that happens, so wait until every
-    # pre-reload child is gone: afterwards no connection can reach an old smtpd.
+    # children, but postfix reload returns before that happens: wait until every
+    # pre-reload child is gone, so no new connection can reach an old smtpd.
     old=$(ps -o pid= --ppid "$pid" 2>/dev/null)
     skip=$(wc -l <"$dir/maillog")
     postfix -c "$conf" reload >>"$dir/start.out" 2>&1 ||
         bail "postfix_set $name: reload failed: $(tail -5 "$dir/start.out")"
     for i in $(seq 1 50); do
-        for p in $old; do
-            _pf_alive "$p" && break
-            p=
-        done
-        if [ -z "$p" ]; then
+        # shellcheck disable=SC2086 # word splitting wanted: a PID list
+        if ! _pf_any_alive $old; then
             _pf_check_tls "$name" "$skip"
             return 0
         fi
@@ -284,7 +311,7 @@ postfix_stop() {
     # "postfix stop" sends SIGTERM to the master and waits up to 5 s for it to
     # release its pid-file lock (then SIGKILLs its process group); it exits 1 if
     # the master is not running.
-    postfix -c "$dir/conf" stop >>"$dir/start.out" 2>&1
+    postfix -c "$(postfix_conf "$name")" stop >>"$dir/start.out" 2>&1
     for i in $(seq 1 30); do
         _pf_alive "$pid" || break
         sleep 0.1
@@ -296,6 +323,7 @@ postfix_stop() {
         [ -z "$procs" ] && return 0
         sleep 0.1
     done
+    # shellcheck disable=SC2086 # word splitting wanted: a PID list
     kill -KILL $procs 2>/dev/null
     return 0
 }
@@ -323,6 +351,7 @@ _pf_cipher_iana() {
 sclient_facts() {
     local host=$1 port=$2 out version cipher iana
     shift 2
+    case $host in *:*) host="[$host]" ;; esac     # IPv6 literal
     # -brief prints "Protocol version: ..." and "Ciphersuite: ..." (OpenSSL name) on
     # stderr after the handshake; stdin at EOF makes s_client hang up right away.
     out=$(timeout 10 openssl s_client -starttls smtp -connect "$host:$port" -brief "$@" \
