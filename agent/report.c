@@ -79,7 +79,7 @@ static void
 tls_json(struct json *j, const struct smtp_result *r)
 {
 	const struct tls_info *t = &r->tls;
-	char buf[64];
+	char buf[80]; /* 64 hex digits of the SPKI hash + NUL */
 	size_t i;
 
 	if (!r->tls_done) {

@@ -38,10 +38,11 @@ capture_start() {
     command -v tcpdump >/dev/null || bail "tcpdump is not installed"
     [ -z "${_cap_pid[$file]:-}" ] || bail "capture_start: $file is already being written"
     rm -f "$file" "$file.log"
-    # --immediate-mode: hand every packet to tcpdump at once (libpcap otherwise
-    #   batches them for up to a second, and packets still batched at SIGINT are lost).
-    # -U: flush the file after every packet.  -Z root: Debian's tcpdump otherwise
-    #   drops to user tcpdump before creating FILE, which fails inside $T (mode 0700).
+    # --immediate-mode: hand every packet to tcpdump at once. Without it libpcap
+    #   batches packets (up to a second) and tcpdump loses the batch on SIGINT:
+    #   a short session captured and stopped at once gives an EMPTY file.
+    # -U: flush the file after every packet.  -Z root: stay root (Debian's tcpdump
+    #   otherwise switches to user tcpdump, which then owns FILE).
     tcpdump -i lo -n -s 0 -U --immediate-mode -Z root -w "$file" "tcp port $port" \
         2>"$file.log" &
     pid=$!

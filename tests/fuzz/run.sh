@@ -1,0 +1,38 @@
+#!/bin/bash
+# Build every libFuzzer target with clang (ASan + UBSan) and run each for a
+# while; prints TAP. Usage: tests/fuzz/run.sh SRCDIR BUILDDIR [SECONDS]
+# BUILDDIR is a configured build tree (for config.h).
+set -u
+src=$1 build=$2 secs=${3:-30}
+out=$(mktemp -d)
+trap 'rm -rf "$out"' EXIT
+CC=${FUZZ_CC:-clang}
+CFLAGS="-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -I$build -I$src/probes -I$src/agent -D_GNU_SOURCE"
+declare -A deps=(
+    [fuzz_reply]="probes/smtp_reply.c"
+    [fuzz_caps]="probes/smtp_caps.c"
+    [fuzz_json]="agent/json.c"
+)
+targets=(fuzz_reply fuzz_caps fuzz_json)
+echo "1..$(( ${#targets[@]} * 2 ))"
+n=0
+for t in "${targets[@]}"; do
+    n=$((n + 1))
+    srcs=("$src/tests/fuzz/$t.c")
+    for d in ${deps[$t]}; do srcs+=("$src/$d"); done
+    if $CC $CFLAGS -o "$out/$t" "${srcs[@]}" 2> "$out/$t.build"; then
+        echo "ok $n - $t builds with clang -fsanitize=fuzzer,address,undefined"
+    else
+        echo "not ok $n - $t builds"; sed 's/^/# /' "$out/$t.build"
+        n=$((n + 1)); echo "not ok $n - $t runs (not built)"; continue
+    fi
+    n=$((n + 1))
+    mkdir -p "$out/$t.corpus"
+    if "$out/$t" -max_total_time="$secs" -max_len=4096 -print_final_stats=1 "$out/$t.corpus" \
+        > "$out/$t.log" 2>&1; then
+        runs=$(grep -oE 'stat::number_of_executed_units: *[0-9]+' "$out/$t.log" | grep -oE '[0-9]+$')
+        echo "ok $n - $t ran ${secs}s without a crash (${runs:-?} inputs)"
+    else
+        echo "not ok $n - $t found a crash"; tail -40 "$out/$t.log" | sed 's/^/# /'
+    fi
+done
