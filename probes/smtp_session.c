@@ -786,15 +786,18 @@ on_event(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	enter(s);
-	if ((what & EV_TIMEOUT) && s->deadline && now_us() >= s->deadline) {
-		bool total = s->total_deadline && s->deadline == s->total_deadline;
-		if (s->state == SMTP_S_QUIT)
-			finish(s);
-		else
-			fail(s, SMTP_F_TIMEOUT, s->reply != NULL, "no %s within %.1f s%s (state %s)",
-			    waiting_for(s),
-			    (double)(s->deadline - s->t_phase) / 1e6,
-			    total ? ", overall timeout" : "", smtp_state_name(s->state));
+	if (what & EV_TIMEOUT) {
+		/* a timer that fires a hair early is simply re-armed below */
+		if (s->deadline && now_us() >= s->deadline) {
+			bool total = s->total_deadline && s->deadline == s->total_deadline;
+			if (s->state == SMTP_S_QUIT)
+				finish(s);
+			else
+				fail(s, SMTP_F_TIMEOUT, s->reply != NULL,
+				    "no %s within %.1f s%s (state %s)", waiting_for(s),
+				    (double)(s->deadline - s->t_phase) / 1e6,
+				    total ? ", overall timeout" : "", smtp_state_name(s->state));
+		}
 	} else if (s->state == SMTP_S_CONNECT) {
 		connected(s);
 	} else if (s->state == SMTP_S_HANDSHAKE) {
