@@ -275,7 +275,9 @@ flush_out(struct smtp_session *s)
 	free(s->out);
 	s->out = NULL;
 	s->out_len = s->out_off = 0;
-	wait_for(s, EV_READ, after_ms(s->cfg.anycmd_ms));
+	/* the result is final once QUIT is sent: do not wait long for 221 */
+	wait_for(s, EV_READ, after_ms(s->state == SMTP_S_QUIT && s->cfg.anycmd_ms > QUIT_WAIT_MAX_MS ?
+	    QUIT_WAIT_MAX_MS : s->cfg.anycmd_ms));
 }
 
 /* Enter state st by sending one command line (CRLF added). */
@@ -342,12 +344,8 @@ fail(struct smtp_session *s, enum smtp_fail f, bool with_reply, const char *fmt,
 	    f == SMTP_F_STARTTLS || f == SMTP_F_AUTH || f == SMTP_F_NOOP || f == SMTP_F_ABORTED) &&
 	    s->state != SMTP_S_QUIT && s->fd >= 0;
 	if (polite && s->reply_code != 421) {
-		uint32_t saved = s->cfg.anycmd_ms;
-		if (s->cfg.anycmd_ms > QUIT_WAIT_MAX_MS)
-			s->cfg.anycmd_ms = QUIT_WAIT_MAX_MS;
 		reply_reset(s);
 		send_cmd(s, SMTP_S_QUIT, "QUIT");
-		s->cfg.anycmd_ms = saved;
 		return;
 	}
 	finish(s);

@@ -3,7 +3,7 @@
 # reported, every wait has a timeout, injection is caught, and bad input
 # gives UNKNOWN with a reason.
 . "$srcdir/tests/lib/tap.sh"
-plan 33
+plan 35
 
 gen_cert fixture.test
 CERT=(--cert "$T/fixture.test.crt" --key "$T/fixture.test.key")
@@ -72,6 +72,14 @@ like "$(json "$T/stallehlo.json" .failure.reason)" "no reply within" "stalled EH
 start_fixture stalltls --stall starttls "${CERT[@]}"
 run stalltls --timeout 1 --secure yes "127.0.0.1:$FIX_PORT"
 is "$(json "$T/stalltls.json" .failure.in_state)" STARTTLS "stalled STARTTLS: timeout in state STARTTLS"
+
+start_fixture stallquit --stall quit
+t0=$(date +%s%N)
+"$SMTPMONCTL" check --timeout 2 "127.0.0.1:$FIX_PORT" > "$T/stallquit.txt"; rc=$?
+t1=$(date +%s%N)
+is "$rc" 0 "server silent after QUIT: classification stands, OK"
+ms=$(( (t1 - t0) / 1000000 ))
+ok $(( ms < 3500 ? 0 : 1 )) "server silent after QUIT: check ends within its timeout (${ms} ms)"
 
 start_fixture e421 --ehlo-reply "421 4.7.0 too many connections"
 run e421 "127.0.0.1:$FIX_PORT"
