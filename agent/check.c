@@ -1,5 +1,5 @@
 /* agent/check.c: see check.h. */
-#include "config.h"
+#include "buildconf.h"
 #include "check.h"
 #include "log.h"
 #include "report.h"

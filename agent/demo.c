@@ -1,11 +1,12 @@
 /* agent/demo.c: see demo.h. */
-#include "config.h"
+#include "buildconf.h"
 #include "demo.h"
-#include "check.h"
+#include "ctlclient.h"
 #include "util.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <signal.h>
@@ -24,6 +25,8 @@
 #include <openssl/pem.h>
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
+
+#define DEMO_IDLE_S 120   /* a silent client is dropped after this */
 
 /* ---- a self-signed certificate, made at start ---- */
 
@@ -186,20 +189,32 @@ serve(int fd, enum demo_kind kind, SSL_CTX *ctx)
 static void
 server_loop(int lfd, enum demo_kind kind, SSL_CTX *ctx)
 {
-	struct timeval tv = { .tv_sec = 10 };
+	struct timeval tv = { .tv_sec = DEMO_IDLE_S };
 	int one = 1;
 
+	signal(SIGCHLD, SIG_IGN);   /* children are reaped by the kernel */
 	for (;;) {
+		pid_t pid;
 		int fd = accept(lfd, NULL, NULL);
+
 		if (fd < 0) {
-			if (errno == EINTR)
+			if (errno == EINTR || errno == ECONNABORTED)
 				continue;
 			_exit(1);
 		}
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 		setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
 		setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
-		serve(fd, kind, ctx);
+		/* one process per connection: a monitor connection stays open
+		 * while reprobe connections come and go */
+		pid = fork();
+		if (pid == 0) {
+			prctl(PR_SET_PDEATHSIG, SIGTERM);
+			close(lfd);
+			serve(fd, kind, ctx);
+			_exit(0);
+		}
+		close(fd);
 	}
 }
 
@@ -274,30 +289,128 @@ demo_stop(struct demo_server *d)
 	}
 }
 
-static int
-run_check(const char *title, char **argv)
-{
-	int argc = 0, rc;
+/* ---- the demo: a real smtpmond against the three servers ---- */
 
-	printf("\n# %s\n$ smtpmonctl", title);
-	while (argv[argc]) {
-		printf(" %s", argv[argc]);
-		argc++;
+/* smtpmond next to this program (build tree: agent/; installed: ../sbin/),
+ * else $SMTPMOND, else the PATH. */
+static void
+find_smtpmond(char *out, size_t outsz)
+{
+	const char *env = getenv("SMTPMOND");
+	char self[2048], *slash;
+	ssize_t n;
+
+	if (env != NULL && env[0] != '\0') {
+		snprintf(out, outsz, "%s", env);
+		return;
 	}
-	printf("\n");
-	fflush(stdout);
-	rc = check_main(argc, argv);
-	printf("(exit status %d)\n", rc);
-	fflush(stdout);
-	return rc;
+	n = readlink("/proc/self/exe", self, sizeof self - 1);
+	if (n > 0) {
+		self[n] = '\0';
+		slash = strrchr(self, '/');
+		if (slash != NULL) {
+			*slash = '\0';
+			snprintf(out, outsz, "%s/smtpmond", self);
+			if (access(out, X_OK) == 0)
+				return;
+			snprintf(out, outsz, "%s/../sbin/smtpmond", self);
+			if (access(out, X_OK) == 0)
+				return;
+		}
+	}
+	snprintf(out, outsz, "smtpmond");
+}
+
+static int
+write_config(const char *path, const char *dir, const struct demo_server *srv)
+{
+	FILE *f = fopen(path, "w");
+
+	if (f == NULL)
+		return -1;
+	fprintf(f,
+	    "# smtpmon demo configuration (written by smtpmonctl demo)\n"
+	    "ExtWrtName   DEMO\n"
+	    "Timeout {\n    InitialMsg 10\n    AnyCmd 10\n    ConnectRetry 2\n    Connect 5\n}\n"
+	    "Monitor {\n    NoopInterval 5\n    ReprobeInterval 60\n}\n"
+	    "TargetServer {                 # ESMTP with STARTTLS\n"
+	    "    TargetIP      127.0.0.1\n    ConnectPort   %u\n    Secure        Yes\n"
+	    "    TlsServerName " DEMO_SERVERNAME "\n}\n"
+	    "TargetServer {                 # ESMTP, AUTH offered before TLS, no STARTTLS\n"
+	    "    TargetIP      127.0.0.1\n    ConnectPort   %u\n    Secure        No\n}\n"
+	    "TargetServer {                 # SMTP only: EHLO refused\n"
+	    "    TargetIP      127.0.0.1\n    ConnectPort   %u\n}\n"
+	    "CAFile        %s/demo-cert.pem\n"
+	    "AppldataLog   %s/appldata.log\n"
+	    "StateDir      %s/state\n"
+	    "ControlSocket %s/control.sock\n"
+	    "PidFile       %s/smtpmond.pid\n"
+	    "AgentXSocket  off\n",
+	    srv[0].port, srv[1].port, srv[2].port, dir, dir, dir, dir, dir);
+	return fclose(f);
+}
+
+/* The body of a control request as a string (caller frees); NULL if the
+ * daemon did not answer. */
+static char *
+ask(const char *sock, const char *req)
+{
+	char *body = NULL, err[512];
+	size_t len = 0;
+	FILE *f = open_memstream(&body, &len);
+
+	if (f == NULL)
+		return NULL;
+	if (ctl_request(sock, req, f, err, sizeof err) != CTL_OK) {
+		fclose(f);
+		free(body);
+		return NULL;
+	}
+	fclose(f);
+	return body;
+}
+
+static size_t
+count(const char *hay, const char *needle)
+{
+	size_t n = 0;
+
+	for (const char *p = hay; (p = strstr(p, needle)) != NULL; p += strlen(needle))
+		n++;
+	return n;
+}
+
+static void
+cat_file(const char *path, const char *indent)
+{
+	char line[1024];
+	FILE *f = fopen(path, "r");
+
+	if (f == NULL)
+		return;
+	while (fgets(line, sizeof line, f) != NULL)
+		printf("%s%s", indent, line);
+	fclose(f);
+}
+
+static void
+show(const char *sock, const char *req, const char *title)
+{
+	char *body = ask(sock, req);
+
+	printf("\n# %s\n$ smtpmonctl -s %s %s\n%s", title, sock, req, body ? body : "(no answer)\n");
+	free(body);
 }
 
 int
 demo_main(int argc, char **argv)
 {
 	struct demo_server srv[3];
-	char dir[] = "/tmp/smtpmon-demo.XXXXXX", pem[64], t0[40], t1[40], t2[40];
-	int rc = 0, i;
+	char dir[] = "/tmp/smtpmon-demo.XXXXXX", pem[64], conf[64], sock[64], dlog[64],
+	    alog[64], prog[4096];   /* prog holds a path of self[] plus a suffix */
+	int rc = 1, i, status;
+	pid_t pid;
+	uint64_t deadline;
 
 	(void)argc;
 	(void)argv;
@@ -306,37 +419,96 @@ demo_main(int argc, char **argv)
 		return 1;
 	}
 	snprintf(pem, sizeof pem, "%s/demo-cert.pem", dir);
+	snprintf(conf, sizeof conf, "%s/smtpmon.conf", dir);
+	snprintf(sock, sizeof sock, "%s/control.sock", dir);
+	snprintf(dlog, sizeof dlog, "%s/smtpmond.log", dir);
+	snprintf(alog, sizeof alog, "%s/appldata.log", dir);
 	if (demo_start(&srv[0], DEMO_STARTTLS, pem) != 0 || demo_start(&srv[1], DEMO_PLAIN, NULL) != 0 ||
 	    demo_start(&srv[2], DEMO_SMTP_ONLY, NULL) != 0)
 		return 1;
-	snprintf(t0, sizeof t0, "127.0.0.1:%u", srv[0].port);
-	snprintf(t1, sizeof t1, "127.0.0.1:%u", srv[1].port);
-	snprintf(t2, sizeof t2, "127.0.0.1:%u", srv[2].port);
-	printf("smtpmon demo: three built-in SMTP servers on loopback\n"
-	       "  %s  ESMTP with STARTTLS (and AUTH PLAIN LOGIN offered before TLS)\n"
-	       "  %s  ESMTP without STARTTLS (AUTH PLAIN LOGIN offered)\n"
-	       "  %s  SMTP only (EHLO refused)\n", t0, t1, t2);
-	{
-		char *a[] = { "check", "--secure", "yes", "--cafile", pem, "--servername",
-			DEMO_SERVERNAME, "-D", "30,7", t0, NULL };
-		char *b[] = { "check", "--secure", "no", t0, NULL };
-		char *c[] = { "check", "--secure", "no", t1, NULL };
-		char *d[] = { "check", "--secure", "yes", t1, NULL };
-		char *e[] = { "check", t2, NULL };
-		char *f[] = { "check", "--json", "--secure", "yes", "--cafile", pem, "--servername",
-			DEMO_SERVERNAME, t0, NULL };
-
-		run_check("Secure Yes: STARTTLS, TLS, certificate checked", a);
-		run_check("Secure No: AUTH before TLS is offered, yet no TLS is attempted (PH66548)", b);
-		run_check("ESMTP server without STARTTLS, Secure No", c);
-		if (run_check("Secure Yes against a server without STARTTLS: CRITICAL", d) != CHECK_CRITICAL)
-			rc = 1;
-		run_check("SMTP-only server: EHLO refused, HELO accepted", e);
-		run_check("The same STARTTLS server as JSON", f);
+	printf("smtpmon demo: smtpmond watching three built-in SMTP servers on loopback\n"
+	       "  127.0.0.1:%u  ESMTP with STARTTLS (AUTH PLAIN LOGIN offered before TLS), Secure Yes\n"
+	       "  127.0.0.1:%u  ESMTP without STARTTLS (AUTH PLAIN LOGIN offered), Secure No\n"
+	       "  127.0.0.1:%u  SMTP only (EHLO refused), Secure No\n",
+	       srv[0].port, srv[1].port, srv[2].port);
+	if (write_config(conf, dir, srv) != 0) {
+		perror("smtpmonctl: demo: writing the configuration");
+		goto out;
 	}
+	printf("\n# the embedded configuration (%s)\n", conf);
+	cat_file(conf, "    ");
+	find_smtpmond(prog, sizeof prog);
+	printf("\n$ %s -F -f %s\n", prog, conf);
+	fflush(NULL);
+	pid = fork();
+	if (pid == 0) {
+		int fd = open(dlog, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
+		if (fd >= 0)
+			dup2(fd, 2);
+		execlp(prog, "smtpmond", "-F", "-f", conf, (char *)NULL);
+		fprintf(stderr, "smtpmonctl: demo: cannot run %s: %s\n", prog, strerror(errno));
+		_exit(127);
+	}
+	if (pid < 0) {
+		perror("smtpmonctl: demo: fork");
+		goto out;
+	}
+	/* wait until all three are classified (at most 20 s) */
+	deadline = now_us() + 20u * 1000000u;
+	for (;;) {
+		char *body = ask(sock, "status json");
+		size_t n = body ? count(body, "\"classified\":true") : 0;
+
+		free(body);
+		if (n >= 3)
+			break;
+		if (now_us() > deadline || waitpid(pid, &status, WNOHANG) == pid) {
+			fprintf(stderr, "smtpmonctl: demo: smtpmond did not classify the targets; its log:\n");
+			cat_file(dlog, "    ");
+			goto stop;
+		}
+		usleep(100000);
+	}
+	rc = 0;
+	show(sock, "status", "one row per target: state, S/E, B/T, TLS level, cipher, appldata");
+	show(sock, "appldata", "the 40-byte EZASMTPM record of each open connection (like Netstat APPLDATA)");
+	printf("\n# the appldata log (%s)\n", alog);
+	cat_file(alog, "");
+	{
+		char *body = ask(sock, "status json");
+
+		/* the PH66548 rule and the three kinds, checked */
+		if (body == NULL || count(body, "\"security_method\":\"TLS\"") != 1 ||
+		    count(body, "\"server_type\":\"SMTP\"") != 1 ||
+		    count(body, "\"server_type\":\"ESMTP\"") != 2) {
+			fprintf(stderr, "smtpmonctl: demo: unexpected classification\n");
+			rc = 1;
+		}
+		free(body);
+	}
+stop:
+	kill(pid, SIGTERM);
+	waitpid(pid, &status, 0);
+	printf("\n# smtpmond's log (stopped with SIGTERM: QUIT on every connection, exit %d)\n",
+	    WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+	cat_file(dlog, "    ");
+out:
 	for (i = 0; i < 3; i++)
 		demo_stop(&srv[i]);
-	unlink(pem);
+	{
+		const char *files[] = { "demo-cert.pem", "smtpmon.conf", "smtpmond.log", "appldata.log",
+			"smtpmond.pid", "control.sock" };
+		char path[128];
+
+		for (size_t k = 0; k < sizeof files / sizeof files[0]; k++) {
+			snprintf(path, sizeof path, "%s/%s", dir, files[k]);
+			unlink(path);
+		}
+		snprintf(path, sizeof path, "%s/state", dir);
+		rmdir(path);
+	}
 	rmdir(dir);
 	return rc;
 }

@@ -1,8 +1,8 @@
 /* agent/demo.h: built-in demo SMTP servers on loopback, for `smtpmonctl demo`.
  *
  * Each demo server is a child process on 127.0.0.1 (ephemeral port) with
- * one personality; connections are served one at a time with blocking I/O and
- * a 10 s read timeout. The STARTTLS personality uses a self-signed P-256
+ * one personality; each connection is served by its own process with
+ * blocking I/O and a 120 s read timeout. The STARTTLS personality uses a self-signed P-256
  * certificate made at start for DEMO_SERVERNAME; its PEM is written to a
  * file so that clients can trust it. Not a mail server: it accepts no mail.
  */
@@ -30,7 +30,10 @@ struct demo_server {
 int demo_start(struct demo_server *d, enum demo_kind kind, const char *certpem);
 void demo_stop(struct demo_server *d);
 
-/* `smtpmonctl demo`: start the three servers, check each, print the results. */
+/* `smtpmonctl demo`: start the three servers and a real smtpmond with an
+ * embedded configuration watching them; once all are classified, print
+ * `smtpmonctl status`, `smtpmonctl appldata` and the appldata log; stop the
+ * daemon with SIGTERM. 0 when the classification is as expected. */
 int demo_main(int argc, char **argv);
 
 #endif

@@ -1,5 +1,5 @@
 /* agent/json.c: see json.h. */
-#include "config.h"
+#include "buildconf.h"
 #include "json.h"
 
 #include <inttypes.h>

@@ -1,5 +1,5 @@
 /* agent/report.c: see report.h. */
-#include "config.h"
+#include "buildconf.h"
 #include "report.h"
 
 #include <stdio.h>
@@ -146,10 +146,17 @@ timings_json(struct json *j, const struct smtp_timings *t)
 void
 report_json(struct json *j, const struct report_target *t, const struct smtp_result *r)
 {
+	json_obj_begin(j);
+	report_json_fields(j, t, r);
+	json_obj_end(j);
+}
+
+void
+report_json_fields(struct json *j, const struct report_target *t, const struct smtp_result *r)
+{
 	char buf[512];
 	char appl[APPLDATA_LEN + 1];
 
-	json_obj_begin(j);
 	json_kstr(j, "target", t->target);
 	if (t->name)
 		json_kstr(j, "name", t->name);
@@ -182,5 +189,4 @@ report_json(struct json *j, const struct report_target *t, const struct smtp_res
 		json_obj_end(j);
 	}
 	timings_json(j, &r->t);
-	json_obj_end(j);
 }

@@ -24,6 +24,9 @@ struct report_target {
 
 /* Write the JSON object for one connection. */
 void report_json(struct json *j, const struct report_target *t, const struct smtp_result *r);
+/* The same keys without the enclosing braces, so a caller can add its own. */
+void report_json_fields(struct json *j, const struct report_target *t,
+    const struct smtp_result *r);
 
 /* "2035-01-01T00:00:00Z"; "" for 0. */
 void report_iso8601(time_t t, char *out, size_t outsz);

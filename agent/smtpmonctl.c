@@ -1,28 +1,46 @@
 /* agent/smtpmonctl.c: the command-line front end. Subcommands:
  *   check   one-shot probe of one SMTP server (agent/check.c)
- *   demo    built-in demo servers on loopback, checked (agent/demo.c)
+ *   demo    built-in demo servers watched by a real smtpmond (agent/demo.c)
+ *   status, appldata, targets, reload: ask the running smtpmond (agent/ctlclient.c)
  */
-#include "config.h"
+#include "buildconf.h"
 #include "check.h"
+#include "ctlclient.h"
 #include "demo.h"
 
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static void
 usage(FILE *f)
 {
 	fputs("usage: smtpmonctl check [options] HOST[:PORT]   probe one SMTP server once\n"
-	      "       smtpmonctl demo                        check the built-in demo servers\n"
+	      "       smtpmonctl demo                        smtpmond against built-in demo servers\n"
+	      "       smtpmonctl [-s SOCKET] status [--json] one row per target connection\n"
+	      "       smtpmonctl [-s SOCKET] appldata [--json] 4-tuple and record per open connection\n"
+	      "       smtpmonctl [-s SOCKET] targets [--json] the configured targets\n"
+	      "       smtpmonctl [-s SOCKET] reload          reload the daemon's configuration\n"
 	      "       smtpmonctl --version | --help\n"
+	      "SOCKET defaults to $SMTPMON_SOCKET, else " CTL_DEFAULT_SOCKET ".\n"
 	      "Run `smtpmonctl check --help` for the check options.\n", f);
 }
 
 int
 main(int argc, char **argv)
 {
+	const char *sock = getenv("SMTPMON_SOCKET");
+
 	signal(SIGPIPE, SIG_IGN);
+	if (sock == NULL || sock[0] == '\0')
+		sock = CTL_DEFAULT_SOCKET;
+	if (argc >= 3 && strcmp(argv[1], "-s") == 0) {
+		sock = argv[2];
+		argv[2] = argv[0];
+		argc -= 2;
+		argv += 2;
+	}
 	if (argc < 2) {
 		usage(stderr);
 		return 3;
@@ -31,6 +49,9 @@ main(int argc, char **argv)
 		return check_main(argc - 1, argv + 1);
 	if (strcmp(argv[1], "demo") == 0)
 		return demo_main(argc - 1, argv + 1);
+	if (strcmp(argv[1], "status") == 0 || strcmp(argv[1], "appldata") == 0 ||
+	    strcmp(argv[1], "targets") == 0 || strcmp(argv[1], "reload") == 0)
+		return ctl_main(sock, argc - 1, argv + 1);
 	if (strcmp(argv[1], "--version") == 0) {
 		printf("smtpmonctl (%s) %s\n", PACKAGE_NAME, PACKAGE_VERSION);
 		return 0;

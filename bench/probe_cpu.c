@@ -6,7 +6,7 @@
  * certificate verification, EHLO, NOOP, QUIT), at most CONCURRENCY at once,
  * on one libevent loop with one shared TLS context, and prints the user+sys
  * CPU time of this process per probe. */
-#include "config.h"
+#include "buildconf.h"
 
 #include <netdb.h>
 #include <stdio.h>

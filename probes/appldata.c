@@ -1,5 +1,5 @@
 /* probes/appldata.c: see appldata.h. */
-#include "config.h"
+#include "buildconf.h"
 #include "appldata.h"
 
 #include <stdio.h>

@@ -1,5 +1,5 @@
 /* probes/log.c: see log.h. */
-#include "config.h"
+#include "buildconf.h"
 #include "log.h"
 
 #include <errno.h>

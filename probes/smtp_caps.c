@@ -1,5 +1,5 @@
 /* probes/smtp_caps.c: see smtp_caps.h. */
-#include "config.h"
+#include "buildconf.h"
 #include "smtp_caps.h"
 
 #include <stdio.h>

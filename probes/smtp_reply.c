@@ -1,5 +1,5 @@
 /* probes/smtp_reply.c: see smtp_reply.h. */
-#include "config.h"
+#include "buildconf.h"
 #include "smtp_reply.h"
 
 #include <string.h>

@@ -6,7 +6,7 @@
  * the connection is still fit for a polite QUIT. One libevent event per
  * session carries both the fd interest and the current deadline (wait_for).
  */
-#include "config.h"
+#include "buildconf.h"
 #include "smtp_session.h"
 #include "log.h"
 #include "smtp_reply.h"

@@ -1,5 +1,5 @@
 /* probes/tls.c: see tls.h. */
-#include "config.h"
+#include "buildconf.h"
 #include "tls.h"
 #include "util.h"
 

@@ -1,5 +1,5 @@
 /* probes/util.c: see util.h. */
-#include "config.h"
+#include "buildconf.h"
 #include "util.h"
 
 #include <stdio.h>

@@ -1,7 +1,7 @@
 /* libFuzzer target: the EHLO capability parser over any reply text, and
  * the name lists built from what it found. Checks every buffer stays
  * terminated and within its size. */
-#include "config.h"
+#include "buildconf.h"
 #include <assert.h>
 #include <stddef.h>
 #include <stdint.h>

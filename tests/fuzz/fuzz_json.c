@@ -1,7 +1,7 @@
 /* libFuzzer target: JSON string escaping of arbitrary server bytes. The
  * output must be one valid JSON string: printable ASCII or valid UTF-8,
  * no raw control characters, quotes and backslashes escaped. */
-#include "config.h"
+#include "buildconf.h"
 #include <assert.h>
 #include <stddef.h>
 #include <stdint.h>

@@ -2,7 +2,7 @@
  * arbitrary fragmentation. The first byte picks the chunk size. Checks the
  * parser's promises: never consume more than given, lines within the limit,
  * text NUL-terminated at len, consistent code, sticky errors. */
-#include "config.h"
+#include "buildconf.h"
 #include <assert.h>
 #include <stddef.h>
 #include <stdint.h>

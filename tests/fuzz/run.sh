@@ -1,7 +1,7 @@
 #!/bin/bash
 # Build every libFuzzer target with clang (ASan + UBSan) and run each for a
 # while; prints TAP. Usage: tests/fuzz/run.sh SRCDIR BUILDDIR [SECONDS]
-# BUILDDIR is a configured build tree (for config.h).
+# BUILDDIR is a configured build tree (for buildconf.h).
 set -u
 src=$1 build=$2 secs=${3:-30}
 out=$(mktemp -d)
@@ -12,8 +12,9 @@ declare -A deps=(
     [fuzz_reply]="probes/smtp_reply.c"
     [fuzz_caps]="probes/smtp_caps.c"
     [fuzz_json]="agent/json.c"
+    [fuzz_dnsttl]="agent/dnsttl.c"
 )
-targets=(fuzz_reply fuzz_caps fuzz_json)
+targets=(fuzz_reply fuzz_caps fuzz_json fuzz_dnsttl)
 echo "1..$(( ${#targets[@]} * 2 ))"
 n=0
 for t in "${targets[@]}"; do

@@ -1,7 +1,7 @@
 /* Unit tests for probes/appldata: golden 40-byte records for every field
  * value, the IANA id -> 2/4-digit cipher mapping, writer name rules, and the
  * record built from a probe result. */
-#include "config.h"
+#include "buildconf.h"
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

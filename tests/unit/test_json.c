@@ -1,5 +1,5 @@
 /* Unit tests for agent/json: commas, nesting, escaping of any server text. */
-#include "config.h"
+#include "buildconf.h"
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

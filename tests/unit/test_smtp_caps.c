@@ -1,6 +1,6 @@
 /* Unit tests for probes/smtp_caps: keywords in any case and position, AUTH
  * in both forms, SIZE, unknown keywords kept once, bounds. */
-#include "config.h"
+#include "buildconf.h"
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,6 +1,6 @@
 /* Unit tests for probes/smtp_reply: framing, limits, enhanced codes, and
  * the same replies under every fragmentation of the input. */
-#include "config.h"
+#include "buildconf.h"
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

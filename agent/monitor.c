@@ -1,0 +1,1304 @@
+/* agent/monitor.c: see monitor.h.
+ *
+ * Objects:
+ *   policy  what a connection needs from its TargetServer block (Secure,
+ *           AuthEntity, TlsServerName, MinTlsLevel), shared and reference
+ *           counted so a closing connection keeps its strings alive.
+ *   tgt     one target address:port: its registry row, its monitor and
+ *           reprobe connections and three timers (NOOP, reprobe, retry).
+ *           Found by "ADDR:PORT" in an open-addressing hash table.
+ *   group   one TargetName/TargetMx block: its lookup, its refresh timer
+ *           and the tgts it owns.
+ *   conn    one probe connection (a smtp_session) and its role. A conn
+ *           whose target is gone is "orphaned": it is sent QUIT and freed
+ *           when it closes.
+ */
+#include "buildconf.h"
+#include "monitor.h"
+#include "appldata_log.h"
+#include "config.h"
+#include "log.h"
+#include "registry.h"
+#include "resolver.h"
+#include "smtp_session.h"
+#include "tls.h"
+#include "util.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#define PUBLISH_MS        20
+#define STOP_GRACE_MS     5000
+#define BACKOFF_MAX_SHIFT 5
+#define BACKOFF_CAP_MS    (3600u * 1000u)
+#define REFRESH_MIN_S     5
+#define REFRESH_MAX_S     86400
+
+struct policy {
+	unsigned refs;
+	bool secure;
+	char *servername;
+	char *auth_user, *auth_pass;
+	int min_tls;
+	char *sig;                 /* compared on reload */
+};
+
+struct monitor;
+struct tgt;
+struct group;
+
+struct conn {
+	struct monitor *m;
+	struct tgt *t;             /* NULL once orphaned */
+	enum reg_role role;
+	struct smtp_session *s;
+	struct policy *pol;
+	struct smtp_session_cfg scfg;
+	bool connecting;           /* holds a slot of MONITOR_MAX_CONNECTING */
+	bool ready;
+	struct conn *onext, *oprev;  /* orphan list */
+};
+
+struct qnode {                 /* a connection waiting for a start slot */
+	struct tgt *t;             /* NULL when the target went away */
+	enum reg_role role;
+	struct qnode *next;
+};
+
+struct tgt {
+	struct monitor *m;
+	struct reg_row *row;
+	char key[64];
+	struct sockaddr_storage ss;
+	socklen_t sslen;
+	struct policy *pol;
+	struct group *g;           /* owner, NULL for TargetIP */
+	struct conn *c[2];         /* [REG_ROLE_MONITOR], [REG_ROLE_REPROBE] */
+	struct qnode *q[2];
+	struct event *noop_ev, *reprobe_ev, *retry_ev;
+	unsigned fails;            /* consecutive monitor connection failures */
+	char cls[12];              /* classification bytes 19-29 of the last record */
+	bool mark;
+};
+
+struct group {
+	struct monitor *m;
+	int kind;
+	char *host;
+	uint16_t port;
+	int line;
+	struct policy *pol;
+	char *sig;
+	struct resolver_query *q;
+	struct event *refresh_ev;
+	struct tgt **tg;           /* endpoints owned */
+	size_t n_tg, cap_tg;
+	struct reg_row *row;       /* placeholder while it has no endpoint */
+	bool mark;
+};
+
+struct monitor {
+	struct event_base *base;
+	struct registry *reg;
+	struct config *cfg;
+	struct resolver *res;
+	struct tls_ctx *tls;
+	struct appldata_log *alog;
+	char *helo;
+	char **old_helo;           /* names and contexts that older sessions may */
+	size_t n_old_helo;         /* still use, freed at the end */
+	struct tls_ctx **old_tls;
+	size_t n_old_tls;
+	struct conn *orphan_list;  /* closing connections of targets gone */
+
+	/* targets: open addressing, linear probing, tombstones */
+	struct tgt **ht;
+	size_t ht_cap, ht_used, ht_live;
+	struct group **groups;
+	size_t n_groups;
+
+	struct qnode *qhead, *qtail;
+	unsigned connecting;
+	bool pumping;
+
+	struct timeval noop_tv;    /* common timeout for NoopInterval */
+	const struct timeval *noop_common;
+
+	struct event *publish_ev;
+	bool publish_pending;
+	struct event *wake_ev;
+	struct event *stop_ev;
+	unsigned orphans;          /* conns closing after their target went away */
+	bool stopping;
+
+	uint64_t probes_done, probe_failures;
+	time_t started;
+
+	pthread_mutex_t mbox_lock; /* guards the mailbox below */
+	struct config *mbox_cfg;
+	bool mbox_stop;
+};
+
+static struct tgt TOMBSTONE;
+
+static void tgt_enqueue(struct tgt *t, enum reg_role role);
+static void tgt_remove(struct tgt *t);
+static void group_lookup(struct group *g);
+static void pump(struct monitor *m);
+
+/* ---- small helpers ---- */
+
+static uint32_t
+jitter_ms(uint32_t ms, unsigned pct)
+{
+	/* ms +- pct%; random() is fine for spreading load */
+	uint64_t span = (uint64_t)ms * pct / 100u;
+
+	if (span == 0)
+		return ms;
+	return (uint32_t)((uint64_t)ms - span + (uint64_t)random() % (2 * span + 1));
+}
+
+static void
+add_timer_ms(struct event *ev, uint64_t ms)
+{
+	struct timeval tv = { .tv_sec = (time_t)(ms / 1000u),
+	    .tv_usec = (suseconds_t)((ms % 1000u) * 1000u) };
+
+	evtimer_add(ev, &tv);
+}
+
+
+static void
+schedule_publish(struct monitor *m)
+{
+	if (m->publish_pending)
+		return;
+	m->publish_pending = true;
+	add_timer_ms(m->publish_ev, PUBLISH_MS);
+}
+
+static void
+touch(struct tgt *t)
+{
+	t->row->last_change = time(NULL);
+	registry_touch(t->m->reg, t->row);
+	schedule_publish(t->m);
+}
+
+static void
+set_state(struct tgt *t, enum reg_state st)
+{
+	if (t->row->state != st) {
+		t->row->state = st;
+		t->row->state_since = time(NULL);
+	}
+	touch(t);
+}
+
+/* ---- policies ---- */
+
+static struct policy *
+policy_new(const struct cfg_target *ct)
+{
+	struct policy *p = xcalloc(1, sizeof(*p));
+	char sig[1024];
+
+	p->refs = 1;
+	p->secure = ct->secure;
+	p->servername = ct->tls_server_name ? xstrdup(ct->tls_server_name) : NULL;
+	if (ct->auth != NULL) {
+		p->auth_user = xstrdup(ct->auth->user);
+		p->auth_pass = xstrdup(ct->auth->password ? ct->auth->password : "");
+	}
+	p->min_tls = ct->min_tls;
+	snprintf(sig, sizeof sig, "%d|%s|%s|%s|%d", p->secure, p->servername ? p->servername : "",
+	    p->auth_user ? p->auth_user : "", p->auth_pass ? p->auth_pass : "", p->min_tls);
+	p->sig = xstrdup(sig);
+	return p;
+}
+
+static struct policy *
+policy_ref(struct policy *p)
+{
+	p->refs++;
+	return p;
+}
+
+static void
+policy_unref(struct policy *p)
+{
+	if (p == NULL || --p->refs > 0)
+		return;
+	free(p->servername);
+	free(p->auth_user);
+	if (p->auth_pass != NULL)
+		explicit_bzero(p->auth_pass, strlen(p->auth_pass));
+	free(p->auth_pass);
+	free(p->sig);
+	free(p);
+}
+
+/* ---- the target table ---- */
+
+static uint64_t
+hash_key(const char *s)
+{
+	uint64_t h = 1469598103934665603ull;   /* FNV-1a */
+
+	while (*s)
+		h = (h ^ (unsigned char)*s++) * 1099511628211ull;
+	return h;
+}
+
+static void ht_insert(struct monitor *m, struct tgt *t);
+
+static void
+ht_grow(struct monitor *m)
+{
+	struct tgt **old = m->ht;
+	size_t oldcap = m->ht_cap;
+
+	m->ht_cap = oldcap ? oldcap * 2 : 256;
+	while (m->ht_live * 2 >= m->ht_cap)
+		m->ht_cap *= 2;
+	m->ht = xcalloc(m->ht_cap, sizeof(*m->ht));
+	m->ht_used = m->ht_live = 0;
+	for (size_t i = 0; i < oldcap; i++)
+		if (old[i] != NULL && old[i] != &TOMBSTONE)
+			ht_insert(m, old[i]);
+	free(old);
+}
+
+static void
+ht_insert(struct monitor *m, struct tgt *t)
+{
+	size_t i;
+
+	if ((m->ht_used + 1) * 4 >= m->ht_cap * 3)
+		ht_grow(m);
+	i = hash_key(t->key) & (m->ht_cap - 1);
+	while (m->ht[i] != NULL && m->ht[i] != &TOMBSTONE)
+		i = (i + 1) & (m->ht_cap - 1);
+	if (m->ht[i] == NULL)
+		m->ht_used++;
+	m->ht[i] = t;
+	m->ht_live++;
+}
+
+static size_t
+ht_slot(const struct monitor *m, const char *key)
+{
+	size_t i;
+
+	if (m->ht_cap == 0)
+		return SIZE_MAX;
+	i = hash_key(key) & (m->ht_cap - 1);
+	while (m->ht[i] != NULL) {
+		if (m->ht[i] != &TOMBSTONE && strcmp(m->ht[i]->key, key) == 0)
+			return i;
+		i = (i + 1) & (m->ht_cap - 1);
+	}
+	return SIZE_MAX;
+}
+
+static struct tgt *
+ht_find(const struct monitor *m, const char *key)
+{
+	size_t i = ht_slot(m, key);
+
+	return i == SIZE_MAX ? NULL : m->ht[i];
+}
+
+static void
+ht_delete(struct monitor *m, struct tgt *t)
+{
+	size_t i = ht_slot(m, t->key);
+
+	if (i != SIZE_MAX) {
+		m->ht[i] = &TOMBSTONE;
+		m->ht_live--;
+	}
+}
+
+/* ---- connections ---- */
+
+static void conn_cb(struct smtp_session *s, enum smtp_event ev, void *arg);
+
+static void
+conn_release_slot(struct conn *c)
+{
+	if (c->connecting) {
+		c->connecting = false;
+		c->m->connecting--;
+	}
+}
+
+static void
+conn_free(struct conn *c)
+{
+	conn_release_slot(c);
+	smtp_session_free(c->s);       /* deferred when inside its callback */
+	policy_unref(c->pol);
+	free(c);
+}
+
+/* The target no longer wants c: QUIT it and free it when it has closed. */
+static void
+conn_orphan(struct conn *c)
+{
+	struct monitor *m = c->m;
+
+	if (c->t != NULL) {
+		c->t->c[c->role] = NULL;
+		c->t = NULL;
+	}
+	c->onext = m->orphan_list;
+	if (m->orphan_list != NULL)
+		m->orphan_list->oprev = c;
+	m->orphan_list = c;
+	m->orphans++;
+	conn_release_slot(c);
+	smtp_session_quit(c->s);           /* may call back CLOSED at once */
+}
+
+static void
+conn_start(struct tgt *t, enum reg_role role)
+{
+	struct monitor *m = t->m;
+	struct conn *c = xcalloc(1, sizeof(*c));
+	const struct config *cfg = m->cfg;
+
+	c->m = m;
+	c->t = t;
+	c->role = role;
+	c->pol = policy_ref(t->pol);
+	c->scfg = (struct smtp_session_cfg){
+		.helo_name = m->helo,
+		.secure = c->pol->secure,
+		.auth_user = c->pol->auth_user,
+		.auth_pass = c->pol->auth_pass,
+		.servername = c->pol->servername,
+		.tls = m->tls,
+		.mode = role == REG_ROLE_MONITOR ? SMTP_MODE_MONITOR : SMTP_MODE_PROBE,
+		.connect_ms = cfg->connect_ms,
+		.initial_ms = cfg->initial_ms,
+		.anycmd_ms = cfg->anycmd_ms,
+		.total_ms = 0,
+	};
+	c->s = smtp_session_new(m->base, &c->scfg, (const struct sockaddr *)&t->ss, t->sslen,
+	    conn_cb, c);
+	c->connecting = true;
+	m->connecting++;
+	t->c[role] = c;
+	if (role == REG_ROLE_MONITOR && t->row->state != REG_UP && t->row->state != REG_DOWN)
+		set_state(t, REG_STARTING);
+	smtp_session_start(c->s);
+}
+
+/* Classification bytes of an appldata record: type, method, level, cipher. */
+static void
+cls_of(const char *rec, char out[12])
+{
+	memcpy(out, rec + 18, 11);
+	out[11] = '\0';
+}
+
+static void
+log_available(const struct tgt *t, const struct smtp_result *r, const char *verb)
+{
+	log_info("SMD1817I target %s: target=%s%s%s type=%s security=%s tls=%s cipher=%s%s%s",
+	    verb, t->key, t->row->name[0] ? " name=" : "", t->row->name,
+	    r->server_type == APPL_TYPE_ESMTP ? "ESMTP" :
+	    r->server_type == APPL_TYPE_SMTP ? "SMTP" : "unknown",
+	    r->security == APPL_SEC_TLS ? "TLS" : "basic",
+	    r->tls_done ? r->tls.version_name : "none",
+	    r->tls_done ? r->tls.cipher : "none",
+	    r->tls_done && r->tls.verify_code != 0 ? " verify=" : "",
+	    r->tls_done && r->tls.verify_code != 0 ? r->tls.verify_text : "");
+}
+
+/* A connection finished its classification: record it. */
+static void
+classified(struct conn *c, const struct smtp_result *r)
+{
+	struct tgt *t = c->t;
+	struct reg_row *row = t->row;
+	struct reg_conn *rc = &row->conns[c->role];
+	struct monitor *m = t->m;
+	char cls[12];
+
+	m->probes_done++;
+	row->res = *r;
+	row->res.reason = NULL;
+	row->res.last_reply = NULL;
+	row->classified = true;
+	row->classified_at = time(NULL);
+	rc->role = c->role;
+	rc->open = true;
+	rc->since = row->classified_at;
+	sockaddr_text((const struct sockaddr *)&r->local, rc->local, sizeof rc->local);
+	str_copy(rc->remote, t->key, sizeof rc->remote);
+	smtp_result_appldata(r, APPLDATA_MONITOR, m->cfg->writer, rc->appldata);
+	appldata_log_write(m->alog, rc->local, rc->remote, reg_role_name(c->role), rc->appldata);
+
+	cls_of(rc->appldata, cls);
+	if (t->cls[0] != '\0' && strcmp(cls, t->cls) != 0)
+		log_info("SMD1819I target changed: target=%s old=\"%s\" new=\"%s\" role=%s", t->key,
+		    t->cls, cls, reg_role_name(c->role));
+	str_copy(t->cls, cls, sizeof t->cls);
+	touch(t);
+}
+
+static uint32_t
+backoff_ms(const struct tgt *t, bool was_421)
+{
+	uint64_t ms = t->m->cfg->connect_retry_ms;
+	unsigned shift = t->fails > 0 ? t->fails - 1 : 0;
+
+	if (shift > BACKOFF_MAX_SHIFT)
+		shift = BACKOFF_MAX_SHIFT;
+	ms <<= shift;
+	if (was_421)
+		ms *= 4;
+	if (ms > BACKOFF_CAP_MS && t->m->cfg->connect_retry_ms < BACKOFF_CAP_MS)
+		ms = BACKOFF_CAP_MS;
+	return jitter_ms((uint32_t)ms, 20);
+}
+
+static void
+record_failure(struct tgt *t, const struct smtp_result *r)
+{
+	struct reg_row *row = t->row;
+
+	str_copy(row->fail_reason, r->reason ? r->reason : smtp_fail_name(r->fail),
+	    sizeof row->fail_reason);
+	str_copy(row->last_reply, r->last_reply ? r->last_reply : "", sizeof row->last_reply);
+	str_copy(row->fail_kind, smtp_fail_name(r->fail), sizeof row->fail_kind);
+}
+
+static void
+monitor_closed(struct conn *c, const struct smtp_result *r)
+{
+	struct tgt *t = c->t;
+	struct reg_row *row = t->row;
+	struct monitor *m = t->m;
+	bool was_up = row->state == REG_UP;
+	bool was_421 = r->last_reply != NULL && strncmp(r->last_reply, "421", 3) == 0;
+	uint32_t delay;
+
+	t->c[REG_ROLE_MONITOR] = NULL;
+	row->conns[REG_ROLE_MONITOR].open = false;
+	evtimer_del(t->noop_ev);
+	if (!c->ready) {
+		row->connect_failures++;
+		m->probe_failures++;
+	}
+	t->fails++;
+	record_failure(t, r);
+	delay = backoff_ms(t, was_421);
+	if (was_up || row->state == REG_STARTING)
+		log_warnx("SMD1818E target unavailable: target=%s%s%s reason=\"%s\" reply=\"%s\" "
+		    "retry=%ums", t->key, row->name[0] ? " name=" : "", row->name,
+		    row->fail_reason, row->last_reply, delay);
+	else
+		log_debug("target=%s still unavailable: %s; retry in %u ms", t->key,
+		    row->fail_reason, delay);
+	set_state(t, REG_DOWN);
+	add_timer_ms(t->retry_ev, delay);
+}
+
+static void
+reprobe_closed(struct conn *c, const struct smtp_result *r)
+{
+	struct tgt *t = c->t;
+	struct reg_row *row = t->row;
+
+	t->c[REG_ROLE_REPROBE] = NULL;
+	row->conns[REG_ROLE_REPROBE].open = false;
+	if (r->fail != SMTP_F_NONE) {
+		row->reprobe_failures++;
+		t->m->probe_failures++;
+		record_failure(t, r);
+		log_warnx("SMD1824W reprobe failed: target=%s reason=\"%s\" reply=\"%s\"", t->key,
+		    row->fail_reason, row->last_reply);
+	}
+	touch(t);
+}
+
+static void
+conn_cb(struct smtp_session *s, enum smtp_event ev, void *arg)
+{
+	struct conn *c = arg;
+	const struct smtp_result *r = smtp_session_result(s);
+	struct monitor *m = c->m;
+	struct tgt *t = c->t;
+
+	if (t == NULL) {                       /* orphaned: wait for the end */
+		if (ev == SMTP_EV_CLOSED) {
+			m->orphans--;
+			if (c->oprev != NULL)
+				c->oprev->onext = c->onext;
+			else
+				m->orphan_list = c->onext;
+			if (c->onext != NULL)
+				c->onext->oprev = c->oprev;
+			conn_free(c);
+			if (m->stopping && m->orphans == 0)
+				event_base_loopexit(m->base, NULL);
+		}
+		return;
+	}
+
+	switch (ev) {
+	case SMTP_EV_READY:
+		c->ready = true;
+		conn_release_slot(c);
+		classified(c, r);
+		if (c->role == REG_ROLE_MONITOR) {
+			bool was_up = t->row->state == REG_UP;
+
+			t->row->connects++;
+			t->fails = 0;
+			t->row->noop_rtt_us = r->t.noop;
+			if (!was_up)
+				log_available(t, r, "available");
+			set_state(t, REG_UP);
+			/* the first NOOP lands at a random point of the interval */
+			add_timer_ms(t->noop_ev, 1 + (uint64_t)random() % m->cfg->noop_interval_ms);
+			if (m->cfg->reprobe_interval_ms > 0 && !evtimer_pending(t->reprobe_ev, NULL))
+				add_timer_ms(t->reprobe_ev, jitter_ms(m->cfg->reprobe_interval_ms, 10));
+		} else {
+			t->row->reprobes++;
+		}
+		pump(m);
+		return;
+
+	case SMTP_EV_NOOP:
+		t->row->noops++;
+		t->row->noop_rtt_us = r->noop_rtt;
+		touch(t);
+		evtimer_add(t->noop_ev, m->noop_common);
+		return;
+
+	case SMTP_EV_CLOSED:
+		if (c->role == REG_ROLE_MONITOR)
+			monitor_closed(c, r);
+		else
+			reprobe_closed(c, r);
+		conn_free(c);
+		pump(m);
+		return;
+	}
+}
+
+/* ---- the start queue ---- */
+
+static void
+pump(struct monitor *m)
+{
+	if (m->pumping)
+		return;
+	m->pumping = true;
+	while (!m->stopping && m->connecting < MONITOR_MAX_CONNECTING && m->qhead != NULL) {
+		struct qnode *n = m->qhead;
+
+		m->qhead = n->next;
+		if (m->qhead == NULL)
+			m->qtail = NULL;
+		if (n->t != NULL) {
+			n->t->q[n->role] = NULL;
+			if (n->t->c[n->role] == NULL)
+				conn_start(n->t, n->role);
+		}
+		free(n);
+	}
+	m->pumping = false;
+}
+
+static void
+tgt_enqueue(struct tgt *t, enum reg_role role)
+{
+	struct monitor *m = t->m;
+	struct qnode *n;
+
+	if (t->q[role] != NULL || t->c[role] != NULL || m->stopping)
+		return;
+	n = xcalloc(1, sizeof(*n));
+	n->t = t;
+	n->role = role;
+	if (m->qtail)
+		m->qtail->next = n;
+	else
+		m->qhead = n;
+	m->qtail = n;
+	t->q[role] = n;
+	pump(m);
+}
+
+/* ---- timers of a target ---- */
+
+static void
+on_noop(evutil_socket_t fd, short what, void *arg)
+{
+	struct tgt *t = arg;
+
+	(void)fd, (void)what;
+	if (t->c[REG_ROLE_MONITOR] != NULL && t->c[REG_ROLE_MONITOR]->ready) {
+		if (smtp_session_state(t->c[REG_ROLE_MONITOR]->s) == SMTP_S_IDLE)
+			smtp_session_noop(t->c[REG_ROLE_MONITOR]->s);
+		else   /* still busy (a NOOP outstanding): look again next interval */
+			evtimer_add(t->noop_ev, t->m->noop_common);
+	}
+}
+
+static void
+on_reprobe(evutil_socket_t fd, short what, void *arg)
+{
+	struct tgt *t = arg;
+	struct monitor *m = t->m;
+
+	(void)fd, (void)what;
+	if (m->cfg->reprobe_interval_ms == 0)
+		return;
+	if (t->row->state == REG_UP)   /* a target down is being retried anyway */
+		tgt_enqueue(t, REG_ROLE_REPROBE);
+	add_timer_ms(t->reprobe_ev, jitter_ms(m->cfg->reprobe_interval_ms, 10));
+}
+
+static void
+on_retry(evutil_socket_t fd, short what, void *arg)
+{
+	struct tgt *t = arg;
+
+	(void)fd, (void)what;
+	tgt_enqueue(t, REG_ROLE_MONITOR);
+}
+
+/* ---- targets ---- */
+
+static struct tgt *
+tgt_new(struct monitor *m, const struct sockaddr *sa, socklen_t len, struct policy *pol,
+    const struct cfg_target *ct, struct group *g, const char *mx_host, unsigned mx_pref)
+{
+	struct tgt *t = xcalloc(1, sizeof(*t));
+	struct reg_row *row;
+
+	t->m = m;
+	memcpy(&t->ss, sa, len);
+	t->sslen = len;
+	sockaddr_text(sa, t->key, sizeof t->key);
+	t->pol = policy_ref(pol);
+	t->g = g;
+	t->noop_ev = evtimer_new(m->base, on_noop, t);
+	t->reprobe_ev = evtimer_new(m->base, on_reprobe, t);
+	t->retry_ev = evtimer_new(m->base, on_retry, t);
+	t->row = row = registry_add(m->reg);
+	str_copy(row->target, t->key, sizeof row->target);
+	memcpy(&row->addr, sa, len);
+	row->addr_len = len;
+	row->port = ct->port;
+	str_copy(row->name, ct->host ? ct->host : "", sizeof row->name);
+	str_copy(row->mx_host, mx_host ? mx_host : "", sizeof row->mx_host);
+	row->mx_pref = mx_pref;
+	row->kind = (int)ct->kind;
+	row->secure = ct->secure;
+	row->auth = ct->auth != NULL;
+	row->min_tls = ct->min_tls;
+	row->config_line = ct->line;
+	row->state = REG_STARTING;
+	row->state_since = row->last_change = time(NULL);
+	ht_insert(m, t);
+	touch(t);
+	return t;
+}
+
+static void
+tgt_remove(struct tgt *t)
+{
+	struct monitor *m = t->m;
+
+	for (int r = 0; r < 2; r++) {
+		if (t->q[r] != NULL)
+			t->q[r]->t = NULL;
+		if (t->c[r] != NULL)
+			conn_orphan(t->c[r]);
+	}
+	event_free(t->noop_ev);
+	event_free(t->reprobe_ev);
+	event_free(t->retry_ev);
+	ht_delete(m, t);
+	registry_remove(m->reg, t->row);
+	schedule_publish(m);
+	policy_unref(t->pol);
+	free(t);
+}
+
+/* ---- name and MX groups ---- */
+
+static void
+group_placeholder(struct group *g, const char *reason)
+{
+	struct monitor *m = g->m;
+	struct reg_row *row = g->row;
+
+	if (row == NULL) {
+		row = g->row = registry_add(m->reg);
+		snprintf(row->target, sizeof row->target, "%.55s:%u", g->host, g->port);
+		row->port = g->port;
+		str_copy(row->name, g->host, sizeof row->name);
+		row->kind = g->kind;
+		row->secure = g->pol->secure;
+		row->auth = g->pol->auth_user != NULL;
+		row->min_tls = g->pol->min_tls;
+		row->config_line = g->line;
+		row->state_since = time(NULL);
+	}
+	row->state = reason ? REG_DOWN : REG_RESOLVING;
+	str_copy(row->fail_reason, reason ? reason : "", sizeof row->fail_reason);
+	str_copy(row->fail_kind, reason ? "resolve" : "", sizeof row->fail_kind);
+	row->last_change = time(NULL);
+	registry_touch(m->reg, row);
+	schedule_publish(m);
+}
+
+static void
+group_drop_placeholder(struct group *g)
+{
+	if (g->row != NULL) {
+		registry_remove(g->m->reg, g->row);
+		g->row = NULL;
+		schedule_publish(g->m);
+	}
+}
+
+static void
+on_refresh(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd, (void)what;
+	group_lookup(arg);
+}
+
+static void
+group_resolved(const struct resolver_result *res, void *arg)
+{
+	struct group *g = arg;
+	struct monitor *m = g->m;
+	struct cfg_target ct = {
+		.kind = (enum target_kind)g->kind, .host = g->host, .port = g->port,
+		.secure = g->pol->secure, .min_tls = g->pol->min_tls, .line = g->line,
+	};
+	struct cfg_auth fake_auth = { .user = g->pol->auth_user };
+	struct tgt **keep;
+	size_t n_keep = 0;
+	uint32_t ttl;
+
+	g->q = NULL;
+	if (g->pol->auth_user != NULL)
+		ct.auth = &fake_auth;
+	if (res->status != 0) {
+		log_warnx("SMD1822W name resolution failed: %s=%s port=%u error=\"%s\"; "
+		    "keeping %zu address(es), retry in %u ms",
+		    g->kind == TARGET_MX ? "mx" : "name", g->host, g->port,
+		    res->error ? res->error : "?", g->n_tg, m->cfg->connect_retry_ms);
+		if (g->n_tg == 0) {
+			char why[REG_TEXT_MAX];
+
+			snprintf(why, sizeof why, "resolution failed: %s", res->error ? res->error : "?");
+			group_placeholder(g, why);
+		}
+		add_timer_ms(g->refresh_ev, m->cfg->connect_retry_ms);
+		return;
+	}
+
+	/* the new address set, in preference order; unchanged endpoints stay */
+	keep = xcalloc(RESOLVER_MAX_HOSTS * RESOLVER_MAX_ADDRS, sizeof(*keep));
+	for (size_t i = 0; i < g->n_tg; i++)
+		g->tg[i]->mark = false;
+	for (size_t h = 0; h < res->n_hosts; h++) {
+		const struct resolver_host *rh = &res->hosts[h];
+
+		for (size_t a = 0; a < rh->n_addrs; a++) {
+			char key[64];
+			struct tgt *t;
+
+			sockaddr_text((const struct sockaddr *)&rh->addrs[a], key, sizeof key);
+			t = ht_find(m, key);
+			if (t != NULL && t->g != g) {
+				log_debug("target=%s from %s already monitored", key, g->host);
+				continue;
+			}
+			if (t == NULL) {
+				t = tgt_new(m, (const struct sockaddr *)&rh->addrs[a], rh->addr_lens[a],
+				    g->pol, &ct, g, g->kind == TARGET_MX ? rh->name : NULL,
+				    rh->preference);
+				log_info("SMD1820I target added: target=%s %s=%s", key,
+				    g->kind == TARGET_MX ? "mx" : "name", g->host);
+				tgt_enqueue(t, REG_ROLE_MONITOR);
+			}
+			if (!t->mark) {
+				t->mark = true;
+				keep[n_keep++] = t;
+			}
+		}
+	}
+	for (size_t i = 0; i < g->n_tg; i++) {
+		if (!g->tg[i]->mark) {
+			log_info("SMD1821I target removed: target=%s %s=%s (no longer in DNS)",
+			    g->tg[i]->key, g->kind == TARGET_MX ? "mx" : "name", g->host);
+			tgt_remove(g->tg[i]);
+		}
+	}
+	if (n_keep > g->cap_tg) {
+		g->cap_tg = n_keep;
+		g->tg = xrealloc(g->tg, g->cap_tg * sizeof(*g->tg));
+	}
+	memcpy(g->tg, keep, n_keep * sizeof(*keep));
+	g->n_tg = n_keep;
+	free(keep);
+
+	if (n_keep == 0)
+		group_placeholder(g, res->n_hosts == 0 ? "no mail hosts (null MX)" :
+		    "no address for the mail hosts");
+	else
+		group_drop_placeholder(g);
+
+	ttl = res->ttl;
+	if (ttl < REFRESH_MIN_S)
+		ttl = REFRESH_MIN_S;
+	if (ttl > REFRESH_MAX_S)
+		ttl = REFRESH_MAX_S;
+	add_timer_ms(g->refresh_ev, (uint64_t)ttl * 1000u);
+}
+
+static void
+group_lookup(struct group *g)
+{
+	if (g->q != NULL || g->m->stopping)
+		return;
+	if (g->kind == TARGET_MX)
+		g->q = resolver_mx(g->m->res, g->host, g->port, group_resolved, g);
+	else
+		g->q = resolver_host(g->m->res, g->host, g->port, group_resolved, g);
+}
+
+static struct group *
+group_new(struct monitor *m, const struct cfg_target *ct, struct policy *pol)
+{
+	struct group *g = xcalloc(1, sizeof(*g));
+	char sig[1024];
+
+	g->m = m;
+	g->kind = (int)ct->kind;
+	g->host = xstrdup(ct->host);
+	g->port = ct->port;
+	g->line = ct->line;
+	g->pol = policy_ref(pol);
+	snprintf(sig, sizeof sig, "%d|%s|%u|%s", g->kind, g->host, g->port, pol->sig);
+	g->sig = xstrdup(sig);
+	g->refresh_ev = evtimer_new(m->base, on_refresh, g);
+	m->groups = xrealloc(m->groups, (m->n_groups + 1) * sizeof(*m->groups));
+	m->groups[m->n_groups++] = g;
+	group_placeholder(g, NULL);
+	group_lookup(g);
+	return g;
+}
+
+static void
+group_free(struct group *g, bool remove_targets)
+{
+	if (g->q != NULL)
+		resolver_cancel(g->q);
+	if (remove_targets)
+		for (size_t i = 0; i < g->n_tg; i++)
+			tgt_remove(g->tg[i]);
+	group_drop_placeholder(g);
+	event_free(g->refresh_ev);
+	policy_unref(g->pol);
+	free(g->tg);
+	free(g->host);
+	free(g->sig);
+	free(g);
+}
+
+/* ---- configuration ---- */
+
+static int
+apply_globals(struct monitor *m, struct config *cfg, char *err, size_t errlen)
+{
+	char host[256];
+	const char *old_ca = m->cfg ? m->cfg->ca_file : NULL;
+	bool ca_changed = m->tls == NULL ||
+	    (old_ca == NULL) != (cfg->ca_file == NULL) ||
+	    (old_ca != NULL && strcmp(old_ca, cfg->ca_file) != 0);
+
+	if (ca_changed) {
+		struct tls_ctx *ctx = tls_ctx_new(cfg->ca_file, err, errlen);
+
+		if (ctx == NULL)
+			return -1;
+		if (m->tls != NULL) {   /* sessions may still use it */
+			m->old_tls = xrealloc(m->old_tls, (m->n_old_tls + 1) * sizeof(*m->old_tls));
+			m->old_tls[m->n_old_tls++] = m->tls;
+		}
+		m->tls = ctx;
+	}
+	if (m->helo != NULL) {
+		m->old_helo = xrealloc(m->old_helo, (m->n_old_helo + 1) * sizeof(*m->old_helo));
+		m->old_helo[m->n_old_helo++] = m->helo;
+	}
+	if (cfg->helo_name != NULL) {
+		m->helo = xstrdup(cfg->helo_name);
+	} else {
+		if (gethostname(host, sizeof host) != 0 || host[0] == '\0')
+			str_copy(host, "localhost", sizeof host);
+		host[sizeof host - 1] = '\0';
+		m->helo = xstrdup(host);
+	}
+	if (m->alog == NULL || cfg->appldata_log == NULL ||
+	    strcmp(appldata_log_path(m->alog), cfg->appldata_log) != 0) {
+		appldata_log_close(m->alog);
+		m->alog = NULL;
+		if (cfg->appldata_log != NULL) {
+			m->alog = appldata_log_open(cfg->appldata_log);
+			if (m->alog == NULL) {
+				snprintf(err, errlen, "AppldataLog %s: %s", cfg->appldata_log,
+				    strerror(errno));
+				return -1;
+			}
+		}
+	} else {
+		appldata_log_reopen(m->alog);
+	}
+	m->noop_tv.tv_sec = (time_t)(cfg->noop_interval_ms / 1000u);
+	m->noop_tv.tv_usec = (suseconds_t)((cfg->noop_interval_ms % 1000u) * 1000u);
+	m->noop_common = event_base_init_common_timeout(m->base, &m->noop_tv);
+	if (m->noop_common == NULL)
+		m->noop_common = &m->noop_tv;
+	return 0;
+}
+
+static size_t
+count_configured(const struct config *cfg)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < cfg->n_targets; i++)
+		n += cfg->targets[i].kind == TARGET_IP ? cfg->targets[i].n_addrs : 1;
+	return n;
+}
+
+/* Bring the set of targets in line with cfg. */
+static void
+apply_targets(struct monitor *m, const struct config *cfg)
+{
+	size_t added = 0, removed = 0, kept = 0;
+
+	for (size_t i = 0; i < m->ht_cap; i++)
+		if (m->ht[i] != NULL && m->ht[i] != &TOMBSTONE)
+			m->ht[i]->mark = false;
+	for (size_t i = 0; i < m->n_groups; i++)
+		m->groups[i]->mark = false;
+
+	for (size_t i = 0; i < cfg->n_targets; i++) {
+		const struct cfg_target *ct = &cfg->targets[i];
+		struct policy *pol = policy_new(ct);
+
+		if (ct->kind == TARGET_IP) {
+			for (size_t a = 0; a < ct->n_addrs; a++) {
+				char key[64];
+				struct tgt *t;
+
+				sockaddr_text((const struct sockaddr *)&ct->addrs[a].ss, key, sizeof key);
+				t = ht_find(m, key);
+				if (t != NULL && t->g == NULL && !t->mark &&
+				    strcmp(t->pol->sig, pol->sig) == 0) {
+					t->mark = true;
+					t->row->config_line = ct->line;
+					kept++;
+					continue;
+				}
+				if (t != NULL && t->mark)
+					continue;   /* the parser rejects duplicates; be safe */
+				if (t != NULL) {
+					/* policy changed, or an MX address is now configured
+					 * by IP: start again under the new block */
+					if (t->g != NULL) {
+						struct group *og = t->g;
+						for (size_t k = 0; k < og->n_tg; k++)
+							if (og->tg[k] == t)
+								og->tg[k] = og->tg[--og->n_tg];
+					}
+					tgt_remove(t);
+					removed++;
+				}
+				t = tgt_new(m, (const struct sockaddr *)&ct->addrs[a].ss,
+				    ct->addrs[a].len, pol, ct, NULL, NULL, 0);
+				t->mark = true;
+				if (m->started != 0)
+					log_info("SMD1820I target added: target=%s line=%d", t->key,
+					    ct->line);
+				tgt_enqueue(t, REG_ROLE_MONITOR);
+				added++;
+			}
+		} else {
+			char sig[1024];
+			bool found = false;
+
+			snprintf(sig, sizeof sig, "%d|%s|%u|%s", (int)ct->kind, ct->host, ct->port,
+			    pol->sig);
+			for (size_t k = 0; k < m->n_groups; k++) {
+				if (!m->groups[k]->mark && strcmp(m->groups[k]->sig, sig) == 0) {
+					m->groups[k]->mark = true;
+					m->groups[k]->line = ct->line;
+					found = true;
+					kept++;
+					break;
+				}
+			}
+			if (!found) {
+				struct group *g = group_new(m, ct, pol);
+				g->mark = true;
+				added++;
+			}
+		}
+		policy_unref(pol);
+	}
+
+	/* groups not in the new file go, with their targets */
+	for (size_t k = 0; k < m->n_groups;) {
+		struct group *g = m->groups[k];
+
+		if (g->mark) {
+			for (size_t i = 0; i < g->n_tg; i++)
+				g->tg[i]->mark = true;
+			k++;
+			continue;
+		}
+		for (size_t i = 0; i < g->n_tg; i++)
+			log_info("SMD1821I target removed: target=%s %s=%s", g->tg[i]->key,
+			    g->kind == TARGET_MX ? "mx" : "name", g->host);
+		removed += g->n_tg;
+		group_free(g, true);
+		m->groups[k] = m->groups[--m->n_groups];
+	}
+	/* TargetIP targets not in the new file go */
+	for (size_t i = 0; i < m->ht_cap; i++) {
+		struct tgt *t = m->ht[i];
+
+		if (t != NULL && t != &TOMBSTONE && !t->mark) {
+			log_info("SMD1821I target removed: target=%s", t->key);
+			tgt_remove(t);
+			removed++;
+		}
+	}
+	if (m->started != 0)
+		log_info("SMD0002I configuration reloaded: targets added=%zu removed=%zu kept=%zu",
+		    added, removed, kept);
+	registry_set_totals(m->reg, m->started ? m->started : time(NULL), m->probes_done,
+	    m->probe_failures, count_configured(cfg));
+	schedule_publish(m);
+}
+
+/* ---- loop plumbing ---- */
+
+static void
+on_publish(evutil_socket_t fd, short what, void *arg)
+{
+	struct monitor *m = arg;
+
+	(void)fd, (void)what;
+	m->publish_pending = false;
+	registry_set_totals(m->reg, m->started, m->probes_done, m->probe_failures,
+	    count_configured(m->cfg));
+	registry_publish(m->reg);
+}
+
+static void
+stop_now(struct monitor *m)
+{
+	if (m->stopping)
+		return;
+	m->stopping = true;
+	log_info("SMD0003I stopping: sending QUIT on every connection");
+	for (size_t k = 0; k < m->n_groups; k++)
+		group_free(m->groups[k], false);
+	m->n_groups = 0;
+	for (size_t i = 0; i < m->ht_cap; i++) {
+		struct tgt *t = m->ht[i];
+
+		if (t != NULL && t != &TOMBSTONE) {
+			t->g = NULL;
+			tgt_remove(t);
+		}
+	}
+	registry_publish(m->reg);
+	if (m->orphans == 0)
+		event_base_loopexit(m->base, NULL);
+	else
+		add_timer_ms(m->stop_ev, STOP_GRACE_MS);
+}
+
+static void
+on_stop_timeout(evutil_socket_t fd, short what, void *arg)
+{
+	struct monitor *m = arg;
+
+	(void)fd, (void)what;
+	log_warnx("SMD0003I stopping: %u connection(s) did not close within %u ms", m->orphans,
+	    STOP_GRACE_MS);
+	event_base_loopexit(m->base, NULL);
+}
+
+static void
+on_wake(evutil_socket_t fd, short what, void *arg)
+{
+	struct monitor *m = arg;
+	struct config *cfg;
+	bool stop;
+
+	(void)fd, (void)what;
+	pthread_mutex_lock(&m->mbox_lock);
+	cfg = m->mbox_cfg;
+	m->mbox_cfg = NULL;
+	stop = m->mbox_stop;
+	pthread_mutex_unlock(&m->mbox_lock);
+
+	if (stop) {
+		config_free(cfg);
+		stop_now(m);
+		return;
+	}
+	if (cfg != NULL && !m->stopping) {
+		char err[256];
+
+		if (cfg->name_servers != NULL && m->cfg->name_servers != NULL &&
+		    strcmp(cfg->name_servers, m->cfg->name_servers) != 0)
+			log_warnx("SMD0002I NameServer changes take effect at restart");
+		if (apply_globals(m, cfg, err, sizeof err) != 0) {
+			log_warnx("SMD0004E reload refused: %s", err);
+			config_free(cfg);
+			return;
+		}
+		/* old config strings are not referenced by sessions (policies copy
+		 * them), so the old config can go */
+		config_free(m->cfg);
+		m->cfg = cfg;
+		apply_targets(m, cfg);
+	}
+}
+
+void
+monitor_post_reload(struct monitor *m, struct config *cfg)
+{
+	struct config *old;
+
+	pthread_mutex_lock(&m->mbox_lock);
+	old = m->mbox_cfg;
+	m->mbox_cfg = cfg;
+	pthread_mutex_unlock(&m->mbox_lock);
+	config_free(old);
+	event_active(m->wake_ev, EV_READ, 0);
+}
+
+void
+monitor_post_stop(struct monitor *m)
+{
+	pthread_mutex_lock(&m->mbox_lock);
+	m->mbox_stop = true;
+	pthread_mutex_unlock(&m->mbox_lock);
+	event_active(m->wake_ev, EV_READ, 0);
+}
+
+struct monitor *
+monitor_new(struct event_base *base, struct registry *reg, struct config *cfg, char *err,
+    size_t errlen)
+{
+	struct monitor *m = xcalloc(1, sizeof(*m));
+
+	m->base = base;
+	m->reg = reg;
+	pthread_mutex_init(&m->mbox_lock, NULL);
+	srandom((unsigned)(time(NULL) ^ getpid()));
+	m->publish_ev = evtimer_new(base, on_publish, m);
+	m->stop_ev = evtimer_new(base, on_stop_timeout, m);
+	m->wake_ev = event_new(base, -1, 0, on_wake, m);
+	m->res = resolver_new(base, cfg->name_servers, 2000, 2, err, errlen);
+	if (m->res == NULL || apply_globals(m, cfg, err, errlen) != 0) {
+		m->cfg = cfg;
+		monitor_free(m);
+		return NULL;
+	}
+	m->cfg = cfg;
+	apply_targets(m, cfg);
+	m->started = time(NULL);
+	registry_set_totals(reg, m->started, 0, 0, count_configured(cfg));
+	return m;
+}
+
+void
+monitor_free(struct monitor *m)
+{
+	struct qnode *n, *next;
+
+	if (m == NULL)
+		return;
+	for (size_t k = 0; k < m->n_groups; k++)
+		group_free(m->groups[k], false);
+	free(m->groups);
+	for (size_t i = 0; i < m->ht_cap; i++) {
+		struct tgt *t = m->ht[i];
+
+		if (t != NULL && t != &TOMBSTONE) {
+			for (int r = 0; r < 2; r++) {
+				if (t->c[r] != NULL) {
+					t->c[r]->t = NULL;
+					conn_free(t->c[r]);
+					t->c[r] = NULL;
+				}
+			}
+			t->g = NULL;
+			tgt_remove(t);
+		}
+	}
+	free(m->ht);
+	for (n = m->qhead; n != NULL; n = next) {
+		next = n->next;
+		free(n);
+	}
+	resolver_free(m->res);
+	if (m->publish_ev)
+		event_free(m->publish_ev);
+	if (m->stop_ev)
+		event_free(m->stop_ev);
+	if (m->wake_ev)
+		event_free(m->wake_ev);
+	while (m->orphan_list != NULL) {
+		struct conn *c = m->orphan_list;
+
+		m->orphan_list = c->onext;
+		conn_free(c);
+	}
+	for (size_t i = 0; i < m->n_old_helo; i++)
+		free(m->old_helo[i]);
+	free(m->old_helo);
+	for (size_t i = 0; i < m->n_old_tls; i++)
+		tls_ctx_free(m->old_tls[i]);
+	free(m->old_tls);
+	tls_ctx_free(m->tls);
+	free(m->helo);
+	appldata_log_close(m->alog);
+	config_free(m->cfg);
+	config_free(m->mbox_cfg);
+	pthread_mutex_destroy(&m->mbox_lock);
+	free(m);
+}

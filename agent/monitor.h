@@ -1,0 +1,47 @@
+/* agent/monitor.h: the monitor thread's work, every target on one event loop.
+ *
+ * Per target (address and port): a monitor connection kept open (probe
+ * engine in MONITOR mode), NOOP every NoopInterval with its round trip
+ * recorded; on loss or failure a reconnect after ConnectRetry with
+ * exponential back-off (x2 per failure, at most x32, x4 more after a 421)
+ * and +-20% jitter; every ReprobeInterval a fresh classification connection
+ * (PROBE mode: new handshake, no resumption) while the monitor connection
+ * stays. TargetName and TargetMx blocks are resolved with agent/resolver and
+ * re-resolved at the records' TTL; the address set follows the records.
+ * New connections are started through a queue with at most
+ * MONITOR_MAX_CONNECTING in progress at once, so 10,000 targets start
+ * without a SYN storm. Everything observed goes into the registry, which is
+ * published at most every 20 ms; each successful connection's appldata
+ * record is appended to the AppldataLog.
+ *
+ * All functions but monitor_post_*() run on the monitor's own thread (the
+ * thread that runs base). monitor_post_reload() and monitor_post_stop() may
+ * be called from any thread: they hand the request over and wake the loop.
+ */
+#ifndef SMTPMON_MONITOR_H
+#define SMTPMON_MONITOR_H
+
+#include <stddef.h>
+
+struct config;
+struct event_base;
+struct monitor;
+struct registry;
+
+#define MONITOR_MAX_CONNECTING 512
+
+/* A monitor on base for cfg (owned by the monitor from now on); targets
+ * start when the loop runs. NULL on error (message in err). */
+struct monitor *monitor_new(struct event_base *base, struct registry *reg, struct config *cfg,
+    char *err, size_t errlen);
+/* Free everything at once (no QUIT): after the loop has ended. */
+void monitor_free(struct monitor *m);
+
+/* Any thread: apply cfg (ownership passes; unchanged targets keep their
+ * connections, new ones start, removed ones get QUIT) and reopen the
+ * appldata log. */
+void monitor_post_reload(struct monitor *m, struct config *cfg);
+/* Any thread: QUIT every connection, then end the loop (at most 5 s). */
+void monitor_post_stop(struct monitor *m);
+
+#endif

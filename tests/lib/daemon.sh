@@ -1,0 +1,93 @@
+# tests/lib/daemon.sh: run a real smtpmond in a test (source after tap.sh).
+#
+# Environment from `make check`: SMTPMOND, SMTPMONCTL, SMTPFIX.
+#
+#   mond_conf FILE            write a configuration: the statements read from
+#                             stdin plus ControlSocket, PidFile, StateDir,
+#                             AppldataLog under $T (unless stdin sets them)
+#   mond_start FILE [ARGS]    start `smtpmond -F -f FILE ARGS`, wait for its
+#                             control socket; sets MOND_PID MOND_LOG SOCK
+#   mond_stop                 SIGTERM and wait; sets MOND_RC
+#   ctl ARGS...               smtpmonctl -s $SOCK ARGS...
+#   wait_until TENTHS CMD...  run CMD every 0.1 s until it succeeds
+#   fix_at NAME LISTEN... -- OPTS   smtpfix on the given ADDR:PORT listeners;
+#                             sets FIX_PID FIX_LOG, FIX_ADDRS ("ADDR:PORT" lines)
+
+SOCK="$T/ctl.sock"
+MOND_LOG="$T/smtpmond.log"
+ALOG="$T/appldata.log"
+
+mond_conf() {
+    local file=$1 body
+    body=$(cat)
+    {
+        printf '%s\n' "$body"
+        grep -qi '^ *ControlSocket' <<<"$body" || echo "ControlSocket $SOCK"
+        grep -qi '^ *PidFile' <<<"$body" || echo "PidFile $T/smtpmond.pid"
+        grep -qi '^ *StateDir' <<<"$body" || echo "StateDir $T/state"
+        grep -qi '^ *AppldataLog' <<<"$body" || echo "AppldataLog $ALOG"
+        grep -qi '^ *AgentXSocket' <<<"$body" || echo "AgentXSocket off"
+    } > "$file"
+}
+
+mond_start() {
+    local conf=$1
+    shift
+    rm -f "$SOCK"
+    "$SMTPMOND" -F -f "$conf" "$@" 2>>"$MOND_LOG" &
+    MOND_PID=$!
+    track "$MOND_PID"
+    local i
+    for i in $(seq 1 100); do
+        [ -S "$SOCK" ] && return 0
+        kill -0 "$MOND_PID" 2>/dev/null || break
+        sleep 0.05
+    done
+    echo "# smtpmond did not start; its log:"
+    sed 's/^/#   /' "$MOND_LOG"
+    return 1
+}
+
+mond_stop() {
+    kill -TERM "$MOND_PID" 2>/dev/null
+    wait "$MOND_PID"
+    MOND_RC=$?
+}
+
+ctl() { "$SMTPMONCTL" -s "$SOCK" "$@"; }
+
+wait_until() {
+    local tenths=$1 i
+    shift
+    for i in $(seq 1 "$tenths"); do
+        "$@" >/dev/null 2>&1 && return 0
+        sleep 0.1
+    done
+    return 1
+}
+
+fix_at() {
+    local name=$1 args=()
+    shift
+    while [ $# -gt 0 ] && [ "$1" != "--" ]; do
+        args+=(--listen "$1")
+        shift
+    done
+    [ $# -gt 0 ] && shift
+    rm -f "$T/$name.ready"
+    FIX_LOG="$T/$name.log"
+    "$SMTPFIX" "${args[@]}" --ready "$T/$name.ready" --log "$FIX_LOG" "$@" 2>>"$T/$name.err" &
+    FIX_PID=$!
+    track "$FIX_PID"
+    local i
+    for i in $(seq 1 100); do
+        [ -s "$T/$name.ready" ] && break
+        sleep 0.05
+    done
+    [ -s "$T/$name.ready" ] || bail "fixture $name did not start: $(cat "$T/$name.err")"
+    FIX_ADDRS=$(awk '{ if ($1 ~ /:/) printf "[%s]:%s\n", $1, $2; else printf "%s:%s\n", $1, $2 }' \
+        "$T/$name.ready")
+}
+
+# count of rows in `status --json` matching a jq condition
+rows_where() { ctl status --json | jq "[.[] | select($1)] | length"; }
