@@ -55,7 +55,7 @@ ok 0 "smtpmond started and opened its control socket"
 like "$(stat -c %a "$SOCK")" "^660$" "control socket has mode 0660"
 is "$(cat "$T/smtpmond.pid")" "$MOND_PID" "pidfile holds the daemon's pid"
 
-wait_until 100 test "$(rows_where '.classified == true')" = 3
+wait_until 100 '[ "$(rows_where .classified)" = 3 ]'
 is "$(rows_where '.classified == true')" 3 "all three targets classified"
 ctl status --json > "$T/st.json"
 sel() { jq -r ".[] | select(.target == \"127.0.0.1:$1\") | $2" "$T/st.json"; }
@@ -83,7 +83,7 @@ is "$(jq -r '[.[].last_reply] | map(tostring) | unique | join(",")' "$T/st.json"
     "last_reply null while targets are up"
 
 # NOOPs every 500 ms with a round trip recorded
-wait_until 50 test "$(rows_where '.counters.noops >= 3')" = 3
+wait_until 50 '[ "$(rows_where ".counters.noops >= 3")" = 3 ]'
 is "$(rows_where '.counters.noops >= 3')" 3 "NOOPs keep flowing on every monitor connection"
 is "$(rows_where '.noop_rtt_us > 0 and .noop_rtt_us < 1000000')" 3 "NOOP round trip recorded (0 < rtt < 1 s)"
 n_noop=$(grep -c 'recv NOOP' "$LOG_TLS")

@@ -9,7 +9,8 @@
 #                             control socket; sets MOND_PID MOND_LOG SOCK
 #   mond_stop                 SIGTERM and wait; sets MOND_RC
 #   ctl ARGS...               smtpmonctl -s $SOCK ARGS...
-#   wait_until TENTHS CMD...  run CMD every 0.1 s until it succeeds
+#   wait_until TENTHS 'SHELL CODE'  eval the code every 0.1 s until it succeeds
+#                             (quote it: substitutions must run each time)
 #   fix_at NAME LISTEN... -- OPTS   smtpfix on the given ADDR:PORT listeners;
 #                             sets FIX_PID FIX_LOG, FIX_ADDRS ("ADDR:PORT" lines)
 
@@ -60,7 +61,7 @@ wait_until() {
     local tenths=$1 i
     shift
     for i in $(seq 1 "$tenths"); do
-        "$@" >/dev/null 2>&1 && return 0
+        eval "$*" >/dev/null 2>&1 && return 0
         sleep 0.1
     done
     return 1

@@ -1,0 +1,88 @@
+#!/bin/bash
+# 50 targets of mixed behaviour on 127.0.x.y addresses: ESMTP+STARTTLS
+# (Secure Yes), plain ESMTP, SMTP-only, a slow trickling banner, and one
+# single target that is killed and restarted. Checks: every target is
+# classified; the killed one is reported unavailable within one NoopInterval
+# with its reason, and available again after the restart on the same port;
+# a target that stalls on NOOP does not delay the NOOPs of the others.
+. "$srcdir/tests/lib/tap.sh"
+. "$srcdir/tests/lib/daemon.sh"
+plan 16
+
+gen_cert fleet.test
+addrs() { local base=$1 n=$2 i; for i in $(seq 1 "$n"); do echo "127.0.$base.$i:0"; done; }
+
+fix_at tls $(addrs 11 13) -- --cert "$T/fleet.test.crt" --key "$T/fleet.test.key" --hostname fleet.test
+A_TLS=$FIX_ADDRS
+fix_at plain $(addrs 12 13) -- --caps "PIPELINING,SIZE 1000"
+A_PLAIN=$FIX_ADDRS
+fix_at old $(addrs 13 12) -- --ehlo-reply "502 5.5.2 Error: command not recognized"
+A_OLD=$FIX_ADDRS
+fix_at slow $(addrs 14 11) -- --banner-delay 300 --trickle 2
+A_SLOW=$FIX_ADDRS
+fix_at victim 127.0.15.1:0 --
+A_VICTIM=$FIX_ADDRS VICTIM_PID=$FIX_PID
+is "$(printf '%s\n' $A_TLS $A_PLAIN $A_OLD $A_SLOW $A_VICTIM | sort -u | wc -l)" 50 "50 distinct fixture targets listening"
+
+block() {  # ADDR:PORT SECURE
+    local a=${1%:*} p=${1##*:}
+    printf 'TargetServer {\n    TargetIP %s\n    ConnectPort %s\n    Secure %s\n    TlsServerName fleet.test\n}\n' "$a" "$p" "$2"
+}
+{
+    echo "Timeout {"; echo "    InitialMsg 5"; echo "    AnyCmd 3"; echo "    ConnectRetry 1"; echo "    Connect 2"; echo "}"
+    echo "Monitor {"; echo "    NoopInterval 1"; echo "    ReprobeInterval 0"; echo "}"
+    echo "CAFile $T/fleet.test.crt"
+    for a in $A_TLS; do block "$a" Yes; done
+    for a in $A_PLAIN $A_OLD $A_SLOW $A_VICTIM; do block "$a" No; done
+} | mond_conf "$T/fleet.conf"
+
+mond_start "$T/fleet.conf" || bail "smtpmond did not start"
+up() { rows_where '.state == "up"'; }
+wait_until 200 '[ "$(up)" = 50 ]'
+is "$(rows_where '.state == "up"')" 50 "all 50 targets up"
+is "$(rows_where '.security_method == "TLS" and .tls_version == "TLSv1.3"')" 13 "13 TLS 1.3 targets"
+is "$(rows_where '.server_type == "SMTP"')" 12 "12 SMTP-only targets"
+is "$(rows_where '.server_type == "ESMTP" and .security_method == "basic"')" 25 "25 plain ESMTP targets (incl. slow and victim)"
+
+# ---- kill one target: unavailable within one NoopInterval (1 s) ----
+victim=$(echo $A_VICTIM)
+sel_v() { ctl status --json | jq -r ".[] | select(.target == \"$victim\") | $1"; }
+kill -KILL "$VICTIM_PID"; wait "$VICTIM_PID" 2>/dev/null
+t0=$(date +%s%N)
+wait_until 30 '[ "$(sel_v .state)" = down ]'
+t1=$(date +%s%N)
+is "$(sel_v .state)" down "killed target reported down"
+ms=$(( (t1 - t0) / 1000000 ))
+[ "$ms" -le 1000 ]; ok $? "reported within one NoopInterval (${ms} ms <= 1000 ms)"
+like "$(sel_v '.last_failure.reason')" "." "the failure reason is recorded ($(sel_v '.last_failure.reason'))"
+grep -q "SMD1818E target unavailable: target=$victim" "$MOND_LOG"; ok $? "SMD1818E logged for the killed target"
+is "$(rows_where '.state == "up"')" 49 "the 49 others stay up"
+
+# ---- restart it on the same address and port ----
+fix_at victim2 "$victim" --
+wait_until 100 '[ "$(sel_v .state)" = up ]'
+is "$(sel_v .state)" up "restarted target available again"
+grep -q "SMD1817I target available: target=$victim" "$MOND_LOG"; ok $? "SMD1817I logged again"
+mond_stop
+
+# ---- a target that stalls on NOOP does not delay the others ----
+fix_at stall 127.0.16.1:0 -- --stall noop
+A_STALL=$FIX_ADDRS
+{
+    echo "Timeout {"; echo "    InitialMsg 5"; echo "    AnyCmd 30"; echo "    ConnectRetry 1"; echo "}"
+    echo "Monitor {"; echo "    NoopInterval 1"; echo "    ReprobeInterval 0"; echo "}"
+    for a in $A_STALL $A_PLAIN; do block "$a" No; done
+} | mond_conf "$T/stall.conf"
+rm -f "$T/smtpmond.pid"
+mond_start "$T/stall.conf" || bail "smtpmond did not start (stall)"
+wait_until 100 '[ "$(up)" = 13 ]'
+is "$(rows_where '.state == "up"')" 13 "the 13 healthy targets are up while one stalls"
+before=$(ctl status --json | jq '[.[] | select(.state == "up") | .counters.noops] | min')
+sleep 4
+after=$(ctl status --json | jq '[.[] | select(.state == "up") | .counters.noops] | min')
+[ $((after - before)) -ge 3 ]; ok $? "every healthy target got >= 3 NOOPs in 4 s while one stalls (min went $before -> $after)"
+is "$(ctl status --json | jq -r ".[] | select(.target == \"$(echo $A_STALL)\") | .state")" starting \
+    "the stalled target is still waiting for its NOOP reply (AnyCmd 30 s)"
+maxrtt=$(ctl status --json | jq '[.[] | select(.state == "up") | .noop_rtt_us] | max')
+[ "$maxrtt" -lt 200000 ]; ok $? "healthy NOOP round trips stay small (max ${maxrtt} us < 200 ms)"
+mond_stop
