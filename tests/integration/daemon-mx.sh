@@ -1,0 +1,89 @@
+#!/bin/bash
+# TargetMx and TargetName against a real DNS server (dnsmasq on loopback):
+# two MX hosts of different preference are monitored in preference order;
+# when the records change, smtpmond follows them at the TTL (a host that left
+# gets QUIT, a new one is connected, the one that stayed keeps its
+# connection); a domain that does not resolve shows as a row that is down
+# with the resolver's error.
+. "$srcdir/tests/lib/tap.sh"
+. "$srcdir/tests/lib/daemon.sh"
+. "$srcdir/tests/lib/dns.sh"
+plan 13
+
+fix_at mx1 127.0.20.1:0 --
+P=${FIX_ADDRS##*:} LOG1=$FIX_LOG
+fix_at mx2 127.0.20.2:$P --
+LOG2=$FIX_LOG
+fix_at name 127.0.20.3:$P --
+fix_at mx3 127.0.20.4:$P --
+LOG3=$FIX_LOG
+
+dns_start 'local-ttl=5' \
+    'mx-host=example.test,mx2.example.test,20' \
+    'mx-host=example.test,mx1.example.test,10' \
+    'host-record=mx1.example.test,127.0.20.1' \
+    'host-record=mx2.example.test,127.0.20.2' \
+    'host-record=name.example.test,127.0.20.3' \
+    'host-record=mx3.example.test,127.0.20.4'
+
+mond_conf "$T/mx.conf" <<EOF
+NameServer $DNS_SERVERS
+Timeout {
+    ConnectRetry 1
+}
+Monitor {
+    NoopInterval 1
+    ReprobeInterval 0
+}
+TargetServer {
+    TargetMx example.test
+    ConnectPort $P
+}
+TargetServer {
+    TargetName name.example.test
+    ConnectPort $P
+}
+TargetServer {
+    TargetMx nxdomain.example.test
+    ConnectPort $P
+}
+EOF
+mond_start "$T/mx.conf" || bail "smtpmond did not start"
+up() { rows_where '.state == "up"'; }
+wait_until 100 '[ "$(up)" = 3 ]'
+is "$(up)" 3 "the two MX hosts and the named host are up"
+ctl status --json > "$T/st.json"
+is "$(jq -r '[.[] | select(.kind == "mx" and .state == "up") | "\(.mx_preference) \(.mx_host) \(.target)"] | join(", ")' "$T/st.json")" \
+    "10 mx1.example.test 127.0.20.1:$P, 20 mx2.example.test 127.0.20.2:$P" \
+    "MX hosts in preference order, each with its address and the ConnectPort"
+is "$(jq -r '[.[] | select(.kind == "mx") | .name] | unique | join(",")' "$T/st.json")" \
+    "example.test,nxdomain.example.test" "rows carry the MX domain as their name"
+is "$(jq -r '.[] | select(.kind == "name") | .target' "$T/st.json")" "127.0.20.3:$P" "TargetName resolved to its address"
+is "$(jq -r '.[] | select(.name == "nxdomain.example.test") | .state' "$T/st.json")" down \
+    "a domain that does not resolve shows as down"
+like "$(jq -r '.[] | select(.name == "nxdomain.example.test") | .last_failure.reason' "$T/st.json")" \
+    "^resolution failed: " "with the resolver's error as its reason"
+grep -q 'SMD1822W name resolution failed: mx=nxdomain.example.test' "$MOND_LOG"; ok $? "SMD1822W logged"
+grep -q 'query\[MX\] example.test' "$DNS_LOG"; ok $? "the MX query went to the DNS server on loopback"
+
+local1=$(ctl appldata --json | jq -r ".[] | select(.remote == \"127.0.20.1:$P\") | .local")
+
+# ---- the records change: mx2 leaves, mx3 arrives with preference 5 ----
+dns_set 'local-ttl=5' \
+    'mx-host=example.test,mx1.example.test,10' \
+    'mx-host=example.test,mx3.example.test,5' \
+    'host-record=mx1.example.test,127.0.20.1' \
+    'host-record=mx3.example.test,127.0.20.4' \
+    'host-record=name.example.test,127.0.20.3'
+t0=$(date +%s)
+hosts() { ctl status --json | jq -r '[.[] | select(.kind == "mx" and .state == "up") | .mx_host] | sort | join(" ")'; }
+wait_until 150 '[ "$(hosts)" = "mx1.example.test mx3.example.test" ]'
+is "$(hosts)" "mx1.example.test mx3.example.test" "after the change: mx1 and mx3 monitored, mx2 gone"
+el=$(( $(date +%s) - t0 ))
+[ "$el" -le 12 ]; ok $? "followed within the TTL and a reconnect (${el} s, TTL 5 s)"
+wait_for_log "$LOG2" 'recv QUIT'; ok $? "the host that left the MX set got QUIT"
+is "$(ctl appldata --json | jq -r ".[] | select(.remote == \"127.0.20.1:$P\") | .local")" "$local1" \
+    "mx1, still in the set, kept its connection"
+is "$(ctl status --json | jq -r '.[] | select(.mx_host == "mx3.example.test") | .mx_preference')" 5 \
+    "mx3 has its preference 5"
+mond_stop
