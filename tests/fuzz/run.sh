@@ -12,9 +12,10 @@ declare -A deps=(
     [fuzz_reply]="probes/smtp_reply.c"
     [fuzz_caps]="probes/smtp_caps.c"
     [fuzz_json]="agent/json.c"
+    [fuzz_config]="agent/config.c probes/util.c"
     [fuzz_dnsttl]="agent/dnsttl.c"
 )
-targets=(fuzz_reply fuzz_caps fuzz_json fuzz_dnsttl)
+targets=(fuzz_reply fuzz_caps fuzz_json fuzz_dnsttl fuzz_config)
 echo "1..$(( ${#targets[@]} * 2 ))"
 n=0
 for t in "${targets[@]}"; do

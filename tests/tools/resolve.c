@@ -11,11 +11,14 @@
  *       lookups cancelled after 0..5 turns of the loop, then resolvers freed
  *       with a lookup in flight after 0..5 turns (a lookup that completes
  *       before its turn counts as completed_early): no stopped lookup may call
- *       back. Then one control lookup, printed as above. Prints a summary line
- *       "cancelled=N freed=N completed_early=N stray_callbacks=N ...
- *       control_status=N"; exit 0 when no stopped lookup called back, no
- *       callback ran synchronously or twice, at least two lookups were stopped
- *       in flight and the control called back once; 3 otherwise.
+ *       back. Then two lookups on one resolver whose first callback frees the
+ *       resolver: the second may not call back. Then one control lookup,
+ *       printed as above. Prints a summary line "cancelled=N freed=N
+ *       completed_early=N stray_callbacks=N ... control_status=N"; exit 0
+ *       when no stopped lookup called back, no callback ran synchronously or
+ *       twice, at least two lookups were stopped in flight, the resolver freed
+ *       in a callback called back once, and the control called back once; 3
+ *       otherwise.
  * Defaults: system resolv.conf, 1000 ms per try, 2 tries, port 25.
  */
 #include "buildconf.h"
@@ -41,6 +44,7 @@ struct run {
 	bool sync_call;
 	int status;
 	bool print;
+	struct resolver **free_on_call;  /* resolver_free() it from the callback */
 };
 
 static void
@@ -80,6 +84,10 @@ on_result(const struct resolver_result *res, void *arg)
 	if (run->starting)
 		run->sync_call = true;
 	run->status = res->status;
+	if (run->free_on_call != NULL && *run->free_on_call != NULL) {
+		resolver_free(*run->free_on_call);
+		*run->free_on_call = NULL;
+	}
 	if (run->print) {
 		printf("status=%d ttl=%u\n", res->status, (unsigned)res->ttl);
 		if (res->status != 0)
@@ -197,6 +205,20 @@ cancel_mode(struct event_base *base, const char *servers, unsigned timeout_ms, u
 		resolver_free(r);
 	}
 	drain(base, 1, NULL);
+
+	/* two lookups; the first callback frees the resolver: no second one */
+	struct run pair[2];
+	memset(pair, 0, sizeof(pair));
+	r = new_resolver(base, servers, timeout_ms, tries);
+	for (int i = 0; i < 2; i++) {
+		pair[i].free_on_call = &r;
+		start(r, mx, name, port, &pair[i]);
+	}
+	drain(base, drain_s, NULL);
+	int pair_calls = pair[0].calls + pair[1].calls;
+	if (r != NULL)
+		resolver_free(r);
+
 	for (int i = 0; i < 2 * CANCEL_ROUNDS; i++) {
 		if (stopped[i] && rounds[i].calls != 0)
 			stray++;
@@ -211,10 +233,10 @@ cancel_mode(struct event_base *base, const char *servers, unsigned timeout_ms, u
 	resolver_free(r);
 
 	printf("cancelled=%d freed=%d completed_early=%d stray_callbacks=%d bad_callbacks=%d "
-	    "control_calls=%d control_status=%d\n", cancelled, freed, early, stray, sync_calls,
-	    control.calls, control.status);
+	    "freed_in_callback=%d control_calls=%d control_status=%d\n", cancelled, freed, early,
+	    stray, sync_calls, pair_calls == 1, control.calls, control.status);
 	if (stray != 0 || sync_calls != 0 || control.sync_call || control.calls != 1 ||
-	    cancelled + freed < 2)
+	    cancelled + freed < 2 || pair_calls != 1)
 		return 3;
 	return 0;
 }
