@@ -7,7 +7,7 @@
 # a target that stalls on NOOP does not delay the NOOPs of the others.
 . "$srcdir/tests/lib/tap.sh"
 . "$srcdir/tests/lib/daemon.sh"
-plan 16
+plan 17
 
 gen_cert fleet.test
 addrs() { local base=$1 n=$2 i; for i in $(seq 1 "$n"); do echo "127.0.$base.$i:0"; done; }
@@ -65,13 +65,27 @@ is "$(sel_v .state)" up "restarted target available again"
 grep -q "SMD1817I target available: target=$victim" "$MOND_LOG"; ok $? "SMD1817I logged again"
 mond_stop
 
-# ---- a target that stalls on NOOP does not delay the others ----
+# ---- a target that stalls on NOOP, and one that floods, do not delay the others ----
 fix_at stall 127.0.16.1:0 -- --stall noop
 A_STALL=$FIX_ADDRS
+# a flooding server: after EHLO it sends 250- continuation lines without end
+perl -MIO::Socket::INET -e '
+    my $l = IO::Socket::INET->new(LocalAddr => "127.0.16.2", LocalPort => 0, Listen => 16, ReuseAddr => 1) or die;
+    open(my $r, ">", "$ARGV[0].tmp"); print $r $l->sockport, "\n"; close $r; rename("$ARGV[0].tmp", $ARGV[0]);
+    $SIG{CHLD} = "IGNORE"; $SIG{PIPE} = "IGNORE";
+    while (my $c = $l->accept) {
+        next if fork;
+        $c->autoflush(1); print $c "220 flood ESMTP\r\n"; my $x = <$c>;
+        my $line = "250-" . ("X" x 400) . "\r\n"; 1 while print $c $line;
+        exit 0;
+    }' "$T/flood.port" &
+track $!
+wait_until 50 '[ -s "$T/flood.port" ]'
+A_FLOOD=127.0.16.2:$(cat "$T/flood.port")
 {
     echo "Timeout {"; echo "    InitialMsg 5"; echo "    AnyCmd 30"; echo "    ConnectRetry 1"; echo "}"
     echo "Monitor {"; echo "    NoopInterval 1"; echo "    ReprobeInterval 0"; echo "}"
-    for a in $A_STALL $A_PLAIN; do block "$a" No; done
+    for a in $A_STALL $A_FLOOD $A_PLAIN; do block "$a" No; done
 } | mond_conf "$T/stall.conf"
 rm -f "$T/smtpmond.pid"
 mond_start "$T/stall.conf" || bail "smtpmond did not start (stall)"
@@ -80,9 +94,11 @@ is "$(rows_where '.state == "up"')" 13 "the 13 healthy targets are up while one 
 before=$(ctl status --json | jq '[.[] | select(.state == "up") | .counters.noops] | min')
 sleep 4
 after=$(ctl status --json | jq '[.[] | select(.state == "up") | .counters.noops] | min')
-[ $((after - before)) -ge 3 ]; ok $? "every healthy target got >= 3 NOOPs in 4 s while one stalls (min went $before -> $after)"
+[ $((after - before)) -ge 3 ]; ok $? "every healthy target got >= 3 NOOPs in 4 s while one stalls and one floods (min went $before -> $after)"
 is "$(ctl status --json | jq -r ".[] | select(.target == \"$(echo $A_STALL)\") | .state")" starting \
     "the stalled target is still waiting for its NOOP reply (AnyCmd 30 s)"
+like "$(ctl status --json | jq -r ".[] | select(.target == \"$A_FLOOD\") | .last_failure.reason")" "." \
+    "the flooding target is cut off with a reason ($(ctl status --json | jq -r ".[] | select(.target == \"$A_FLOOD\") | .last_failure.reason"))"
 maxrtt=$(ctl status --json | jq '[.[] | select(.state == "up") | .noop_rtt_us] | max')
 [ "$maxrtt" -lt 200000 ]; ok $? "healthy NOOP round trips stay small (max ${maxrtt} us < 200 ms)"
 mond_stop
