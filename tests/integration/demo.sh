@@ -1,15 +1,22 @@
 #!/bin/bash
-# The README's demo command: `smtpmonctl demo` against its built-in servers.
+# The README's demo command: `smtpmonctl demo` starts a real smtpmond with an
+# embedded configuration against its three built-in servers and prints
+# `smtpmonctl status`, `smtpmonctl appldata` and the appldata log.
 . "$srcdir/tests/lib/tap.sh"
-plan 8
+plan 10
 
-out=$("$SMTPMONCTL" demo 2>&1); rc=$?
+out=$(SMTPMOND="$SMTPMOND" "$SMTPMONCTL" demo 2>&1); rc=$?
 echo "$out" > "$T/demo.txt"
 is "$rc" 0 "demo exits 0"
-like "$out" $'\nSMTP OK - ESMTP, STARTTLS TLSv1\\.3 TLS_[A-Z0-9_]+ \\(0x130[123]\\), certificate expires in (89|90) days' "STARTTLS demo server: OK, TLS 1.3, trusted certificate"
-like "$out" $'\nappldata: "EZASMTPM SMTPMON  ET134X 130[123]           "' "appldata of the TLS connection"
-like "$out" $'\nSMTP OK - ESMTP, STARTTLS offered, not used \\(Secure No\\)' "Secure No: TLS not attempted though AUTH PLAIN LOGIN is offered"
-like "$out" $'\nSMTP CRITICAL - Secure Yes but STARTTLS is not offered' "Secure Yes without STARTTLS: CRITICAL"
-like "$out" $'\nSMTP OK - SMTP \\|' "SMTP-only server classified S"
-like "$out" $'\nappldata: "EZASMTPM SMTPMON  SB                    "' "appldata SB"
-like "$out" '"appldata":"EZASMTPM SMTPMON  ET134X 130[123]           "' "JSON output in the demo"
+like "$out" $'\n\\$ [^ ]*smtpmond -F -f /tmp/smtpmon-demo\\.[A-Za-z0-9]+/smtpmon\\.conf\n' "it runs smtpmond on the embedded configuration"
+like "$out" 'smtpmond: 3 target\(s\): 3 up, 0 down' "status: the three demo targets are up"
+like "$out" $'\n127\\.0\\.0\\.1:[0-9]+ +up +[0-9]+s +E +T +TLSv1\\.3 TLS_AES_[0-9]+_GCM_SHA[0-9]+ \\(0x130[12]\\) +20[0-9-]+ +[0-9.]+ +EZASMTPM DEMO     ET134X 130[12]' \
+    "status row: ESMTP, TLS 1.3, cipher with IANA id, certificate expiry, appldata"
+like "$out" $'\n127\\.0\\.0\\.1:[0-9]+ +up .* E +B +- .*EZASMTPM DEMO     EB {20}\n' "status row: plain ESMTP, basic (PH66548: AUTH offered, no TLS)"
+like "$out" $'\n127\\.0\\.0\\.1:[0-9]+ +up .* S +B +- .*EZASMTPM DEMO     SB {20}\n' "status row: SMTP-only"
+is "$(grep -cE '^127\.0\.0\.1:[0-9]+ +127\.0\.0\.1:[0-9]+ +monitor +EZASMTPM DEMO ' "$T/demo.txt")" 3 \
+    "appldata: local and remote address:port and the record of each monitor connection"
+is "$(grep -cE '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]+Z 127\.0\.0\.1:[0-9]+ 127\.0\.0\.1:[0-9]+ monitor EZASMTPM DEMO ' "$T/demo.txt")" 3 \
+    "the appldata log has one line per connection"
+like "$out" 'SMD1817I target available' "smtpmond's log shows the targets becoming available"
+like "$out" 'exit 0\)' "smtpmond stopped by SIGTERM exits 0"
