@@ -25,7 +25,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "util.h"
@@ -35,7 +34,8 @@
 #define ERR_KEEP      10000    /* errors kept before sorting (more are counted) */
 #define SHOW_MAX      64       /* bytes of a value quoted in a message */
 #define SHOW_BUF      (SHOW_MAX * 4 + 8)
-#define KW_BUF        SHOW_BUF /* a keyword as written, rendered printable */
+#define KW_BUF        SHOW_BUF /* any keyword as written, rendered printable */
+#define KW_NAME       24       /* a keyword of the tables as written (longest: 17) */
 #define PASSWORD_MAX  1024     /* first line of a PasswordFile */
 #define SUN_PATH_MAX  107      /* sizeof(sun_path) - 1 */
 
@@ -306,32 +306,31 @@ struct stmt {
 };
 
 struct tpriv {                     /* per target, for late checks */
-	int line;
-	char kw[KW_BUF];
+	size_t addrs_cap;
 	bool has_ip, has_name, has_mx;
 	int host_line;
-	char host_kw[KW_BUF];
+	char host_kw[KW_NAME];
 	char *auth_name;
 	int auth_line;
-	char auth_kw[KW_BUF];
+	char auth_kw[KW_NAME];
 };
 
 struct apriv {                     /* per AuthEntity */
-	char kw[KW_BUF];
+	char kw[KW_NAME];
 	bool has_user, has_pwfile;
 };
 
 struct addr_ref {                  /* per TargetIP, for the duplicate check */
 	size_t target, index;
 	int line;
-	char kw[KW_BUF];
+	char kw[KW_NAME];
 };
 
 struct block {
 	bool active;
 	enum ctx ctx;
 	int line;
-	char kw[KW_BUF];
+	char kw[KW_NAME];
 	size_t index;              /* target or auth */
 	int first[K_COUNT];        /* line of each keyword's first use in the block */
 };
@@ -404,17 +403,22 @@ add_error(struct pstate *ps, int line, char *msg)
 static char *
 vformat(const char *fmt, va_list ap)
 {
+	char small[256], *s;
 	va_list ap2;
 	int n;
-	char *s;
 
 	va_copy(ap2, ap);
-	n = vsnprintf(NULL, 0, fmt, ap2);
+	n = vsnprintf(small, sizeof small, fmt, ap2);
 	va_end(ap2);
-	if (n < 0)
+	if (n < 0) {
 		n = 0;
+		small[0] = '\0';
+	}
 	s = xmalloc((size_t)n + 1);
-	vsnprintf(s, (size_t)n + 1, fmt, ap);
+	if ((size_t)n < sizeof small)
+		memcpy(s, small, (size_t)n + 1);
+	else
+		vsnprintf(s, (size_t)n + 1, fmt, ap);
 	return s;
 }
 
@@ -480,7 +484,8 @@ publish_errors(struct pstate *ps, struct config_errors *errs)
 {
 	size_t i;
 
-	qsort(ps->errs, ps->nerrs, sizeof *ps->errs, perr_cmp);
+	if (ps->nerrs > 1)
+		qsort(ps->errs, ps->nerrs, sizeof *ps->errs, perr_cmp);
 	for (i = 0; i < ps->nerrs; i++) {
 		if (errs->n < CONFIG_MAX_ERRORS)
 			errs->msg[errs->n++] = ps->errs[i].msg;
@@ -865,7 +870,11 @@ target_ip(struct pstate *ps, const struct stmt *st)
 		return;
 	}
 	str_copy(a.text, v, sizeof a.text);
-	t->addrs = xrealloc(t->addrs, (t->n_addrs + 1) * sizeof *t->addrs);
+	if (t->n_addrs == ps->tp[ps->blk.index].addrs_cap) {
+		size_t *cap = &ps->tp[ps->blk.index].addrs_cap;
+		*cap = *cap ? *cap * 2 : 2;
+		t->addrs = xrealloc(t->addrs, *cap * sizeof *t->addrs);
+	}
 	t->addrs[t->n_addrs] = a;
 	if (ps->n_ar == ps->ar_cap) {
 		ps->ar_cap = ps->ar_cap ? ps->ar_cap * 2 : 16;
@@ -932,8 +941,6 @@ open_block(struct pstate *ps, const struct keyword *k, const struct stmt *st, bo
 		cfg->targets[bk->index].port = 25;
 		cfg->targets[bk->index].line = st->line;
 		memset(&ps->tp[bk->index], 0, sizeof ps->tp[0]);
-		ps->tp[bk->index].line = st->line;
-		str_copy(ps->tp[bk->index].kw, st->kwshow, sizeof ps->tp[0].kw);
 		break;
 	case K_AUTHENTITY:
 		bk->ctx = CTX_AUTH;
