@@ -976,6 +976,40 @@ open_block(struct pstate *ps, const struct keyword *k, const struct stmt *st, bo
 	}
 }
 
+/* The block being closed has TargetIP lines and a TargetName (or TargetMx),
+ * as CSSMTP allows: the host part becomes a target of its own with the same
+ * port and policy, placed right after; the block keeps the addresses. */
+static void
+split_target(struct pstate *ps)
+{
+	struct config *cfg = ps->cfg;
+	size_t i = ps->blk.index, j;
+	struct cfg_target *t, *h;
+	struct tpriv *tp, *hp;
+
+	if (cfg->n_targets == ps->targets_cap) {
+		ps->targets_cap = ps->targets_cap ? ps->targets_cap * 2 : 8;
+		cfg->targets = xrealloc(cfg->targets, ps->targets_cap * sizeof *cfg->targets);
+		ps->tp = xrealloc(ps->tp, ps->targets_cap * sizeof *ps->tp);
+	}
+	j = cfg->n_targets++;
+	t = &cfg->targets[i];
+	tp = &ps->tp[i];
+	h = &cfg->targets[j];
+	hp = &ps->tp[j];
+	*h = *t;
+	*hp = *tp;
+	h->kind = tp->has_name ? TARGET_NAME : TARGET_MX;
+	h->addrs = NULL;
+	h->n_addrs = 0;
+	h->tls_server_name = t->tls_server_name ? xstrdup(t->tls_server_name) : NULL;
+	hp->addrs_cap = 0;
+	hp->has_ip = false;
+	hp->auth_name = tp->auth_name ? xstrdup(tp->auth_name) : NULL;
+	t->host = NULL;             /* moved to h */
+	tp->has_name = tp->has_mx = false;
+}
+
 static void
 close_block(struct pstate *ps)
 {
@@ -997,12 +1031,16 @@ close_block(struct pstate *ps)
 			kinds[n++] = "TargetMx";
 		if (n == 0)
 			err(ps, bk->line, bk->kw, "needs TargetIP, TargetName or TargetMx");
+		else if (n == 2 && tp->has_ip)
+			split_target(ps);   /* CSSMTP: TargetIP and TargetName in one block */
 		else if (n == 2)
 			err(ps, bk->line, bk->kw, "mixes %s and %s (one kind per block)",
 			    kinds[0], kinds[1]);
 		else if (n == 3)
 			err(ps, bk->line, bk->kw,
 			    "mixes TargetIP, TargetName and TargetMx (one kind per block)");
+		t = cur_target(ps);          /* split_target() may have moved them */
+		tp = &ps->tp[bk->index];
 		t->kind = tp->has_ip ? TARGET_IP : tp->has_name ? TARGET_NAME : TARGET_MX;
 		if (t->kind == TARGET_IP) {
 			free(t->host);

@@ -786,13 +786,45 @@ test_target_kind_errors(void **state)
 {
 	(void)state;
 	errors("TargetServer {\n Secure yes\n}\n"
-	       "TargetServer {\n TargetIP 192.0.2.1\n TargetName a.example\n}\n"
+	       "TargetServer {\n TargetName x.example\n TargetMx example.net\n}\n"
 	       "targetserver {\n TargetIP 192.0.2.2\n TargetName b.example\n TargetMx example\n}\n"
 	       "TargetServer {\n TargetName a.example\n TargetName b.example\n}\n",
 	    "t.conf:1: TargetServer: needs TargetIP, TargetName or TargetMx",
-	    "t.conf:4: TargetServer: mixes TargetIP and TargetName (one kind per block)",
+	    "t.conf:4: TargetServer: mixes TargetName and TargetMx (one kind per block)",
 	    "t.conf:8: targetserver: mixes TargetIP, TargetName and TargetMx (one kind per block)",
 	    "t.conf:15: TargetName: given twice (first at line 14)", NULL);
+}
+
+/* CSSMTP lets one block carry TargetIP lines and a TargetName: two targets,
+ * same port and policy. */
+static void
+test_ip_and_name_in_one_block(void **state)
+{
+	struct config *cfg;
+
+	(void)state;
+	cfg = ok("AuthEntity probe {\n User u\n PasswordFile /etc/pw\n}\n"
+	    "TargetServer {\n TargetIP 192.0.2.1\n TargetName mail.example.com\n"
+	    " TargetIP 192.0.2.2\n ConnectPort 587\n Secure Yes\n AuthEntity probe\n"
+	    " TlsServerName mail.example.com\n}\n"
+	    "TargetServer {\n TargetIP 192.0.2.3\n}\n");
+	assert_int_equal(cfg->n_targets, 3);
+	assert_int_equal(cfg->targets[0].kind, TARGET_IP);
+	assert_int_equal(cfg->targets[0].n_addrs, 2);
+	assert_null(cfg->targets[0].host);
+	assert_int_equal(addr_port(&cfg->targets[0].addrs[1]), 587);
+	/* the host part comes right after the block it was written in */
+	assert_int_equal(cfg->targets[2].kind, TARGET_IP);
+	assert_int_equal(cfg->targets[1].kind, TARGET_NAME);
+	assert_string_equal(cfg->targets[1].host, "mail.example.com");
+	assert_int_equal(cfg->targets[1].n_addrs, 0);
+	assert_int_equal(cfg->targets[1].port, 587);
+	assert_true(cfg->targets[1].secure);
+	assert_non_null(cfg->targets[1].auth);
+	assert_string_equal(cfg->targets[1].auth->user, "u");
+	assert_string_equal(cfg->targets[1].tls_server_name, "mail.example.com");
+	assert_int_equal(cfg->targets[1].line, 5);
+	config_free(cfg);
 }
 
 static void
@@ -1157,6 +1189,7 @@ main(void)
 		cmocka_unit_test(test_bad_addresses),
 		cmocka_unit_test(test_bad_target_values),
 		cmocka_unit_test(test_target_kind_errors),
+		cmocka_unit_test(test_ip_and_name_in_one_block),
 		cmocka_unit_test(test_duplicate_addresses),
 		cmocka_unit_test(test_auth_errors),
 		cmocka_unit_test(test_path_errors),
