@@ -697,7 +697,16 @@ tgt_new(struct monitor *m, const struct sockaddr *sa, socklen_t len, struct poli
 	memcpy(&t->ss, sa, len);
 	t->sslen = len;
 	sockaddr_text(sa, t->key, sizeof t->key);
-	t->pol = policy_ref(pol);
+	if (pol->servername == NULL && g != NULL) {
+		/* no TlsServerName: SNI and the certificate check use the host
+		 * name the address came from (the MX exchange, or TargetName) */
+		struct cfg_target named = *ct;
+
+		named.tls_server_name = (char *)(mx_host ? mx_host : ct->host);
+		t->pol = policy_new(&named);   /* ct->auth carries the group's credentials */
+	} else {
+		t->pol = policy_ref(pol);
+	}
 	t->g = g;
 	t->noop_ev = evtimer_new(m->base, on_noop, t);
 	t->reprobe_ev = evtimer_new(m->base, on_reprobe, t);
@@ -797,14 +806,14 @@ group_resolved(const struct resolver_result *res, void *arg)
 		.kind = (enum target_kind)g->kind, .host = g->host, .port = g->port,
 		.secure = g->pol->secure, .min_tls = g->pol->min_tls, .line = g->line,
 	};
-	struct cfg_auth fake_auth = { .user = g->pol->auth_user };
+	struct cfg_auth group_auth = { .user = g->pol->auth_user, .password = g->pol->auth_pass };
 	struct tgt **keep;
 	size_t n_keep = 0;
 	uint32_t ttl;
 
 	g->q = NULL;
 	if (g->pol->auth_user != NULL)
-		ct.auth = &fake_auth;
+		ct.auth = &group_auth;
 	if (res->status != 0) {
 		log_warnx("SMD1822W name resolution failed: %s=%s port=%u error=\"%s\"; "
 		    "keeping %zu address(es), retry in %u ms",
