@@ -43,7 +43,7 @@ appldata_log_reopen(struct appldata_log *l)
 	int fd = open_path(l->path);
 
 	if (fd < 0) {
-		log_warn("SMD1830E appldata log %s: cannot reopen, keeping the old file", l->path);
+		log_err("SMD1830E appldata log %s: cannot reopen, keeping the old file", l->path);
 		return -1;
 	}
 	close(l->fd);
@@ -102,9 +102,9 @@ appldata_log_write(struct appldata_log *l, const char *local, const char *remote
 	w = write(l->fd, line, (size_t)n);
 	if (w != n) {
 		if (w < 0)
-			log_warn("SMD1830E appldata log %s: write", l->path);
+			log_err("SMD1830E appldata log %s: write", l->path);
 		else
-			log_warnx("SMD1830E appldata log %s: short write (%zd of %d)", l->path, w, n);
+			log_errx("SMD1830E appldata log %s: short write (%zd of %d)", l->path, w, n);
 		return -1;
 	}
 	return 0;

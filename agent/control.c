@@ -163,8 +163,15 @@ render_status_json(FILE *out, const struct reg_snapshot *s, const char *writer)
 
 		/* the failure facts live in the row; they are the current ones
 		 * only while the target is down */
-		if (row->state == REG_DOWN && row->last_reply[0])
-			r.last_reply = (char *)row->last_reply;
+		if (row->state == REG_DOWN) {
+			if (row->last_reply[0])
+				r.last_reply = (char *)row->last_reply;
+			if (row->fail != SMTP_F_NONE) {   /* not for a failed lookup */
+				r.fail = row->fail;
+				r.fail_state = row->fail_state;
+				r.reason = (char *)row->fail_reason;
+			}
+		}
 		json_obj_begin(&j);
 		report_json_fields(&j, &rt, &r);
 		json_kuint(&j, "index", row->index);
@@ -187,6 +194,7 @@ render_status_json(FILE *out, const struct reg_snapshot *s, const char *writer)
 		json_kuint(&j, "connects", row->connects);
 		json_kuint(&j, "connect_failures", row->connect_failures);
 		json_kuint(&j, "noops", row->noops);
+		json_kuint(&j, "noop_failures", row->noop_failures);
 		json_kuint(&j, "reprobes", row->reprobes);
 		json_kuint(&j, "reprobe_failures", row->reprobe_failures);
 		json_obj_end(&j);

@@ -291,8 +291,8 @@ demo_stop(struct demo_server *d)
 
 /* ---- the demo: a real smtpmond against the three servers ---- */
 
-/* smtpmond next to this program (build tree: agent/; installed: ../sbin/),
- * else $SMTPMOND, else the PATH. */
+/* $SMTPMOND if set, else smtpmond next to this program (build tree:
+ * agent/; installed: ../sbin/), else the PATH. */
 static void
 find_smtpmond(char *out, size_t outsz)
 {
@@ -423,9 +423,11 @@ demo_main(int argc, char **argv)
 	snprintf(sock, sizeof sock, "%s/control.sock", dir);
 	snprintf(dlog, sizeof dlog, "%s/smtpmond.log", dir);
 	snprintf(alog, sizeof alog, "%s/appldata.log", dir);
+	for (i = 0; i < 3; i++)
+		srv[i].pid = -1;
 	if (demo_start(&srv[0], DEMO_STARTTLS, pem) != 0 || demo_start(&srv[1], DEMO_PLAIN, NULL) != 0 ||
 	    demo_start(&srv[2], DEMO_SMTP_ONLY, NULL) != 0)
-		return 1;
+		goto out;
 	printf("smtpmon demo: smtpmond watching three built-in SMTP servers on loopback\n"
 	       "  127.0.0.1:%u  ESMTP with STARTTLS (AUTH PLAIN LOGIN offered before TLS), Secure Yes\n"
 	       "  127.0.0.1:%u  ESMTP without STARTTLS (AUTH PLAIN LOGIN offered), Secure No\n"

@@ -137,6 +137,7 @@ struct monitor {
 	bool publish_pending;
 	struct event *wake_ev;
 	struct event *stop_ev;
+	struct event *start_ev;
 	unsigned orphans;          /* conns closing after their target went away */
 	bool stopping;
 
@@ -502,12 +503,16 @@ monitor_closed(struct conn *c, const struct smtp_result *r)
 	if (!c->ready) {
 		row->connect_failures++;
 		m->probe_failures++;
+	} else if (r->fail_state == SMTP_S_NOOP) {
+		row->noop_failures++;   /* no answer, or a refusal, to a NOOP */
 	}
+	row->fail = r->fail;
+	row->fail_state = r->fail_state;
 	t->fails++;
 	record_failure(t, r);
 	delay = backoff_ms(t, was_421);
 	if (was_up || row->state == REG_STARTING)
-		log_warnx("SMD1818E target unavailable: target=%s%s%s reason=\"%s\" reply=\"%s\" "
+		log_errx("SMD1818E target unavailable: target=%s%s%s reason=\"%s\" reply=\"%s\" "
 		    "retry=%ums", t->key, row->name[0] ? " name=" : "", row->name,
 		    row->fail_reason, row->last_reply, delay);
 	else
@@ -941,6 +946,16 @@ group_free(struct group *g, bool remove_targets)
 
 /* ---- configuration ---- */
 
+/* After a reload: a target kept up gets the (possibly new) reprobe timer. */
+static void
+rearm_reprobe(struct tgt *t)
+{
+	uint32_t ms = t->m->cfg->reprobe_interval_ms;
+
+	if (ms > 0 && t->row->state == REG_UP && !evtimer_pending(t->reprobe_ev, NULL))
+		add_timer_ms(t->reprobe_ev, jitter_ms(ms, 10));
+}
+
 static int
 apply_globals(struct monitor *m, struct config *cfg, char *err, size_t errlen)
 {
@@ -1033,6 +1048,7 @@ apply_targets(struct monitor *m, const struct config *cfg)
 				    strcmp(t->pol->sig, pol->sig) == 0) {
 					t->mark = true;
 					t->row->config_line = ct->line;
+					rearm_reprobe(t);
 					kept++;
 					continue;
 				}
@@ -1088,8 +1104,10 @@ apply_targets(struct monitor *m, const struct config *cfg)
 		struct group *g = m->groups[k];
 
 		if (g->mark) {
-			for (size_t i = 0; i < g->n_tg; i++)
+			for (size_t i = 0; i < g->n_tg; i++) {
 				g->tg[i]->mark = true;
+				rearm_reprobe(g->tg[i]);
+			}
 			k++;
 			continue;
 		}
@@ -1163,7 +1181,7 @@ on_stop_timeout(evutil_socket_t fd, short what, void *arg)
 	struct monitor *m = arg;
 
 	(void)fd, (void)what;
-	log_warnx("SMD0003I stopping: %u connection(s) did not close within %u ms", m->orphans,
+	log_warnx("SMD0003W stopping: %u connection(s) did not close within %u ms", m->orphans,
 	    STOP_GRACE_MS);
 	event_base_loopexit(m->base, NULL);
 }
@@ -1190,11 +1208,12 @@ on_wake(evutil_socket_t fd, short what, void *arg)
 	if (cfg != NULL && !m->stopping) {
 		char err[256];
 
-		if (cfg->name_servers != NULL && m->cfg->name_servers != NULL &&
-		    strcmp(cfg->name_servers, m->cfg->name_servers) != 0)
-			log_warnx("SMD0002I NameServer changes take effect at restart");
+		if ((cfg->name_servers == NULL) != (m->cfg->name_servers == NULL) ||
+		    (cfg->name_servers != NULL &&
+		    strcmp(cfg->name_servers, m->cfg->name_servers) != 0))
+			log_warnx("SMD0002W NameServer changes take effect at restart");
 		if (apply_globals(m, cfg, err, sizeof err) != 0) {
-			log_warnx("SMD0004E reload refused: %s", err);
+			log_errx("SMD0004E reload refused: %s", err);
 			config_free(cfg);
 			return;
 		}
@@ -1204,6 +1223,20 @@ on_wake(evutil_socket_t fd, short what, void *arg)
 		m->cfg = cfg;
 		apply_targets(m, cfg);
 	}
+}
+
+static void
+on_start(evutil_socket_t fd, short what, void *arg)
+{
+	struct monitor *m = arg;
+	time_t started = m->started;
+
+	(void)fd, (void)what;
+	m->started = 0;   /* no "added" messages for the first set */
+	apply_targets(m, m->cfg);
+	m->started = started;
+	registry_set_totals(m->reg, m->started, m->probes_done, m->probe_failures,
+	    count_configured(m->cfg));
 }
 
 void
@@ -1248,9 +1281,12 @@ monitor_new(struct event_base *base, struct registry *reg, struct config *cfg, c
 		return NULL;
 	}
 	m->cfg = cfg;
-	apply_targets(m, cfg);
 	m->started = time(NULL);
 	registry_set_totals(reg, m->started, 0, 0, count_configured(cfg));
+	/* the targets start when the loop runs, in the monitor thread: after
+	 * smtpmond has dropped its privileges, never as root */
+	m->start_ev = event_new(base, -1, 0, on_start, m);
+	event_active(m->start_ev, EV_READ, 0);
 	return m;
 }
 
@@ -1291,6 +1327,8 @@ monitor_free(struct monitor *m)
 		event_free(m->stop_ev);
 	if (m->wake_ev)
 		event_free(m->wake_ev);
+	if (m->start_ev)
+		event_free(m->start_ev);
 	while (m->orphan_list != NULL) {
 		struct conn *c = m->orphan_list;
 

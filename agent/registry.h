@@ -70,6 +70,8 @@ struct reg_row {
 	char fail_reason[REG_TEXT_MAX];   /* last failure, "" none */
 	char last_reply[REG_REPLY_MAX];   /* whole server reply of the last failure, "" none */
 	char fail_kind[24];           /* smtp_fail_name() of the last failure */
+	enum smtp_fail fail;          /* the last failure of the monitor connection */
+	enum smtp_state fail_state;
 	uint64_t noop_rtt_us;         /* last NOOP round trip */
 	uint64_t connects, connect_failures, noops, noop_failures, reprobes, reprobe_failures;
 	struct reg_conn conns[2];     /* [REG_ROLE_MONITOR], [REG_ROLE_REPROBE] */

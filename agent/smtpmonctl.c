@@ -18,7 +18,7 @@ usage(FILE *f)
 {
 	fputs("usage: smtpmonctl check [options] HOST[:PORT]   probe one SMTP server once\n"
 	      "       smtpmonctl demo                        smtpmond against built-in demo servers\n"
-	      "       smtpmonctl [-s SOCKET] status [--json] one row per target connection\n"
+	      "       smtpmonctl [-s SOCKET] status [--json] one row per target\n"
 	      "       smtpmonctl [-s SOCKET] appldata [--json] 4-tuple and record per open connection\n"
 	      "       smtpmonctl [-s SOCKET] targets [--json] the configured targets\n"
 	      "       smtpmonctl [-s SOCKET] reload          reload the daemon's configuration\n"

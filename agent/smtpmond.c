@@ -15,6 +15,7 @@
 #include "log.h"
 #include "monitor.h"
 #include "registry.h"
+#include "tls.h"
 #include "util.h"
 
 #include <errno.h>
@@ -151,13 +152,94 @@ make_parent(const char *path, uid_t uid, gid_t gid)
 	free(copy);
 }
 
+/* Fork into the background. The parent waits on a pipe until the child
+ * says it is ready (one byte) or gives up (closes it with a message), and
+ * exits 0 or 1 accordingly, so a start-up error is seen by whoever started
+ * the daemon. Returns 0 in the child with *ready_fd set; the parent never
+ * returns. */
 static int
-write_pidfile(struct daemon *d)
+detach(int *ready_fd)
+{
+	int p[2];
+	pid_t pid;
+
+	if (pipe2(p, O_CLOEXEC) != 0) {
+		perror("smtpmond: pipe");
+		return -1;
+	}
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0) {
+		perror("smtpmond: fork");
+		return -1;
+	}
+	if (pid > 0) {
+		char buf[1024];
+		ssize_t n;
+		size_t got = 0;
+
+		close(p[1]);
+		while (got < sizeof buf - 1 && (n = read(p[0], buf + got, sizeof buf - 1 - got)) > 0)
+			got += (size_t)n;
+		buf[got] = '\0';
+		if (got == 1 && buf[0] == '\0')
+			_exit(0);
+		fprintf(stderr, "smtpmond: not started%s%s\n", got ? ": " : "", got ? buf : "");
+		_exit(1);
+	}
+	close(p[0]);
+	if (setsid() < 0 || chdir("/") != 0) {
+		perror("smtpmond: setsid");
+		return -1;
+	}
+	*ready_fd = p[1];
+	return 0;
+}
+
+/* A start-up failure: tell the waiting parent, remove what we made. */
+static int
+fail_start(struct daemon *d, int ready_fd, const char *why)
+{
+	if (ready_fd >= 0) {
+		if (write(ready_fd, why, strlen(why)) < 0)
+			log_warn("readiness pipe");
+		close(ready_fd);
+	}
+	if (d->pid_fd >= 0 && d->pid_file != NULL)
+		unlink(d->pid_file);
+	return 1;
+}
+
+/* The user to become when started as root: User, else smtpmon if it
+ * exists, else none ((uid_t)-1). -1 when User names no user. */
+static int
+run_as(const struct config *cfg, uid_t *uid, gid_t *gid)
+{
+	struct passwd *pw;
+
+	*uid = (uid_t)-1;
+	*gid = (gid_t)-1;
+	if (geteuid() != 0)
+		return 0;
+	pw = getpwnam(cfg->user != NULL ? cfg->user : "smtpmon");
+	if (pw == NULL) {
+		if (cfg->user == NULL)
+			return 0;
+		log_errx("SMD0007E User %s: no such user", cfg->user);
+		return -1;
+	}
+	*uid = pw->pw_uid;
+	*gid = pw->pw_gid;
+	return 0;
+}
+
+static int
+write_pidfile(struct daemon *d, uid_t uid, gid_t gid)
 {
 	char buf[32];
 	int n;
 
-	make_parent(d->pid_file, (uid_t)-1, (gid_t)-1);
+	make_parent(d->pid_file, uid, gid);
 	d->pid_fd = open(d->pid_file, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
 	if (d->pid_fd < 0) {
 		log_err("SMD0006E PidFile %s", d->pid_file);
@@ -191,47 +273,42 @@ raise_nofile(void)
 		log_debug("RLIMIT_NOFILE %llu", (unsigned long long)rl.rlim_cur);
 }
 
-/* Started as root: give the files to User and become it. */
+/* Started as root: give the files to the user (run_as()) and become it. */
 static int
-drop_privileges(const struct config *cfg)
+drop_privileges(const struct config *cfg, uid_t uid, gid_t gid)
 {
-	const char *name = cfg->user;
 	struct passwd *pw;
 
 	if (geteuid() != 0)
 		return 0;
-	if (name == NULL) {
-		if (getpwnam("smtpmon") == NULL) {
-			log_warnx("SMD0007W running as root: no User statement and no user smtpmon");
-			return 0;
-		}
-		name = "smtpmon";
+	if (uid == (uid_t)-1) {
+		log_warnx("SMD0007W running as root: no User statement and no user smtpmon");
+		return 0;
 	}
-	pw = getpwnam(name);
-	if (pw == NULL) {
-		log_errx("SMD0007E User %s: no such user", name);
-		return -1;
-	}
-	if (cfg->appldata_log != NULL && chown(cfg->appldata_log, pw->pw_uid, pw->pw_gid) != 0)
+	pw = getpwuid(uid);
+	if (cfg->appldata_log != NULL && chown(cfg->appldata_log, uid, gid) != 0)
 		log_warn("chown %s", cfg->appldata_log);
-	if (cfg->control_socket != NULL &&
-	    chown(cfg->control_socket, pw->pw_uid, pw->pw_gid) != 0)
+	if (cfg->control_socket != NULL && chown(cfg->control_socket, uid, gid) != 0)
 		log_warn("chown %s", cfg->control_socket);
 	if (cfg->state_dir != NULL) {
 		if (mkdir(cfg->state_dir, 0750) != 0 && errno != EEXIST)
 			log_warn("mkdir %s", cfg->state_dir);
-		if (chown(cfg->state_dir, pw->pw_uid, pw->pw_gid) != 0)
+		if (chown(cfg->state_dir, uid, gid) != 0)
 			log_warn("chown %s", cfg->state_dir);
 	}
-	if (setgroups(0, NULL) != 0 || setgid(pw->pw_gid) != 0 || setuid(pw->pw_uid) != 0) {
-		log_err("SMD0007E cannot become user %s", name);
+	/* supplementary groups of the user, so a PasswordFile readable through
+	 * one of them can still be read at reload */
+	if ((pw != NULL ? initgroups(pw->pw_name, gid) : setgroups(0, NULL)) != 0 ||
+	    setgid(gid) != 0 || setuid(uid) != 0) {
+		log_err("SMD0007E cannot become uid %ld", (long)uid);
 		return -1;
 	}
 	if (setuid(0) == 0) {
 		log_errx("SMD0007E privileges could be regained after the drop");
 		return -1;
 	}
-	log_info("SMD0007I running as user %s (uid %ld)", name, (long)pw->pw_uid);
+	log_info("SMD0007I running as user %s (uid %ld)", pw != NULL ? pw->pw_name : "?",
+	    (long)uid);
 	return 0;
 }
 
@@ -244,6 +321,28 @@ monitor_thread(void *arg)
 	return NULL;
 }
 
+/* What the monitor thread could still refuse (CA file, appldata log),
+ * checked here so that "reload: OK" means the file will be applied. */
+static int
+reload_check(const struct config *cfg, char *msg, size_t msglen)
+{
+	struct tls_ctx *ctx = tls_ctx_new(cfg->ca_file, msg, msglen);
+
+	if (ctx == NULL)
+		return -1;
+	tls_ctx_free(ctx);
+	if (cfg->appldata_log != NULL) {
+		int fd = open(cfg->appldata_log, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+
+		if (fd < 0) {
+			snprintf(msg, msglen, "AppldataLog %s: %s", cfg->appldata_log, strerror(errno));
+			return -1;
+		}
+		close(fd);
+	}
+	return 0;
+}
+
 static int
 do_reload(void *arg, char *msg, size_t msglen)
 {
@@ -253,6 +352,11 @@ do_reload(void *arg, char *msg, size_t msglen)
 	if (cfg == NULL) {
 		log_errx("SMD0004E reload of %s refused: the running configuration stays",
 		    d->config_path);
+		return -1;
+	}
+	if (reload_check(cfg, msg, msglen) != 0) {
+		log_errx("SMD0004E reload of %s refused: %s", d->config_path, msg);
+		config_free(cfg);
 		return -1;
 	}
 	if (strcmp(cfg->control_socket, d->cfg->control_socket) != 0)
@@ -302,6 +406,10 @@ int
 main(int argc, char **argv)
 {
 	struct daemon d = { .config_path = DEFAULT_CONFIG, .pid_fd = -1 };
+	char *abs_path = NULL;
+	int ready_fd = -1;
+	uid_t uid = (uid_t)-1;
+	gid_t gid = (gid_t)-1;
 	bool foreground = false, test = false, debug = false;
 	char err[512];
 	struct event *ev_hup, *ev_term, *ev_int;
@@ -338,20 +446,24 @@ main(int argc, char **argv)
 	d.cfg = load_config(d.config_path, true, err, sizeof err);
 	if (d.cfg == NULL)
 		return 1;
+	/* reloads read the file again after chdir("/") */
+	abs_path = realpath(d.config_path, NULL);
+	if (abs_path != NULL)
+		d.config_path = abs_path;
 	if (!foreground) {
-		if (daemon(0, 0) != 0) {
-			perror("smtpmond: daemon");
-			return 1;
-		}
+		if (detach(&ready_fd) != 0)
+			return 1;   /* the parent has exited with the child's verdict */
 		log_init("smtpmond", true, debug ? LOG_LVL_DEBUG : LOG_LVL_INFO);
 	}
 	signal(SIGPIPE, SIG_IGN);
 	raise_nofile();
 	evthread_use_pthreads();
 
+	if (run_as(d.cfg, &uid, &gid) != 0)
+		return fail_start(&d, ready_fd, "User: no such user");
 	d.pid_file = xstrdup(d.cfg->pid_file);
-	if (write_pidfile(&d) != 0)
-		return 1;
+	if (write_pidfile(&d, uid, gid) != 0)
+		return fail_start(&d, ready_fd, "cannot write the PidFile");
 	for (size_t i = 0; i < d.cfg->n_unused; i++)
 		log_info("SMD0005I statement not used by smtpmond (mail delivery only): %s",
 		    d.cfg->unused[i]);
@@ -361,11 +473,13 @@ main(int argc, char **argv)
 	d.cbase = event_base_new();
 	if (d.mbase == NULL || d.cbase == NULL) {
 		log_errx("event_base_new failed");
-		return 1;
+		return fail_start(&d, ready_fd, "event_base_new failed");
 	}
+	/* directories made here belong to the user the daemon becomes, so it
+	 * can reopen the log and remove its socket after the drop */
 	if (d.cfg->appldata_log != NULL)
-		make_parent(d.cfg->appldata_log, (uid_t)-1, (gid_t)-1);
-	make_parent(d.cfg->control_socket, (uid_t)-1, (gid_t)-1);
+		make_parent(d.cfg->appldata_log, uid, gid);
+	make_parent(d.cfg->control_socket, uid, gid);
 	{
 		struct config_errors errs = { 0 };
 		struct config *mcfg = config_load(d.config_path, &errs);   /* the monitor's copy */
@@ -373,26 +487,23 @@ main(int argc, char **argv)
 		config_errors_clear(&errs);
 		if (mcfg == NULL) {
 			log_errx("SMD0004E %s changed while starting", d.config_path);
-			return 1;
+			return fail_start(&d, ready_fd, "the configuration changed while starting");
 		}
 		d.mon = monitor_new(d.mbase, d.reg, mcfg, err, sizeof err);
 	}
 	if (d.mon == NULL) {
 		log_errx("SMD0004E %s", err);
-		unlink(d.pid_file);
-		return 1;
+		return fail_start(&d, ready_fd, err);
 	}
 	d.ctl = control_new(d.cbase, d.cfg->control_socket, d.reg, d.cfg->writer, do_reload, &d,
 	    err, sizeof err);
 	if (d.ctl == NULL) {
 		log_errx("SMD0004E %s", err);
-		unlink(d.pid_file);
-		return 1;
+		return fail_start(&d, ready_fd, err);
 	}
-	if (drop_privileges(d.cfg) != 0) {
+	if (drop_privileges(d.cfg, uid, gid) != 0) {
 		control_free(d.ctl);
-		unlink(d.pid_file);
-		return 1;
+		return fail_start(&d, ready_fd, "cannot drop privileges");
 	}
 
 	ev_hup = evsignal_new(d.cbase, SIGHUP, on_hup, &d);
@@ -407,7 +518,7 @@ main(int argc, char **argv)
 	pthread_sigmask(SIG_BLOCK, &all, &old);
 	if (pthread_create(&d.thread, NULL, monitor_thread, &d) != 0) {
 		log_errx("pthread_create failed");
-		return 1;
+		return fail_start(&d, ready_fd, "pthread_create failed");
 	}
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 
@@ -415,6 +526,19 @@ main(int argc, char **argv)
 	log_info("SMD0001I smtpmond %s started: config=%s targets=%zu lookups=%zu writer=%s "
 	    "control=%s", PACKAGE_VERSION, d.config_path, addrs, named, d.cfg->writer,
 	    d.cfg->control_socket);
+	if (ready_fd >= 0) {   /* tell the waiting parent, then let go of the terminal */
+		int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+
+		if (write(ready_fd, "", 1) != 1)
+			log_warn("readiness pipe");
+		close(ready_fd);
+		if (null >= 0) {
+			dup2(null, 0);
+			dup2(null, 1);
+			dup2(null, 2);
+			close(null);
+		}
+	}
 
 	event_base_dispatch(d.cbase);
 
@@ -432,6 +556,7 @@ main(int argc, char **argv)
 	}
 	free(d.pid_file);
 	config_free(d.cfg);
+	free(abs_path);
 	log_info("SMD0003I smtpmond stopped");
 	return 0;
 }

@@ -7,7 +7,7 @@
 # root with User nobody, the daemon runs as nobody.
 . "$srcdir/tests/lib/tap.sh"
 . "$srcdir/tests/lib/daemon.sh"
-plan 23
+plan 28
 
 for n in a b c d e; do
     start_fixture "$n"
@@ -81,6 +81,25 @@ grep -q " 127.0.0.1:$P_e monitor " "$ALOG"; ok $? "after the reload the appldata
 grep -q " 127.0.0.1:$P_a monitor " "$ALOG.1"; ok $? "the rotated file keeps the older lines"
 mond_stop
 is "$MOND_RC" 0 "stopped cleanly"
+
+# ---- in the background: the shell learns the outcome; a relative -f works ----
+conf "a" </dev/null
+cp "$T/smtpmon.conf" "$T/rel.conf"
+rm -f "$T/smtpmond.pid"
+(cd "$T" && "$SMTPMOND" -f rel.conf 2>"$T/bg.err"); rc=$?
+is "$rc" 0 "smtpmond without -F exits 0 once the daemon is ready"
+bgpid=$(cat "$T/smtpmond.pid" 2>/dev/null)
+kill -0 "${bgpid:-0}" 2>/dev/null; ok $? "the daemon runs in the background (pid ${bgpid:-none})"
+track "${bgpid:-0}"
+out=$(ctl reload 2>&1); rc=$?
+is "$rc" 0 "reload reads the relatively named file again after chdir / ($out)"
+kill -TERM "${bgpid:-0}" 2>/dev/null
+wait_until 50 '! kill -0 "${bgpid:-0}" 2>/dev/null'
+sed 's|^ControlSocket .*|ControlSocket /nonexistent-smtpmon-dir/sub/ctl.sock|' "$T/rel.conf" > "$T/bad.conf"
+"$SMTPMOND" -f "$T/bad.conf" 2>"$T/bg.err"; rc=$?
+is "$rc" 1 "a start-up failure after detaching is the exit status (1)"
+like "$(cat "$T/bg.err")" "not started: ControlSocket /nonexistent-smtpmon-dir/sub/ctl.sock: bind" \
+    "and its reason is printed on stderr"
 
 # ---- privilege drop ----
 if [ "$(id -u)" = 0 ] && id nobody >/dev/null 2>&1; then
