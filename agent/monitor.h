@@ -11,7 +11,8 @@
  * New connections are started through a queue with at most
  * MONITOR_MAX_CONNECTING in progress at once, so 10,000 targets start
  * without a SYN storm. Everything observed goes into the registry, which is
- * published at most every 20 ms; each successful connection's appldata
+ * published within 20 ms of a change of state or classification and within
+ * 1 s of a counter change (NOOPs); each successful connection's appldata
  * record is appended to the AppldataLog.
  *
  * All functions but monitor_post_*() run on the monitor's own thread (the

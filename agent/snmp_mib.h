@@ -1,0 +1,106 @@
+/* agent/snmp_mib.h: the OIDs of SMTPMON-MIB (mib/SMTPMON-MIB.txt), in one place.
+ *
+ * The module has no private enterprise number yet: it lives under
+ * experimental (1.3.6.1.3), arc 5321 (after the SMTP RFC). When a PEN is
+ * assigned, SMTPMON_OID_ROOT here and the MODULE-IDENTITY's parent in the
+ * MIB are the only two places to change. Every number below must match the
+ * MIB text; tests/integration/snmp-*.sh compare them through snmptranslate.
+ *
+ *   smtpmonMIB                  ROOT
+ *     smtpmonNotifications      ROOT.0   (.1 targetDown .2 targetUp
+ *                                         .3 certExpiring .4 tlsDowngrade)
+ *     smtpmonObjects            ROOT.1
+ *       smtpmonScalars          ROOT.1.1 (.1 .. .7, below)
+ *       smtpmonTargetTable      ROOT.1.2, entry .1, index smtpmonTargetIndex
+ *       smtpmonConnectionTable  ROOT.1.3, entry .1, index smtpmonTargetIndex,
+ *                                         smtpmonConnectionRole
+ *       smtpmonNotifyObjects    ROOT.1.4 (accessible-for-notify)
+ *     smtpmonConformance        ROOT.2   (.1 compliances, .2 groups)
+ */
+#ifndef SMTPMON_SNMP_MIB_H
+#define SMTPMON_SNMP_MIB_H
+
+#define SMTPMON_OID_ROOT 1, 3, 6, 1, 3, 5321
+#define SMTPMON_OID_ROOT_LEN 6
+#define SMTPMON_OID_ROOT_TEXT "1.3.6.1.3.5321"
+
+/* scalars: ROOT.1.1.N.0 */
+#define SMTPMON_SC_VERSION            1   /* DisplayString */
+#define SMTPMON_SC_WRITER             2   /* DisplayString (SIZE(1..8)) */
+#define SMTPMON_SC_TARGETS_CONFIGURED 3   /* Gauge32 */
+#define SMTPMON_SC_TARGETS_UP         4   /* Gauge32 */
+#define SMTPMON_SC_PROBES_DONE        5   /* Counter64 */
+#define SMTPMON_SC_PROBE_FAILURES     6   /* Counter64 */
+#define SMTPMON_SC_START_TIME         7   /* DateAndTime */
+
+/* smtpmonTargetTable columns: ROOT.1.2.1.C.INDEX */
+enum smtpmon_target_col {
+	SMTPMON_T_INDEX = 1,            /* Unsigned32 (1..4294967295), not-accessible */
+	SMTPMON_T_ADDRESS_TYPE,         /* InetAddressType */
+	SMTPMON_T_ADDRESS,              /* InetAddress */
+	SMTPMON_T_PORT,                 /* InetPortNumber */
+	SMTPMON_T_NAME,                 /* DisplayString: TargetName / TargetMx domain */
+	SMTPMON_T_MX_HOST,              /* DisplayString */
+	SMTPMON_T_SECURE,               /* TruthValue: the Secure policy */
+	SMTPMON_T_STATUS,               /* INTEGER starting(1) up(2) down(3) resolving(4) */
+	SMTPMON_T_SERVER_TYPE,          /* INTEGER unknown(1) smtp(2) esmtp(3) */
+	SMTPMON_T_SECURITY,             /* INTEGER unknown(1) basic(2) tls(3) */
+	SMTPMON_T_TLS_LEVEL,            /* INTEGER none(1) ssl2(2) ssl3(3) tls10(4) tls11(5) tls12(6) tls13(7) */
+	SMTPMON_T_CIPHER_ID,            /* Integer32 (-1..65535): IANA code point, -1 none */
+	SMTPMON_T_CIPHER_NAME,          /* DisplayString: IANA name */
+	SMTPMON_T_KX_GROUP,             /* DisplayString */
+	SMTPMON_T_CERT_NOT_AFTER,       /* DateAndTime (SIZE(0|8|11)) */
+	SMTPMON_T_CERT_DAYS_LEFT,       /* Integer32 */
+	SMTPMON_T_CERT_VERIFY,          /* INTEGER unknown(1) ok(2) untrusted(3) expired(4) nameMismatch(5) */
+	SMTPMON_T_STARTTLS_OFFERED,     /* TruthValue */
+	SMTPMON_T_CAPABILITIES,         /* BITS, see SmtpmonCapabilities */
+	SMTPMON_T_AUTH_PRETLS,          /* DisplayString: mechanisms offered before TLS */
+	SMTPMON_T_APPLDATA,             /* OCTET STRING (SIZE(40)) */
+	SMTPMON_T_RTT_CONNECT,          /* Unsigned32, microseconds */
+	SMTPMON_T_RTT_BANNER,
+	SMTPMON_T_RTT_EHLO,
+	SMTPMON_T_RTT_STARTTLS,
+	SMTPMON_T_RTT_HANDSHAKE,
+	SMTPMON_T_RTT_NOOP,
+	SMTPMON_T_CONNECTS,             /* Counter32 */
+	SMTPMON_T_CONNECT_FAILURES,     /* Counter32 */
+	SMTPMON_T_NOOPS,                /* Counter32 */
+	SMTPMON_T_REPROBES,             /* Counter32 */
+	SMTPMON_T_LAST_CHANGE,          /* TimeStamp */
+	SMTPMON_T_LAST_REPLY,           /* DisplayString (SIZE(0..255)) */
+	SMTPMON_T_LAST_COLUMN = SMTPMON_T_LAST_REPLY,
+};
+
+/* smtpmonConnectionTable columns: ROOT.1.3.1.C.TINDEX.ROLE */
+enum smtpmon_conn_col {
+	SMTPMON_C_ROLE = 1,             /* INTEGER monitor(1) reprobe(2), not-accessible */
+	SMTPMON_C_LOCAL_ADDRESS_TYPE,   /* InetAddressType */
+	SMTPMON_C_LOCAL_ADDRESS,        /* InetAddress */
+	SMTPMON_C_LOCAL_PORT,           /* InetPortNumber */
+	SMTPMON_C_REMOTE_ADDRESS_TYPE,
+	SMTPMON_C_REMOTE_ADDRESS,
+	SMTPMON_C_REMOTE_PORT,
+	SMTPMON_C_APPLDATA,             /* OCTET STRING (SIZE(40)) */
+	SMTPMON_C_LAST_COLUMN = SMTPMON_C_APPLDATA,
+};
+
+/* notifications: ROOT.0.N */
+#define SMTPMON_N_TARGET_DOWN    1   /* OBJECTS address type, address, port, status, last reply */
+#define SMTPMON_N_TARGET_UP      2   /* OBJECTS address type, address, port, status */
+#define SMTPMON_N_CERT_EXPIRING  3   /* OBJECTS address type, address, port, cert not after, days left */
+#define SMTPMON_N_TLS_DOWNGRADE  4   /* OBJECTS address, port, old/new level, old/new cipher, reason */
+
+/* accessible-for-notify objects: ROOT.1.4.N */
+#define SMTPMON_NO_OLD_TLS_LEVEL 1   /* same INTEGER as SMTPMON_T_TLS_LEVEL */
+#define SMTPMON_NO_NEW_TLS_LEVEL 2
+#define SMTPMON_NO_OLD_CIPHER_ID 3   /* Integer32 (-1..65535) */
+#define SMTPMON_NO_NEW_CIPHER_ID 4
+#define SMTPMON_NO_REASON        5   /* DisplayString: the event name, e.g. tls-version-lowered */
+
+/* SmtpmonCapabilities BITS: bit N is probes/smtp_caps.h's SMTP_CAP_ bit N */
+#define SMTPMON_CAP_BITS \
+	"starttls", "pipelining", "size", "eightbitmime", "smtputf8", "chunking", "dsn", \
+	"enhancedstatuscodes", "requiretls", "auth", "binarymime", "etrn", "vrfy", "mtrk", \
+	"deliverby"
+
+#endif
