@@ -133,12 +133,19 @@ wait_for(struct smtp_session *s, short what, uint64_t deadline)
 	if (s->total_deadline && !s->ready && (d == 0 || s->total_deadline < d))
 		d = s->total_deadline;
 	s->deadline = d;
+	/* Same interest as before (the usual case: a reply awaited, then the
+	 * idle wait): keep the fd registered and change only the timer, which
+	 * costs no epoll_ctl. A monitor connection waits like this ~once a
+	 * minute per target; at 10,000 targets the saved syscalls show. */
+	if (!s->ev_set || s->want != what) {
+		if (s->ev_set)
+			event_del(&s->ev);
+		event_assign(&s->ev, s->base, s->fd, what, on_event, s);
+		s->ev_set = true;
+	}
 	s->want = what;
-	if (s->ev_set)
-		event_del(&s->ev);
-	event_assign(&s->ev, s->base, s->fd, what, on_event, s);
-	s->ev_set = true;
 	if (d == 0) {
+		event_remove_timer(&s->ev);
 		event_add(&s->ev, NULL);
 		return;
 	}
