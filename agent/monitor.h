@@ -23,6 +23,8 @@
 #define SMTPMON_MONITOR_H
 
 #include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
 
 struct config;
 struct event_base;
@@ -37,6 +39,29 @@ struct monitor *monitor_new(struct event_base *base, struct registry *reg, struc
     char *err, size_t errlen);
 /* Free everything at once (no QUIT): after the loop has ended. */
 void monitor_free(struct monitor *m);
+
+/* A target's availability changed: what the SNMP notifications carry. */
+enum monitor_event_kind { MONITOR_EV_DOWN = 1, MONITOR_EV_UP = 2 };
+
+struct monitor_event {
+	int kind;                      /* MONITOR_EV_DOWN / MONITOR_EV_UP */
+	uint32_t index;                /* the registry row's index */
+	char target[64];               /* "ADDR:PORT" */
+	struct sockaddr_storage addr;
+	uint16_t port;
+	char last_reply[512];          /* the reply that caused DOWN; "" none or UP */
+};
+
+typedef void monitor_event_fn(const struct monitor_event *ev, void *arg);
+
+/* Call fn on the monitor thread when a target becomes DOWN from UP or
+ * STARTING (where SMD1818E is logged: the monitor connection was lost, or
+ * the first one failed; not for every failed retry) and when it becomes UP
+ * from DOWN (a STARTING target that comes up is no news: no event), as
+ * SMTPMON-MIB's smtpmonTargetStatus describes its notifications. fn must
+ * not block: copy the event and return. Set it before the loop runs; NULL
+ * removes it. */
+void monitor_set_event_hook(struct monitor *m, monitor_event_fn *fn, void *arg);
 
 /* Any thread: apply cfg (ownership passes; unchanged targets keep their
  * connections, new ones start, removed ones get QUIT) and reopen the
