@@ -557,6 +557,7 @@ monitor_closed(struct conn *c, const struct smtp_result *r)
 	struct monitor *m = t->m;
 	bool was_up = row->state == REG_UP;
 	bool was_421 = r->last_reply != NULL && strncmp(r->last_reply, "421", 3) == 0;
+	bool announce;
 	uint32_t delay;
 
 	t->c[REG_ROLE_MONITOR] = NULL;
@@ -573,7 +574,8 @@ monitor_closed(struct conn *c, const struct smtp_result *r)
 	t->fails++;
 	record_failure(t, r);
 	delay = backoff_ms(t, was_421);
-	if (was_up || row->state == REG_STARTING)
+	announce = was_up || row->state == REG_STARTING;
+	if (announce)
 		log_errx("SMD1818E target unavailable: target=%s%s%s reason=\"%s\" reply=\"%s\" "
 		    "retry=%ums", t->key, row->name[0] ? " name=" : "", row->name,
 		    row->fail_reason, row->last_reply, delay);
@@ -581,7 +583,7 @@ monitor_closed(struct conn *c, const struct smtp_result *r)
 		log_debug("target=%s still unavailable: %s; retry in %u ms", t->key,
 		    row->fail_reason, delay);
 	set_state(t, REG_DOWN);
-	if (was_up)
+	if (announce)
 		emit_event(t, MONITOR_EV_DOWN);
 	add_timer_ms(t->retry_ev, delay);
 }
@@ -635,6 +637,7 @@ conn_cb(struct smtp_session *s, enum smtp_event ev, void *arg)
 		classified(c, r);
 		if (c->role == REG_ROLE_MONITOR) {
 			bool was_up = t->row->state == REG_UP;
+			bool was_down = t->row->state == REG_DOWN;
 
 			t->row->connects++;
 			t->fails = 0;
@@ -642,7 +645,7 @@ conn_cb(struct smtp_session *s, enum smtp_event ev, void *arg)
 			if (!was_up)
 				log_available(t, r, "available");
 			set_state(t, REG_UP);
-			if (!was_up)
+			if (was_down)
 				emit_event(t, MONITOR_EV_UP);
 			/* the first NOOP lands at a random point of the interval */
 			arm_noop(t, 1 + (uint64_t)random() % m->cfg->noop_interval_ms);

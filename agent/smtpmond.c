@@ -3,11 +3,16 @@
  *   main thread:    control socket (agent/control), signals (HUP reload,
  *                   TERM/INT stop), configuration reloads
  *   monitor thread: every probe connection (agent/monitor), one event loop
+ *   SNMP thread:    the AgentX subagent (agent/snmp), unless AgentXSocket off
  *
  * Start-up order: configuration, daemon(3)-style detach, pidfile (locked),
  * registry, monitor (opens the appldata log, CA store, resolver), control
- * socket, privilege drop, then the monitor thread starts. Messages carry
- * stable IDs (SMDnnnnX), listed in smtpmond(8).
+ * socket, privilege drop, SNMP subagent, then the monitor thread starts.
+ * The subagent starts after the drop on purpose: it reconnects to snmpd by
+ * itself after every snmpd restart, always as the user smtpmond has become,
+ * so a master socket that only root can open would work for the first
+ * connection and then never again; snmpd's agentXPerms must admit that
+ * user. Messages carry stable IDs (SMDnnnnX), listed in smtpmond(8).
  */
 #include "buildconf.h"
 #include "config.h"
@@ -15,6 +20,7 @@
 #include "log.h"
 #include "monitor.h"
 #include "registry.h"
+#include "snmp.h"
 #include "tls.h"
 #include "util.h"
 
@@ -50,6 +56,7 @@ struct daemon {
 	struct event_base *cbase;      /* main thread */
 	struct monitor *mon;
 	struct control *ctl;
+	struct snmp_agent *snmp;       /* NULL with AgentXSocket off */
 	pthread_t thread;
 	char *pid_file;
 	int pid_fd;
@@ -361,7 +368,12 @@ do_reload(void *arg, char *msg, size_t msglen)
 	}
 	if (strcmp(cfg->control_socket, d->cfg->control_socket) != 0)
 		log_warnx("SMD0002W ControlSocket changes take effect at restart");
+	if ((cfg->agentx_off != d->cfg->agentx_off) ||
+	    (cfg->agentx_socket == NULL) != (d->cfg->agentx_socket == NULL) ||
+	    (cfg->agentx_socket != NULL && strcmp(cfg->agentx_socket, d->cfg->agentx_socket) != 0))
+		log_warnx("SMD0002W AgentXSocket changes take effect at restart");
 	control_set_writer(d->ctl, cfg->writer);
+	snmp_agent_set_writer(d->snmp, cfg->writer);
 	log_info("SMD0002I reloading %s: %zu TargetServer block(s)", d->config_path,
 	    cfg->n_targets);
 	snprintf(msg, msglen, "reloading %s: %zu TargetServer block(s)\n", d->config_path,
@@ -379,6 +391,13 @@ do_reload(void *arg, char *msg, size_t msglen)
 	}
 	monitor_post_reload(d->mon, cfg);
 	return 0;
+}
+
+/* Monitor thread: a target went down or up; the SNMP thread sends it. */
+static void
+on_monitor_event(const struct monitor_event *ev, void *arg)
+{
+	snmp_agent_post(arg, ev);
 }
 
 static void
@@ -505,6 +524,18 @@ main(int argc, char **argv)
 		control_free(d.ctl);
 		return fail_start(&d, ready_fd, "cannot drop privileges");
 	}
+	if (d.cfg->agentx_off) {
+		log_info("SMD1840I SNMP subagent off (AgentXSocket off)");
+	} else {
+		d.snmp = snmp_agent_start(d.reg, d.cfg->agentx_socket, d.cfg->writer, err,
+		    sizeof err);
+		if (d.snmp == NULL) {
+			log_errx("SMD1840E %s", err);
+			control_free(d.ctl);
+			return fail_start(&d, ready_fd, err);
+		}
+		monitor_set_event_hook(d.mon, on_monitor_event, d.snmp);
+	}
 
 	ev_hup = evsignal_new(d.cbase, SIGHUP, on_hup, &d);
 	ev_term = evsignal_new(d.cbase, SIGTERM, on_term, &d);
@@ -518,6 +549,7 @@ main(int argc, char **argv)
 	pthread_sigmask(SIG_BLOCK, &all, &old);
 	if (pthread_create(&d.thread, NULL, monitor_thread, &d) != 0) {
 		log_errx("pthread_create failed");
+		snmp_agent_stop(d.snmp);
 		return fail_start(&d, ready_fd, "pthread_create failed");
 	}
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
@@ -542,6 +574,7 @@ main(int argc, char **argv)
 
 	event_base_dispatch(d.cbase);
 
+	snmp_agent_stop(d.snmp);   /* the monitor thread has ended: no more events */
 	control_free(d.ctl);
 	event_free(ev_hup);
 	event_free(ev_term);

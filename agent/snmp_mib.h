@@ -49,7 +49,7 @@ enum smtpmon_target_col {
 	SMTPMON_T_CIPHER_ID,            /* Integer32 (-1..65535): IANA code point, -1 none */
 	SMTPMON_T_CIPHER_NAME,          /* DisplayString: IANA name */
 	SMTPMON_T_KX_GROUP,             /* DisplayString */
-	SMTPMON_T_CERT_NOT_AFTER,       /* DateAndTime (SIZE(0|8|11)) */
+	SMTPMON_T_CERT_NOT_AFTER,       /* SmtpmonDateAndTimeOrEmpty: DateAndTime or empty */
 	SMTPMON_T_CERT_DAYS_LEFT,       /* Integer32 */
 	SMTPMON_T_CERT_VERIFY,          /* INTEGER unknown(1) ok(2) untrusted(3) expired(4) nameMismatch(5) */
 	SMTPMON_T_STARTTLS_OFFERED,     /* TruthValue */

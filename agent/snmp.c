@@ -1,0 +1,1320 @@
+/* agent/snmp.c: see snmp.h.
+ *
+ * Threads: snmp_agent_post(), snmp_agent_set_writer() and snmp_agent_stop()
+ * run on other threads and touch only the mailbox (lock, queue, writer,
+ * stop flag) and the eventfd. Everything else, every net-snmp call
+ * included, runs on the SNMP thread.
+ *
+ * The tables: a trow per registry row and a crow per open connection, each
+ * starting with its netsnmp_index so the table_container helper's binary
+ * array can sort and find them. trow and crow point into the snapshot that
+ * a->snap holds; a refresh takes the new snapshot, merges it with a->rows
+ * (both in index order) and only then lets the old snapshot go.
+ */
+#include "buildconf.h"
+
+/* net-snmp's configuration header defines PACKAGE_* for itself */
+static const char agent_version[] = PACKAGE_VERSION;
+#undef PACKAGE_BUGREPORT
+#undef PACKAGE_NAME
+#undef PACKAGE_STRING
+#undef PACKAGE_TARNAME
+#undef PACKAGE_URL
+#undef PACKAGE_VERSION
+
+#include <net-snmp/net-snmp-config.h>
+#include <net-snmp/net-snmp-includes.h>
+#include <net-snmp/agent/net-snmp-agent-includes.h>
+#include <net-snmp/library/large_fd_set.h>
+
+#include "snmp.h"
+#include "log.h"
+#include "monitor.h"
+#include "registry.h"
+#include "snmp_mib.h"
+#include "util.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/x509_vfy.h>
+
+#define AGENT_NAME        "smtpmond"
+#define REFRESH_S         1       /* generation check without a wake-up */
+#define REBUILD_AFTER     16      /* removals in one refresh: rebuild the container instead */
+#define LOG_LINE_MAX      1024
+#define DRAIN_BATCH       32      /* notifications sent between two reads of the socket */
+
+/* SmtpmonInetAddressType (InetAddressType) */
+enum { INET_UNKNOWN = 0, INET_IPV4 = 1, INET_IPV6 = 2, INET_IPV6Z = 4 };
+#define DAYS_NO_CERT      2147483647L   /* smtpmonTargetCertDaysLeft without a certificate */
+#define TEXT_MAX          255           /* DisplayString */
+/* TruthValue: TV_TRUE (1) and TV_FALSE (2) come with net-snmp */
+
+struct inaddr {
+	long type;                    /* InetAddressType */
+	size_t len;                   /* 0, 4, 16 or 20 (ipv6z: the zone index follows) */
+	uint8_t bytes[20];
+	u_long port;
+};
+
+struct crow;
+
+/* net-snmp's log text up to its newline. Handed to net-snmp with the log
+ * callback, which makes it net-snmp's: snmp_shutdown() frees the client
+ * argument of every callback still registered. */
+struct logline {
+	char buf[LOG_LINE_MAX];
+	size_t len;
+	int pri;                      /* most severe priority of the pieces */
+};
+
+struct trow {                     /* a row of smtpmonTargetTable */
+	netsnmp_index idx;            /* first: the container's key */
+	oid sub[1];                   /* smtpmonTargetIndex */
+	const struct reg_row *row;    /* in a->snap */
+	struct crow *conn[2];         /* [REG_ROLE_MONITOR], [REG_ROLE_REPROBE] */
+};
+
+struct crow {                     /* a row of smtpmonConnectionTable */
+	netsnmp_index idx;
+	oid sub[2];                   /* smtpmonTargetIndex, smtpmonConnectionRole */
+	const struct reg_row *row;
+	int role;                     /* enum reg_role */
+	struct inaddr local, remote;
+};
+
+struct snmp_agent {
+	struct registry *reg;
+	char *agentx_socket;          /* NULL: net-snmp's default */
+	pthread_t thread;
+	int wake_fd;                  /* eventfd: other threads write, the SNMP thread reads */
+
+	/* the mailbox, shared: guarded by lock */
+	pthread_mutex_t lock;
+	pthread_cond_t started_cv;
+	int started;                  /* 0 initialising, 1 running, -1 failed */
+	char start_err[256];
+	bool stop;
+	struct monitor_event *queue;  /* ring of SNMP_EVENT_QUEUE */
+	size_t q_head, q_len;
+	uint64_t dropped;
+	char writer_shared[9];
+
+	/* the SNMP thread's own */
+	struct monitor_event batch[DRAIN_BATCH];
+	char writer[9];
+	uint64_t dropped_seen;
+	struct reg_snapshot *snap;
+	struct trow **rows;           /* index order, the same rows as tcont */
+	size_t n_rows;
+	size_t targets_up;
+	netsnmp_container *tcont, *ccont;
+	netsnmp_handler_registration *sreg, *treg, *creg;
+	netsnmp_table_registration_info *tinfo, *cinfo;   /* ours to free */
+	unsigned refresh_alarm;
+	uint64_t refreshes, rows_changed, notifications;
+};
+
+static const oid snmptrap_oid[] = { 1, 3, 6, 1, 6, 3, 1, 1, 4, 1, 0 };
+
+/* ---- net-snmp's log, into ours ---- */
+
+static void
+log_flush_line(struct logline *l)
+{
+	while (l->len > 0 && (l->buf[l->len - 1] == '\r' || l->buf[l->len - 1] == ' '))
+		l->len--;
+	l->buf[l->len] = '\0';
+	if (l->len > 0) {
+		if (l->pri <= LOG_ERR)
+			log_errx("SMD1842E snmp: %s", l->buf);
+		else if (l->pri == LOG_WARNING)
+			log_warnx("SMD1842W snmp: %s", l->buf);
+		else if (l->pri <= LOG_INFO)
+			log_info("SMD1842I snmp: %s", l->buf);
+		else
+			log_debug("snmp: %s", l->buf);
+	}
+	l->len = 0;
+	l->pri = LOG_DEBUG;
+}
+
+/* net-snmp hands over text in pieces: a line may come in several calls,
+ * one call may hold several lines. One smtpmon log line per text line, at
+ * the most severe priority of its pieces. */
+static int
+on_snmp_log(int major, int minor, void *serverarg, void *clientarg)
+{
+	const struct snmp_log_message *m = serverarg;
+	struct logline *l = clientarg;
+	const char *p;
+
+	(void)major, (void)minor;
+	if (m == NULL || m->msg == NULL || l == NULL)
+		return 0;
+	for (p = m->msg; *p != '\0'; p++) {
+		if (m->priority < l->pri)
+			l->pri = m->priority;
+		if (*p == '\n') {
+			log_flush_line(l);
+			continue;
+		}
+		if (l->len < sizeof l->buf - 1)
+			l->buf[l->len++] = *p;
+	}
+	return 0;
+}
+
+/* ---- value encoding ---- */
+
+static void
+set_int(netsnmp_variable_list *vb, long v)
+{
+	snmp_set_var_typed_value(vb, ASN_INTEGER, &v, sizeof v);
+}
+
+static void
+set_uns(netsnmp_variable_list *vb, u_char type, uint64_t v)
+{
+	u_long u = v > 0xffffffffu ? 0xffffffffu : (u_long)v;
+
+	snmp_set_var_typed_value(vb, type, &u, sizeof u);
+}
+
+/* Counter32: the low 32 bits, wrapping as a counter does */
+static void
+set_counter(netsnmp_variable_list *vb, uint64_t v)
+{
+	u_long u = (u_long)(v & 0xffffffffu);
+
+	snmp_set_var_typed_value(vb, ASN_COUNTER, &u, sizeof u);
+}
+
+static void
+set_c64(netsnmp_variable_list *vb, uint64_t v)
+{
+	struct counter64 c = { .high = (u_long)(v >> 32), .low = (u_long)(v & 0xffffffffu) };
+
+	snmp_set_var_typed_value(vb, ASN_COUNTER64, &c, sizeof c);
+}
+
+static void
+set_bytes(netsnmp_variable_list *vb, const void *p, size_t len)
+{
+	snmp_set_var_typed_value(vb, ASN_OCTET_STR, p, len);
+}
+
+/* DisplayString: at most max octets */
+static void
+set_text(netsnmp_variable_list *vb, const char *s, size_t max)
+{
+	size_t len = strlen(s);
+
+	set_bytes(vb, s, len > max ? max : len);
+}
+
+/* A server reply as a DisplayString: lines separated by CR LF (NVT
+ * ASCII), cut after TEXT_MAX octets but never between CR and LF. */
+static size_t
+reply_text(const char *reply, char out[TEXT_MAX + 1])
+{
+	size_t n = 0;
+
+	for (const char *p = reply; *p != '\0' && n < TEXT_MAX; p++) {
+		if (*p == '\n') {
+			if (n + 2 > TEXT_MAX)
+				break;
+			out[n++] = '\r';
+		}
+		out[n++] = *p;
+	}
+	out[n] = '\0';
+	return n;
+}
+
+static long
+truth(bool b)
+{
+	return b ? TV_TRUE : TV_FALSE;
+}
+
+/* DateAndTime of a UTC time: 8 octets, or 11 with the "+0:00" offset. */
+static size_t
+date_and_time(time_t t, bool with_zone, uint8_t out[11])
+{
+	struct tm tm;
+
+	if (t == 0 || gmtime_r(&t, &tm) == NULL)
+		return 0;
+	out[0] = (uint8_t)((tm.tm_year + 1900) >> 8);
+	out[1] = (uint8_t)((tm.tm_year + 1900) & 0xff);
+	out[2] = (uint8_t)(tm.tm_mon + 1);
+	out[3] = (uint8_t)tm.tm_mday;
+	out[4] = (uint8_t)tm.tm_hour;
+	out[5] = (uint8_t)tm.tm_min;
+	out[6] = (uint8_t)(tm.tm_sec > 59 ? 59 : tm.tm_sec);   /* no leap second in the TC */
+	out[7] = 0;
+	if (!with_zone)
+		return 8;
+	out[8] = '+';
+	out[9] = 0;
+	out[10] = 0;
+	return 11;
+}
+
+/* TimeStamp: the agent's sysUpTime when t happened; 0 before the agent
+ * started (or never). */
+static u_long
+timestamp_of(time_t t)
+{
+	u_long up = netsnmp_get_agent_uptime();
+	time_t now = time(NULL);
+	uint64_t ago;
+
+	if (t == 0)
+		return 0;
+	if (t >= now)
+		return up;
+	ago = (uint64_t)(now - t) * 100u;
+	return ago >= up ? 0 : up - (u_long)ago;
+}
+
+/* ipv6z: the 4-octet zone index after the address, network order */
+static void
+zone_append(struct inaddr *in, uint32_t zone)
+{
+	in->type = INET_IPV6Z;
+	in->bytes[16] = (uint8_t)(zone >> 24);
+	in->bytes[17] = (uint8_t)(zone >> 16);
+	in->bytes[18] = (uint8_t)(zone >> 8);
+	in->bytes[19] = (uint8_t)zone;
+	in->len = 20;
+}
+
+static void
+inaddr_of_sockaddr(const struct sockaddr_storage *ss, struct inaddr *out)
+{
+	memset(out, 0, sizeof *out);
+	if (ss->ss_family == AF_INET) {
+		const struct sockaddr_in *sin = (const struct sockaddr_in *)ss;
+
+		out->type = INET_IPV4;
+		out->len = 4;
+		memcpy(out->bytes, &sin->sin_addr, 4);
+		out->port = ntohs(sin->sin_port);
+	} else if (ss->ss_family == AF_INET6) {
+		const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)ss;
+
+		out->type = INET_IPV6;
+		out->len = 16;
+		memcpy(out->bytes, &sin6->sin6_addr, 16);
+		out->port = ntohs(sin6->sin6_port);
+		if (sin6->sin6_scope_id != 0)
+			zone_append(out, sin6->sin6_scope_id);
+	}
+}
+
+/* "ADDR:PORT" / "[ADDR6]:PORT" (sockaddr_text()) */
+static void
+inaddr_of_text(const char *text, struct inaddr *out)
+{
+	char host[64];
+	const char *colon;
+	char *pct;
+	uint32_t zone = 0;
+	size_t n;
+
+	memset(out, 0, sizeof *out);
+	if (text[0] == '[') {
+		const char *end = strchr(text, ']');
+
+		if (end == NULL || end[1] != ':')
+			return;
+		n = (size_t)(end - text - 1);
+		colon = end + 1;
+		text++;
+	} else {
+		colon = strrchr(text, ':');
+		if (colon == NULL)
+			return;
+		n = (size_t)(colon - text);
+	}
+	if (n >= sizeof host)
+		return;
+	memcpy(host, text, n);
+	host[n] = '\0';
+	pct = strchr(host, '%');        /* fe80::1%eth0 */
+	if (pct != NULL) {
+		*pct++ = '\0';
+		zone = if_nametoindex(pct);
+		if (zone == 0)
+			zone = (uint32_t)strtoul(pct, NULL, 10);
+	}
+	if (inet_pton(AF_INET, host, out->bytes) == 1) {
+		out->type = INET_IPV4;
+		out->len = 4;
+	} else if (inet_pton(AF_INET6, host, out->bytes) == 1) {
+		out->type = INET_IPV6;
+		out->len = 16;
+		if (zone != 0)
+			zone_append(out, zone);
+	} else {
+		return;
+	}
+	out->port = strtoul(colon + 1, NULL, 10) & 0xffffu;
+}
+
+/* ---- column values ---- */
+
+static long
+status_value(enum reg_state st)
+{
+	switch (st) {
+	case REG_STARTING:  return 1;
+	case REG_UP:        return 2;
+	case REG_DOWN:      return 3;
+	case REG_RESOLVING: return 4;
+	}
+	return 1;
+}
+
+static long
+tls_level_value(const struct smtp_result *r)
+{
+	if (!r->tls_done)
+		return 1;
+	switch (r->tls.version) {
+	case 0x0002: return 2;
+	case 0x0300: return 3;
+	case 0x0301: return 4;
+	case 0x0302: return 5;
+	case 0x0303: return 6;
+	case 0x0304: return 7;
+	}
+	return 1;
+}
+
+static long
+verify_value(const struct smtp_result *r)
+{
+	if (!r->tls_done || !r->tls.have_cert || r->tls.verify_code < 0)
+		return 1;                                   /* unknown */
+	if (r->tls.verify_code == X509_V_ERR_CERT_HAS_EXPIRED ||
+	    r->tls.verify_code == X509_V_ERR_CERT_NOT_YET_VALID)
+		return 4;                                   /* expired (or not yet valid) */
+	if (r->tls.verify_code != X509_V_OK)
+		return 3;                                   /* untrusted */
+	if (r->tls.host_match == 0)
+		return 5;                                   /* nameMismatch */
+	return 2;                                       /* ok */
+}
+
+/* SmtpmonCapabilities: BITS, bit N is the MSB-first bit N of the octets */
+static size_t
+caps_bits(uint32_t caps, uint8_t *out)
+{
+	size_t len = (SMTP_CAP_COUNT + 7) / 8;
+
+	memset(out, 0, len);
+	for (unsigned b = 0; b < SMTP_CAP_COUNT; b++)
+		if (caps & (1u << b))
+			out[b / 8] |= (uint8_t)(0x80u >> (b % 8));
+	return len;
+}
+
+/* The record shown for a target: the open monitor connection's, else the
+ * one of the last classification (as smtpmonctl status shows it). */
+static void
+row_appldata(const struct reg_row *row, const char *writer, char out[APPLDATA_LEN + 1])
+{
+	if (row->conns[REG_ROLE_MONITOR].open)
+		memcpy(out, row->conns[REG_ROLE_MONITOR].appldata, APPLDATA_LEN + 1);
+	else
+		smtp_result_appldata(&row->res, APPLDATA_MONITOR, writer, out);
+}
+
+static void
+target_column(const struct snmp_agent *a, const struct reg_row *row, unsigned col,
+    netsnmp_variable_list *vb)
+{
+	const struct smtp_result *r = &row->res;
+	struct inaddr in;
+	uint8_t buf[16];
+	char text[512];
+
+	switch (col) {
+	case SMTPMON_T_ADDRESS_TYPE:
+		inaddr_of_sockaddr(&row->addr, &in);
+		set_int(vb, in.type);
+		break;
+	case SMTPMON_T_ADDRESS:
+		inaddr_of_sockaddr(&row->addr, &in);
+		set_bytes(vb, in.bytes, in.len);
+		break;
+	case SMTPMON_T_PORT:
+		set_uns(vb, ASN_UNSIGNED, row->port);
+		break;
+	case SMTPMON_T_NAME:
+		set_text(vb, row->name, TEXT_MAX);
+		break;
+	case SMTPMON_T_MX_HOST:
+		set_text(vb, row->mx_host, TEXT_MAX);
+		break;
+	case SMTPMON_T_SECURE:
+		set_int(vb, truth(row->secure));
+		break;
+	case SMTPMON_T_STATUS:
+		set_int(vb, status_value(row->state));
+		break;
+	case SMTPMON_T_SERVER_TYPE:
+		set_int(vb, r->server_type == APPL_TYPE_ESMTP ? 3 :
+		    r->server_type == APPL_TYPE_SMTP ? 2 : 1);
+		break;
+	case SMTPMON_T_SECURITY:
+		set_int(vb, r->security == APPL_SEC_TLS ? 3 : r->security == APPL_SEC_BASIC ? 2 : 1);
+		break;
+	case SMTPMON_T_TLS_LEVEL:
+		set_int(vb, tls_level_value(r));
+		break;
+	case SMTPMON_T_CIPHER_ID:
+		set_int(vb, r->tls_done && r->tls.cipher_id >= 0 ? (long)(r->tls.cipher_id & 0xffff) : -1);
+		break;
+	case SMTPMON_T_CIPHER_NAME:
+		set_text(vb, r->tls_done && r->tls.cipher_id >= 0 ? r->tls.cipher : "", TEXT_MAX);
+		break;
+	case SMTPMON_T_KX_GROUP:
+		set_text(vb, r->tls_done ? r->tls.group : "", TEXT_MAX);
+		break;
+	case SMTPMON_T_CERT_NOT_AFTER: {
+		uint8_t dt[11];
+		size_t n = r->tls_done && r->tls.have_cert ? date_and_time(r->tls.not_after, true, dt) : 0;
+
+		set_bytes(vb, dt, n);
+		break;
+	}
+	case SMTPMON_T_CERT_DAYS_LEFT: {
+		long long left = 0, days = DAYS_NO_CERT;
+
+		if (r->tls_done && r->tls.have_cert && r->tls.not_after != 0) {
+			left = (long long)r->tls.not_after - (long long)time(NULL);
+			/* whole days, rounded down: -1 on the day after expiry */
+			days = left >= 0 ? left / 86400 : -((-left + 86399) / 86400);
+			if (days > INT32_MAX)
+				days = INT32_MAX;
+			if (days < -INT32_MAX)
+				days = -INT32_MAX;
+		}
+		set_int(vb, (long)days);
+		break;
+	}
+	case SMTPMON_T_CERT_VERIFY:
+		set_int(vb, verify_value(r));
+		break;
+	case SMTPMON_T_STARTTLS_OFFERED:
+		set_int(vb, truth(r->starttls_offered));
+		break;
+	case SMTPMON_T_CAPABILITIES:
+		/* the last EHLO reply: the one after TLS when there was one */
+		set_bytes(vb, buf, caps_bits(r->tls_done && r->caps_tls.nlines > 0 ?
+		    r->caps_tls.caps : r->caps_pre.caps, buf));
+		break;
+	case SMTPMON_T_AUTH_PRETLS:
+		smtp_caps_auth_names(&r->caps_pre, text, sizeof text);
+		set_text(vb, text, TEXT_MAX);
+		break;
+	case SMTPMON_T_APPLDATA:
+		row_appldata(row, a->writer, text);
+		set_bytes(vb, text, APPLDATA_LEN);
+		break;
+	case SMTPMON_T_RTT_CONNECT:
+		set_uns(vb, ASN_UNSIGNED, r->t.connect);
+		break;
+	case SMTPMON_T_RTT_BANNER:
+		set_uns(vb, ASN_UNSIGNED, r->t.banner);
+		break;
+	case SMTPMON_T_RTT_EHLO:
+		set_uns(vb, ASN_UNSIGNED, r->t.ehlo);
+		break;
+	case SMTPMON_T_RTT_STARTTLS:
+		set_uns(vb, ASN_UNSIGNED, r->t.starttls);
+		break;
+	case SMTPMON_T_RTT_HANDSHAKE:
+		set_uns(vb, ASN_UNSIGNED, r->t.handshake);
+		break;
+	case SMTPMON_T_RTT_NOOP:
+		set_uns(vb, ASN_UNSIGNED, row->noop_rtt_us);
+		break;
+	case SMTPMON_T_CONNECTS:
+		set_counter(vb, row->connects);
+		break;
+	case SMTPMON_T_CONNECT_FAILURES:
+		set_counter(vb, row->connect_failures);
+		break;
+	case SMTPMON_T_NOOPS:
+		set_counter(vb, row->noops);
+		break;
+	case SMTPMON_T_REPROBES:
+		set_counter(vb, row->reprobes);
+		break;
+	case SMTPMON_T_LAST_CHANGE:
+		set_uns(vb, ASN_TIMETICKS, timestamp_of(row->last_change));
+		break;
+	case SMTPMON_T_LAST_REPLY:
+		/* the failure facts are the current ones only while down */
+		set_bytes(vb, text, reply_text(row->state == REG_DOWN ? row->last_reply : "", text));
+		break;
+	default:
+		break;
+	}
+}
+
+static void
+conn_column(const struct snmp_agent *a, const struct crow *cr, unsigned col,
+    netsnmp_variable_list *vb)
+{
+	(void)a;
+	switch (col) {
+	case SMTPMON_C_LOCAL_ADDRESS_TYPE:
+		set_int(vb, cr->local.type);
+		break;
+	case SMTPMON_C_LOCAL_ADDRESS:
+		set_bytes(vb, cr->local.bytes, cr->local.len);
+		break;
+	case SMTPMON_C_LOCAL_PORT:
+		set_uns(vb, ASN_UNSIGNED, cr->local.port);
+		break;
+	case SMTPMON_C_REMOTE_ADDRESS_TYPE:
+		set_int(vb, cr->remote.type);
+		break;
+	case SMTPMON_C_REMOTE_ADDRESS:
+		set_bytes(vb, cr->remote.bytes, cr->remote.len);
+		break;
+	case SMTPMON_C_REMOTE_PORT:
+		set_uns(vb, ASN_UNSIGNED, cr->remote.port);
+		break;
+	case SMTPMON_C_APPLDATA:
+		set_bytes(vb, cr->row->conns[cr->role].appldata, APPLDATA_LEN);
+		break;
+	default:
+		break;
+	}
+}
+
+/* ---- handlers (the SNMP thread, inside snmp_read2) ---- */
+
+static int
+on_scalar(netsnmp_mib_handler *handler, netsnmp_handler_registration *reginfo,
+    netsnmp_agent_request_info *reqinfo, netsnmp_request_info *requests)
+{
+	struct snmp_agent *a = handler->myvoid;
+	const struct reg_snapshot *s = a->snap;
+	const size_t at = SMTPMON_OID_ROOT_LEN + 2;   /* ROOT.1.1.N.0: N */
+
+	if (reqinfo->mode != MODE_GET)
+		return SNMP_ERR_NOERROR;
+	for (netsnmp_request_info *r = requests; r != NULL; r = r->next) {
+		netsnmp_variable_list *vb = r->requestvb;
+		uint8_t dt[11];
+
+		if (r->processed)
+			continue;
+		if (vb->name_length != at + 2) {
+			netsnmp_set_request_error(reqinfo, r, SNMP_NOSUCHINSTANCE);
+			continue;
+		}
+		switch (vb->name[at]) {
+		case SMTPMON_SC_VERSION:
+			set_text(vb, agent_version, TEXT_MAX);
+			break;
+		case SMTPMON_SC_WRITER:
+			set_text(vb, a->writer, 8);
+			break;
+		case SMTPMON_SC_TARGETS_CONFIGURED:
+			set_uns(vb, ASN_GAUGE, s->targets_configured);
+			break;
+		case SMTPMON_SC_TARGETS_UP:
+			set_uns(vb, ASN_GAUGE, a->targets_up);
+			break;
+		case SMTPMON_SC_PROBES_DONE:
+			set_c64(vb, s->probes_done);
+			break;
+		case SMTPMON_SC_PROBE_FAILURES:
+			set_c64(vb, s->probe_failures);
+			break;
+		case SMTPMON_SC_START_TIME:
+			set_bytes(vb, dt, date_and_time(s->started, true, dt));
+			break;
+		default:
+			netsnmp_set_request_error(reqinfo, r, SNMP_NOSUCHOBJECT);
+			break;
+		}
+	}
+	return SNMP_ERR_NOERROR;
+}
+
+static int
+on_target_table(netsnmp_mib_handler *handler, netsnmp_handler_registration *reginfo,
+    netsnmp_agent_request_info *reqinfo, netsnmp_request_info *requests)
+{
+	struct snmp_agent *a = handler->myvoid;
+
+	(void)reginfo;
+	if (reqinfo->mode != MODE_GET)
+		return SNMP_ERR_NOERROR;
+	for (netsnmp_request_info *r = requests; r != NULL; r = r->next) {
+		struct trow *tr;
+		netsnmp_table_request_info *ti;
+
+		if (r->processed)
+			continue;
+		tr = netsnmp_container_table_row_extract(r);
+		ti = netsnmp_extract_table_info(r);
+		if (tr == NULL || ti == NULL) {
+			netsnmp_set_request_error(reqinfo, r, SNMP_NOSUCHINSTANCE);
+			continue;
+		}
+		target_column(a, tr->row, ti->colnum, r->requestvb);
+	}
+	return SNMP_ERR_NOERROR;
+}
+
+static int
+on_conn_table(netsnmp_mib_handler *handler, netsnmp_handler_registration *reginfo,
+    netsnmp_agent_request_info *reqinfo, netsnmp_request_info *requests)
+{
+	struct snmp_agent *a = handler->myvoid;
+
+	(void)reginfo;
+	if (reqinfo->mode != MODE_GET)
+		return SNMP_ERR_NOERROR;
+	for (netsnmp_request_info *r = requests; r != NULL; r = r->next) {
+		struct crow *cr;
+		netsnmp_table_request_info *ti;
+
+		if (r->processed)
+			continue;
+		cr = netsnmp_container_table_row_extract(r);
+		ti = netsnmp_extract_table_info(r);
+		if (cr == NULL || ti == NULL) {
+			netsnmp_set_request_error(reqinfo, r, SNMP_NOSUCHINSTANCE);
+			continue;
+		}
+		conn_column(a, cr, ti->colnum, r->requestvb);
+	}
+	return SNMP_ERR_NOERROR;
+}
+
+/* ---- the containers, fed from snapshots ---- */
+
+static struct crow *
+crow_new(const struct reg_row *row, int role)
+{
+	struct crow *cr = xcalloc(1, sizeof(*cr));
+
+	cr->idx.oids = cr->sub;
+	cr->idx.len = 2;
+	cr->sub[0] = row->index;
+	cr->sub[1] = role == REG_ROLE_MONITOR ? 1 : 2;
+	cr->role = role;
+	return cr;
+}
+
+static void
+crow_fill(struct crow *cr, const struct reg_row *row)
+{
+	const struct reg_conn *c = &row->conns[cr->role];
+
+	cr->row = row;
+	inaddr_of_text(c->local, &cr->local);
+	inaddr_of_text(c->remote, &cr->remote);
+	if (cr->remote.len == 0) {   /* fall back on the target's own address */
+		inaddr_of_sockaddr(&row->addr, &cr->remote);
+		cr->remote.port = row->port;
+	}
+}
+
+/* Bring tr's connection rows in line with row (NULL: the target is gone).
+ * Without in_place the container is left alone: it is about to be filled
+ * again from scratch. */
+static void
+conns_sync(struct snmp_agent *a, struct trow *tr, const struct reg_row *row, bool in_place)
+{
+	for (int k = 0; k < 2; k++) {
+		bool open = row != NULL && row->conns[k].open;
+		struct crow *cr = tr->conn[k];
+
+		if (open && cr == NULL) {
+			cr = tr->conn[k] = crow_new(row, k);
+			crow_fill(cr, row);
+			if (in_place)
+				CONTAINER_INSERT(a->ccont, cr);
+		} else if (open) {
+			crow_fill(cr, row);
+		} else if (cr != NULL) {
+			if (in_place)
+				CONTAINER_REMOVE(a->ccont, cr);
+			free(cr);
+			tr->conn[k] = NULL;
+		}
+	}
+}
+
+static void
+noop_free(void *data, void *context)
+{
+	(void)data, (void)context;
+}
+
+/* Fill a container again from rows (index order): every insert lands at
+ * the end, so this is a binary search per row and no moves. */
+static void
+containers_rebuild(struct snmp_agent *a, bool targets, bool conns)
+{
+	if (targets)
+		CONTAINER_CLEAR(a->tcont, noop_free, NULL);
+	if (conns)
+		CONTAINER_CLEAR(a->ccont, noop_free, NULL);
+	for (size_t i = 0; i < a->n_rows; i++) {
+		if (targets)
+			CONTAINER_INSERT(a->tcont, a->rows[i]);
+		if (conns)
+			for (int k = 0; k < 2; k++)
+				if (a->rows[i]->conn[k] != NULL)
+					CONTAINER_INSERT(a->ccont, a->rows[i]->conn[k]);
+	}
+}
+
+/* One merge of the held rows with snapshot s (both in index order). */
+static void
+merge(struct snmp_agent *a, const struct reg_snapshot *s)
+{
+	struct trow **next = s->n ? xcalloc(s->n, sizeof(*next)) : NULL;
+	struct trow **gone = NULL;
+	size_t i = 0, j = 0, n = 0, n_gone = 0, conn_ops = 0, changed = 0;
+	bool rebuild_t, rebuild_c;
+
+	/* pass 1: decide, without touching the containers */
+	while (i < a->n_rows || j < s->n) {
+		struct trow *tr = i < a->n_rows ? a->rows[i] : NULL;
+		const struct reg_row *row = j < s->n ? s->rows[j] : NULL;
+
+		if (row == NULL || (tr != NULL && tr->sub[0] < row->index)) {
+			if (gone == NULL)
+				gone = xcalloc(a->n_rows, sizeof(*gone));
+			gone[n_gone++] = tr;                 /* row removed */
+			if (tr->row->state == REG_UP)
+				a->targets_up--;
+			i++;
+		} else if (tr == NULL || tr->sub[0] > row->index) {
+			tr = xcalloc(1, sizeof(*tr));        /* row added */
+			tr->idx.oids = tr->sub;
+			tr->idx.len = 1;
+			tr->sub[0] = row->index;
+			tr->row = NULL;
+			next[n++] = tr;
+			j++;
+			changed++;
+		} else {
+			next[n++] = tr;                      /* row kept, maybe changed */
+			i++, j++;
+			if (tr->row != row)
+				changed++;
+		}
+	}
+
+	/* many removals: filling the arrays again beats moving them per row */
+	rebuild_t = n_gone > REBUILD_AFTER;
+	for (size_t g = 0; g < n_gone; g++) {
+		if (!rebuild_t)
+			CONTAINER_REMOVE(a->tcont, gone[g]);
+		conn_ops += gone[g]->conn[0] != NULL;
+		conn_ops += gone[g]->conn[1] != NULL;
+	}
+	rebuild_c = rebuild_t || conn_ops > REBUILD_AFTER;
+	for (size_t g = 0; g < n_gone; g++) {
+		conns_sync(a, gone[g], NULL, !rebuild_c);
+		free(gone[g]);
+	}
+	free(gone);
+
+	/* pass 2: new and changed rows */
+	for (size_t k = 0; k < n; k++) {
+		struct trow *tr = next[k];
+		const struct reg_row *row = s->rows[k];
+
+		if (tr->row == row)
+			continue;
+		if (tr->row == NULL) {
+			if (!rebuild_t)
+				CONTAINER_INSERT(a->tcont, tr);
+		} else if (tr->row->state == REG_UP) {
+			a->targets_up--;
+		}
+		if (row->state == REG_UP)
+			a->targets_up++;
+		conns_sync(a, tr, row, !rebuild_c);
+		tr->row = row;
+	}
+	free(a->rows);
+	a->rows = next;
+	a->n_rows = n;
+	if (rebuild_t || rebuild_c)
+		containers_rebuild(a, rebuild_t, rebuild_c);
+	a->rows_changed += changed + n_gone;
+}
+
+/* Take the current snapshot if it is newer than the one held. */
+static void
+refresh(struct snmp_agent *a)
+{
+	struct reg_snapshot *s = registry_acquire(a->reg);
+
+	if (a->snap != NULL && s->generation == a->snap->generation) {
+		registry_release(s);
+		return;
+	}
+	merge(a, s);
+	registry_release(a->snap);   /* the rows kept are shared with s */
+	a->snap = s;
+	a->refreshes++;
+}
+
+static void
+on_refresh_alarm(unsigned int reg, void *arg)
+{
+	(void)reg;
+	refresh(arg);
+}
+
+/* ---- notifications ---- */
+
+static void
+add_column_var(netsnmp_variable_list **vars, unsigned col, uint32_t row_index, u_char type,
+    const void *val, size_t len)
+{
+	oid name[SMTPMON_OID_ROOT_LEN + 5] = { SMTPMON_OID_ROOT, 1, 2, 1, col, row_index };
+
+	snmp_varlist_add_variable(vars, name, OID_LENGTH(name), type, val, len);
+}
+
+static void
+send_event(const struct monitor_event *ev)
+{
+	oid trap[SMTPMON_OID_ROOT_LEN + 2] = { SMTPMON_OID_ROOT, 0,
+	    ev->kind == MONITOR_EV_DOWN ? SMTPMON_N_TARGET_DOWN : SMTPMON_N_TARGET_UP };
+	netsnmp_variable_list *vars = NULL;
+	struct inaddr in;
+	long type, status = ev->kind == MONITOR_EV_DOWN ? 3 : 2;
+	u_long port = ev->port;
+	char reply[TEXT_MAX + 1];
+	size_t rlen = reply_text(ev->last_reply, reply);
+
+	inaddr_of_sockaddr(&ev->addr, &in);
+	type = in.type;
+	snmp_varlist_add_variable(&vars, snmptrap_oid, OID_LENGTH(snmptrap_oid), ASN_OBJECT_ID,
+	    trap, sizeof trap);
+	add_column_var(&vars, SMTPMON_T_ADDRESS_TYPE, ev->index, ASN_INTEGER, &type, sizeof type);
+	add_column_var(&vars, SMTPMON_T_ADDRESS, ev->index, ASN_OCTET_STR, in.bytes, in.len);
+	add_column_var(&vars, SMTPMON_T_PORT, ev->index, ASN_UNSIGNED, &port, sizeof port);
+	add_column_var(&vars, SMTPMON_T_STATUS, ev->index, ASN_INTEGER, &status, sizeof status);
+	if (ev->kind == MONITOR_EV_DOWN)
+		add_column_var(&vars, SMTPMON_T_LAST_REPLY, ev->index, ASN_OCTET_STR, reply, rlen);
+	send_v2trap(vars);
+	snmp_free_varbind(vars);
+	log_debug("snmp: notification %s sent: target=%s index=%u",
+	    ev->kind == MONITOR_EV_DOWN ? "smtpmonTargetDown" : "smtpmonTargetUp", ev->target,
+	    ev->index);
+}
+
+/* Send at most DRAIN_BATCH queued notifications (the lock is never held
+ * across net-snmp); pick up the writer and the drop count on the way.
+ * Returns whether more are waiting. The loop reads the master's responses
+ * between two batches: the AgentX socket blocks, and a subagent that only
+ * writes while the master only writes its responses back would deadlock
+ * both once the socket buffers are full (1,000 targets going down at once
+ * did exactly that). */
+static bool
+drain(struct snmp_agent *a)
+{
+	size_t n = 0;
+	uint64_t dropped;
+	bool more;
+
+	pthread_mutex_lock(&a->lock);
+	memcpy(a->writer, a->writer_shared, sizeof a->writer);
+	dropped = a->dropped;
+	while (a->q_len > 0 && n < DRAIN_BATCH) {
+		a->batch[n++] = a->queue[a->q_head];
+		a->q_head = (a->q_head + 1) % SNMP_EVENT_QUEUE;
+		a->q_len--;
+	}
+	more = a->q_len > 0;
+	pthread_mutex_unlock(&a->lock);
+	if (dropped != a->dropped_seen) {
+		log_warnx("SMD1843W notification queue full: %llu notification(s) dropped "
+		    "(%llu in all)", (unsigned long long)(dropped - a->dropped_seen),
+		    (unsigned long long)dropped);
+		a->dropped_seen = dropped;
+	}
+	for (size_t k = 0; k < n; k++)
+		send_event(&a->batch[k]);
+	a->notifications += n;
+	return more;
+}
+
+/* ---- set-up and tear-down (the SNMP thread) ---- */
+
+static netsnmp_handler_registration *
+register_table(struct snmp_agent *a, const char *name, Netsnmp_Node_Handler *fn,
+    const oid *table_oid, size_t len, netsnmp_container **contp,
+    netsnmp_table_registration_info **infop, unsigned max_col, bool two)
+{
+	netsnmp_handler_registration *reg;
+	netsnmp_table_registration_info *ti;
+	netsnmp_container *c;
+
+	reg = netsnmp_create_handler_registration(name, fn, table_oid, len, HANDLER_CAN_RONLY);
+	if (reg == NULL)
+		return NULL;
+	reg->handler->myvoid = a;
+	c = netsnmp_container_find("table_container");
+	if (c == NULL) {
+		netsnmp_handler_registration_free(reg);
+		return NULL;
+	}
+	c->container_name = strdup(name);
+	c->compare = netsnmp_compare_netsnmp_index;
+	c->ncompare = netsnmp_ncompare_netsnmp_index;
+	ti = SNMP_MALLOC_TYPEDEF(netsnmp_table_registration_info);
+	if (ti == NULL) {
+		CONTAINER_FREE(c);
+		netsnmp_handler_registration_free(reg);
+		return NULL;
+	}
+	if (two)
+		netsnmp_table_helper_add_indexes(ti, ASN_UNSIGNED, ASN_INTEGER, 0);
+	else
+		netsnmp_table_helper_add_indexes(ti, ASN_UNSIGNED, 0);
+	ti->min_column = 2;          /* column 1 is the index, not-accessible */
+	ti->max_column = max_col;
+	if (netsnmp_container_table_register(reg, ti, c, TABLE_CONTAINER_KEY_NETSNMP_INDEX) !=
+	    SNMPERR_SUCCESS)
+		return NULL;   /* reg went with the failure; c and ti may have: start fails */
+	*contp = c;
+	*infop = ti;   /* unregistering leaves it to us */
+	return reg;
+}
+
+static bool
+agent_init(struct snmp_agent *a, char *err, size_t errlen)
+{
+	oid scalars[SMTPMON_OID_ROOT_LEN + 2] = { SMTPMON_OID_ROOT, 1, 1 };
+	oid ttable[SMTPMON_OID_ROOT_LEN + 2] = { SMTPMON_OID_ROOT, 1, 2 };
+	oid ctable[SMTPMON_OID_ROOT_LEN + 2] = { SMTPMON_OID_ROOT, 1, 3 };
+	const char *path = a->agentx_socket ? a->agentx_socket : NETSNMP_AGENTX_SOCKET;
+	struct logline *ll = xcalloc(1, sizeof(*ll));   /* net-snmp's from here on */
+	char no_mibs[] = "mibs :";
+
+	/* the log first, so nothing goes to stderr */
+	ll->pri = LOG_DEBUG;
+	snmp_disable_log();
+	snmp_register_callback(SNMP_CALLBACK_LIBRARY, SNMP_CALLBACK_LOGGING, on_snmp_log, ll);
+	snmp_enable_calllog();
+
+	if (path[0] == '/' && access(path, R_OK | W_OK) != 0 && errno == EACCES)
+		log_warnx("SMD1841W AgentXSocket %s: permission denied for uid %ld: snmpd's "
+		    "agentXPerms must let this user connect", path, (long)geteuid());
+
+	netsnmp_ds_set_boolean(NETSNMP_DS_APPLICATION_ID, NETSNMP_DS_AGENT_ROLE, 1);
+	if (a->agentx_socket != NULL)
+		netsnmp_ds_set_string(NETSNMP_DS_APPLICATION_ID, NETSNMP_DS_AGENT_X_SOCKET,
+		    a->agentx_socket);
+	netsnmp_ds_set_boolean(NETSNMP_DS_LIBRARY_ID, NETSNMP_DS_LIB_ALARM_DONT_USE_SIG, 1);
+	/* smtpmon.conf is the configuration: no snmp.conf, no persistent
+	 * files under /var/lib/snmp, no MIB files (we serve numbers) */
+	netsnmp_ds_set_boolean(NETSNMP_DS_LIBRARY_ID, NETSNMP_DS_LIB_DONT_READ_CONFIGS, 1);
+	netsnmp_ds_set_boolean(NETSNMP_DS_LIBRARY_ID, NETSNMP_DS_LIB_DONT_PERSIST_STATE, 1);
+	netsnmp_ds_set_boolean(NETSNMP_DS_LIBRARY_ID, NETSNMP_DS_LIB_DISABLE_PERSISTENT_LOAD, 1);
+	netsnmp_ds_set_boolean(NETSNMP_DS_LIBRARY_ID, NETSNMP_DS_LIB_DISABLE_PERSISTENT_SAVE, 1);
+	/* no MIB module list and no MIB directory: nothing is parsed (Debian
+	 * has net-snmp's own modules without the IETF ones they import,
+	 * which makes a hundred warnings) */
+	netsnmp_config_remember(no_mibs);
+	netsnmp_set_mib_directory("");
+
+	if (init_agent(AGENT_NAME) != 0) {
+		snprintf(err, errlen, "net-snmp: init_agent failed");
+		return false;
+	}
+	/* after init_agent(), which sets net-snmp's default of 15 s; before
+	 * init_snmp(), which connects and starts the pings */
+	netsnmp_ds_set_int(NETSNMP_DS_APPLICATION_ID, NETSNMP_DS_AGENT_AGENTX_PING_INTERVAL,
+	    SNMP_AGENTX_PING_S);
+	a->sreg = netsnmp_create_handler_registration("smtpmonScalars", on_scalar, scalars,
+	    OID_LENGTH(scalars), HANDLER_CAN_RONLY);
+	if (a->sreg != NULL) {
+		a->sreg->handler->myvoid = a;
+		if (netsnmp_register_scalar_group(a->sreg, SMTPMON_SC_VERSION,
+		    SMTPMON_SC_START_TIME) != SNMPERR_SUCCESS)
+			a->sreg = NULL;   /* freed by the failed registration */
+	}
+	a->treg = register_table(a, "smtpmonTargetTable", on_target_table, ttable,
+	    OID_LENGTH(ttable), &a->tcont, &a->tinfo, SMTPMON_T_LAST_COLUMN, false);
+	a->creg = register_table(a, "smtpmonConnectionTable", on_conn_table, ctable,
+	    OID_LENGTH(ctable), &a->ccont, &a->cinfo, SMTPMON_C_LAST_COLUMN, true);
+	if (a->sreg == NULL || a->treg == NULL || a->creg == NULL) {
+		snprintf(err, errlen, "net-snmp: cannot register SMTPMON-MIB (%s)",
+		    SMTPMON_OID_ROOT_TEXT);
+		return false;
+	}
+	refresh(a);
+	a->refresh_alarm = snmp_alarm_register(REFRESH_S, SA_REPEAT, on_refresh_alarm, a);
+	/* reads no files (see above); connects to the master agent */
+	init_snmp(AGENT_NAME);
+	return true;
+}
+
+static void
+free_trow_conns(struct trow *tr)
+{
+	free(tr->conn[0]);
+	free(tr->conn[1]);
+}
+
+static void
+agent_shutdown(struct snmp_agent *a)
+{
+	if (a->refresh_alarm != 0)
+		snmp_alarm_unregister(a->refresh_alarm);
+	if (a->sreg != NULL)
+		netsnmp_unregister_handler(a->sreg);
+	/* the containers are freed by the table_container helper */
+	if (a->tcont != NULL)
+		CONTAINER_CLEAR(a->tcont, noop_free, NULL);
+	if (a->ccont != NULL)
+		CONTAINER_CLEAR(a->ccont, noop_free, NULL);
+	if (a->treg != NULL)
+		netsnmp_container_table_unregister(a->treg);
+	if (a->creg != NULL)
+		netsnmp_container_table_unregister(a->creg);
+	if (a->tinfo != NULL)
+		netsnmp_table_registration_info_free(a->tinfo);
+	if (a->cinfo != NULL)
+		netsnmp_table_registration_info_free(a->cinfo);
+	for (size_t i = 0; i < a->n_rows; i++) {
+		free_trow_conns(a->rows[i]);
+		free(a->rows[i]);
+	}
+	free(a->rows);
+	a->rows = NULL;
+	a->n_rows = 0;
+	registry_release(a->snap);
+	a->snap = NULL;
+	/* also frees the log callback's struct logline */
+	snmp_shutdown(AGENT_NAME);
+	shutdown_agent();
+}
+
+/* ---- the thread ---- */
+
+static void
+wake_drain(int fd)
+{
+	uint64_t v;
+
+	while (read(fd, &v, sizeof v) == (ssize_t)sizeof v)
+		;
+}
+
+static void
+loop(struct snmp_agent *a)
+{
+	netsnmp_large_fd_set fds;
+	bool more = false;   /* notifications still queued: do not sleep */
+
+	netsnmp_large_fd_set_init(&fds, FD_SETSIZE);
+	for (;;) {
+		struct timeval tv = { 0, 0 };
+		int numfds = 0, block = 1, n;
+		bool stop;
+
+		NETSNMP_LARGE_FD_ZERO(&fds);
+		snmp_select_info2(&numfds, &fds, &tv, &block);
+		netsnmp_large_fd_setfd(a->wake_fd, &fds);
+		if (a->wake_fd >= numfds)
+			numfds = a->wake_fd + 1;
+		if (more) {
+			tv.tv_sec = 0;
+			tv.tv_usec = 0;
+			block = 0;
+		}
+		n = netsnmp_large_fd_set_select(numfds, &fds, NULL, NULL, block ? NULL : &tv);
+		if (n < 0 && errno != EINTR) {
+			log_warn("SMD1842E snmp: select");
+			sleep(1);   /* never spin on a persistent error */
+			continue;
+		}
+		if (n > 0 && netsnmp_large_fd_is_set(a->wake_fd, &fds))
+			wake_drain(a->wake_fd);
+		pthread_mutex_lock(&a->lock);
+		stop = a->stop;
+		pthread_mutex_unlock(&a->lock);
+		/* answer from the newest snapshot */
+		refresh(a);
+		if (n > 0)
+			snmp_read2(&fds);
+		else if (n == 0)
+			snmp_timeout();
+		run_alarms();
+		netsnmp_check_outstanding_agent_requests();
+		more = drain(a);
+		if (stop && !more)
+			break;
+	}
+	netsnmp_large_fd_set_cleanup(&fds);
+}
+
+static void *
+snmp_thread(void *arg)
+{
+	struct snmp_agent *a = arg;
+	char err[256] = "";
+	bool ok = agent_init(a, err, sizeof err);
+
+	pthread_mutex_lock(&a->lock);
+	a->started = ok ? 1 : -1;
+	str_copy(a->start_err, err, sizeof a->start_err);
+	pthread_cond_broadcast(&a->started_cv);
+	pthread_mutex_unlock(&a->lock);
+	if (ok) {
+		log_info("SMD1840I SNMP subagent started: agentx=%s root=%s ping=%ds",
+		    a->agentx_socket ? a->agentx_socket : NETSNMP_AGENTX_SOCKET,
+		    SMTPMON_OID_ROOT_TEXT, SNMP_AGENTX_PING_S);
+		loop(a);
+	}
+	agent_shutdown(a);
+	if (ok)
+		log_info("SMD1844I SNMP subagent stopped: notifications=%llu dropped=%llu "
+		    "refreshes=%llu rows_changed=%llu", (unsigned long long)a->notifications,
+		    (unsigned long long)a->dropped_seen, (unsigned long long)a->refreshes,
+		    (unsigned long long)a->rows_changed);
+	return NULL;
+}
+
+static void
+agent_free(struct snmp_agent *a)
+{
+	if (a->wake_fd >= 0)
+		close(a->wake_fd);
+	pthread_mutex_destroy(&a->lock);
+	pthread_cond_destroy(&a->started_cv);
+	free(a->queue);
+	free(a->agentx_socket);
+	free(a);
+}
+
+struct snmp_agent *
+snmp_agent_start(struct registry *reg, const char *agentx_socket, const char *writer,
+    char *err, size_t errlen)
+{
+	struct snmp_agent *a = xcalloc(1, sizeof(*a));
+	sigset_t all, old;
+	int rc;
+
+	a->reg = reg;
+	a->agentx_socket = agentx_socket ? xstrdup(agentx_socket) : NULL;
+	a->queue = xcalloc(SNMP_EVENT_QUEUE, sizeof(*a->queue));
+	str_copy(a->writer_shared, writer, sizeof a->writer_shared);
+	str_copy(a->writer, writer, sizeof a->writer);
+	pthread_mutex_init(&a->lock, NULL);
+	pthread_cond_init(&a->started_cv, NULL);
+	a->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (a->wake_fd < 0) {
+		snprintf(err, errlen, "SNMP: eventfd: %s", strerror(errno));
+		agent_free(a);
+		return NULL;
+	}
+	/* signals belong to the main thread */
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	rc = pthread_create(&a->thread, NULL, snmp_thread, a);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (rc != 0) {
+		snprintf(err, errlen, "SNMP: pthread_create: %s", strerror(rc));
+		agent_free(a);
+		return NULL;
+	}
+	pthread_mutex_lock(&a->lock);
+	while (a->started == 0)
+		pthread_cond_wait(&a->started_cv, &a->lock);
+	pthread_mutex_unlock(&a->lock);
+	if (a->started < 0) {
+		pthread_join(a->thread, NULL);
+		snprintf(err, errlen, "%s", a->start_err);
+		agent_free(a);
+		return NULL;
+	}
+	return a;
+}
+
+static void
+wake(struct snmp_agent *a)
+{
+	uint64_t one = 1;
+
+	if (write(a->wake_fd, &one, sizeof one) < 0 && errno != EAGAIN)
+		log_warn("SNMP wake-up");
+}
+
+void
+snmp_agent_post(struct snmp_agent *a, const struct monitor_event *ev)
+{
+	if (a == NULL)
+		return;
+	pthread_mutex_lock(&a->lock);
+	if (a->q_len == SNMP_EVENT_QUEUE) {
+		a->dropped++;
+	} else {
+		a->queue[(a->q_head + a->q_len) % SNMP_EVENT_QUEUE] = *ev;
+		a->q_len++;
+	}
+	pthread_mutex_unlock(&a->lock);
+	wake(a);
+}
+
+void
+snmp_agent_set_writer(struct snmp_agent *a, const char *writer)
+{
+	if (a == NULL)
+		return;
+	pthread_mutex_lock(&a->lock);
+	str_copy(a->writer_shared, writer, sizeof a->writer_shared);
+	pthread_mutex_unlock(&a->lock);
+	wake(a);
+}
+
+void
+snmp_agent_stop(struct snmp_agent *a)
+{
+	if (a == NULL)
+		return;
+	pthread_mutex_lock(&a->lock);
+	a->stop = true;
+	pthread_mutex_unlock(&a->lock);
+	wake(a);
+	pthread_join(a->thread, NULL);
+	agent_free(a);
+}

@@ -1,0 +1,518 @@
+#!/bin/bash
+# smtpmond as an AgentX subagent of a real snmpd, notifications at a real
+# snmptrapd (tests/lib/snmp.sh), all on loopback:
+#   - every column of every row of smtpmonTargetTable and
+#     smtpmonConnectionTable (snmpbulkwalk through snmpd) equals the
+#     matching field of `smtpmonctl status --json`; the scalars equal the
+#     daemon's own figures
+#   - SET requests are refused, by snmpd's access control (public) and by
+#     the subagent itself (a read-write community)
+#   - killing a fixture target sends smtpmonTargetDown with its address,
+#     port, status and last reply, restarting it smtpmonTargetUp; a server
+#     that drops the connection with a 421 has that reply in the
+#     notification and in the table
+#   - after snmpd restarts, the subagent registers again within 30 s, and
+#     notifications flow again
+#   - a reload adding 1,000 targets (closed ports on 127.1.x.y): the walk is
+#     complete, ordered and equal to status --json; a reload removing them
+#     leaves the table as before
+#   - net-snmp's messages are in smtpmond's log (SMD1842x), and
+#     `AgentXSocket off` runs without SNMP
+# Numeric OIDs only (MIBS empty): nothing here depends on the MIB text.
+# shellcheck disable=SC2016 # jq programs and wait_until code are single-quoted on purpose
+. "$srcdir/tests/lib/tap.sh"
+. "$srcdir/tests/lib/daemon.sh"
+
+for tool in snmpd snmptrapd snmpbulkwalk snmpget snmpset jq perl ss openssl; do
+    command -v "$tool" >/dev/null || { echo "1..0 # SKIP $tool not installed"; exit 0; }
+done
+[ -f "$srcdir/tests/lib/snmp.sh" ] || { echo "1..0 # SKIP tests/lib/snmp.sh missing"; exit 0; }
+. "$srcdir/tests/lib/snmp.sh"
+
+plan 173
+
+ROOT=.1.3.6.1.3.5321              # agent/snmp_mib.h SMTPMON_OID_ROOT
+SC=$ROOT.1.1                      # scalars
+TE=$ROOT.1.2.1                    # smtpmonTargetEntry
+CE=$ROOT.1.3.1                    # smtpmonConnectionEntry
+N_DOWN=$ROOT.0.1 N_UP=$ROOT.0.2
+export MIBS=                      # no MIB modules: numbers only
+COLS=(- index addressType address port name mxHost secure status serverType security
+    tlsLevel cipherId cipherName kxGroup certNotAfter certDaysLeft certVerify
+    starttlsOffered capabilities authPretls appldata rttConnect rttBanner rttEhlo
+    rttStarttls rttHandshake rttNoop connects connectFailures noops reprobes lastChange
+    lastReply)
+CCOLS=(- role localAddrType localAddr localPort remoteAddrType remoteAddr remotePort appldata)
+
+# snmpbulkwalk/snmpget through snmpd, one "OID VALUE" line per varbind:
+# octet strings as hex digits without blanks (-Ox; "" when empty), numbers
+# as numbers (-Oq -Ot -Oe)
+snmp_norm() {
+    awk 'function out(s,  o, v) {
+            o = s; sub(/ .*/, "", o); v = substr(s, length(o) + 2)
+            gsub(/[" ]/, "", v); print o " " v
+        }
+        /^\./ { if (l != "") out(l); l = $0; next }
+        { l = l $0 }
+        END { if (l != "") out(l) }'
+}
+walk() {
+    snmpbulkwalk -v2c -c public -On -Oq -Ox -Ot -Oe -Cr50 -t 5 -r 1 \
+        "127.0.0.1:$SNMPD_PORT" "$@" 2>&1 | snmp_norm
+}
+sget() { snmpget -v2c -c public -On -Oqv -Ot -t 5 -r 1 "127.0.0.1:$SNMPD_PORT" "$@" 2>&1; }
+rows_of() { awk -v p="$1." 'index($1, p) == 1' "${2:--}"; }   # PREFIX [FILE]
+val_of() { awk -v o="$1" '$1 == o { print $2 }' "$2"; }     # OID FILE: its value
+nrows() { walk "$TE.4" | rows_of "$TE.4" | wc -l; }          # rows served now
+unhex() { perl -e 'print pack("H*", $ARGV[0])' "$1"; }
+TAB=$'\t'
+
+# The same lines computed from `smtpmonctl status --json` (stdin):
+# smtpmonTargetTable (but lastChange, checked apart) and smtpmonConnectionTable.
+JQ_DEFS='
+def b2: "0123456789ABCDEF" as $d | $d[(./16|floor):(./16|floor)+1] + $d[(.%16):(.%16)+1];
+def hexbytes: map(b2) | join("");
+def hex: explode | hexbytes;
+def addrpart: if startswith("[") then .[1:] | split("]")[0] else split(":")[0] end;
+def portpart: split(":") | last | tonumber;
+def v6hex: split("::") as $p
+    | ($p[0] | if . == "" then [] else split(":") end) as $a
+    | (if ($p | length) > 1 then ($p[1] | if . == "" then [] else split(":") end) else [] end) as $b
+    | ($a + [range(8 - ($a | length) - ($b | length)) | "0"] + $b)
+    | map(("0000" + ascii_upcase) | .[length - 4:]) | join("");
+def addrtype: if . == "" then 0 elif contains(":") then 2 else 1 end;
+def addrhex: if . == "" then "" elif contains(":") then v6hex else split(".") | map(tonumber) | hexbytes end;
+def tf: if . then 1 else 2 end;
+def dat: strptime("%Y-%m-%dT%H:%M:%SZ")
+    | [(.[0] / 256 | floor), (.[0] % 256), .[1] + 1, .[2], .[3], .[4], (.[5] | floor), 0, 43, 0, 0]
+    | hexbytes;
+def caps: ["STARTTLS", "PIPELINING", "SIZE", "8BITMIME", "SMTPUTF8", "CHUNKING", "DSN",
+        "ENHANCEDSTATUSCODES", "REQUIRETLS", "AUTH", "BINARYMIME", "ETRN", "VRFY", "MTRK",
+        "DELIVERBY"] as $names
+    | [32768, 16384, 8192, 4096, 2048, 1024, 512, 256, 128, 64, 32, 16, 8, 4, 2, 1] as $w
+    | (reduce .[] as $c (0; ($names | index($c)) as $i | if $i == null then . else . + $w[$i] end))
+    | [(. / 256 | floor), (. % 256)] | hexbytes;
+def verify: if (.cert_not_after // null) == null then 1
+    elif .cert_verified == false then (if (.cert_verify | test("expired|not yet valid")) then 4 else 3 end)
+    elif .cert_host_match == false then 5 else 2 end;
+'
+JQ_TARGETS='.[] | . as $r | (.target | addrpart) as $a
+| [[2, ($a | addrtype)], [3, ($a | addrhex)], [4, .port], [5, (.name // "" | hex)],
+   [6, (.mx_host // "" | hex)], [7, (.secure | tf)],
+   [8, {"starting": 1, "up": 2, "down": 3, "resolving": 4}[.state]],
+   [9, ({"ESMTP": 3, "SMTP": 2}[.server_type // ""] // 1)],
+   [10, ({"TLS": 3, "basic": 2}[.security_method // ""] // 1)],
+   [11, ({"SSLv2": 2, "SSLv3": 3, "TLSv1": 4, "TLSv1.1": 5, "TLSv1.2": 6, "TLSv1.3": 7}[.tls_version // ""] // 1)],
+   [12, (.cipher_id // -1)], [13, (.cipher // "" | hex)], [14, (.tls_group // "" | hex)],
+   [15, (if .cert_not_after then .cert_not_after | dat else "" end)],
+   [16, (if .cert_not_after then ((.cert_not_after | fromdateiso8601) - $now) / 86400 | floor
+         else 2147483647 end)],
+   [17, verify], [18, (.starttls_offered | tf)],
+   [19, ((.capabilities_tls // .capabilities_pretls // []) | caps)],
+   [20, (.auth_offered_pretls | join(" ") | hex)], [21, (.appldata | hex)],
+   [22, .timings_us.connect], [23, .timings_us.banner], [24, .timings_us.ehlo],
+   [25, .timings_us.starttls], [26, .timings_us.handshake], [27, .noop_rtt_us],
+   [28, .counters.connects], [29, .counters.connect_failures], [30, .counters.noops],
+   [31, .counters.reprobes], [33, ((.last_reply // "") | gsub("\n"; "\r\n") | hex)]]
+| .[] | "'"$TE"'.\(.[0]).\($r.index) \(.[1])"'
+JQ_CONNS='.[] | . as $r | .connections[]
+| "\($r.index).\(if .role == "monitor" then 1 else 2 end)" as $i
+| (.local | addrpart) as $la | (.remote | addrpart) as $ra
+| [[2, ($la | addrtype)], [3, ($la | addrhex)], [4, (.local | portpart)],
+   [5, ($ra | addrtype)], [6, ($ra | addrhex)], [7, (.remote | portpart)], [8, (.appldata | hex)]]
+| .[] | "'"$CE"'.\(.[0]).\($i) \(.[1])"'
+
+# snapshot NAME: status --json and the walk of both tables, taken while
+# nothing changed (the JSON before and after the walk is the same), into
+# $T/NAME.{json,walk}; the lines expected from the JSON in $T/NAME.want,
+# with certDaysLeft as of the second the walk began, and in NAME.want1 as
+# of the second it ended (a day may have turned over in between).
+snapshot() {
+    local name=$1 try a b t0 t1
+    for try in 1 2 3 4 5 6 7 8 9 10; do
+        a=$(ctl status --json)
+        t0=$(date +%s)
+        walk "$ROOT.1.2" >"$T/$name.walk"
+        walk "$ROOT.1.3" >>"$T/$name.walk"
+        t1=$(date +%s)
+        b=$(ctl status --json)
+        [ "$a" = "$b" ] && break
+        sleep 0.3
+    done
+    [ "$a" = "$b" ] || echo "# $name: the daemon's state kept changing during the walk"
+    printf '%s\n' "$a" >"$T/$name.json"
+    want_at "$name" "$t0" >"$T/$name.want"
+    want_at "$name" "$t1" >"$T/$name.want1"
+}
+want_at() {
+    { jq -r --argjson now "$2" "$JQ_DEFS $JQ_TARGETS" "$T/$1.json"
+      jq -r "$JQ_DEFS $JQ_CONNS" "$T/$1.json"; } | LC_ALL=C sort
+}
+
+# compare_columns NAME: one check per column of both tables
+compare_columns() {
+    local name=$1 c got want
+    for c in $(seq 2 33); do
+        [ "$c" = 32 ] && continue
+        got=$(rows_of "$TE.$c" "$T/$name.walk" | LC_ALL=C sort)
+        want=$(rows_of "$TE.$c" "$T/$name.want")
+        [ "$got" != "$want" ] && [ "$c" = 16 ] && want=$(rows_of "$TE.$c" "$T/$name.want1")
+        if [ "$got" = "$want" ] && [ -n "$want" ]; then
+            ok 0 "$name: column $c (${COLS[$c]}) equals status --json for every row"
+        else
+            ok 1 "$name: column $c (${COLS[$c]}) equals status --json for every row"
+            diff <(printf '%s\n' "$want") <(printf '%s\n' "$got") | head -8 | sed 's/^/#   /'
+        fi
+    done
+    for c in $(seq 2 8); do
+        got=$(rows_of "$CE.$c" "$T/$name.walk" | LC_ALL=C sort)
+        want=$(rows_of "$CE.$c" "$T/$name.want")
+        if [ "$got" = "$want" ] && [ -n "$want" ]; then
+            ok 0 "$name: connection column $c (${CCOLS[$c]}) equals status --json"
+        else
+            ok 1 "$name: connection column $c (${CCOLS[$c]}) equals status --json"
+            diff <(printf '%s\n' "$want") <(printf '%s\n' "$got") | head -8 | sed 's/^/#   /'
+        fi
+    done
+}
+
+# in_order FILE: the OIDs of the walk strictly increase (column, then index)
+in_order() {
+    awk '{ n = split($1, p, "."); c = p[n - 1]; i = p[n]
+           if (NR > 1 && (c < pc || (c == pc && i <= pi))) { print "# out of order: " prev " then " $1; bad = 1 }
+           pc = c; pi = i; prev = $1 }
+         END { exit bad }' "$1"
+}
+
+# trap_line KIND-OID INDEX [N]: the varbinds of the Nth notification KIND for
+# target row INDEX (tab-separated "OID = TYPE: value")
+trap_line() {
+    awk -v t=".1.3.6.1.6.3.1.1.4.1.0 = OID: $1$TAB" -v v="$TE.2.$2 = " \
+        'index($0, t) && index($0, v)' "$TRAP_LOG" | sed -n "${3:-1}p"
+}
+# traps_of KIND-OID: all notifications KIND
+traps_of() { awk -v t=".1.3.6.1.6.3.1.1.4.1.0 = OID: $1$TAB" 'index($0, t)' "$TRAP_LOG"; }
+# tvar LINE OID: the "TYPE: value" of OID in a trap line
+tvar() {
+    printf '%s\n' "$1" | tr '\t' '\n' | awk -v o="$2 = " 'index($0, o) == 1 { print substr($0, length(o) + 1) }'
+}
+idx_of() { ctl status --json | jq -r ".[] | select(.target == \"$1\") | .index"; }
+
+# ---- peers ----
+snmptrapd_start
+snmpd_start "rwcommunity private 127.0.0.1"
+gen_cert mx.test
+start_fixture tls --cert "$T/mx.test.crt" --key "$T/mx.test.key" --hostname mx.test \
+    --caps "PIPELINING,SIZE 1000,AUTH PLAIN LOGIN,STARTTLS"
+P_TLS=$FIX_PORT
+start_fixture plain --caps "PIPELINING,8BITMIME,AUTH LOGIN PLAIN,STARTTLS"
+P_PLAIN=$FIX_PORT
+start_fixture old --ehlo-reply "502 5.5.2 Error: command not recognized"
+P_OLD=$FIX_PORT
+fix_at six "[::1]:0" -- --caps "SMTPUTF8,CHUNKING,DSN"
+SIX=$FIX_ADDRS
+fix_at victim 127.0.0.1:0 -- --caps "ENHANCEDSTATUSCODES,VRFY"
+VICTIM=$FIX_ADDRS VICTIM_PID=$FIX_PID
+
+# flip: answers like a server until $T/flip.flag exists, then sends
+# "421 4.3.2 flip going down" unsolicited and closes; greets with it while
+# the flag is there
+cat >"$T/flip.pl" <<'EOF'
+use strict; use warnings; use IO::Socket::INET; use IO::Select;
+my ($ready, $flag, $reply) = @ARGV;
+$SIG{PIPE} = 'IGNORE';
+my $srv = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => 0, Listen => 16,
+    ReuseAddr => 1, Proto => 'tcp') or die "listen: $!";
+open(my $fh, '>', "$ready.tmp") or die; print $fh "127.0.0.1 ", $srv->sockport, "\n";
+close $fh; rename("$ready.tmp", $ready);
+while (1) {
+    my $c = $srv->accept or next;
+    $c->autoflush(1);
+    if (-e $flag) { print $c "$reply\r\n"; close $c; next; }
+    print $c "220 flip.test ESMTP flip\r\n";
+    my $sel = IO::Select->new($c);
+    my $buf = '';
+    CONN: while (1) {
+        if (-e $flag) { print $c "$reply\r\n"; last CONN; }
+        next CONN unless $sel->can_read(0.1);
+        my $n = sysread($c, my $chunk, 4096);
+        last CONN unless $n;
+        $buf .= $chunk;
+        while ($buf =~ s/^([^\n]*)\n//) {
+            my $l = $1; $l =~ s/\r$//;
+            if ($l =~ /^EHLO/i) { print $c "250-flip.test\r\n250 PIPELINING\r\n"; }
+            elsif ($l =~ /^HELO/i) { print $c "250 flip.test\r\n"; }
+            elsif ($l =~ /^NOOP/i) { print $c "250 2.0.0 Ok\r\n"; }
+            elsif ($l =~ /^QUIT/i) { print $c "221 2.0.0 Bye\r\n"; last CONN; }
+            else { print $c "502 5.5.2 Error: command not recognized\r\n"; }
+        }
+    }
+    close $c;
+}
+EOF
+FLIP_REPLY="421 4.3.2 flip going down"
+perl "$T/flip.pl" "$T/flip.ready" "$T/flip.flag" "$FLIP_REPLY" 2>"$T/flip.err" &
+track $!
+wait_until 50 '[ -s "$T/flip.ready" ]' || bail "flip server did not start: $(cat "$T/flip.err")"
+FLIP=127.0.0.1:$(awk '{print $2}' "$T/flip.ready")
+
+CLOSED_PORT=9
+base_conf() {
+    cat <<EOF
+ExtWrtName  TESTW
+Timeout {
+    InitialMsg 5
+    AnyCmd 5
+    Connect 2
+    ConnectRetry ${1:-1}
+}
+Monitor {
+    NoopInterval 600
+    ReprobeInterval 0
+}
+TargetServer {
+    TargetIP 127.0.0.1
+    ConnectPort $P_TLS
+    Secure Yes
+    TlsServerName mx.test
+}
+TargetServer {
+    TargetIP 127.0.0.1
+    ConnectPort $P_PLAIN
+}
+TargetServer {
+    TargetIP 127.0.0.1
+    ConnectPort $P_OLD
+}
+TargetServer {
+    TargetIP ::1
+    ConnectPort ${SIX##*:}
+}
+TargetServer {
+    TargetIP 127.0.0.1
+    ConnectPort ${VICTIM##*:}
+}
+TargetServer {
+    TargetIP 127.0.0.1
+    ConnectPort ${FLIP##*:}
+}
+TargetServer {
+    TargetIP 127.0.0.1
+    ConnectPort $CLOSED_PORT
+}
+CAFile $T/mx.test.crt
+AgentXSocket $AGENTX_SOCK
+EOF
+}
+N_BASE=7
+base_conf | mond_conf "$T/smtpmon.conf"
+mond_start "$T/smtpmon.conf" || bail "smtpmond did not start"
+wait_until 100 '[ "$(rows_where ".state == \"up\"")" = 6 ] && [ "$(rows_where ".state == \"down\"")" = 1 ]'
+is "$(rows_where '.state == "up"')/$(rows_where '.state == "down"')" "6/1" \
+    "six fixture targets up, the closed port down"
+
+# ---- registration, log ----
+wait_until 100 '[ "$(nrows)" = $N_BASE ]'
+is "$(nrows)" "$N_BASE" "the subagent registered: one row per target"
+grep -q 'SMD1842I snmp: NET-SNMP version .* AgentX subagent connected' "$MOND_LOG"
+ok $? "net-snmp's own messages are in smtpmond's log (SMD1842I ... AgentX subagent connected)"
+grep -q 'SMD1840I SNMP subagent started: agentx='"$AGENTX_SOCK" "$MOND_LOG"
+ok $? "SMD1840I names the configured AgentX socket"
+
+# ---- every column equals status --json ----
+snapshot first
+compare_columns first
+like "$(jq -r ".[] | select(.target == \"$SIX\") | .target" "$T/first.json")" '^\[::1\]:' \
+    "an IPv6 target is among the rows"
+idx_tls=$(jq -r ".[] | select(.target == \"127.0.0.1:$P_TLS\") | .index" "$T/first.json")
+is "$(val_of "$TE.11.$idx_tls" "$T/first.walk") $(unhex "$(val_of "$TE.21.$idx_tls" "$T/first.walk")")" \
+    "7 EZASMTPM TESTW    ET134X 1302           " "TLS target: tls13(7) and its appldata record"
+
+# lastChange: a TimeStamp of the subagent's uptime, at most its age
+hdr=$(ctl status | head -1)
+started=$(sed -E 's/.*started ([0-9TZ:-]+).*/\1/' <<<"$hdr")
+age_cs=$(( ($(date +%s) - $(date -d "$started" +%s) + 2) * 100 ))
+lc=$(rows_of "$TE.32" "$T/first.walk" | awk '{ print $2 }' | sort -n | tail -1)
+[ "$(rows_of "$TE.32" "$T/first.walk" | awk '$2 >= 0 && $2 <= '"$age_cs"'' | wc -l)" = $N_BASE ]
+ok $? "lastChange served for every row, within the daemon's life (latest $lc cs)"
+
+# scalars
+is "$(sget "$SC.1.0")" "\"$("$SMTPMOND" -V | awk '{ print $NF }')\"" "smtpmonVersion is smtpmond -V"
+is "$(sget "$SC.2.0")" '"TESTW"' "smtpmonWriter is ExtWrtName"
+is "$(sget "$SC.3.0")" "$N_BASE" "smtpmonTargetsConfigured"
+is "$(sget "$SC.4.0")" "$(rows_where '.state == "up"')" "smtpmonTargetsUp equals the rows up"
+for _ in 1 2 3 4 5; do   # the closed port's retries count as failures
+    want=$(ctl status | head -1 | sed -E 's/.*probes ([0-9]+), failures ([0-9]+);.*/\1 \2/')
+    got="$(sget "$SC.5.0") $(sget "$SC.6.0")"
+    [ "$got" = "$want" ] && break
+done
+is "$got" "$want" "smtpmonProbesDone and smtpmonProbeFailures equal the status header"
+is "$(walk "$SC.7.0" | cut -d' ' -f2)" "$(jq -rn --arg s "$started" "$JQ_DEFS \$s | dat")" \
+    "smtpmonStartTime is the start time as an 11-octet UTC DateAndTime"
+like "$(snmpget -v2c -c public -On "127.0.0.1:$SNMPD_PORT" "$SC.6.0")" "Counter64:" \
+    "smtpmonProbeFailures has type Counter64"
+
+# ---- SET is refused ----
+port_before=$(sget "$TE.4.$idx_tls")
+out=$(snmpset -v2c -c public -t 5 -r 1 "127.0.0.1:$SNMPD_PORT" "$TE.4.$idx_tls" u 25 2>&1); rc=$?
+[ $rc -ne 0 ] && [[ "$out" =~ notWritable|noAccess|noCreation ]]
+ok $? "SET with the read-only community refused ($(grep -o 'Reason: .*' <<<"$out"))"
+out=$(snmpset -v2c -c private -t 5 -r 1 "127.0.0.1:$SNMPD_PORT" "$TE.4.$idx_tls" u 25 2>&1); rc=$?
+[ $rc -ne 0 ] && [[ "$out" =~ notWritable|noAccess|noCreation ]]
+ok $? "SET of a column with a read-write community refused by the subagent ($(grep -o 'Reason: .*' <<<"$out"))"
+out=$(snmpset -v2c -c private -t 5 -r 1 "127.0.0.1:$SNMPD_PORT" "$SC.2.0" s HACKED 2>&1); rc=$?
+[ $rc -ne 0 ] && [[ "$out" =~ notWritable|noAccess|noCreation ]]
+ok $? "SET of smtpmonWriter refused ($(grep -o 'Reason: .*' <<<"$out"))"
+out=$(snmpset -v2c -c private -t 5 -r 1 "127.0.0.1:$SNMPD_PORT" "$TE.4.4000000000" u 25 2>&1); rc=$?
+[ $rc -ne 0 ] && [[ "$out" =~ notWritable|noAccess|noCreation ]]
+ok $? "SET creating a row refused ($(grep -o 'Reason: .*' <<<"$out"))"
+is "$(sget "$TE.4.$idx_tls") $(sget "$SC.2.0")" "$port_before \"TESTW\"" "nothing changed"
+
+# ---- notifications ----
+idx_v=$(idx_of "$VICTIM")
+idx_f=$(idx_of "$FLIP")
+idx_c=$(idx_of "127.0.0.1:$CLOSED_PORT")
+wait_until 50 '[ -n "$(trap_line $N_DOWN $idx_c)" ]'
+line=$(trap_line $N_DOWN "$idx_c")
+is "$(tvar "$line" "$TE.4.$idx_c")" "Gauge32: $CLOSED_PORT" \
+    "smtpmonTargetDown for the closed port, whose first connection failed"
+is "$(traps_of "$N_UP" | wc -l)" 0 "no smtpmonTargetUp for the targets that came up at start"
+
+kill -TERM "$VICTIM_PID"
+wait_until 100 '[ -n "$(trap_line $N_DOWN $idx_v)" ]'
+line=$(trap_line $N_DOWN "$idx_v")
+ok "$([ -n "$line" ]; echo $?)" "killing a fixture target: smtpmonTargetDown at snmptrapd"
+is "$(tvar "$line" .1.3.6.1.6.3.1.1.4.1.0)" "OID: $N_DOWN" "notification OID is smtpmonTargetDown ($N_DOWN)"
+is "$(tvar "$line" "$TE.2.$idx_v")|$(tvar "$line" "$TE.3.$idx_v")|$(tvar "$line" "$TE.4.$idx_v")" \
+    "INTEGER: 1|Hex-STRING: 7F 00 00 01 |Gauge32: ${VICTIM##*:}" \
+    "varbinds: address type, address, port with the row's index as instance"
+is "$(tvar "$line" "$TE.8.$idx_v")|$(tvar "$line" "$TE.33.$idx_v")" 'INTEGER: 3|""' \
+    "varbinds: status down(3), last reply empty (the connection was just closed)"
+jrow() { ctl status --json | jq -r ".[] | select(.index == $1) | $2"; }
+wait_until 20 '[ "$(jrow $idx_v .state)" = down ]'   # published within 20 ms of the change
+is "$(jrow "$idx_v" '[.state, (.last_reply | tostring)] | join(" ")')" \
+    "down null" "status --json agrees: down, no reply"
+is "$(printf '%s\n' "$line" | tr '\t' '\n' | wc -l)" 7 \
+    "smtpmonTargetDown carries sysUpTime, snmpTrapOID and the five OBJECTS"
+
+fix_at victim "$VICTIM" -- --caps "ENHANCEDSTATUSCODES,VRFY"
+wait_until 150 '[ -n "$(trap_line $N_UP $idx_v)" ]'
+line=$(trap_line $N_UP "$idx_v")
+ok "$([ -n "$line" ]; echo $?)" "restarting it: smtpmonTargetUp at snmptrapd"
+is "$(tvar "$line" "$TE.2.$idx_v")|$(tvar "$line" "$TE.3.$idx_v")|$(tvar "$line" "$TE.4.$idx_v")|$(tvar "$line" "$TE.8.$idx_v")" \
+    "INTEGER: 1|Hex-STRING: 7F 00 00 01 |Gauge32: ${VICTIM##*:}|INTEGER: 2" \
+    "smtpmonTargetUp varbinds: address type, address, port, status up(2)"
+is "$(printf '%s\n' "$line" | tr '\t' '\n' | wc -l)" 6 \
+    "smtpmonTargetUp carries sysUpTime, snmpTrapOID and the four OBJECTS"
+
+touch "$T/flip.flag"
+wait_until 100 '[ -n "$(trap_line $N_DOWN $idx_f)" ]'
+line=$(trap_line $N_DOWN "$idx_f")
+is "$(tvar "$line" "$TE.33.$idx_f")" "STRING: \"$FLIP_REPLY\"" \
+    "a server dropping the connection with 421: its reply is the lastReply varbind"
+wait_until 20 '[ "$(jrow $idx_f .state)" = down ]'
+is "$(jrow "$idx_f" .last_reply)" "$FLIP_REPLY" \
+    "status --json shows the same reply"
+wait_until 30 '[ "$(unhex "$(walk "$TE.33.$idx_f" | cut -d" " -f2)")" = "$FLIP_REPLY" ]'
+is "$(unhex "$(walk "$TE.33.$idx_f" | cut -d' ' -f2)")|$(sget "$TE.8.$idx_f")" "$FLIP_REPLY|3" \
+    "the table shows it too: lastReply, status down(3)"
+rm -f "$T/flip.flag"
+wait_until 150 '[ -n "$(trap_line $N_UP $idx_f)" ]'
+ok "$([ -n "$(trap_line $N_UP "$idx_f")" ]; echo $?)" "the 421 server back: smtpmonTargetUp"
+wait_until 50 '[ "$(rows_where ".state == \"up\"")" = 6 ]'
+
+snapshot second
+compare_columns second
+
+# ---- snmpd restarts: the subagent registers again by itself ----
+nlog=$(wc -l <"$MOND_LOG")
+snmpd_restart || bail "snmpd did not restart"
+t0=$(date +%s)
+wait_until 300 '[ "$(nrows)" = $N_BASE ]'
+t1=$(date +%s)
+is "$(nrows)" "$N_BASE" "after an snmpd restart the rows are back ($((t1 - t0)) s)"
+[ $((t1 - t0)) -le 30 ]; ok $? "re-registration within 30 s"
+tail -n +$((nlog + 1)) "$MOND_LOG" | grep -E 'SMD1842[IWE] snmp: ' | head -3 | sed 's/^/# /'
+tail -n +$((nlog + 1)) "$MOND_LOG" | grep -Eq 'SMD1842I snmp: .*AgentX subagent connected'
+ok $? "the reconnection is in smtpmond's log (net-snmp's messages, SMD1842x)"
+touch "$T/flip.flag"
+wait_until 100 '[ -n "$(trap_line $N_DOWN $idx_f 2)" ]'
+ok "$([ -n "$(trap_line $N_DOWN "$idx_f" 2)" ]; echo $?)" "notifications flow through the new snmpd"
+rm -f "$T/flip.flag"
+wait_until 150 '[ -n "$(trap_line $N_UP $idx_f 2)" ]'
+
+# ---- 1,000 more rows through a reload ----
+{
+    base_conf 600
+    echo "TargetServer {"
+    for i in $(seq 0 999); do
+        echo "    TargetIP 127.1.$((i / 250)).$((i % 250 + 1))"
+    done
+    echo "    ConnectPort $CLOSED_PORT"
+    echo "}"
+} | mond_conf "$T/smtpmon.conf"
+udp_rcvbuf_errors() { awk '/^Udp: [0-9]/ { print $6 }' /proc/net/snmp; }
+udp_before=$(udp_rcvbuf_errors)
+out=$(ctl reload 2>&1); rc=$?
+is "$rc" 0 "reload with 1,000 more targets accepted ($out)"
+wait_until 300 '[ "$(rows_where ".state == \"down\"")" -ge 1001 ]'
+is "$(rows_where '.state == "down"')" 1001 "the 1,000 closed-port targets are down"
+wait_until 100 '[ "$(sget "$SC.3.0")" = 1007 ]'
+is "$(sget "$SC.3.0")" 1007 "smtpmonTargetsConfigured follows the reload"
+snapshot big
+rows=$(rows_of "$TE.2" "$T/big.walk" | wc -l)
+is "$rows" 1007 "a walk of 1,007 rows returns every row"
+is "$(wc -l <"$T/big.walk")" "$((1007 * 32 + $(jq '[.[].connections[]] | length' "$T/big.json") * 7))" \
+    "every row has every column (32 target columns, 7 connection columns)"
+rows_of "$ROOT.1.2" "$T/big.walk" >"$T/big.targets"
+in_order "$T/big.targets"; ok $? "the walk is in order (column, then index) with no repeats"
+is "$(rows_of "$TE.2" "$T/big.walk" | awk '{ n = split($1, p, "."); print p[n] }' | tr '\n' ' ')" \
+    "$(jq -r '[.[].index] | sort | map(tostring) | join(" ")' "$T/big.json") " \
+    "the row indexes are those of status --json, ascending"
+grep -v "^$TE.32\." "$T/big.walk" | LC_ALL=C sort >"$T/big.got"
+if cmp -s "$T/big.got" "$T/big.want" || cmp -s "$T/big.got" "$T/big.want1"; then
+    ok 0 "every column of all 1,007 rows equals status --json"
+else
+    ok 1 "every column of all 1,007 rows equals status --json"
+    diff "$T/big.want" "$T/big.got" | head -8 | sed 's/^/#   /'
+fi
+# 1,000 notifications at once: snmpd forwards them over UDP, and a slow
+# snmptrapd may lose some when its socket buffer overflows (the kernel
+# counts them in RcvbufErrors); none may go missing before that
+down_traps() { traps_of "$N_DOWN" | grep -c "$TE.4.[0-9]* = Gauge32: $CLOSED_PORT"; }
+wait_until 150 '[ "$(down_traps)" -ge 1001 ]'
+udp_lost=$(( $(udp_rcvbuf_errors) - udp_before ))
+got=$(down_traps)
+[ "$got" -le 1001 ] && [ $((got + udp_lost)) -ge 1001 ]
+ok $? "one smtpmonTargetDown per new closed-port target: $got at snmptrapd, $udp_lost lost in UDP socket buffers"
+
+base_conf | mond_conf "$T/smtpmon.conf"
+out=$(ctl reload 2>&1); rc=$?
+is "$rc" 0 "reload back to the seven targets"
+wait_until 100 '[ "$(nrows)" = $N_BASE ]'
+is "$(nrows)" "$N_BASE" "the 1,000 rows are gone from the table"
+wait_until 50 '[ "$(rows_where ".state == \"up\"")" = 6 ]'
+snapshot after
+compare_columns after
+
+# ---- stop, then AgentXSocket off ----
+mond_stop
+is "$MOND_RC" 0 "SIGTERM: smtpmond exits 0 with the subagent running"
+like "$(grep 'SMD1844I SNMP subagent stopped' "$MOND_LOG")" "notifications=1007 dropped=0 " \
+    "SMD1844I: the subagent stopped, having sent all 1,007 notifications (1,004 down, 3 up)"
+is "$(grep -c SMD1843W "$MOND_LOG")" 0 "no notification dropped from the queue"
+wait_until 100 '[ "$(nrows)" = 0 ]'
+is "$(nrows)" 0 "its rows are gone from snmpd"
+
+mv "$MOND_LOG" "$T/smtpmond-first.log"
+base_conf | grep -v '^AgentXSocket' | mond_conf "$T/off.conf"   # mond_conf adds "AgentXSocket off"
+grep -q '^AgentXSocket off' "$T/off.conf"; ok $? "configuration with AgentXSocket off"
+mond_start "$T/off.conf" || bail "smtpmond (AgentXSocket off) did not start"
+wait_until 100 '[ "$(rows_where ".state == \"up\"")" = 6 ]'
+is "$(rows_where '.state == "up"')" 6 "AgentXSocket off: smtpmond monitors as before"
+grep -q 'SMD1840I SNMP subagent off (AgentXSocket off)' "$MOND_LOG"; ok $? "SMD1840I says SNMP is off"
+sleep 1
+is "$(walk "$ROOT" | rows_of "$ROOT" | wc -l)" 0 "nothing registered at snmpd"
+is "$(grep -c 'SMD184[24]' "$MOND_LOG")" 0 "no net-snmp activity in the log"
+mond_stop
+is "$MOND_RC" 0 "and exits 0"
