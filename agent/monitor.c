@@ -89,6 +89,8 @@ struct tgt {
 	struct event *noop_ev, *reprobe_ev, *retry_ev;
 	unsigned fails;            /* consecutive monitor connection failures */
 	char cls[12];              /* classification bytes 19-29 of the last record */
+	time_t cert_warned;        /* notAfter of the certificate announced as expiring */
+	bool cert_warned_expired;  /* ... and announced again once expired */
 	bool mark;
 };
 
@@ -476,6 +478,43 @@ emit_event(const struct tgt *t, int kind)
 	t->m->event_fn(&ev, t->m->event_arg);
 }
 
+/* After a classification: announce a certificate near or past its end,
+ * once per certificate (by notAfter) and once more when it has expired. */
+static void
+check_cert(struct tgt *t, const struct smtp_result *r)
+{
+	struct monitor_event ev = { .kind = MONITOR_EV_CERT_EXPIRING };
+	time_t now = time(NULL), na;
+	long long left;
+
+	if (!r->tls_done || !r->tls.have_cert || r->tls.not_after == 0)
+		return;
+	na = r->tls.not_after;
+	left = ((long long)na - (long long)now) / 86400;
+	if (na < now)
+		left = -(((long long)now - (long long)na) / 86400) - 1;
+	if (left > MONITOR_CERT_WARN_DAYS)
+		return;
+	if (t->cert_warned == na && (left >= 0 || t->cert_warned_expired))
+		return;
+	if (t->cert_warned != na)
+		t->cert_warned_expired = false;
+	t->cert_warned = na;
+	if (left < 0)
+		t->cert_warned_expired = true;
+	log_warnx("SMD1825W certificate %s: target=%s days_left=%lld subject=\"%s\"",
+	    left < 0 ? "expired" : "expiring", t->key, left, r->tls.subject);
+	if (t->m->event_fn == NULL)
+		return;
+	ev.index = t->row->index;
+	str_copy(ev.target, t->key, sizeof ev.target);
+	memcpy(&ev.addr, &t->ss, t->sslen);
+	ev.port = t->row->port;
+	ev.cert_not_after = na;
+	ev.cert_days_left = (int)left;
+	t->m->event_fn(&ev, t->m->event_arg);
+}
+
 static void
 log_available(const struct tgt *t, const struct smtp_result *r, const char *verb)
 {
@@ -520,6 +559,7 @@ classified(struct conn *c, const struct smtp_result *r)
 		    t->cls, cls, reg_role_name(c->role));
 	str_copy(t->cls, cls, sizeof t->cls);
 	touch(t);
+	check_cert(t, r);
 }
 
 static uint32_t

@@ -41,7 +41,15 @@ struct monitor *monitor_new(struct event_base *base, struct registry *reg, struc
 void monitor_free(struct monitor *m);
 
 /* A target's availability changed: what the SNMP notifications carry. */
-enum monitor_event_kind { MONITOR_EV_DOWN = 1, MONITOR_EV_UP = 2 };
+enum monitor_event_kind {
+	MONITOR_EV_DOWN = 1,
+	MONITOR_EV_UP = 2,
+	MONITOR_EV_CERT_EXPIRING = 3,  /* certificate within MONITOR_CERT_WARN_DAYS, or expired */
+};
+
+/* A certificate this close to its end (days) is announced, once per
+ * certificate, and once more when it has expired. */
+#define MONITOR_CERT_WARN_DAYS 30
 
 struct monitor_event {
 	int kind;                      /* MONITOR_EV_DOWN / MONITOR_EV_UP */
@@ -50,6 +58,8 @@ struct monitor_event {
 	struct sockaddr_storage addr;
 	uint16_t port;
 	char last_reply[512];          /* the reply that caused DOWN; "" none or UP */
+	time_t cert_not_after;         /* CERT_EXPIRING: the certificate's notAfter (UTC) */
+	int cert_days_left;            /* CERT_EXPIRING: whole days left, negative when expired */
 };
 
 typedef void monitor_event_fn(const struct monitor_event *ev, void *arg);

@@ -911,8 +911,38 @@ add_column_var(netsnmp_variable_list **vars, unsigned col, uint32_t row_index, u
 }
 
 static void
+send_cert_event(const struct monitor_event *ev)
+{
+	oid trap[SMTPMON_OID_ROOT_LEN + 2] = { SMTPMON_OID_ROOT, 0, SMTPMON_N_CERT_EXPIRING };
+	netsnmp_variable_list *vars = NULL;
+	struct inaddr in;
+	long type, days = ev->cert_days_left;
+	u_long port = ev->port;
+	uint8_t dt[11];
+	size_t dlen = date_and_time(ev->cert_not_after, true, dt);
+
+	inaddr_of_sockaddr(&ev->addr, &in);
+	type = in.type;
+	snmp_varlist_add_variable(&vars, snmptrap_oid, OID_LENGTH(snmptrap_oid), ASN_OBJECT_ID,
+	    trap, sizeof trap);
+	add_column_var(&vars, SMTPMON_T_ADDRESS_TYPE, ev->index, ASN_INTEGER, &type, sizeof type);
+	add_column_var(&vars, SMTPMON_T_ADDRESS, ev->index, ASN_OCTET_STR, in.bytes, in.len);
+	add_column_var(&vars, SMTPMON_T_PORT, ev->index, ASN_UNSIGNED, &port, sizeof port);
+	add_column_var(&vars, SMTPMON_T_CERT_NOT_AFTER, ev->index, ASN_OCTET_STR, dt, dlen);
+	add_column_var(&vars, SMTPMON_T_CERT_DAYS_LEFT, ev->index, ASN_INTEGER, &days, sizeof days);
+	send_v2trap(vars);
+	snmp_free_varbind(vars);
+	log_debug("snmp: notification smtpmonCertExpiring sent: target=%s index=%u days=%ld",
+	    ev->target, ev->index, days);
+}
+
+static void
 send_event(const struct monitor_event *ev)
 {
+	if (ev->kind == MONITOR_EV_CERT_EXPIRING) {
+		send_cert_event(ev);
+		return;
+	}
 	oid trap[SMTPMON_OID_ROOT_LEN + 2] = { SMTPMON_OID_ROOT, 0,
 	    ev->kind == MONITOR_EV_DOWN ? SMTPMON_N_TARGET_DOWN : SMTPMON_N_TARGET_UP };
 	netsnmp_variable_list *vars = NULL;
