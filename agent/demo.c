@@ -27,6 +27,10 @@
 #include <openssl/x509v3.h>
 
 #define DEMO_IDLE_S 120   /* a silent client is dropped after this */
+#define DEMO_SNMPD "/usr/sbin/snmpd"
+#ifndef DEMO_MIBDIR
+#define DEMO_MIBDIR "/usr/share/snmp/mibs"
+#endif
 
 /* ---- a self-signed certificate, made at start ---- */
 
@@ -322,7 +326,8 @@ find_smtpmond(char *out, size_t outsz)
 }
 
 static int
-write_config(const char *path, const char *dir, const struct demo_server *srv)
+write_config(const char *path, const char *dir, const struct demo_server *srv,
+    const char *agentx)
 {
 	FILE *f = fopen(path, "w");
 
@@ -345,8 +350,9 @@ write_config(const char *path, const char *dir, const struct demo_server *srv)
 	    "StateDir      %s/state\n"
 	    "ControlSocket %s/control.sock\n"
 	    "PidFile       %s/smtpmond.pid\n"
-	    "AgentXSocket  off\n",
-	    srv[0].port, srv[1].port, srv[2].port, dir, dir, dir, dir, dir);
+	    "AgentXSocket  %s\n",
+	    srv[0].port, srv[1].port, srv[2].port, dir, dir, dir, dir, dir,
+	    agentx ? agentx : "off");
 	return fclose(f);
 }
 
@@ -402,10 +408,177 @@ show(const char *sock, const char *req, const char *title)
 	free(body);
 }
 
+/* ---- a private snmpd (AgentX master) so the demo can show the SNMP table ---- */
+
+struct demo_snmpd {
+	pid_t pid;
+	unsigned port;
+	char agentx[96];
+};
+
+static unsigned
+free_udp_port(void)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET };
+	socklen_t len = sizeof sin;
+	unsigned port = 0;
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (fd >= 0 && bind(fd, (struct sockaddr *)&sin, sizeof sin) == 0 &&
+	    getsockname(fd, (struct sockaddr *)&sin, &len) == 0)
+		port = ntohs(sin.sin_port);
+	if (fd >= 0)
+		close(fd);
+	return port;
+}
+
+/* Start snmpd on 127.0.0.1 (UDP) with its AgentX socket in dir; 0, or -1
+ * when snmpd is not installed or did not come up (the demo goes on without
+ * SNMP). */
+static int
+snmpd_start(struct demo_snmpd *sd, const char *dir)
+{
+	char conf[128], log[128], pidf[128], persist[128];
+	FILE *f;
+
+	sd->pid = -1;
+	if (access(DEMO_SNMPD, X_OK) != 0 || (sd->port = free_udp_port()) == 0)
+		return -1;
+	snprintf(sd->agentx, sizeof sd->agentx, "%s/agentx.sock", dir);
+	snprintf(conf, sizeof conf, "%s/snmpd.conf", dir);
+	snprintf(log, sizeof log, "%s/snmpd.log", dir);
+	snprintf(pidf, sizeof pidf, "%s/snmpd.pid", dir);
+	snprintf(persist, sizeof persist, "%s/snmp", dir);
+	f = fopen(conf, "w");
+	if (f == NULL)
+		return -1;
+	fprintf(f, "master agentx\nagentXSocket %s\nagentXPerms 0660 0700\n"
+	    "agentaddress udp:127.0.0.1:%u\nrocommunity public 127.0.0.1\n", sd->agentx, sd->port);
+	fclose(f);
+	fflush(NULL);
+	sd->pid = fork();
+	if (sd->pid == 0) {
+		int null = open("/dev/null", O_RDWR);
+
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
+		if (null >= 0) {
+			dup2(null, 1);
+			dup2(null, 2);
+		}
+		setenv("SNMP_PERSISTENT_DIR", persist, 1);
+		setenv("MIBS", "", 1);
+		execl(DEMO_SNMPD, "snmpd", "-f", "-Lf", log, "-C", "-c", conf, "-p", pidf,
+		    (char *)NULL);
+		_exit(127);
+	}
+	for (int i = 0; i < 50 && sd->pid > 0; i++) {
+		if (access(sd->agentx, F_OK) == 0)
+			return 0;
+		usleep(100000);
+	}
+	return -1;
+}
+
+static void
+snmpd_stop(struct demo_snmpd *sd, const char *dir)
+{
+	const char *files[] = { "snmpd.conf", "snmpd.log", "snmpd.pid", "agentx.sock" };
+	char path[160];
+
+	if (sd->pid > 0) {
+		kill(sd->pid, SIGTERM);
+		waitpid(sd->pid, NULL, 0);
+		sd->pid = -1;
+	}
+	for (size_t k = 0; k < sizeof files / sizeof files[0]; k++) {
+		snprintf(path, sizeof path, "%s/%s", dir, files[k]);
+		unlink(path);
+	}
+	snprintf(path, sizeof path, "rm -rf '%s/snmp'", dir);
+	if (system(path) != 0)
+		fprintf(stderr, "smtpmonctl: demo: could not remove %s/snmp\n", dir);
+}
+
+/* The MIB directories snmptable needs: SMTPMON-MIB (installed, or in the
+ * source tree next to a build tree) and the IETF base modules that .ci/deps
+ * caches from npm. "" when SMTPMON-MIB is not found. */
+static void
+mib_path(char *out, size_t outsz)
+{
+	char self[2048], cand[2200], base[1200];
+	const char *home = getenv("HOME"), *xdg = getenv("XDG_CACHE_HOME");
+	ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+	char *slash;
+
+	out[0] = '\0';
+	if (xdg != NULL && xdg[0] != '\0')
+		snprintf(base, sizeof base, "%s/smtpmon/net-snmp-3.29.2/mibs", xdg);
+	else
+		snprintf(base, sizeof base, "%s/.cache/smtpmon/net-snmp-3.29.2/mibs",
+		    home ? home : "/root");
+	if (n <= 0)
+		return;
+	self[n] = '\0';
+	if ((slash = strrchr(self, '/')) != NULL)
+		*slash = '\0';
+	snprintf(cand, sizeof cand, "%s/../../mib", self);         /* srcdir/_build/agent */
+	if (access(cand, R_OK) != 0)
+		snprintf(cand, sizeof cand, "%s", DEMO_MIBDIR);       /* installed */
+	{
+		char mib[2300];
+
+		snprintf(mib, sizeof mib, "%s/SMTPMON-MIB.txt", cand);
+		if (access(mib, R_OK) != 0)
+			return;
+	}
+	snprintf(out, outsz, "%s:%s", cand, base);
+}
+
+/* snmptable of smtpmonTargetTable through the demo snmpd; once the
+ * subagent has registered (at most 10 s). */
+static void
+show_snmp_table(const struct demo_snmpd *sd)
+{
+	char cmd[5200], mibs[4400], host[64];
+	uint64_t deadline = now_us() + 10u * 1000000u;
+
+	snprintf(host, sizeof host, "udp:127.0.0.1:%u", sd->port);
+	/* registered when the table's first column answers */
+	for (;;) {
+		snprintf(cmd, sizeof cmd, "MIBS= snmpbulkget -v2c -c public -On -Cr1 %s "
+		    "1.3.6.1.3.5321.1.2.1.2 2>/dev/null | grep -q '^.1.3.6.1.3.5321.1.2.1.2.'", host);
+		if (system(cmd) == 0 || now_us() > deadline)
+			break;
+		usleep(200000);
+	}
+	mib_path(mibs, sizeof mibs);
+	if (mibs[0] != '\0') {
+		printf("\n# the SNMP table, through snmpd (AgentX master) from smtpmond's subagent\n"
+		    "$ snmptable -v2c -c public -M %s -m SMTPMON-MIB -Cb -Cw 160 %s smtpmonTargetTable\n",
+		    mibs, host);
+		fflush(stdout);
+		snprintf(cmd, sizeof cmd, "snmptable -v2c -c public -M '%s' -m SMTPMON-MIB -Cb -Cw 160 "
+		    "%s SMTPMON-MIB::smtpmonTargetTable 2>&1", mibs, host);
+		if (system(cmd) == 0)
+			return;
+	}
+	/* no MIB modules: the same table by number */
+	printf("\n# the SNMP target table by OID (SMTPMON-MIB or its base modules not found)\n"
+	    "$ snmpbulkwalk -v2c -c public -On %s 1.3.6.1.3.5321.1.2\n", host);
+	fflush(stdout);
+	snprintf(cmd, sizeof cmd, "MIBS= snmpbulkwalk -v2c -c public -On %s 1.3.6.1.3.5321.1.2 2>&1",
+	    host);
+	if (system(cmd) != 0)
+		printf("(snmpbulkwalk failed)\n");
+}
+
 int
 demo_main(int argc, char **argv)
 {
 	struct demo_server srv[3];
+	struct demo_snmpd sd = { .pid = -1 };
+	bool snmp;
 	char dir[] = "/tmp/smtpmon-demo.XXXXXX", pem[64], conf[64], sock[64], dlog[64],
 	    alog[64], prog[4096];   /* prog holds a path of self[] plus a suffix */
 	int rc = 1, i, status;
@@ -433,7 +606,13 @@ demo_main(int argc, char **argv)
 	       "  127.0.0.1:%u  ESMTP without STARTTLS (AUTH PLAIN LOGIN offered), Secure No\n"
 	       "  127.0.0.1:%u  SMTP only (EHLO refused), Secure No\n",
 	       srv[0].port, srv[1].port, srv[2].port);
-	if (write_config(conf, dir, srv) != 0) {
+	snmp = snmpd_start(&sd, dir) == 0;
+	if (snmp)
+		printf("  snmpd on udp:127.0.0.1:%u as AgentX master (%s), for the SNMP table\n",
+		    sd.port, sd.agentx);
+	else
+		printf("  (snmpd not available: the demo runs without SNMP)\n");
+	if (write_config(conf, dir, srv, snmp ? sd.agentx : NULL) != 0) {
 		perror("smtpmonctl: demo: writing the configuration");
 		goto out;
 	}
@@ -476,6 +655,8 @@ demo_main(int argc, char **argv)
 	rc = 0;
 	show(sock, "status", "one row per target: state, S/E, B/T, TLS level, cipher, appldata");
 	show(sock, "appldata", "the 40-byte EZASMTPM record of each open connection (like Netstat APPLDATA)");
+	if (snmp)
+		show_snmp_table(&sd);
 	printf("\n# the appldata log (%s)\n", alog);
 	cat_file(alog, "");
 	{
@@ -497,6 +678,7 @@ stop:
 	    WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
 	cat_file(dlog, "    ");
 out:
+	snmpd_stop(&sd, dir);
 	for (i = 0; i < 3; i++)
 		demo_stop(&srv[i]);
 	{

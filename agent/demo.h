@@ -30,10 +30,11 @@ struct demo_server {
 int demo_start(struct demo_server *d, enum demo_kind kind, const char *certpem);
 void demo_stop(struct demo_server *d);
 
-/* `smtpmonctl demo`: start the three servers and a real smtpmond with an
- * embedded configuration watching them; once all are classified, print
- * `smtpmonctl status`, `smtpmonctl appldata` and the appldata log; stop the
- * daemon with SIGTERM. 0 when the classification is as expected. */
+/* `smtpmonctl demo`: start the three servers, a private snmpd as AgentX
+ * master (when installed) and a real smtpmond with an embedded configuration
+ * watching them; once all are classified, print `smtpmonctl status`,
+ * `smtpmonctl appldata`, the SNMP target table and the appldata log; stop
+ * everything. 0 when the classification is as expected. */
 int demo_main(int argc, char **argv);
 
 #endif

@@ -3,7 +3,7 @@
 # embedded configuration against its three built-in servers and prints
 # `smtpmonctl status`, `smtpmonctl appldata` and the appldata log.
 . "$srcdir/tests/lib/tap.sh"
-plan 10
+plan 12
 
 out=$(SMTPMOND="$SMTPMOND" "$SMTPMONCTL" demo 2>&1); rc=$?
 echo "$out" > "$T/demo.txt"
@@ -20,3 +20,7 @@ is "$(grep -cE '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]+Z 127\.0\.0\.1:[0-9]+ 127\.0
     "the appldata log has one line per connection"
 like "$out" 'SMD1817I target available' "smtpmond's log shows the targets becoming available"
 like "$out" 'exit 0\)' "smtpmond stopped by SIGTERM exits 0"
+# the SNMP table through a private snmpd (installed by .ci/deps)
+like "$out" 'snmpd on udp:127\.0\.0\.1:[0-9]+ as AgentX master' "the demo runs snmpd as AgentX master"
+like "$out" $'(\n +ipv4 "7F 00 00 01 " [0-9]+ .*tls13 +4866 TLS_AES_(128|256)_GCM_SHA(256|384)|\n\\.1\\.3\\.6\\.1\\.3\\.5321\\.1\\.2\\.1\\.11\\.[0-9]+ = INTEGER: 7)' \
+    "the SNMP target table shows the TLS 1.3 target (by name, or by OID without the MIB)"
