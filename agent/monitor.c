@@ -462,17 +462,26 @@ cls_of(const char *rec, char out[12])
 }
 
 /* Tell the event hook that t went up or down. */
+/* The identity part of an event about t. */
+static void
+event_of(const struct tgt *t, int kind, struct monitor_event *ev)
+{
+	memset(ev, 0, sizeof(*ev));
+	ev->kind = kind;
+	ev->index = t->row->index;
+	str_copy(ev->target, t->key, sizeof ev->target);
+	memcpy(&ev->addr, &t->ss, t->sslen);
+	ev->port = t->row->port;
+}
+
 static void
 emit_event(const struct tgt *t, int kind)
 {
-	struct monitor_event ev = { .kind = kind };
+	struct monitor_event ev;
 
 	if (t->m->event_fn == NULL)
 		return;
-	ev.index = t->row->index;
-	str_copy(ev.target, t->key, sizeof ev.target);
-	memcpy(&ev.addr, &t->ss, t->sslen);
-	ev.port = t->row->port;
+	event_of(t, kind, &ev);
 	if (kind == MONITOR_EV_DOWN)
 		str_copy(ev.last_reply, t->row->last_reply, sizeof ev.last_reply);
 	t->m->event_fn(&ev, t->m->event_arg);
@@ -483,7 +492,7 @@ emit_event(const struct tgt *t, int kind)
 static void
 check_cert(struct tgt *t, const struct smtp_result *r)
 {
-	struct monitor_event ev = { .kind = MONITOR_EV_CERT_EXPIRING };
+	struct monitor_event ev;
 	time_t now = time(NULL), na;
 	long long left;
 
@@ -506,10 +515,7 @@ check_cert(struct tgt *t, const struct smtp_result *r)
 	    left < 0 ? "expired" : "expiring", t->key, left, r->tls.subject);
 	if (t->m->event_fn == NULL)
 		return;
-	ev.index = t->row->index;
-	str_copy(ev.target, t->key, sizeof ev.target);
-	memcpy(&ev.addr, &t->ss, t->sslen);
-	ev.port = t->row->port;
+	event_of(t, MONITOR_EV_CERT_EXPIRING, &ev);
 	ev.cert_not_after = na;
 	ev.cert_days_left = (int)left;
 	t->m->event_fn(&ev, t->m->event_arg);
