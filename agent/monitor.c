@@ -106,7 +106,7 @@ struct group {
 	struct event *refresh_ev;
 	struct tgt **tg;           /* endpoints owned */
 	size_t n_tg, cap_tg;
-	struct reg_row *row;       /* placeholder while it has no endpoint */
+	struct reg_row *row;       /* the block's own row while it has no address */
 	bool mark;
 };
 
@@ -874,8 +874,11 @@ tgt_remove(struct tgt *t)
 
 /* ---- name and MX groups ---- */
 
+/* A TargetName/TargetMx block without any address yet (lookup under way,
+ * failed, or a null MX) is shown as one row of its own, named after the
+ * block, so an operator sees it: state resolving, or down with the reason. */
 static void
-group_placeholder(struct group *g, const char *reason)
+group_row_show(struct group *g, const char *reason)
 {
 	struct monitor *m = g->m;
 	struct reg_row *row = g->row;
@@ -901,7 +904,7 @@ group_placeholder(struct group *g, const char *reason)
 }
 
 static void
-group_drop_placeholder(struct group *g)
+group_row_drop(struct group *g)
 {
 	if (g->row != NULL) {
 		registry_remove(g->m->reg, g->row);
@@ -943,7 +946,7 @@ group_resolved(const struct resolver_result *res, void *arg)
 			char why[REG_TEXT_MAX];
 
 			snprintf(why, sizeof why, "resolution failed: %s", res->error ? res->error : "?");
-			group_placeholder(g, why);
+			group_row_show(g, why);
 		}
 		add_timer_ms(g->refresh_ev, m->cfg->connect_retry_ms);
 		return;
@@ -996,10 +999,10 @@ group_resolved(const struct resolver_result *res, void *arg)
 	free(keep);
 
 	if (n_keep == 0)
-		group_placeholder(g, res->n_hosts == 0 ? "no mail hosts (null MX)" :
+		group_row_show(g, res->n_hosts == 0 ? "no mail hosts (null MX)" :
 		    "no address for the mail hosts");
 	else
-		group_drop_placeholder(g);
+		group_row_drop(g);
 
 	ttl = res->ttl;
 	if (ttl < REFRESH_MIN_S)
@@ -1037,7 +1040,7 @@ group_new(struct monitor *m, const struct cfg_target *ct, struct policy *pol)
 	g->refresh_ev = evtimer_new(m->base, on_refresh, g);
 	m->groups = xrealloc(m->groups, (m->n_groups + 1) * sizeof(*m->groups));
 	m->groups[m->n_groups++] = g;
-	group_placeholder(g, NULL);
+	group_row_show(g, NULL);
 	group_lookup(g);
 	return g;
 }
@@ -1050,7 +1053,7 @@ group_free(struct group *g, bool remove_targets)
 	if (remove_targets)
 		for (size_t i = 0; i < g->n_tg; i++)
 			tgt_remove(g->tg[i]);
-	group_drop_placeholder(g);
+	group_row_drop(g);
 	event_free(g->refresh_ev);
 	policy_unref(g->pol);
 	free(g->tg);

@@ -665,56 +665,61 @@ on_scalar(netsnmp_mib_handler *handler, netsnmp_handler_registration *reginfo,
 	return SNMP_ERR_NOERROR;
 }
 
+/* One table's GET: each request's row from the container, then its column. */
+typedef void column_fn(const struct snmp_agent *a, const void *row, unsigned col,
+    netsnmp_variable_list *vb);
+
 static int
-on_target_table(netsnmp_mib_handler *handler, netsnmp_handler_registration *reginfo,
-    netsnmp_agent_request_info *reqinfo, netsnmp_request_info *requests)
+serve_table(netsnmp_mib_handler *handler, netsnmp_agent_request_info *reqinfo,
+    netsnmp_request_info *requests, column_fn *column)
 {
 	struct snmp_agent *a = handler->myvoid;
 
-	(void)reginfo;
 	if (reqinfo->mode != MODE_GET)
 		return SNMP_ERR_NOERROR;
 	for (netsnmp_request_info *r = requests; r != NULL; r = r->next) {
-		struct trow *tr;
+		void *row;
 		netsnmp_table_request_info *ti;
 
 		if (r->processed)
 			continue;
-		tr = netsnmp_container_table_row_extract(r);
+		row = netsnmp_container_table_row_extract(r);
 		ti = netsnmp_extract_table_info(r);
-		if (tr == NULL || ti == NULL) {
+		if (row == NULL || ti == NULL) {
 			netsnmp_set_request_error(reqinfo, r, SNMP_NOSUCHINSTANCE);
 			continue;
 		}
-		target_column(a, tr->row, ti->colnum, r->requestvb);
+		column(a, row, ti->colnum, r->requestvb);
 	}
 	return SNMP_ERR_NOERROR;
+}
+
+static void
+target_cell(const struct snmp_agent *a, const void *row, unsigned col, netsnmp_variable_list *vb)
+{
+	target_column(a, ((const struct trow *)row)->row, col, vb);
+}
+
+static void
+conn_cell(const struct snmp_agent *a, const void *row, unsigned col, netsnmp_variable_list *vb)
+{
+	conn_column(a, row, col, vb);
+}
+
+static int
+on_target_table(netsnmp_mib_handler *handler, netsnmp_handler_registration *reginfo,
+    netsnmp_agent_request_info *reqinfo, netsnmp_request_info *requests)
+{
+	(void)reginfo;
+	return serve_table(handler, reqinfo, requests, target_cell);
 }
 
 static int
 on_conn_table(netsnmp_mib_handler *handler, netsnmp_handler_registration *reginfo,
     netsnmp_agent_request_info *reqinfo, netsnmp_request_info *requests)
 {
-	struct snmp_agent *a = handler->myvoid;
-
 	(void)reginfo;
-	if (reqinfo->mode != MODE_GET)
-		return SNMP_ERR_NOERROR;
-	for (netsnmp_request_info *r = requests; r != NULL; r = r->next) {
-		struct crow *cr;
-		netsnmp_table_request_info *ti;
-
-		if (r->processed)
-			continue;
-		cr = netsnmp_container_table_row_extract(r);
-		ti = netsnmp_extract_table_info(r);
-		if (cr == NULL || ti == NULL) {
-			netsnmp_set_request_error(reqinfo, r, SNMP_NOSUCHINSTANCE);
-			continue;
-		}
-		conn_column(a, cr, ti->colnum, r->requestvb);
-	}
-	return SNMP_ERR_NOERROR;
+	return serve_table(handler, reqinfo, requests, conn_cell);
 }
 
 /* ---- the containers, fed from snapshots ---- */
