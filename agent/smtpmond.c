@@ -50,7 +50,8 @@
 
 struct daemon {
 	const char *config_path;
-	struct config *cfg;            /* the running configuration (main thread's view) */
+	struct config *cfg;            /* as started: what a reload cannot change
+	                                  (sockets, pidfile) is compared with it */
 	struct registry *reg;
 	struct event_base *mbase;      /* monitor thread */
 	struct event_base *cbase;      /* main thread */
@@ -378,18 +379,7 @@ do_reload(void *arg, char *msg, size_t msglen)
 	    cfg->n_targets);
 	snprintf(msg, msglen, "reloading %s: %zu TargetServer block(s)\n", d->config_path,
 	    cfg->n_targets);
-	/* the monitor gets its own copy; we keep one to compare paths */
-	{
-		struct config_errors errs = { 0 };
-		struct config *mine = config_load(d->config_path, &errs);
-
-		config_errors_clear(&errs);
-		if (mine != NULL) {
-			config_free(d->cfg);
-			d->cfg = mine;
-		}
-	}
-	monitor_post_reload(d->mon, cfg);
+	monitor_post_reload(d->mon, cfg);   /* the monitor owns cfg from here */
 	return 0;
 }
 
