@@ -171,7 +171,7 @@ enum kw_id {
 	K_NONE,
 	K_EXTWRTNAME, K_HELO, K_TIMEOUT, K_MONITOR, K_TARGETSERVER, K_AUTHENTITY,
 	K_APPLDATALOG, K_STATEDIR, K_CONTROLSOCKET, K_AGENTX, K_PIDFILE, K_USER,
-	K_CAFILE, K_NAMESERVER, K_PASSIVE,
+	K_CAFILE, K_NAMESERVER, K_PASSIVE, K_ALERTCMD,
 	K_INITIALMSG, K_ANYCMD, K_CONNECTRETRY, K_CONNECT,
 	K_NOOP, K_REPROBE,
 	K_TARGETIP, K_TARGETNAME, K_TARGETMX, K_CONNECTPORT, K_SECURE, K_AUTHREF,
@@ -211,6 +211,7 @@ static const struct keyword keywords[] = {
 	{ "User",            CTX_TOP,     K_USER,          0, 1 },
 	{ "CAFile",          CTX_TOP,     K_CAFILE,        0, 1 },
 	{ "NameServer",      CTX_TOP,     K_NAMESERVER,    0, 1 },
+	{ "AlertCommand",    CTX_TOP,     K_ALERTCMD,      0, -1 },
 	{ "Passive",         CTX_TOP,     K_PASSIVE,       F_BLOCK, 0 },
 	{ "InitialMsg",      CTX_TIMEOUT, K_INITIALMSG,    0, 1 },
 	{ "AnyCmd",          CTX_TIMEOUT, K_ANYCMD,        0, 1 },
@@ -1101,6 +1102,34 @@ passive_ports(struct pstate *ps, const struct stmt *st)
 	}
 }
 
+/* AlertCommand /path/to/program [ARG ...]: run without a shell. */
+static void
+alert_command(struct pstate *ps, const struct stmt *st)
+{
+	struct config *cfg = ps->cfg;
+	char b[SHOW_BUF];
+	size_t i;
+
+	if (st->total > st->nvals) {
+		serr(ps, st, "more than %d arguments", STMT_VALUES - 1);
+		return;
+	}
+	if (st->vals[0].text[0] != '/') {
+		serr(ps, st, "\"%s\" is not an absolute path (the command runs without a shell "
+		    "and without a search path)", show(st->vals[0].text, b));
+		return;
+	}
+	if (cfg->alert_argv != NULL) {
+		for (i = 0; cfg->alert_argv[i] != NULL; i++)
+			free(cfg->alert_argv[i]);
+		free(cfg->alert_argv);
+	}
+	cfg->alert_argv = xcalloc(st->nvals + 1, sizeof(char *));
+	for (i = 0; i < st->nvals; i++)
+		cfg->alert_argv[i] = xstrdup(st->vals[i].text);
+	cfg->alert_line = st->line;
+}
+
 static void
 passive_interface(struct pstate *ps, const struct stmt *st)
 {
@@ -1309,6 +1338,9 @@ apply(struct pstate *ps, const struct keyword *k, const struct stmt *st)
 		return;
 	case K_PORTS:
 		passive_ports(ps, st);
+		return;
+	case K_ALERTCMD:
+		alert_command(ps, st);
 		return;
 	case K_NONE: case K_TIMEOUT: case K_MONITOR: case K_TARGETSERVER:
 	case K_AUTHENTITY: case K_PASSIVE: case K_COUNT:
@@ -1886,6 +1918,11 @@ config_free(struct config *cfg)
 	free(cfg->user);
 	free(cfg->ca_file);
 	free(cfg->name_servers);
+	if (cfg->alert_argv != NULL) {
+		for (size_t k = 0; cfg->alert_argv[k] != NULL; k++)
+			free(cfg->alert_argv[k]);
+		free(cfg->alert_argv);
+	}
 	free(cfg);
 }
 

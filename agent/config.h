@@ -91,6 +91,8 @@ struct config {
 	char *user;                    /* User to run as when started as root; NULL: none */
 	char *ca_file;                 /* CAFile; NULL: system store */
 	char *name_servers;            /* NameServer "ADDR[:PORT],..." for c-ares; NULL: resolv.conf */
+	char **alert_argv;             /* AlertCommand PROG ARG..., NULL-terminated; NULL: none */
+	int alert_line;
 	struct cfg_passive passive;
 	char **unused;                 /* "FILE:LINE: KEYWORD" of accepted, unused statements */
 	size_t n_unused;

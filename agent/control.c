@@ -1,7 +1,9 @@
 /* agent/control.c: see control.h. */
 #include "buildconf.h"
 #include "control.h"
+#include "cipher.h"
 #include "config.h"
+#include "downgrade.h"
 #include "json.h"
 #include "log.h"
 #include "registry.h"
@@ -30,6 +32,8 @@ struct control {
 	char writer[9];
 	control_reload_fn *reload;
 	void *arg;
+	control_reset_fn *reset;
+	void *reset_arg;
 };
 
 /* ---- rendering ---- */
@@ -69,6 +73,115 @@ row_record(const struct reg_row *row, const char *writer, char *out)
 		memcpy(out, row->conns[REG_ROLE_MONITOR].appldata, APPLDATA_LEN + 1);
 	else
 		smtp_result_appldata(&row->res, APPLDATA_MONITOR, writer, out);
+}
+
+/* ---- baselines ---- */
+
+static const char *
+tri(int v, const char *yes, const char *no)
+{
+	return v > 0 ? yes : v == 0 ? no : "?";
+}
+
+static void
+tls_word(uint16_t v, char out[16])
+{
+	const char *n = v ? tls_version_name(v) : NULL;
+
+	snprintf(out, 16, "%s", v == 0 ? "none" : n ? n : "?");
+}
+
+static void
+cipher_word(int32_t id, char out[64])
+{
+	const char *n = id >= 0 && id <= 0xffff ? cipher_name((uint16_t)id) : NULL;
+
+	if (id < 0)
+		snprintf(out, 64, "none");
+	else if (n != NULL)
+		snprintf(out, 64, "%s", n);
+	else
+		snprintf(out, 64, "0x%04x", (unsigned)id);
+}
+
+static void
+json_tri(struct json *j, const char *key, int v)
+{
+	if (v < 0)
+		json_knull(j, key);
+	else
+		json_kbool(j, key, v > 0);
+}
+
+static void
+json_posture(struct json *j, const struct posture *p)
+{
+	char w[64];
+	static const char hx[] = "0123456789abcdef";
+
+	json_kstr(j, "server_type", p->server_type == APPL_TYPE_ESMTP ? "ESMTP" :
+	    p->server_type == APPL_TYPE_SMTP ? "SMTP" : NULL);
+	json_tri(j, "starttls_offered", p->starttls);
+	tls_word(p->tls_version, w);
+	json_kstr(j, "tls_version", p->tls_version ? w : NULL);
+	cipher_word(p->cipher_id, w);
+	json_kstr(j, "cipher", p->cipher_id >= 0 ? w : NULL);
+	if (p->cipher_id >= 0)
+		json_kint(j, "cipher_id", p->cipher_id);
+	else
+		json_knull(j, "cipher_id");
+	json_kstr(j, "cipher_class", p->cipher_class > 0 ?
+	    cipher_class_name((enum cipher_class)p->cipher_class) : NULL);
+	json_tri(j, "cert_dates_valid", p->cert_time_ok);
+	json_tri(j, "cert_trusted", p->cert_trusted);
+	json_tri(j, "cert_name_matches", p->host_match);
+	if (p->have_key) {
+		char k[72] = "sha256:";
+		for (int i = 0; i < 32; i++) {
+			k[7 + 2 * i] = hx[p->key[i] >> 4];
+			k[8 + 2 * i] = hx[p->key[i] & 15];
+		}
+		k[71] = '\0';
+		json_kstr(j, "key_sha256", k + 7);
+	} else {
+		json_knull(j, "key_sha256");
+	}
+}
+
+/* The TLS baseline facts of a row, as keys of the open object. */
+static void
+json_tls_state(struct json *j, const struct reg_row *row)
+{
+	const struct dg_view *v = &row->dg;
+	char ts[32];
+
+	json_key(j, "baseline");
+	if (!v->set) {
+		json_null(j);
+	} else {
+		json_obj_begin(j);
+		report_iso8601(v->set_at, ts, sizeof ts);
+		json_kstr(j, "since", ts);
+		json_posture(j, &v->best);
+		json_obj_end(j);
+	}
+	json_key(j, "tls_downgrades");
+	json_arr_begin(j);
+	for (int e = 0; e < DG_N_EVENTS; e++)
+		if (v->active & (1u << e))
+			json_str(j, dg_event_name(e));
+	json_arr_end(j);
+	json_key(j, "tls_event");
+	if (v->last_event < 0) {
+		json_null(j);
+	} else {
+		json_obj_begin(j);
+		json_kstr(j, "event", dg_event_name(v->last_event));
+		json_kstr(j, "kind", v->last_recovered ? "recovery" : "downgrade");
+		report_iso8601(v->last_event_at, ts, sizeof ts);
+		json_kstr(j, "at", ts);
+		json_obj_end(j);
+	}
 }
 
 static void
@@ -189,6 +302,10 @@ render_status_json(FILE *out, const struct reg_snapshot *s, const char *writer)
 		report_iso8601(row->last_change, ts, sizeof ts);
 		json_kstr(&j, "last_change", ts[0] ? ts : NULL);
 		json_kuint(&j, "noop_rtt_us", row->noop_rtt_us);
+		json_kstr(&j, "cipher_class", row->classified && row->res.tls_done &&
+		    row->res.tls.cipher_id >= 0 ? cipher_class_name(cipher_class_of(
+		    (uint16_t)row->res.tls.cipher_id)) : NULL);
+		json_tls_state(&j, row);
 		json_key(&j, "counters");
 		json_obj_begin(&j);
 		json_kuint(&j, "connects", row->connects);
@@ -298,9 +415,118 @@ render_targets(FILE *out, const struct reg_snapshot *s, bool as_json)
 	}
 }
 
+/* "baseline show [SEL] [json]": the rows sel names (every row when NULL). */
+static int
+render_baselines(FILE *out, const struct reg_snapshot *s, const char *sel, bool as_json)
+{
+	struct json j;
+	size_t shown = 0;
+
+	if (as_json) {
+		json_init(&j, out);
+		json_arr_begin(&j);
+	} else {
+		fprintf(out, "%-5s %-24s %-5s %-8s %-8s %-40s %-12s %-8s %-40s %s\n", "INDEX",
+		    "TARGET", "TYPE", "STARTTLS", "BASE-TLS", "BASE-CIPHER", "BASE-CLASS", "NOW-TLS",
+		    "NOW-CIPHER", "DOWNGRADED / LAST EVENT");
+	}
+	for (size_t i = 0; i < s->n; i++) {
+		const struct reg_row *row = s->rows[i];
+		const struct dg_view *v = &row->dg;
+		struct posture now;
+		char ts[32], btls[16], bciph[64], ntls[16], nciph[64], down[256];
+
+		if (row->kind != TARGET_IP && row->addr_len == 0)
+			continue;                  /* a name/MX block's placeholder row */
+		if (sel != NULL && !reg_row_matches(row, sel))
+			continue;
+		shown++;
+		posture_unknown(&now);
+		if (row->classified)
+			posture_of_result(&row->res, row->secure || row->auth, time(NULL), &now);
+		dg_events_text(v->active, down, sizeof down);
+		if (as_json) {
+			json_obj_begin(&j);
+			json_kuint(&j, "index", row->index);
+			json_kstr(&j, "target", row->target);
+			json_kstr(&j, "name", row->name[0] ? row->name : NULL);
+			json_key(&j, "current");
+			if (!row->classified) {
+				json_null(&j);
+			} else {
+				json_obj_begin(&j);
+				report_iso8601(row->classified_at, ts, sizeof ts);
+				json_kstr(&j, "classified_at", ts);
+				json_posture(&j, &now);
+				json_obj_end(&j);
+			}
+			json_tls_state(&j, row);
+			json_obj_end(&j);
+			continue;
+		}
+		tls_word(v->best.tls_version, btls);
+		cipher_word(v->best.cipher_id, bciph);
+		tls_word(now.tls_version, ntls);
+		cipher_word(now.cipher_id, nciph);
+		if (v->last_event >= 0) {
+			report_iso8601(v->last_event_at, ts, sizeof ts);
+			snprintf(down + strlen(down), sizeof down - strlen(down), "%s%s %s %s",
+			    down[0] ? " / " : "- / ", dg_event_name(v->last_event),
+			    v->last_recovered ? "recovered" : "downgrade", ts);
+		}
+		fprintf(out, "%-5u %-24s %-5s %-8s %-8s %-40s %-12s %-8s %-40s %s\n", row->index,
+		    row->target, !v->set ? "-" : v->best.server_type == APPL_TYPE_ESMTP ? "ESMTP" :
+		    v->best.server_type == APPL_TYPE_SMTP ? "SMTP" : "?",
+		    v->set ? tri(v->best.starttls, "yes", "no") : "-",
+		    v->set ? btls : "-", v->set ? bciph : "(not set yet)",
+		    v->set && v->best.cipher_class > 0 ?
+		    cipher_class_name((enum cipher_class)v->best.cipher_class) : "-",
+		    row->classified ? ntls : "-", row->classified ? nciph : "-",
+		    down[0] ? down : "-");
+	}
+	if (as_json) {
+		json_arr_end(&j);
+		fputc('\n', out);
+	}
+	return sel != NULL && shown == 0 ? 1 : 0;
+}
+
+/* "baseline show [SEL] [json]" -> sel (NULL for all) and json; false if req
+ * is not one. */
+static bool
+baseline_request(const char *req, char *sel, size_t selsz, bool *as_json)
+{
+	const char *p;
+	size_t n;
+
+	if (strncmp(req, "baseline show", 13) != 0 || (req[13] != '\0' && req[13] != ' '))
+		return false;
+	p = req + 13;
+	while (*p == ' ')
+		p++;
+	n = strlen(p);
+	*as_json = false;
+	if (n >= 4 && strcmp(p + n - 4, "json") == 0 && (n == 4 || p[n - 5] == ' ')) {
+		*as_json = true;
+		n = n >= 5 ? n - 5 : 0;
+	}
+	while (n > 0 && p[n - 1] == ' ')
+		n--;
+	if (n >= selsz)
+		n = selsz - 1;
+	memcpy(sel, p, n);
+	sel[n] = '\0';
+	return true;
+}
+
 int
 control_render(FILE *out, const struct reg_snapshot *s, const char *writer, const char *request)
 {
+	char sel[CONTROL_REQ_MAX];
+	bool as_json;
+
+	if (baseline_request(request, sel, sizeof sel, &as_json))
+		return render_baselines(out, s, sel[0] ? sel : NULL, as_json) == 0 ? 0 : -2;
 	if (strcmp(request, "status") == 0)
 		render_status_text(out, s, writer);
 	else if (strcmp(request, "status json") == 0)
@@ -346,6 +572,7 @@ static void
 answer(struct control *c, struct bufferevent *bev, const char *req)
 {
 	struct evbuffer *out = bufferevent_get_output(bev);
+	char show[CONTROL_REQ_MAX + 32];
 	char *body = NULL;
 	size_t len = 0;
 	FILE *f;
@@ -359,6 +586,43 @@ answer(struct control *c, struct bufferevent *bev, const char *req)
 			evbuffer_add_printf(out, "ERR %s\n", msg);
 		return;
 	}
+	if (strncmp(req, "baseline reset", 14) == 0 && (req[14] == ' ' || req[14] == '\0')) {
+		char sel[CONTROL_REQ_MAX];
+		const char *p = req + 14;
+		size_t n;
+		bool as_json = false;
+		int count;
+
+		while (*p == ' ')
+			p++;
+		n = strlen(p);
+		if (n >= 5 && strcmp(p + n - 5, " json") == 0) {
+			as_json = true;
+			n -= 5;
+		}
+		while (n > 0 && p[n - 1] == ' ')
+			n--;
+		memcpy(sel, p, n);
+		sel[n] = '\0';
+		if (n == 0 || strcmp(sel, "json") == 0) {
+			evbuffer_add_printf(out, "ERR baseline reset: which target? (ADDR:PORT, ADDR, "
+			    "index, or TargetName / TargetMx name)\n");
+			return;
+		}
+		count = c->reset != NULL ? c->reset(c->reset_arg, sel) : -1;
+		if (count < 0) {
+			evbuffer_add_printf(out, "ERR baseline reset: the monitor did not answer\n");
+			return;
+		}
+		if (count == 0) {
+			evbuffer_add_printf(out, "ERR baseline reset: no target \"%s\"\n", sel);
+			return;
+		}
+		log_info("SMD1855I TLS baseline reset by the control socket: %d target(s) \"%s\"",
+		    count, sel);
+		snprintf(show, sizeof show, "baseline show %s%s", sel, as_json ? " json" : "");
+		req = show;
+	}
 	f = open_memstream(&body, &len);
 	if (f == NULL) {
 		evbuffer_add_printf(out, "ERR out of memory\n");
@@ -370,9 +634,13 @@ answer(struct control *c, struct bufferevent *bev, const char *req)
 
 		registry_release(s);
 		fclose(f);
-		if (rc != 0) {
+		if (rc == -2) {
+			evbuffer_add_printf(out, "ERR no target \"%.*s\" (ADDR:PORT, ADDR, index, "
+			    "or TargetName / TargetMx name)\n", CONTROL_REQ_MAX, req + 14);
+		} else if (rc != 0) {
 			evbuffer_add_printf(out, "ERR unknown request \"%.*s\" (status [json], "
-			    "appldata [json], targets [json], reload)\n", CONTROL_REQ_MAX, req);
+			    "appldata [json], targets [json], baseline show [TARGET] [json], "
+			    "baseline reset TARGET [json], reload)\n", CONTROL_REQ_MAX, req);
 		} else {
 			evbuffer_add(out, "OK\n", 3);
 			evbuffer_add(out, body, len);
@@ -501,6 +769,13 @@ control_new(struct event_base *base, const char *path, struct registry *reg, con
 		return NULL;
 	}
 	return c;
+}
+
+void
+control_set_reset(struct control *c, control_reset_fn *fn, void *arg)
+{
+	c->reset = fn;
+	c->reset_arg = arg;
 }
 
 void

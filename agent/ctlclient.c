@@ -123,20 +123,43 @@ timeout:
 int
 ctl_main(const char *sock, int argc, char **argv)
 {
-	const char *cmd = argv[0];
-	bool json = false;
-	char req[64], err[4096];
+	const char *cmd = argv[0], *verb = NULL, *target = NULL;
+	bool json = false, baseline = strcmp(cmd, "baseline") == 0;
+	char req[300], err[4096];
 	enum ctl_status st;
 
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--json") == 0 && strcmp(cmd, "reload") != 0) {
 			json = true;
+		} else if (baseline && verb == NULL &&
+		    (strcmp(argv[i], "show") == 0 || strcmp(argv[i], "reset") == 0)) {
+			verb = argv[i];
+		} else if (baseline && verb != NULL && target == NULL && argv[i][0] != '-') {
+			target = argv[i];
+			if (strlen(target) > 200 || strpbrk(target, " \t\r\n") != NULL) {
+				fprintf(stderr, "smtpmonctl baseline: '%s' is not a target "
+				    "(ADDR:PORT, ADDR, index or name)\n", target);
+				return 2;
+			}
 		} else {
 			fprintf(stderr, "smtpmonctl %s: unexpected argument '%s'\n", cmd, argv[i]);
 			return 2;
 		}
 	}
-	snprintf(req, sizeof req, "%s%s", cmd, json ? " json" : "");
+	if (baseline && verb == NULL) {
+		fprintf(stderr, "smtpmonctl baseline: show [TARGET] or reset TARGET\n");
+		return 2;
+	}
+	if (baseline && strcmp(verb, "reset") == 0 && target == NULL) {
+		fprintf(stderr, "smtpmonctl baseline reset: which target? (ADDR:PORT, ADDR, index "
+		    "or name)\n");
+		return 2;
+	}
+	if (baseline)
+		snprintf(req, sizeof req, "baseline %s%s%s%s", verb, target ? " " : "",
+		    target ? target : "", json ? " json" : "");
+	else
+		snprintf(req, sizeof req, "%s%s", cmd, json ? " json" : "");
 	st = ctl_request(sock, req, stdout, err, sizeof err);
 	if (st != CTL_OK) {
 		fprintf(stderr, "smtpmonctl %s: %s\n", cmd, err);

@@ -15,8 +15,12 @@
  */
 #include "buildconf.h"
 #include "monitor.h"
+#include "alertcmd.h"
 #include "appldata_log.h"
+#include "bstore.h"
+#include "cipher.h"
 #include "config.h"
+#include "downgrade.h"
 #include "log.h"
 #include "registry.h"
 #include "resolver.h"
@@ -44,6 +48,11 @@
 #define BACKOFF_CAP_MS    (3600u * 1000u)
 #define REFRESH_MIN_S     5
 #define REFRESH_MAX_S     86400
+#define SAVE_ALERT_MS     10      /* an alert waits this long for the state file */
+#define SAVE_QUIET_MS     1000    /* baseline changes alone are written this often */
+#define SAVE_RETRY_MS     60000   /* after a failed write */
+#define PENDING_MAX       65536   /* alerts waiting for the state file */
+#define RESET_WAIT_MS     5000
 
 struct policy {
 	unsigned refs;
@@ -89,6 +98,7 @@ struct tgt {
 	struct event *noop_ev, *reprobe_ev, *retry_ev;
 	unsigned fails;            /* consecutive monitor connection failures */
 	char cls[12];              /* classification bytes 19-29 of the last record */
+	struct baseline *bl;       /* held in m->bs */
 	time_t cert_warned;        /* notAfter of the certificate announced as expiring */
 	bool cert_warned_expired;  /* ... and announced again once expired */
 	bool mark;
@@ -149,6 +159,19 @@ struct monitor {
 
 	monitor_event_fn *event_fn; /* availability changes (SNMP notifications) */
 	void *event_arg;
+
+	struct bstore *bs;         /* TLS baselines */
+	struct event *save_ev;
+	bool save_pending;
+	uint64_t save_due;         /* monotonic us */
+	char save_err[256];        /* last write error logged */
+	struct monitor_event *pend; /* alerts waiting for the state file */
+	size_t n_pend, cap_pend;
+	uint64_t pend_dropped;
+	struct alertcmd *ac;
+
+	struct reset_req *mbox_reset;
+	pthread_mutex_t reset_lock; /* one baseline reset at a time */
 
 	pthread_mutex_t mbox_lock; /* guards the mailbox below */
 	struct config *mbox_cfg;
@@ -521,6 +544,273 @@ check_cert(struct tgt *t, const struct smtp_result *r)
 	t->m->event_fn(&ev, t->m->event_arg);
 }
 
+/* ---- TLS baselines and downgrade alerts ---- */
+
+struct reset_req {
+	char sel[256];
+	bool done;
+	int count;
+	pthread_cond_t cond;
+};
+
+static void
+tls_text(uint16_t v, char out[16])
+{
+	const char *n = v ? tls_version_name(v) : NULL;
+
+	if (v == 0)
+		str_copy(out, "none", 16);
+	else if (n != NULL)
+		str_copy(out, n, 16);
+	else
+		snprintf(out, 16, "0x%04x", v);
+}
+
+static void
+cipher_text(int32_t id, char out[64])
+{
+	const char *n = id >= 0 && id <= 0xffff ? cipher_name((uint16_t)id) : NULL;
+
+	if (id < 0)
+		str_copy(out, "none", 64);
+	else if (n != NULL)
+		str_copy(out, n, 64);
+	else
+		snprintf(out, 64, "0x%04x", (unsigned)id);
+}
+
+static void
+schedule_save(struct monitor *m, uint64_t ms)
+{
+	uint64_t due = now_us() + ms * 1000u;
+
+	if (m->save_pending && m->save_due <= due)
+		return;
+	m->save_pending = true;
+	m->save_due = due;
+	add_timer_ms(m->save_ev, ms);
+}
+
+/* The state file is written (or could not be): hand the waiting alerts
+ * over to the hook and AlertCommand. */
+static void
+flush_alerts(struct monitor *m)
+{
+	for (size_t i = 0; i < m->n_pend; i++) {
+		const struct monitor_event *ev = &m->pend[i];
+
+		if (m->event_fn != NULL)
+			m->event_fn(ev, m->event_arg);
+		if (m->cfg->alert_argv != NULL) {
+			char otls[16], ntls[16], ociph[64], nciph[64], addr[64];
+			struct alert_facts f = {
+				.alert = ev->kind == MONITOR_EV_TLS_DOWNGRADE ? "downgrade" :
+				    ev->kind == MONITOR_EV_TLS_RECOVERED ? "recovery" : "information",
+				.event = ev->tls_event, .target = ev->target, .address = addr,
+				.name = ev->name, .port = ev->port, .index = ev->index,
+				.old_tls = otls, .new_tls = ntls, .old_cipher = ociph,
+				.new_cipher = nciph, .when = ev->when,
+			};
+			char *colon;
+
+			tls_text(ev->old_tls, otls);
+			tls_text(ev->new_tls, ntls);
+			cipher_text(ev->old_cipher, ociph);
+			cipher_text(ev->new_cipher, nciph);
+			str_copy(addr, ev->target[0] == '[' ? ev->target + 1 : ev->target, sizeof addr);
+			colon = strrchr(addr, ev->target[0] == '[' ? ']' : ':');
+			if (colon != NULL)
+				*colon = '\0';
+			if (m->ac == NULL)
+				m->ac = alertcmd_start();
+			alertcmd_post(m->ac, m->cfg->alert_argv, &f);
+		}
+	}
+	m->n_pend = 0;
+	if (m->pend_dropped > 0) {
+		log_warnx("SMD1856E %llu TLS alerts were not sent: more than %d waited for the "
+		    "state file", (unsigned long long)m->pend_dropped, PENDING_MAX);
+		m->pend_dropped = 0;
+	}
+}
+
+static void
+save_now(struct monitor *m)
+{
+	char err[256];
+
+	m->save_pending = false;
+	if (bstore_save(m->bs, time(NULL), false, err, sizeof err) != 0) {
+		if (strcmp(err, m->save_err) != 0)
+			log_errx("SMD1856E TLS baselines not saved: %s; retrying every %d s",
+			    err, SAVE_RETRY_MS / 1000);
+		str_copy(m->save_err, err, sizeof m->save_err);
+		schedule_save(m, SAVE_RETRY_MS);
+	} else if (m->save_err[0] != '\0') {
+		log_info("SMD1856I TLS baselines saved again in %s", bstore_dir(m->bs));
+		m->save_err[0] = '\0';
+	}
+	flush_alerts(m);
+}
+
+static void
+on_save(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd, (void)what;
+	save_now(arg);
+}
+
+static void
+queue_alert(struct tgt *t, int kind, const struct dg_change *c, time_t now)
+{
+	struct monitor *m = t->m;
+	struct monitor_event *ev;
+
+	if (m->n_pend >= PENDING_MAX) {
+		m->pend_dropped++;
+		return;
+	}
+	if (m->n_pend == m->cap_pend) {
+		m->cap_pend = m->cap_pend ? m->cap_pend * 2 : 16;
+		m->pend = xrealloc(m->pend, m->cap_pend * sizeof(*m->pend));
+	}
+	ev = &m->pend[m->n_pend++];
+	event_of(t, kind, ev);
+	str_copy(ev->tls_event, dg_event_name(c->event), sizeof ev->tls_event);
+	ev->old_tls = c->old_tls;
+	ev->new_tls = c->new_tls;
+	ev->old_cipher = c->old_cipher;
+	ev->new_cipher = c->new_cipher;
+	str_copy(ev->name, t->row->name, sizeof ev->name);
+	ev->when = now;
+}
+
+static void
+baseline_to_row(struct tgt *t)
+{
+	downgrade_view(t->bl, &t->row->dg);
+}
+
+/* Compare what a classification saw with the target's baseline; log,
+ * persist and (after the write) announce what changed. */
+static void
+observe(struct tgt *t, const struct smtp_result *r)
+{
+	struct monitor *m = t->m;
+	struct dg_change ch[DG_N_EVENTS + 1];
+	struct posture p;
+	time_t now = time(NULL);
+	bool first = !t->bl->set, changed = false, alerts = false;
+	uint16_t old_tls = t->bl->best.tls_version;
+	int8_t old_class = t->bl->best.cipher_class;
+	size_t n;
+
+	posture_of_result(r, t->pol->secure || t->pol->auth_user != NULL, now, &p);
+	n = downgrade_observe(t->bl, &p, t->pol->min_tls, now, ch, DG_N_EVENTS + 1, &changed);
+	for (size_t i = 0; i < n; i++) {
+		char otls[16], ntls[16], ociph[64], nciph[64];
+		const char *ev = dg_event_name(ch[i].event);
+
+		tls_text(ch[i].old_tls, otls);
+		tls_text(ch[i].new_tls, ntls);
+		cipher_text(ch[i].old_cipher, ociph);
+		cipher_text(ch[i].new_cipher, nciph);
+		switch (ch[i].kind) {
+		case DG_ALERT:
+			log_warnx("SMD1850W TLS downgrade: event=%s target=%s%s%s index=%u "
+			    "old_tls=%s new_tls=%s old_cipher=%s new_cipher=%s", ev, t->key,
+			    t->row->name[0] ? " name=" : "", t->row->name, t->row->index, otls, ntls,
+			    ociph, nciph);
+			queue_alert(t, MONITOR_EV_TLS_DOWNGRADE, &ch[i], now);
+			alerts = true;
+			break;
+		case DG_RECOVERED:
+			log_info("SMD1851I TLS downgrade recovered: event=%s target=%s%s%s index=%u "
+			    "old_tls=%s new_tls=%s old_cipher=%s new_cipher=%s", ev, t->key,
+			    t->row->name[0] ? " name=" : "", t->row->name, t->row->index, otls, ntls,
+			    ociph, nciph);
+			queue_alert(t, MONITOR_EV_TLS_RECOVERED, &ch[i], now);
+			alerts = true;
+			break;
+		case DG_INFO:
+			log_info("SMD1852I certificate changed: event=%s target=%s index=%u "
+			    "subject=\"%s\" not_after=%lld", ev, t->key, t->row->index,
+			    r->tls.subject, (long long)r->tls.not_after);
+			queue_alert(t, MONITOR_EV_TLS_INFO, &ch[i], now);
+			alerts = true;
+			break;
+		case DG_SUPPRESSED:
+			log_warnx("SMD1853W TLS downgrade not announced (flapping: %d alerts of it "
+			    "within %d s): event=%s target=%s index=%u old_tls=%s new_tls=%s "
+			    "old_cipher=%s new_cipher=%s", DG_FLAP_MAX, DG_FLAP_WINDOW_S, ev, t->key,
+			    t->row->index, otls, ntls, ociph, nciph);
+			break;
+		}
+	}
+	if (first) {
+		char tls[16], ciph[64];
+
+		tls_text(t->bl->best.tls_version, tls);
+		cipher_text(t->bl->best.cipher_id, ciph);
+		log_debug("TLS baseline recorded: target=%s tls=%s cipher=%s starttls=%d", t->key,
+		    tls, ciph, t->bl->best.starttls);
+	} else if (t->bl->best.tls_version > old_tls || t->bl->best.cipher_class > old_class) {
+		char tls[16], ciph[64];
+
+		tls_text(t->bl->best.tls_version, tls);
+		cipher_text(t->bl->best.cipher_id, ciph);
+		log_info("SMD1854I TLS baseline raised: target=%s tls=%s cipher=%s class=%s",
+		    t->key, tls, ciph, cipher_class_name(t->bl->best.cipher_class));
+	}
+	if (changed) {
+		bstore_mark(m->bs);
+		baseline_to_row(t);
+		touch(t);
+	}
+	if (alerts)
+		schedule_save(m, SAVE_ALERT_MS);
+	else if (changed)
+		schedule_save(m, SAVE_QUIET_MS);
+}
+
+/* Monitor thread: the reset request in the mailbox. */
+static int
+reset_matching(struct monitor *m, const char *sel)
+{
+	time_t now = time(NULL);
+	int count = 0;
+
+	for (size_t i = 0; i < m->ht_cap; i++) {
+		struct tgt *t = m->ht[i];
+		struct posture p;
+		char tls[16], ciph[64];
+
+		if (t == NULL || t == &TOMBSTONE || !reg_row_matches(t->row, sel))
+			continue;
+		if (t->row->classified) {
+			posture_of_result(&t->row->res, t->pol->secure || t->pol->auth_user != NULL,
+			    now, &p);
+			downgrade_reset(t->bl, &p, now);
+		} else {
+			downgrade_reset(t->bl, NULL, now);
+		}
+		tls_text(t->bl->best.tls_version, tls);
+		cipher_text(t->bl->best.cipher_id, ciph);
+		log_info("SMD1855I TLS baseline reset: target=%s tls=%s cipher=%s starttls=%d%s",
+		    t->key, tls, ciph, t->bl->best.starttls,
+		    t->bl->set ? "" : " (set at the next classification)");
+		baseline_to_row(t);
+		touch(t);
+		count++;
+	}
+	if (count > 0) {
+		bstore_mark(m->bs);
+		save_now(m);
+		registry_publish(m->reg);  /* the answer shows the new baselines */
+	}
+	return count;
+}
+
 static void
 log_available(const struct tgt *t, const struct smtp_result *r, const char *verb)
 {
@@ -566,6 +856,16 @@ classified(struct conn *c, const struct smtp_result *r)
 	str_copy(t->cls, cls, sizeof t->cls);
 	touch(t);
 	check_cert(t, r);
+	observe(t, r);
+}
+
+/* A failure that still tells about TLS: STARTTLS not offered (Secure Yes or
+ * AuthEntity wanted it) or refused. */
+static bool
+failure_classifies(const struct smtp_result *r)
+{
+	return (r->fail == SMTP_F_NO_STARTTLS || r->fail == SMTP_F_STARTTLS) &&
+	    r->server_type != APPL_TYPE_UNKNOWN;
 }
 
 static uint32_t
@@ -619,6 +919,8 @@ monitor_closed(struct conn *c, const struct smtp_result *r)
 	row->fail_state = r->fail_state;
 	t->fails++;
 	record_failure(t, r);
+	if (failure_classifies(r))
+		observe(t, r);
 	delay = backoff_ms(t, was_421);
 	announce = was_up || row->state == REG_STARTING;
 	if (announce)
@@ -646,6 +948,8 @@ reprobe_closed(struct conn *c, const struct smtp_result *r)
 		row->reprobe_failures++;
 		t->m->probe_failures++;
 		record_failure(t, r);
+		if (failure_classifies(r))
+			observe(t, r);
 		log_warnx("SMD1824W reprobe failed: target=%s reason=\"%s\" reply=\"%s\"", t->key,
 		    row->fail_reason, row->last_reply);
 	}
@@ -846,6 +1150,8 @@ tgt_new(struct monitor *m, const struct sockaddr *sa, socklen_t len, struct poli
 	row->config_line = ct->line;
 	row->state = REG_STARTING;
 	row->state_since = row->last_change = time(NULL);
+	t->bl = bstore_hold(m->bs, t->key);
+	baseline_to_row(t);
 	ht_insert(m, t);
 	touch(t);
 	return t;
@@ -866,6 +1172,7 @@ tgt_remove(struct tgt *t)
 	event_free(t->reprobe_ev);
 	event_free(t->retry_ev);
 	ht_delete(m, t);
+	bstore_release(m->bs, t->key);
 	registry_remove(m->reg, t->row);
 	schedule_publish(m);
 	policy_unref(t->pol);
@@ -1282,6 +1589,7 @@ stop_now(struct monitor *m)
 		}
 	}
 	registry_publish(m->reg);
+	save_now(m);                   /* while the SNMP thread still takes alerts */
 	if (m->orphans == 0)
 		event_base_loopexit(m->base, NULL);
 	else
@@ -1311,6 +1619,14 @@ on_wake(evutil_socket_t fd, short what, void *arg)
 	cfg = m->mbox_cfg;
 	m->mbox_cfg = NULL;
 	stop = m->mbox_stop;
+	if (m->mbox_reset != NULL) {
+		struct reset_req *rq = m->mbox_reset;
+
+		m->mbox_reset = NULL;
+		rq->count = m->stopping ? 0 : reset_matching(m, rq->sel);
+		rq->done = true;
+		pthread_cond_broadcast(&rq->cond);
+	}
 	pthread_mutex_unlock(&m->mbox_lock);
 
 	if (stop) {
@@ -1372,6 +1688,35 @@ monitor_post_reload(struct monitor *m, struct config *cfg)
 	event_active(m->wake_ev, EV_READ, 0);
 }
 
+int
+monitor_baseline_reset(struct monitor *m, const char *sel)
+{
+	struct reset_req rq;
+	struct timespec until;
+	int count = -1;
+
+	memset(&rq, 0, sizeof rq);
+	str_copy(rq.sel, sel, sizeof rq.sel);
+	pthread_cond_init(&rq.cond, NULL);
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += RESET_WAIT_MS / 1000;
+	pthread_mutex_lock(&m->reset_lock);
+	pthread_mutex_lock(&m->mbox_lock);
+	m->mbox_reset = &rq;
+	event_active(m->wake_ev, EV_READ, 0);
+	while (!rq.done)
+		if (pthread_cond_timedwait(&rq.cond, &m->mbox_lock, &until) != 0)
+			break;
+	if (rq.done)
+		count = rq.count;
+	else
+		m->mbox_reset = NULL;      /* withdrawn: the monitor never saw it */
+	pthread_mutex_unlock(&m->mbox_lock);
+	pthread_mutex_unlock(&m->reset_lock);
+	pthread_cond_destroy(&rq.cond);
+	return count;
+}
+
 void
 monitor_post_stop(struct monitor *m)
 {
@@ -1390,12 +1735,15 @@ monitor_new(struct event_base *base, struct registry *reg, struct config *cfg, c
 	m->base = base;
 	m->reg = reg;
 	pthread_mutex_init(&m->mbox_lock, NULL);
+	pthread_mutex_init(&m->reset_lock, NULL);
 	srandom((unsigned)(time(NULL) ^ getpid()));
+	m->save_ev = evtimer_new(base, on_save, m);
 	m->publish_ev = evtimer_new(base, on_publish, m);
 	m->stop_ev = evtimer_new(base, on_stop_timeout, m);
 	m->wake_ev = event_new(base, -1, 0, on_wake, m);
 	m->res = resolver_new(base, cfg->name_servers, 2000, 2, err, errlen);
-	if (m->res == NULL || apply_globals(m, cfg, err, errlen) != 0) {
+	m->bs = m->res == NULL ? NULL : bstore_open(cfg->state_dir, err, errlen);
+	if (m->res == NULL || m->bs == NULL || apply_globals(m, cfg, err, errlen) != 0) {
 		m->cfg = cfg;
 		monitor_free(m);
 		return NULL;
@@ -1436,6 +1784,13 @@ monitor_free(struct monitor *m)
 		}
 	}
 	free(m->ht);
+	if (m->bs != NULL) {
+		m->event_fn = NULL;        /* the SNMP thread may be gone */
+		save_now(m);               /* what is still dirty; AlertCommand still runs */
+		bstore_free(m->bs);
+	}
+	alertcmd_stop(m->ac);
+	free(m->pend);
 	for (n = m->qhead; n != NULL; n = next) {
 		next = n->next;
 		free(n);
@@ -1449,6 +1804,8 @@ monitor_free(struct monitor *m)
 		event_free(m->wake_ev);
 	if (m->start_ev)
 		event_free(m->start_ev);
+	if (m->save_ev)
+		event_free(m->save_ev);
 	while (m->orphan_list != NULL) {
 		struct conn *c = m->orphan_list;
 
@@ -1467,5 +1824,6 @@ monitor_free(struct monitor *m)
 	config_free(m->cfg);
 	config_free(m->mbox_cfg);
 	pthread_mutex_destroy(&m->mbox_lock);
+	pthread_mutex_destroy(&m->reset_lock);
 	free(m);
 }

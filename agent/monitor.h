@@ -15,6 +15,15 @@
  * 1 s of a counter change (NOOPs); each successful connection's appldata
  * record is appended to the AppldataLog.
  *
+ * Every classification (and every failure that still saw the EHLO reply:
+ * STARTTLS missing or refused) is compared with the target's TLS baseline
+ * (agent/downgrade); baselines live in StateDir (agent/bstore). An alert is
+ * logged (SMD1850W), then the state that records it is written to disk,
+ * then it is handed to the event hook and to AlertCommand
+ * (agent/alertcmd): a restart, even after kill -9, never repeats an alert
+ * that went out. Writing is coalesced: within ~10 ms when an alert waits,
+ * within 1 s for baseline changes alone.
+ *
  * All functions but monitor_post_*() run on the monitor's own thread (the
  * thread that runs base). monitor_post_reload() and monitor_post_stop() may
  * be called from any thread: they hand the request over and wake the loop.
@@ -45,6 +54,9 @@ enum monitor_event_kind {
 	MONITOR_EV_DOWN = 1,
 	MONITOR_EV_UP = 2,
 	MONITOR_EV_CERT_EXPIRING = 3,  /* certificate within MONITOR_CERT_WARN_DAYS, or expired */
+	MONITOR_EV_TLS_DOWNGRADE = 4,  /* a downgrade event (agent/downgrade.h) */
+	MONITOR_EV_TLS_RECOVERED = 5,  /* ... the dimension is back at the baseline */
+	MONITOR_EV_TLS_INFO = 6,       /* certificate-changed (informational) */
 };
 
 /* A certificate this close to its end (days) is announced, once per
@@ -60,6 +72,11 @@ struct monitor_event {
 	char last_reply[512];          /* the reply that caused DOWN; "" none or UP */
 	time_t cert_not_after;         /* CERT_EXPIRING: the certificate's notAfter (UTC) */
 	int cert_days_left;            /* CERT_EXPIRING: whole days left, negative when expired */
+	char tls_event[32];            /* TLS_*: the event name, e.g. "tls-version-lowered" */
+	uint16_t old_tls, new_tls;     /* TLS_*: wire versions, 0 none */
+	int32_t old_cipher, new_cipher; /* TLS_*: IANA ids, -1 none */
+	char name[128];                /* TargetName / TargetMx domain, "" for TargetIP */
+	time_t when;
 };
 
 typedef void monitor_event_fn(const struct monitor_event *ev, void *arg);
@@ -77,6 +94,14 @@ void monitor_set_event_hook(struct monitor *m, monitor_event_fn *fn, void *arg);
  * connections, new ones start, removed ones get QUIT) and reopen the
  * appldata log. */
 void monitor_post_reload(struct monitor *m, struct config *cfg);
+/* Any thread: accept the last classification of every target that sel
+ * names (reg_row_matches()) as its new TLS baseline, forgetting its active
+ * downgrade events without recovery notifications; a target not classified
+ * yet gets its baseline from its next classification. Waits for the
+ * monitor thread (at most 5 s). Returns the number of targets reset, or -1
+ * when the monitor did not answer in time. */
+int monitor_baseline_reset(struct monitor *m, const char *sel);
+
 /* Any thread: QUIT every connection, then end the loop (at most 5 s). */
 void monitor_post_stop(struct monitor *m);
 

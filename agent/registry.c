@@ -6,6 +6,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 struct registry {
 	pthread_mutex_t lock;          /* guards current only */
@@ -194,6 +195,42 @@ registry_release(struct reg_snapshot *s)
 		row_unref(s->rows[i]);
 	free(s->rows);
 	free(s);
+}
+
+bool
+reg_row_matches(const struct reg_row *row, const char *sel)
+{
+	const char *t = row->target, *hs, *he;
+	size_t sl = strlen(sel);
+	char *end;
+	unsigned long idx;
+
+	if (sl == 0)
+		return false;
+	if (strcmp(sel, t) == 0)
+		return true;
+	if (sel[0] >= '0' && sel[0] <= '9' && strspn(sel, "0123456789") == sl) {
+		idx = strtoul(sel, &end, 10);
+		if (*end == '\0' && idx == row->index)
+			return true;
+	}
+	/* the address without its port, "[v6]" or "v6" */
+	if (t[0] == '[') {
+		hs = t + 1;
+		he = strchr(hs, ']');
+	} else {
+		hs = t;
+		he = strrchr(t, ':');
+	}
+	if (he != NULL) {
+		size_t hl = (size_t)(he - hs);
+		if (sl == hl && memcmp(sel, hs, hl) == 0)
+			return true;
+		if (t[0] == '[' && sl == hl + 2 && sel[0] == '[' && memcmp(sel + 1, hs, hl) == 0)
+			return true;
+	}
+	return (row->name[0] && strcasecmp(sel, row->name) == 0) ||
+	    (row->mx_host[0] && strcasecmp(sel, row->mx_host) == 0);
 }
 
 const char *

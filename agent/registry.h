@@ -21,6 +21,7 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include "downgrade.h"
 #include "smtp_session.h"
 
 enum reg_state {
@@ -75,6 +76,7 @@ struct reg_row {
 	uint64_t noop_rtt_us;         /* last NOOP round trip */
 	uint64_t connects, connect_failures, noops, noop_failures, reprobes, reprobe_failures;
 	struct reg_conn conns[2];     /* [REG_ROLE_MONITOR], [REG_ROLE_REPROBE] */
+	struct dg_view dg;            /* the TLS baseline and its downgrade events */
 
 	/* bookkeeping, not for readers */
 	atomic_uint refs;
@@ -117,6 +119,11 @@ void registry_publish(struct registry *r);
 /* The current snapshot, held until registry_release(). Never NULL. */
 struct reg_snapshot *registry_acquire(struct registry *r);
 void registry_release(struct reg_snapshot *s);
+
+/* Does sel name this row: "ADDR:PORT" (its target), "ADDR" (any port), its
+ * index in decimal, or its TargetName / TargetMx domain or MX host (letter
+ * case ignored)? */
+bool reg_row_matches(const struct reg_row *row, const char *sel);
 
 const char *reg_state_name(enum reg_state st);
 const char *reg_role_name(enum reg_role role);

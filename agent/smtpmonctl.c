@@ -1,7 +1,8 @@
 /* agent/smtpmonctl.c: the command-line front end. Subcommands:
  *   check   one-shot probe of one SMTP server (agent/check.c)
  *   demo    built-in demo servers watched by a real smtpmond (agent/demo.c)
- *   status, appldata, targets, reload: ask the running smtpmond (agent/ctlclient.c)
+ *   status, appldata, targets, baseline, reload: ask the running smtpmond
+ *           (agent/ctlclient.c)
  */
 #include "buildconf.h"
 #include "check.h"
@@ -21,9 +22,14 @@ usage(FILE *f)
 	      "       smtpmonctl [-s SOCKET] status [--json] one row per target\n"
 	      "       smtpmonctl [-s SOCKET] appldata [--json] 4-tuple and record per open connection\n"
 	      "       smtpmonctl [-s SOCKET] targets [--json] the configured targets\n"
+	      "       smtpmonctl [-s SOCKET] baseline show [TARGET] [--json]\n"
+	      "                                              TLS baselines and downgrades\n"
+	      "       smtpmonctl [-s SOCKET] baseline reset TARGET [--json]\n"
+	      "                                              accept TARGET's posture as normal\n"
 	      "       smtpmonctl [-s SOCKET] reload          reload the daemon's configuration\n"
 	      "       smtpmonctl --version | --help\n"
 	      "SOCKET defaults to $SMTPMON_SOCKET, else " CTL_DEFAULT_SOCKET ".\n"
+	      "TARGET is ADDR:PORT, ADDR (every port), a row index, or a TargetName/TargetMx name.\n"
 	      "Run `smtpmonctl check --help` for the check options.\n", f);
 }
 
@@ -50,7 +56,8 @@ main(int argc, char **argv)
 	if (strcmp(argv[1], "demo") == 0)
 		return demo_main(argc - 1, argv + 1);
 	if (strcmp(argv[1], "status") == 0 || strcmp(argv[1], "appldata") == 0 ||
-	    strcmp(argv[1], "targets") == 0 || strcmp(argv[1], "reload") == 0)
+	    strcmp(argv[1], "targets") == 0 || strcmp(argv[1], "reload") == 0 ||
+	    strcmp(argv[1], "baseline") == 0)
 		return ctl_main(sock, argc - 1, argv + 1);
 	if (strcmp(argv[1], "--version") == 0) {
 		printf("smtpmonctl (%s) %s\n", PACKAGE_NAME, PACKAGE_VERSION);

@@ -383,6 +383,15 @@ do_reload(void *arg, char *msg, size_t msglen)
 	return 0;
 }
 
+/* Control thread: "baseline reset TARGET". */
+static int
+do_baseline_reset(void *arg, const char *sel)
+{
+	struct daemon *d = arg;
+
+	return monitor_baseline_reset(d->mon, sel);
+}
+
 /* Monitor thread: a target went down or up; the SNMP thread sends it. */
 static void
 on_monitor_event(const struct monitor_event *ev, void *arg)
@@ -510,6 +519,7 @@ main(int argc, char **argv)
 		log_errx("SMD0004E %s", err);
 		return fail_start(&d, ready_fd, err);
 	}
+	control_set_reset(d.ctl, do_baseline_reset, &d);
 	if (drop_privileges(d.cfg, uid, gid) != 0) {
 		control_free(d.ctl);
 		return fail_start(&d, ready_fd, "cannot drop privileges");

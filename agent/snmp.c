@@ -28,6 +28,8 @@ static const char agent_version[] = PACKAGE_VERSION;
 #include <net-snmp/library/large_fd_set.h>
 
 #include "snmp.h"
+#include "cipher.h"
+#include "downgrade.h"
 #include "log.h"
 #include "monitor.h"
 #include "registry.h"
@@ -392,11 +394,9 @@ status_value(enum reg_state st)
 }
 
 static long
-tls_level_value(const struct smtp_result *r)
+level_of_version(int version)
 {
-	if (!r->tls_done)
-		return 1;
-	switch (r->tls.version) {
+	switch (version) {
 	case 0x0002: return 2;
 	case 0x0300: return 3;
 	case 0x0301: return 4;
@@ -405,6 +405,21 @@ tls_level_value(const struct smtp_result *r)
 	case 0x0304: return 7;
 	}
 	return 1;
+}
+
+static long
+tls_level_value(const struct smtp_result *r)
+{
+	return r->tls_done ? level_of_version(r->tls.version) : 1;
+}
+
+/* SmtpmonCipherClass: unknown(1) .. good(5) */
+static long
+class_value(int32_t cipher_id)
+{
+	if (cipher_id < 0 || cipher_id > 0xffff)
+		return 1;
+	return 1 + (long)cipher_class_of((uint16_t)cipher_id);
 }
 
 static long
@@ -576,6 +591,48 @@ target_column(const struct snmp_agent *a, const struct reg_row *row, unsigned co
 		/* the failure facts are the current ones only while down */
 		set_bytes(vb, text, reply_text(row->state == REG_DOWN ? row->last_reply : "", text));
 		break;
+	case SMTPMON_T_CIPHER_CLASS:
+		set_int(vb, r->tls_done ? class_value(r->tls.cipher_id) : 1);
+		break;
+	case SMTPMON_T_BASELINE_TLS_LEVEL:
+		set_int(vb, row->dg.set ? level_of_version(row->dg.best.tls_version) : 1);
+		break;
+	case SMTPMON_T_BASELINE_CIPHER_ID:
+		set_int(vb, row->dg.set ? row->dg.best.cipher_id : -1);
+		break;
+	case SMTPMON_T_BASELINE_CIPHER_NAME: {
+		const char *n = row->dg.set && row->dg.best.cipher_id >= 0 ?
+		    cipher_name((uint16_t)row->dg.best.cipher_id) : NULL;
+
+		set_text(vb, n ? n : "", TEXT_MAX);
+		break;
+	}
+	case SMTPMON_T_BASELINE_CIPHER_CLASS:
+		set_int(vb, row->dg.set ? class_value(row->dg.best.cipher_id) : 1);
+		break;
+	case SMTPMON_T_BASELINE_SINCE: {
+		uint8_t dt[11];
+
+		set_bytes(vb, dt, row->dg.set ? date_and_time(row->dg.set_at, true, dt) : 0);
+		break;
+	}
+	case SMTPMON_T_TLS_DOWNGRADES:
+		dg_events_text(row->dg.active, text, sizeof text);
+		set_text(vb, text, TEXT_MAX);
+		break;
+	case SMTPMON_T_TLS_EVENT:
+		set_text(vb, dg_event_name(row->dg.last_event), TEXT_MAX);
+		break;
+	case SMTPMON_T_TLS_EVENT_KIND:
+		set_int(vb, row->dg.last_event < 0 ? 1 : row->dg.last_recovered ? 3 : 2);
+		break;
+	case SMTPMON_T_TLS_EVENT_TIME: {
+		uint8_t dt[11];
+
+		set_bytes(vb, dt, row->dg.last_event >= 0 ? date_and_time(row->dg.last_event_at,
+		    true, dt) : 0);
+		break;
+	}
 	default:
 		break;
 	}
@@ -941,11 +998,62 @@ send_cert_event(const struct monitor_event *ev)
 	    ev->target, ev->index, days);
 }
 
+/* smtpmonTlsDowngrade, smtpmonTlsRecovered, smtpmonCertChanged */
+static void
+send_tls_event(const struct monitor_event *ev)
+{
+	oid n = ev->kind == MONITOR_EV_TLS_DOWNGRADE ? SMTPMON_N_TLS_DOWNGRADE :
+	    ev->kind == MONITOR_EV_TLS_RECOVERED ? SMTPMON_N_TLS_RECOVERED : SMTPMON_N_CERT_CHANGED;
+	oid trap[SMTPMON_OID_ROOT_LEN + 2] = { SMTPMON_OID_ROOT, 0, n };
+	oid nobj[SMTPMON_OID_ROOT_LEN + 4] = { SMTPMON_OID_ROOT, 1, 4, 0, 0 };
+	netsnmp_variable_list *vars = NULL;
+	struct inaddr in;
+	long type, old_level = level_of_version(ev->old_tls), new_level = level_of_version(ev->new_tls);
+	long old_c = ev->old_cipher, new_c = ev->new_cipher;
+	u_long port = ev->port;
+
+	inaddr_of_sockaddr(&ev->addr, &in);
+	type = in.type;
+	snmp_varlist_add_variable(&vars, snmptrap_oid, OID_LENGTH(snmptrap_oid), ASN_OBJECT_ID,
+	    trap, sizeof trap);
+	add_column_var(&vars, SMTPMON_T_ADDRESS_TYPE, ev->index, ASN_INTEGER, &type, sizeof type);
+	add_column_var(&vars, SMTPMON_T_ADDRESS, ev->index, ASN_OCTET_STR, in.bytes, in.len);
+	add_column_var(&vars, SMTPMON_T_PORT, ev->index, ASN_UNSIGNED, &port, sizeof port);
+	if (ev->kind != MONITOR_EV_TLS_INFO) {
+		nobj[SMTPMON_OID_ROOT_LEN + 2] = SMTPMON_NO_OLD_TLS_LEVEL;
+		snmp_varlist_add_variable(&vars, nobj, OID_LENGTH(nobj), ASN_INTEGER, &old_level,
+		    sizeof old_level);
+		nobj[SMTPMON_OID_ROOT_LEN + 2] = SMTPMON_NO_NEW_TLS_LEVEL;
+		snmp_varlist_add_variable(&vars, nobj, OID_LENGTH(nobj), ASN_INTEGER, &new_level,
+		    sizeof new_level);
+		nobj[SMTPMON_OID_ROOT_LEN + 2] = SMTPMON_NO_OLD_CIPHER_ID;
+		snmp_varlist_add_variable(&vars, nobj, OID_LENGTH(nobj), ASN_INTEGER, &old_c,
+		    sizeof old_c);
+		nobj[SMTPMON_OID_ROOT_LEN + 2] = SMTPMON_NO_NEW_CIPHER_ID;
+		snmp_varlist_add_variable(&vars, nobj, OID_LENGTH(nobj), ASN_INTEGER, &new_c,
+		    sizeof new_c);
+	}
+	nobj[SMTPMON_OID_ROOT_LEN + 2] = SMTPMON_NO_REASON;
+	snmp_varlist_add_variable(&vars, nobj, OID_LENGTH(nobj), ASN_OCTET_STR, ev->tls_event,
+	    strlen(ev->tls_event));
+	send_v2trap(vars);
+	snmp_free_varbind(vars);
+	log_debug("snmp: notification %s sent: target=%s index=%u event=%s",
+	    n == SMTPMON_N_TLS_DOWNGRADE ? "smtpmonTlsDowngrade" :
+	    n == SMTPMON_N_TLS_RECOVERED ? "smtpmonTlsRecovered" : "smtpmonCertChanged",
+	    ev->target, ev->index, ev->tls_event);
+}
+
 static void
 send_event(const struct monitor_event *ev)
 {
 	if (ev->kind == MONITOR_EV_CERT_EXPIRING) {
 		send_cert_event(ev);
+		return;
+	}
+	if (ev->kind == MONITOR_EV_TLS_DOWNGRADE || ev->kind == MONITOR_EV_TLS_RECOVERED ||
+	    ev->kind == MONITOR_EV_TLS_INFO) {
+		send_tls_event(ev);
 		return;
 	}
 	oid trap[SMTPMON_OID_ROOT_LEN + 2] = { SMTPMON_OID_ROOT, 0,

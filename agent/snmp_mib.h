@@ -8,7 +8,8 @@
  *
  *   smtpmonMIB                  ROOT
  *     smtpmonNotifications      ROOT.0   (.1 targetDown .2 targetUp
- *                                         .3 certExpiring .4 tlsDowngrade)
+ *                                         .3 certExpiring .4 tlsDowngrade
+ *                                         .5 tlsRecovered .6 certChanged)
  *     smtpmonObjects            ROOT.1
  *       smtpmonScalars          ROOT.1.1 (.1 .. .7, below)
  *       smtpmonTargetTable      ROOT.1.2, entry .1, index smtpmonTargetIndex
@@ -68,7 +69,17 @@ enum smtpmon_target_col {
 	SMTPMON_T_REPROBES,             /* Counter32 */
 	SMTPMON_T_LAST_CHANGE,          /* TimeStamp */
 	SMTPMON_T_LAST_REPLY,           /* DisplayString (SIZE(0..255)) */
-	SMTPMON_T_LAST_COLUMN = SMTPMON_T_LAST_REPLY,
+	SMTPMON_T_CIPHER_CLASS,         /* INTEGER unknown(1) insufficient(2) phaseOut(3) sufficient(4) good(5) */
+	SMTPMON_T_BASELINE_TLS_LEVEL,   /* same INTEGER as SMTPMON_T_TLS_LEVEL */
+	SMTPMON_T_BASELINE_CIPHER_ID,   /* Integer32 (-1..65535) */
+	SMTPMON_T_BASELINE_CIPHER_NAME, /* DisplayString */
+	SMTPMON_T_BASELINE_CIPHER_CLASS, /* same INTEGER as SMTPMON_T_CIPHER_CLASS */
+	SMTPMON_T_BASELINE_SINCE,       /* SmtpmonDateAndTimeOrEmpty: DateAndTime or empty */
+	SMTPMON_T_TLS_DOWNGRADES,       /* DisplayString: events downgraded now, comma-separated */
+	SMTPMON_T_TLS_EVENT,            /* DisplayString: the last downgrade or recovery event */
+	SMTPMON_T_TLS_EVENT_KIND,       /* INTEGER none(1) downgrade(2) recovery(3) */
+	SMTPMON_T_TLS_EVENT_TIME,       /* SmtpmonDateAndTimeOrEmpty: DateAndTime or empty */
+	SMTPMON_T_LAST_COLUMN = SMTPMON_T_TLS_EVENT_TIME,
 };
 
 /* smtpmonConnectionTable columns: ROOT.1.3.1.C.TINDEX.ROLE */
@@ -88,7 +99,9 @@ enum smtpmon_conn_col {
 #define SMTPMON_N_TARGET_DOWN    1   /* OBJECTS address type, address, port, status, last reply */
 #define SMTPMON_N_TARGET_UP      2   /* OBJECTS address type, address, port, status */
 #define SMTPMON_N_CERT_EXPIRING  3   /* OBJECTS address type, address, port, cert not after, days left */
-#define SMTPMON_N_TLS_DOWNGRADE  4   /* OBJECTS address, port, old/new level, old/new cipher, reason */
+#define SMTPMON_N_TLS_DOWNGRADE  4   /* OBJECTS address type, address, port, old/new level, old/new cipher, reason */
+#define SMTPMON_N_TLS_RECOVERED  5   /* OBJECTS address type, address, port, old/new level, old/new cipher, reason */
+#define SMTPMON_N_CERT_CHANGED   6   /* OBJECTS address type, address, port, reason */
 
 /* accessible-for-notify objects: ROOT.1.4.N */
 #define SMTPMON_NO_OLD_TLS_LEVEL 1   /* same INTEGER as SMTPMON_T_TLS_LEVEL */

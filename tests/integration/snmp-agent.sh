@@ -29,7 +29,7 @@ done
 [ -f "$srcdir/tests/lib/snmp.sh" ] || { echo "1..0 # SKIP tests/lib/snmp.sh missing"; exit 0; }
 . "$srcdir/tests/lib/snmp.sh"
 
-plan 173
+plan 203
 
 ROOT=.1.3.6.1.3.5321              # agent/snmp_mib.h SMTPMON_OID_ROOT
 SC=$ROOT.1.1                      # scalars
@@ -41,7 +41,8 @@ COLS=(- index addressType address port name mxHost secure status serverType secu
     tlsLevel cipherId cipherName kxGroup certNotAfter certDaysLeft certVerify
     starttlsOffered capabilities authPretls appldata rttConnect rttBanner rttEhlo
     rttStarttls rttHandshake rttNoop connects connectFailures noops reprobes lastChange
-    lastReply)
+    lastReply cipherClass baselineTlsLevel baselineCipherId baselineCipherName
+    baselineCipherClass baselineSince tlsDowngrades tlsEvent tlsEventKind tlsEventTime)
 CCOLS=(- role localAddrType localAddr localPort remoteAddrType remoteAddr remotePort appldata)
 
 # snmpbulkwalk/snmpget through snmpd, one "OID VALUE" line per varbind:
@@ -92,6 +93,8 @@ def caps: ["STARTTLS", "PIPELINING", "SIZE", "8BITMIME", "SMTPUTF8", "CHUNKING",
     | [32768, 16384, 8192, 4096, 2048, 1024, 512, 256, 128, 64, 32, 16, 8, 4, 2, 1] as $w
     | (reduce .[] as $c (0; ($names | index($c)) as $i | if $i == null then . else . + $w[$i] end))
     | [(. / 256 | floor), (. % 256)] | hexbytes;
+def tlslevel: {"SSLv2": 2, "SSLv3": 3, "TLSv1": 4, "TLSv1.1": 5, "TLSv1.2": 6, "TLSv1.3": 7}[. // ""] // 1;
+def cclass: {"insufficient": 2, "phase-out": 3, "sufficient": 4, "good": 5}[. // ""] // 1;
 def verify: if (.cert_not_after // null) == null then 1
     elif .cert_verified == false then (if (.cert_verify | test("expired|not yet valid")) then 4 else 3 end)
     elif .cert_host_match == false then 5 else 2 end;
@@ -113,7 +116,14 @@ JQ_TARGETS='.[] | . as $r | (.target | addrpart) as $a
    [22, .timings_us.connect], [23, .timings_us.banner], [24, .timings_us.ehlo],
    [25, .timings_us.starttls], [26, .timings_us.handshake], [27, .noop_rtt_us],
    [28, .counters.connects], [29, .counters.connect_failures], [30, .counters.noops],
-   [31, .counters.reprobes], [33, ((.last_reply // "") | gsub("\n"; "\r\n") | hex)]]
+   [31, .counters.reprobes], [33, ((.last_reply // "") | gsub("\n"; "\r\n") | hex)],
+   [34, (.cipher_class | cclass)], [35, (.baseline.tls_version | tlslevel)],
+   [36, (.baseline.cipher_id // -1)], [37, (.baseline.cipher // "" | hex)],
+   [38, (.baseline.cipher_class | cclass)],
+   [39, (if .baseline then .baseline.since | dat else "" end)],
+   [40, (.tls_downgrades | join(",") | hex)], [41, (.tls_event.event // "" | hex)],
+   [42, ({"downgrade": 2, "recovery": 3}[.tls_event.kind // ""] // 1)],
+   [43, (if .tls_event then .tls_event.at | dat else "" end)]]
 | .[] | "'"$TE"'.\(.[0]).\($r.index) \(.[1])"'
 JQ_CONNS='.[] | . as $r | .connections[]
 | "\($r.index).\(if .role == "monitor" then 1 else 2 end)" as $i
@@ -152,7 +162,7 @@ want_at() {
 # compare_columns NAME: one check per column of both tables
 compare_columns() {
     local name=$1 c got want
-    for c in $(seq 2 33); do
+    for c in $(seq 2 43); do
         [ "$c" = 32 ] && continue
         got=$(rows_of "$TE.$c" "$T/$name.walk" | LC_ALL=C sort)
         want=$(rows_of "$TE.$c" "$T/$name.want")
@@ -462,8 +472,8 @@ is "$(sget "$SC.3.0")" 1007 "smtpmonTargetsConfigured follows the reload"
 snapshot big
 rows=$(rows_of "$TE.2" "$T/big.walk" | wc -l)
 is "$rows" 1007 "a walk of 1,007 rows returns every row"
-is "$(wc -l <"$T/big.walk")" "$((1007 * 32 + $(jq '[.[].connections[]] | length' "$T/big.json") * 7))" \
-    "every row has every column (32 target columns, 7 connection columns)"
+is "$(wc -l <"$T/big.walk")" "$((1007 * 42 + $(jq '[.[].connections[]] | length' "$T/big.json") * 7))" \
+    "every row has every column (42 target columns, 7 connection columns)"
 rows_of "$ROOT.1.2" "$T/big.walk" >"$T/big.targets"
 in_order "$T/big.targets"; ok $? "the walk is in order (column, then index) with no repeats"
 is "$(rows_of "$TE.2" "$T/big.walk" | awk '{ n = split($1, p, "."); print p[n] }' | tr '\n' ' ')" \

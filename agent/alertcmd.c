@@ -1,0 +1,249 @@
+/* agent/alertcmd.c: see alertcmd.h. */
+#include "buildconf.h"
+#include "alertcmd.h"
+#include "log.h"
+#include "util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define ENV_MAX 16
+
+struct job {
+	char **argv;
+	char *env[ENV_MAX];
+	char event[48], target[64];
+};
+
+struct alertcmd {
+	pthread_t thread;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	struct job *q[ALERTCMD_QUEUE];
+	size_t head, len;
+	uint64_t dropped;
+	bool stop;
+};
+
+static void
+job_free(struct job *j)
+{
+	if (j == NULL)
+		return;
+	for (size_t i = 0; j->argv[i] != NULL; i++)
+		free(j->argv[i]);
+	free(j->argv);
+	for (size_t i = 0; i < ENV_MAX && j->env[i] != NULL; i++)
+		free(j->env[i]);
+	free(j);
+}
+
+static char *
+env_kv(const char *k, const char *v)
+{
+	size_t n = strlen(k) + strlen(v ? v : "") + 2;
+	char *s = xmalloc(n);
+
+	snprintf(s, n, "%s=%s", k, v ? v : "");
+	return s;
+}
+
+static void
+sleep_ms(unsigned ms)
+{
+	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+		;
+}
+
+/* Wait for pid up to ms; true when it has been reaped (*status set). */
+static bool
+wait_for(pid_t pid, unsigned ms, int *status)
+{
+	for (unsigned waited = 0;; waited += 10) {
+		pid_t r = waitpid(pid, status, WNOHANG);
+		if (r == pid)
+			return true;
+		if (r < 0 && errno != EINTR)
+			return true;              /* gone (reaped elsewhere) */
+		if (waited >= ms)
+			return false;
+		sleep_ms(10);
+	}
+}
+
+static void
+run(struct job *j)
+{
+	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t at;
+	sigset_t none, all;
+	pid_t pid;
+	int rc, status = 0;
+
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+	posix_spawn_file_actions_addclosefrom_np(&fa, 3);
+	posix_spawnattr_init(&at);
+	sigemptyset(&none);
+	sigfillset(&all);
+	posix_spawnattr_setsigmask(&at, &none);
+	posix_spawnattr_setsigdefault(&at, &all);
+	posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF |
+	    POSIX_SPAWN_SETSID);
+	rc = posix_spawn(&pid, j->argv[0], &fa, &at, j->argv, j->env);
+	posix_spawn_file_actions_destroy(&fa);
+	posix_spawnattr_destroy(&at);
+	if (rc != 0) {
+		log_warnx("SMD1858W AlertCommand %s: cannot run: %s (event=%s target=%s)",
+		    j->argv[0], strerror(rc), j->event, j->target);
+		return;
+	}
+	if (!wait_for(pid, ALERTCMD_TIMEOUT_S * 1000u, &status)) {
+		log_warnx("SMD1858W AlertCommand %s: still running after %d s, terminated "
+		    "(event=%s target=%s)", j->argv[0], ALERTCMD_TIMEOUT_S, j->event, j->target);
+		kill(pid, SIGTERM);
+		if (!wait_for(pid, 2000, &status)) {
+			kill(pid, SIGKILL);
+			wait_for(pid, 60000, &status);
+		}
+		return;
+	}
+	if (WIFEXITED(status) && WEXITSTATUS(status) != 0)
+		log_warnx("SMD1858W AlertCommand %s: exit status %d (event=%s target=%s)",
+		    j->argv[0], WEXITSTATUS(status), j->event, j->target);
+	else if (WIFSIGNALED(status))
+		log_warnx("SMD1858W AlertCommand %s: killed by signal %d (event=%s target=%s)",
+		    j->argv[0], WTERMSIG(status), j->event, j->target);
+	else
+		log_debug("AlertCommand %s done: event=%s target=%s", j->argv[0], j->event,
+		    j->target);
+}
+
+static void *
+runner(void *arg)
+{
+	struct alertcmd *a = arg;
+
+	for (;;) {
+		struct job *j;
+		uint64_t dropped;
+
+		pthread_mutex_lock(&a->lock);
+		while (a->len == 0 && !a->stop)
+			pthread_cond_wait(&a->cond, &a->lock);
+		if (a->len == 0) {
+			pthread_mutex_unlock(&a->lock);
+			return NULL;
+		}
+		j = a->q[a->head];
+		a->head = (a->head + 1) % ALERTCMD_QUEUE;
+		a->len--;
+		dropped = a->dropped;
+		a->dropped = 0;
+		pthread_mutex_unlock(&a->lock);
+		if (dropped > 0)
+			log_warnx("SMD1858W AlertCommand: %llu alerts dropped (more than %d waiting)",
+			    (unsigned long long)dropped, ALERTCMD_QUEUE);
+		run(j);
+		job_free(j);
+	}
+}
+
+struct alertcmd *
+alertcmd_start(void)
+{
+	struct alertcmd *a = xcalloc(1, sizeof(*a));
+	sigset_t all, old;
+
+	pthread_mutex_init(&a->lock, NULL);
+	pthread_cond_init(&a->cond, NULL);
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	if (pthread_create(&a->thread, NULL, runner, a) != 0) {
+		pthread_sigmask(SIG_SETMASK, &old, NULL);
+		log_errx("AlertCommand: cannot start its thread");
+		free(a);
+		return NULL;
+	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return a;
+}
+
+void
+alertcmd_post(struct alertcmd *a, char *const argv[], const struct alert_facts *f)
+{
+	struct job *j;
+	size_t n = 0, e = 0;
+	char num[24];
+
+	if (a == NULL || argv == NULL || argv[0] == NULL)
+		return;
+	j = xcalloc(1, sizeof(*j));
+	while (argv[n] != NULL)
+		n++;
+	j->argv = xcalloc(n + 1, sizeof(char *));
+	for (size_t i = 0; i < n; i++)
+		j->argv[i] = xstrdup(argv[i]);
+	j->env[e++] = xstrdup("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+	j->env[e++] = env_kv("SMTPMON_ALERT", f->alert);
+	j->env[e++] = env_kv("SMTPMON_EVENT", f->event);
+	j->env[e++] = env_kv("SMTPMON_TARGET", f->target);
+	j->env[e++] = env_kv("SMTPMON_ADDRESS", f->address);
+	snprintf(num, sizeof num, "%u", (unsigned)f->port);
+	j->env[e++] = env_kv("SMTPMON_PORT", num);
+	snprintf(num, sizeof num, "%u", (unsigned)f->index);
+	j->env[e++] = env_kv("SMTPMON_INDEX", num);
+	j->env[e++] = env_kv("SMTPMON_NAME", f->name);
+	j->env[e++] = env_kv("SMTPMON_OLD_TLS", f->old_tls);
+	j->env[e++] = env_kv("SMTPMON_NEW_TLS", f->new_tls);
+	j->env[e++] = env_kv("SMTPMON_OLD_CIPHER", f->old_cipher);
+	j->env[e++] = env_kv("SMTPMON_NEW_CIPHER", f->new_cipher);
+	snprintf(num, sizeof num, "%lld", (long long)f->when);
+	j->env[e++] = env_kv("SMTPMON_TIME", num);
+	j->env[e] = NULL;
+	str_copy(j->event, f->event ? f->event : "", sizeof j->event);
+	str_copy(j->target, f->target ? f->target : "", sizeof j->target);
+
+	pthread_mutex_lock(&a->lock);
+	if (a->len >= ALERTCMD_QUEUE || a->stop) {
+		a->dropped++;
+		pthread_mutex_unlock(&a->lock);
+		job_free(j);
+		return;
+	}
+	a->q[(a->head + a->len) % ALERTCMD_QUEUE] = j;
+	a->len++;
+	pthread_cond_signal(&a->cond);
+	pthread_mutex_unlock(&a->lock);
+}
+
+void
+alertcmd_stop(struct alertcmd *a)
+{
+	if (a == NULL)
+		return;
+	pthread_mutex_lock(&a->lock);
+	a->stop = true;
+	pthread_cond_signal(&a->cond);
+	pthread_mutex_unlock(&a->lock);
+	pthread_join(a->thread, NULL);
+	for (; a->len > 0; a->len--) {
+		job_free(a->q[a->head]);
+		a->head = (a->head + 1) % ALERTCMD_QUEUE;
+	}
+	pthread_mutex_destroy(&a->lock);
+	pthread_cond_destroy(&a->cond);
+	free(a);
+}

@@ -1,0 +1,52 @@
+/* agent/alertcmd.h: run AlertCommand for each alert, off the monitor thread.
+ *
+ * The command is an argument vector (AlertCommand /path/prog ARG...), run
+ * with posix_spawn, never through a shell. The facts of the alert are in
+ * its environment, which holds nothing else but PATH:
+ *
+ *   SMTPMON_ALERT        downgrade | recovery | information
+ *   SMTPMON_EVENT        tls-version-lowered, ... (downgrade.h)
+ *   SMTPMON_TARGET       ADDR:PORT     SMTPMON_ADDRESS, SMTPMON_PORT
+ *   SMTPMON_INDEX        the target's row index (SNMP instance)
+ *   SMTPMON_NAME         TargetName / TargetMx domain, "" for TargetIP
+ *   SMTPMON_OLD_TLS, SMTPMON_NEW_TLS        "TLSv1.3", ... or "none"
+ *   SMTPMON_OLD_CIPHER, SMTPMON_NEW_CIPHER  IANA name, or "none"
+ *   SMTPMON_TIME         seconds since the epoch
+ *
+ * Commands run one at a time on a thread of their own, in order, stdin
+ * from /dev/null, stdout and stderr inherited, every descriptor above 2
+ * closed. One that runs longer than ALERTCMD_TIMEOUT_S is sent SIGTERM,
+ * and SIGKILL 2 s later. At most ALERTCMD_QUEUE alerts wait; more are
+ * dropped and counted (SMD1858W). A failure to start, a signal or a
+ * non-zero exit is logged (SMD1858W) with the event and target.
+ */
+#ifndef SMTPMON_ALERTCMD_H
+#define SMTPMON_ALERTCMD_H
+
+#include <stdint.h>
+#include <time.h>
+
+struct alertcmd;
+
+#define ALERTCMD_TIMEOUT_S 30
+#define ALERTCMD_QUEUE     256
+
+struct alert_facts {
+	const char *alert;       /* "downgrade", "recovery", "information" */
+	const char *event;
+	const char *target, *address, *name;
+	uint16_t port;
+	uint32_t index;
+	const char *old_tls, *new_tls, *old_cipher, *new_cipher;
+	time_t when;
+};
+
+/* Start the runner thread. */
+struct alertcmd *alertcmd_start(void);
+/* Any thread, never blocks: run argv (NULL-terminated; copied) with f. */
+void alertcmd_post(struct alertcmd *a, char *const argv[], const struct alert_facts *f);
+/* Let the running command and those queued finish (at most
+ * ALERTCMD_TIMEOUT_S more), then join and free. NULL is a no-op. */
+void alertcmd_stop(struct alertcmd *a);
+
+#endif

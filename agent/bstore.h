@@ -1,0 +1,54 @@
+/* agent/bstore.h: the baselines of every target, kept in StateDir.
+ *
+ * One entry per target key ("ADDR:PORT"), holding its struct baseline
+ * (agent/downgrade.h). The file is StateDir/baselines: a comment line, then
+ * one baseline_format() line per entry. bstore_save() writes it whole to
+ * baselines.tmp, fsyncs it, renames it over baselines and fsyncs the
+ * directory, so a crash (kill -9, power loss) leaves the old file or the new
+ * one, never a mix. A line that does not parse is reported (SMD1857W
+ * FILE:LINE: what is wrong) and skipped; the others are kept.
+ *
+ * Entries held by a target (bstore_hold) stay; an entry no target holds is
+ * kept for BSTORE_KEEP_S seconds after it was last observed, then dropped
+ * at a save, so removed targets do not grow the file for ever but a target
+ * taken out and put back by a reload keeps its baseline.
+ *
+ * Single-threaded: the monitor thread owns the store.
+ */
+#ifndef SMTPMON_BSTORE_H
+#define SMTPMON_BSTORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <time.h>
+
+struct baseline;
+struct bstore;
+
+#define BSTORE_FILE   "baselines"
+#define BSTORE_KEEP_S (30 * 86400)
+
+/* A store for dir (NULL: in memory only, nothing persisted), with what
+ * dir/baselines holds loaded. A missing file is an empty store. NULL with a
+ * message in err only when the file exists and cannot be read. */
+struct bstore *bstore_open(const char *dir, char *err, size_t errlen);
+void bstore_free(struct bstore *s);
+
+/* The baseline of key, created (not set) when absent; held until
+ * bstore_release(). The pointer stays valid while held. */
+struct baseline *bstore_hold(struct bstore *s, const char *key);
+void bstore_release(struct bstore *s, const char *key);
+/* The baseline of key, NULL if absent. */
+struct baseline *bstore_find(struct bstore *s, const char *key);
+
+/* Something changed: the next bstore_save() writes. */
+void bstore_mark(struct bstore *s);
+bool bstore_dirty(const struct bstore *s);
+/* Write the file if anything changed since the last save (or always when
+ * force). 0 on success, -1 with errno and a message in err. */
+int bstore_save(struct bstore *s, time_t now, bool force, char *err, size_t errlen);
+
+size_t bstore_count(const struct bstore *s);
+const char *bstore_dir(const struct bstore *s);
+
+#endif

@@ -1,0 +1,493 @@
+/* Unit tests for agent/downgrade (the detection rules, pure) and
+ * agent/bstore (the state file): first sight, each event and its recovery,
+ * one alert per downgrade, recovery after DG_RECOVER_AFTER, flap damping,
+ * dimensions a classification cannot see, baseline raising, reset,
+ * certificate-changed over a set of keys, the posture of a probe result,
+ * the line format round trip and its errors, and the file written, read
+ * back, pruned and survived by a leftover temporary file. */
+#include "buildconf.h"
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include <openssl/x509_vfy.h>
+
+#include "appldata.h"
+#include "bstore.h"
+#include "cipher.h"
+#include "downgrade.h"
+#include "smtp_session.h"
+
+#define T0 1764489600     /* 2025-11-30 */
+
+static struct posture
+tls(uint16_t version, int32_t cipher)
+{
+	struct posture p;
+
+	posture_unknown(&p);
+	p.server_type = APPL_TYPE_ESMTP;
+	p.starttls = 1;
+	p.tls_attempted = 1;
+	p.tls_version = version;
+	p.cipher_id = cipher;
+	p.cipher_class = (int8_t)cipher_class_of((uint16_t)cipher);
+	p.cert_time_ok = 1;
+	p.cert_trusted = 1;
+	p.host_match = 1;
+	p.have_key = true;
+	memset(p.key, 0xAA, sizeof p.key);
+	return p;
+}
+
+static size_t
+obs(struct baseline *b, struct posture p, int min, time_t at, struct dg_change *ch)
+{
+	bool changed;
+	return downgrade_observe(b, &p, min, at, ch, DG_N_EVENTS + 1, &changed);
+}
+
+static struct baseline
+fresh(void)
+{
+	struct baseline b;
+
+	memset(&b, 0, sizeof b);
+	b.last_event = DG_NONE;
+	return b;
+}
+
+static void
+test_first_sight_silent(void **state)
+{
+	struct baseline b = fresh();
+	struct dg_change ch[DG_N_EVENTS + 1];
+	bool changed = false;
+	struct posture p = tls(0x0304, 0x1302);
+	(void)state;
+	assert_int_equal(downgrade_observe(&b, &p, 0, T0, ch, DG_N_EVENTS + 1, &changed), 0);
+	assert_true(changed);
+	assert_true(b.set);
+	assert_int_equal(b.best.tls_version, 0x0304);
+	assert_int_equal(b.best.cipher_class, CIPHER_GOOD);
+	/* the same posture again: nothing, and nothing to persist */
+	assert_int_equal(downgrade_observe(&b, &p, 0, T0 + 1, ch, DG_N_EVENTS + 1, &changed), 0);
+	assert_false(changed);
+}
+
+static void
+test_first_sight_below_minimum(void **state)
+{
+	struct baseline b = fresh();
+	struct dg_change ch[DG_N_EVENTS + 1];
+	(void)state;
+	assert_int_equal(obs(&b, tls(0x0303, 0xC02F), 0x0304, T0, ch), 1);
+	assert_int_equal(ch[0].event, DG_BELOW_MINIMUM);
+	assert_int_equal(ch[0].kind, DG_ALERT);
+	assert_int_equal(ch[0].new_tls, 0x0303);
+	/* no TLS at all is below any minimum */
+	{
+		struct baseline b2 = fresh();
+		struct posture p = tls(0, -1);
+		p.starttls = 0;
+		assert_int_equal(obs(&b2, p, 0x0303, T0, ch), 1);
+		assert_int_equal(ch[0].event, DG_BELOW_MINIMUM);
+	}
+	/* TLS not tried (no Secure): the version cannot be judged */
+	{
+		struct baseline b3 = fresh();
+		struct posture p = tls(0, -1);
+		p.tls_attempted = 0;
+		assert_int_equal(obs(&b3, p, 0x0303, T0, ch), 0);
+	}
+}
+
+static void
+test_version_lowered_once_then_recovers(void **state)
+{
+	struct baseline b = fresh();
+	struct dg_change ch[DG_N_EVENTS + 1];
+	(void)state;
+	obs(&b, tls(0x0304, 0x1302), 0, T0, ch);
+	assert_int_equal(obs(&b, tls(0x0303, 0xC030), 0, T0 + 10, ch), 1);
+	assert_int_equal(ch[0].event, DG_TLS_VERSION_LOWERED);
+	assert_int_equal(ch[0].kind, DG_ALERT);
+	assert_int_equal(ch[0].old_tls, 0x0304);
+	assert_int_equal(ch[0].new_tls, 0x0303);
+	assert_int_equal(ch[0].old_cipher, 0x1302);
+	assert_int_equal(ch[0].new_cipher, 0xC030);
+	for (int i = 0; i < 5; i++)    /* one alert per downgrade */
+		assert_int_equal(obs(&b, tls(0x0303, 0xC030), 0, T0 + 20 + i, ch), 0);
+	assert_true(b.active & (1u << DG_TLS_VERSION_LOWERED));
+	assert_int_equal(b.best.tls_version, 0x0304);   /* the baseline did not sink */
+	/* recovery needs DG_RECOVER_AFTER classifications in a row */
+	assert_int_equal(obs(&b, tls(0x0304, 0x1302), 0, T0 + 30, ch), 0);
+	assert_int_equal(obs(&b, tls(0x0304, 0x1302), 0, T0 + 31, ch), 1);
+	assert_int_equal(ch[0].kind, DG_RECOVERED);
+	assert_int_equal(ch[0].old_tls, 0x0303);         /* old: the downgraded posture */
+	assert_int_equal(ch[0].new_tls, 0x0304);
+	assert_int_equal(b.active, 0);
+	assert_int_equal(b.last_event, DG_TLS_VERSION_LOWERED);
+	assert_true(b.last_recovered);
+}
+
+static void
+test_alternating_gives_one_alert(void **state)
+{
+	struct baseline b = fresh();
+	struct dg_change ch[DG_N_EVENTS + 1];
+	size_t alerts = 0, recs = 0;
+	(void)state;
+	obs(&b, tls(0x0304, 0x1302), 0, T0, ch);
+	for (int i = 0; i < 40; i++) {
+		size_t n = obs(&b, i % 2 ? tls(0x0304, 0x1302) : tls(0x0303, 0xC030), 0, T0 + i, ch);
+		for (size_t k = 0; k < n; k++) {
+			alerts += ch[k].kind == DG_ALERT;
+			recs += ch[k].kind == DG_RECOVERED;
+		}
+	}
+	assert_int_equal(alerts, 1);
+	assert_int_equal(recs, 0);
+}
+
+static void
+test_flap_damping(void **state)
+{
+	struct baseline b = fresh();
+	struct dg_change ch[DG_N_EVENTS + 1];
+	size_t alerts = 0, suppressed = 0;
+	time_t t = T0;
+	(void)state;
+	obs(&b, tls(0x0304, 0x1302), 0, t, ch);
+	for (int round = 0; round < 10; round++) {
+		size_t n = obs(&b, tls(0x0303, 0xC030), 0, ++t, ch);
+		for (size_t k = 0; k < n; k++) {
+			alerts += ch[k].kind == DG_ALERT;
+			suppressed += ch[k].kind == DG_SUPPRESSED;
+		}
+		obs(&b, tls(0x0304, 0x1302), 0, ++t, ch);
+		obs(&b, tls(0x0304, 0x1302), 0, ++t, ch);
+	}
+	assert_int_equal(alerts, DG_FLAP_MAX);
+	assert_int_equal(suppressed, 10 - DG_FLAP_MAX);
+	/* an hour later the event is announced again */
+	t += DG_FLAP_WINDOW_S;
+	assert_int_equal(obs(&b, tls(0x0303, 0xC030), 0, t, ch), 1);
+	assert_int_equal(ch[0].kind, DG_ALERT);
+}
+
+static void
+test_starttls_and_smtp_only(void **state)
+{
+	struct baseline b = fresh();
+	struct dg_change ch[DG_N_EVENTS + 1];
+	struct posture p = tls(0, -1);
+	(void)state;
+	obs(&b, tls(0x0304, 0x1302), 0, T0, ch);
+	p.starttls = 0;
+	assert_int_equal(obs(&b, p, 0, T0 + 1, ch), 1);
+	assert_int_equal(ch[0].event, DG_STARTTLS_NOT_SUPPORTED);
+	assert_int_equal(ch[0].new_tls, 0);
+	assert_int_equal(ch[0].new_cipher, -1);
+	/* TLS dimensions unseen meanwhile: no version or cipher event */
+	assert_false(b.active & (1u << DG_TLS_VERSION_LOWERED));
+
+	b = fresh();
+	obs(&b, tls(0x0304, 0x1302), 0, T0, ch);
+	p = tls(0, -1);
+	p.server_type = APPL_TYPE_SMTP;
+	p.starttls = -1;
+	assert_int_equal(obs(&b, p, 0, T0 + 1, ch), 1);
+	assert_int_equal(ch[0].event, DG_STARTTLS_NOT_SUPPORTED);
+}
+
+static void
+test_cipher_weakened(void **state)
+{
+	struct baseline b = fresh();
+	struct dg_change ch[DG_N_EVENTS + 1];
+	size_t n;
+	(void)state;
+	obs(&b, tls(0x0303, 0xC030), 0, T0, ch);         /* ECDHE AES-GCM: good */
+	n = obs(&b, tls(0x0303, 0xC014), 0, T0 + 1, ch);  /* ECDHE AES-CBC: sufficient */
+	assert_int_equal(n, 1);
+	assert_int_equal(ch[0].event, DG_CIPHER_WEAKENED);
+	/* weaker still within the same downgrade: no second alert */
+	assert_int_equal(obs(&b, tls(0x0303, 0x002F), 0, T0 + 2, ch), 0);
+	/* another suite of the same class is no event, and becomes the baseline's */
+	b = fresh();
+	obs(&b, tls(0x0303, 0xC030), 0, T0, ch);
+	assert_int_equal(obs(&b, tls(0x0303, 0xC02F), 0, T0 + 1, ch), 0);
+	assert_int_equal(b.best.cipher_id, 0xC02F);
+}
+
+static void
+test_certificate_events(void **state)
+{
+	struct baseline b = fresh();
+	struct dg_change ch[DG_N_EVENTS + 1];
+	struct posture p;
+	size_t n;
+	(void)state;
+	obs(&b, tls(0x0304, 0x1302), 0, T0, ch);
+	p = tls(0x0304, 0x1302);
+	p.cert_time_ok = 0;
+	p.cert_trusted = 0;
+	p.host_match = 0;
+	n = obs(&b, p, 0, T0 + 1, ch);
+	assert_int_equal(n, 3);
+	assert_int_equal(ch[0].event, DG_CERT_EXPIRED);
+	assert_int_equal(ch[1].event, DG_CERT_NOT_TRUSTED);
+	assert_int_equal(ch[2].event, DG_CERT_HOST_MISMATCH);
+	/* a new key: information, once; the old key back is not news */
+	p = tls(0x0304, 0x1302);
+	memset(p.key, 0xBB, sizeof p.key);
+	n = obs(&b, p, 0, T0 + 2, ch);
+	assert_int_equal(n, 1);
+	assert_int_equal(ch[0].event, DG_CERT_CHANGED);
+	assert_int_equal(ch[0].kind, DG_INFO);
+	p = tls(0x0304, 0x1302);                          /* key 0xAA again */
+	n = obs(&b, p, 0, T0 + 3, ch);
+	for (size_t k = 0; k < n; k++)
+		assert_int_not_equal(ch[k].event, DG_CERT_CHANGED);
+}
+
+static void
+test_unknown_dimensions_and_raise(void **state)
+{
+	struct baseline b = fresh();
+	struct dg_change ch[DG_N_EVENTS + 1];
+	struct posture plain;
+	(void)state;
+	/* a Secure No target: STARTTLS seen, TLS never tried */
+	posture_unknown(&plain);
+	plain.server_type = APPL_TYPE_ESMTP;
+	plain.starttls = 1;
+	obs(&b, plain, 0, T0, ch);
+	assert_int_equal(b.best.tls_version, 0);
+	/* TLS seen for the first time later (Secure Yes after a reload): no event */
+	assert_int_equal(obs(&b, tls(0x0303, 0xC030), 0, T0 + 1, ch), 0);
+	assert_int_equal(b.best.tls_version, 0x0303);
+	/* better: raised silently */
+	assert_int_equal(obs(&b, tls(0x0304, 0x1301), 0, T0 + 2, ch), 0);
+	assert_int_equal(b.best.tls_version, 0x0304);
+	assert_int_equal(b.raised_at, T0 + 2);
+}
+
+static void
+test_reset(void **state)
+{
+	struct baseline b = fresh();
+	struct dg_change ch[DG_N_EVENTS + 1];
+	struct posture p = tls(0x0303, 0xC030);
+	(void)state;
+	obs(&b, tls(0x0304, 0x1302), 0, T0, ch);
+	obs(&b, p, 0, T0 + 1, ch);
+	assert_true(b.active != 0);
+	downgrade_reset(&b, &p, T0 + 2);
+	assert_int_equal(b.active, 0);
+	assert_int_equal(b.best.tls_version, 0x0303);
+	assert_int_equal(b.last_event, DG_TLS_VERSION_LOWERED);   /* history stays */
+	assert_int_equal(obs(&b, p, 0, T0 + 3, ch), 0);
+	downgrade_reset(&b, NULL, T0 + 4);
+	assert_false(b.set);
+	assert_int_equal(obs(&b, tls(0x0302, 0x0035), 0, T0 + 5, ch), 0);  /* first sight again */
+}
+
+static void
+test_posture_of_result(void **state)
+{
+	struct smtp_result r;
+	struct posture p;
+	(void)state;
+	memset(&r, 0, sizeof r);
+	r.server_type = APPL_TYPE_ESMTP;
+	r.ehlo_seen = true;
+	r.starttls_offered = true;
+	r.tls_done = true;
+	r.tls.version = 0x0304;
+	r.tls.cipher_id = 0x1301;
+	r.tls.have_cert = true;
+	r.tls.not_before = T0 - 86400;
+	r.tls.not_after = T0 + 86400;
+	r.tls.verify_code = X509_V_OK;
+	r.tls.host_match = 1;
+	r.tls.spki_sha256[0] = 7;
+	posture_of_result(&r, true, T0, &p);
+	assert_int_equal(p.tls_version, 0x0304);
+	assert_int_equal(p.cipher_class, CIPHER_GOOD);
+	assert_int_equal(p.cert_time_ok, 1);
+	assert_int_equal(p.cert_trusted, 1);
+	assert_int_equal(p.key[0], 7);
+	/* expired: the dates say so, trust is not judged from it */
+	r.tls.verify_code = X509_V_ERR_CERT_HAS_EXPIRED;
+	posture_of_result(&r, true, T0 + 2 * 86400, &p);
+	assert_int_equal(p.cert_time_ok, 0);
+	assert_int_equal(p.cert_trusted, -1);
+	r.tls.verify_code = X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT;
+	posture_of_result(&r, true, T0, &p);
+	assert_int_equal(p.cert_trusted, 0);
+	/* STARTTLS refused counts as not supported */
+	memset(&r, 0, sizeof r);
+	r.server_type = APPL_TYPE_ESMTP;
+	r.ehlo_seen = true;
+	r.starttls_offered = true;
+	r.fail = SMTP_F_STARTTLS;
+	posture_of_result(&r, true, T0, &p);
+	assert_int_equal(p.starttls, 0);
+	assert_int_equal(p.tls_version, 0);
+}
+
+static void
+test_line_round_trip(void **state)
+{
+	struct baseline b = fresh(), c;
+	struct dg_change ch[DG_N_EVENTS + 1];
+	struct posture p = tls(0x0304, 0x1302);
+	char line[2048], key[64], err[128];
+	size_t n;
+	(void)state;
+	obs(&b, p, 0, T0, ch);
+	memset(p.key, 0xBB, sizeof p.key);
+	obs(&b, p, 0, T0 + 1, ch);
+	obs(&b, tls(0x0303, 0xC030), 0, T0 + 2, ch);
+	n = baseline_format("[2001:db8::1]:25", &b, line, sizeof line);
+	assert_true(n > 0);
+	assert_true(baseline_parse(line, n, key, sizeof key, &c, err, sizeof err));
+	assert_string_equal(key, "[2001:db8::1]:25");
+	assert_int_equal(c.best.tls_version, 0x0304);
+	assert_int_equal(c.best.cipher_id, 0x1302);
+	assert_int_equal(c.active, b.active);
+	assert_int_equal(c.announced, b.announced);
+	assert_int_equal(c.n_keys, 2);
+	assert_memory_equal(c.keys, b.keys, 2 * 32);
+	assert_int_equal(c.last_event, DG_TLS_VERSION_LOWERED);
+	assert_int_equal(c.set_at, T0);
+	assert_int_equal(c.bad_tls_version, 0x0303);
+	/* too small a buffer is refused, not cut */
+	assert_int_equal(baseline_format("x:1", &b, line, 40), 0);
+}
+
+static void
+test_line_errors(void **state)
+{
+	struct baseline c;
+	char key[64], err[128];
+	static const char *bad[] = {
+		"",
+		"set=1",                                      /* no target */
+		"1.2.3.4:25 tls=0x0304",                      /* no set= */
+		"1.2.3.4:25 set=1 tls=0x10000",               /* out of range */
+		"1.2.3.4:25 set=1 class=9",
+		"1.2.3.4:25 set=1 keys=abc",
+		"1.2.3.4:25 set=1 last=no-such-event",
+		"1.2.3.4:25 set=1 junk",
+		"1.2.3.4:25 set=-5",
+	};
+	(void)state;
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+		assert_false(baseline_parse(bad[i], strlen(bad[i]), key, sizeof key, &c, err,
+		    sizeof err));
+	/* unknown keys are ignored (a newer smtpmond's file) */
+	assert_true(baseline_parse("1.2.3.4:25 set=1 future=7", 24, key, sizeof key, &c, err,
+	    sizeof err));
+}
+
+static void
+test_store_persists(void **state)
+{
+	char dir[] = "/tmp/test_downgrade.XXXXXX", path[256], err[256];
+	struct bstore *s;
+	struct baseline *b;
+	struct dg_change ch[DG_N_EVENTS + 1];
+	FILE *f;
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	s = bstore_open(dir, err, sizeof err);
+	assert_non_null(s);
+	b = bstore_hold(s, "192.0.2.1:25");
+	obs(b, tls(0x0304, 0x1302), 0, T0, ch);
+	obs(b, tls(0x0303, 0xC030), 0, T0 + 1, ch);
+	bstore_mark(s);
+	assert_int_equal(bstore_save(s, T0 + 1, false, err, sizeof err), 0);
+	assert_false(bstore_dirty(s));
+	bstore_free(s);
+
+	/* a temporary file left by a crash changes nothing */
+	snprintf(path, sizeof path, "%s/baselines.tmp", dir);
+	f = fopen(path, "w");
+	fputs("half a li", f);
+	fclose(f);
+	s = bstore_open(dir, err, sizeof err);
+	assert_non_null(s);
+	assert_int_equal(bstore_count(s), 1);
+	b = bstore_find(s, "192.0.2.1:25");
+	assert_non_null(b);
+	assert_int_equal(b->best.tls_version, 0x0304);
+	assert_true(b->announced & (1u << DG_TLS_VERSION_LOWERED));
+	/* the restarted daemon sees the same downgrade: not alerted again */
+	assert_int_equal(obs(b, tls(0x0303, 0xC030), 0, T0 + 2, ch), 0);
+
+	/* unheld and not seen for BSTORE_KEEP_S: dropped at the next save */
+	assert_int_equal(bstore_save(s, T0 + 2 + BSTORE_KEEP_S + 1, true, err, sizeof err), 0);
+	assert_int_equal(bstore_count(s), 0);
+	bstore_free(s);
+
+	/* a bad line is skipped, the good ones kept */
+	snprintf(path, sizeof path, "%s/baselines", dir);
+	f = fopen(path, "w");
+	fputs("# comment\n192.0.2.2:25 set=5 tls=0x0303\ngarbage\n192.0.2.3:25 set=6\n", f);
+	fclose(f);
+	s = bstore_open(dir, err, sizeof err);
+	assert_non_null(s);
+	assert_int_equal(bstore_count(s), 2);
+	assert_non_null(bstore_find(s, "192.0.2.3:25"));
+	bstore_free(s);
+	unlink(path);
+	snprintf(path, sizeof path, "%s/baselines.tmp", dir);
+	unlink(path);
+	rmdir(dir);
+}
+
+static void
+test_event_names(void **state)
+{
+	char text[256];
+	(void)state;
+	for (int e = 0; e < DG_N_EVENTS; e++)
+		assert_int_equal(dg_event_by_name(dg_event_name(e)), e);
+	assert_int_equal(dg_event_by_name("nope"), DG_NONE);
+	dg_events_text((1u << DG_TLS_VERSION_LOWERED) | (1u << DG_BELOW_MINIMUM), text, sizeof text);
+	assert_string_equal(text, "tls-version-lowered,below-minimum");
+	dg_events_text(0, text, sizeof text);
+	assert_string_equal(text, "");
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_first_sight_silent),
+		cmocka_unit_test(test_first_sight_below_minimum),
+		cmocka_unit_test(test_version_lowered_once_then_recovers),
+		cmocka_unit_test(test_alternating_gives_one_alert),
+		cmocka_unit_test(test_flap_damping),
+		cmocka_unit_test(test_starttls_and_smtp_only),
+		cmocka_unit_test(test_cipher_weakened),
+		cmocka_unit_test(test_certificate_events),
+		cmocka_unit_test(test_unknown_dimensions_and_raise),
+		cmocka_unit_test(test_reset),
+		cmocka_unit_test(test_posture_of_result),
+		cmocka_unit_test(test_line_round_trip),
+		cmocka_unit_test(test_line_errors),
+		cmocka_unit_test(test_store_persists),
+		cmocka_unit_test(test_event_names),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
