@@ -111,6 +111,28 @@ test_defaults(void **state)
 }
 
 static void
+test_alert_command(void **state)
+{
+	struct config *cfg;
+	(void)state;
+	cfg = ok("AlertCommand /usr/local/bin/alert \"two words\" $HOME\n"
+	    "TargetServer {\n TargetIP 192.0.2.1\n}\n");
+	assert_non_null(cfg->alert_argv);
+	assert_string_equal(cfg->alert_argv[0], "/usr/local/bin/alert");
+	assert_string_equal(cfg->alert_argv[1], "two words");
+	assert_string_equal(cfg->alert_argv[2], "$HOME");
+	assert_null(cfg->alert_argv[3]);
+	assert_int_equal(cfg->alert_line, 1);
+	config_free(cfg);
+	cfg = ok("TargetServer {\n TargetIP 192.0.2.1\n}\n");
+	assert_null(cfg->alert_argv);
+	config_free(cfg);
+	errors("AlertCommand alert.sh\nTargetServer {\n TargetIP 192.0.2.1\n}\n",
+	    "t.conf:1: AlertCommand: \"alert.sh\" is not an absolute path (the command runs "
+	    "without a shell and without a search path)", NULL);
+}
+
+static void
 test_every_top_keyword(void **state)
 {
 	struct config *cfg = ok(
@@ -1161,6 +1183,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_every_top_keyword),
+		cmocka_unit_test(test_alert_command),
 		cmocka_unit_test(test_case_comments_crlf),
 		cmocka_unit_test(test_hash_inside_word),
 		cmocka_unit_test(test_durations_with_units),
