@@ -15,8 +15,9 @@ declare -A deps=(
     [fuzz_config]="agent/config.c probes/util.c"
     [fuzz_dnsttl]="agent/dnsttl.c"
     [fuzz_baseline]="agent/downgrade.c probes/cipher.c probes/util.c probes/log.c"
+    [fuzz_tls_wire]="probes/tls_wire.c"
 )
-targets=(fuzz_reply fuzz_caps fuzz_json fuzz_dnsttl fuzz_config fuzz_baseline)
+targets=(fuzz_reply fuzz_caps fuzz_json fuzz_dnsttl fuzz_config fuzz_baseline fuzz_tls_wire)
 echo "1..$(( ${#targets[@]} * 2 ))"
 n=0
 for t in "${targets[@]}"; do

@@ -1,0 +1,84 @@
+/* libFuzzer target: the passive TLS reader under arbitrary bytes. The first
+ * byte picks a cut point; the rest is fed as two pieces into a client-side
+ * and a server-side reader, and whole into two more. Checks the reader's
+ * promises: strings terminated, lengths within their buffers, no more bytes
+ * counted than fed, an error always has a reason, NOT_TLS exactly when
+ * tls_wire_sniff() refuses the first bytes, and the same facts however the
+ * input is cut. */
+#include "buildconf.h"
+#include <assert.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "tls_wire.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static void
+check(const struct tls_wire *w, bool from_client, enum tls_wire_status st,
+    const uint8_t *in, size_t len)
+{
+	const struct tls_wire_facts *f = tls_wire_facts(w);
+	int sniff = tls_wire_sniff(in, len < 5 ? len : 5);
+
+	assert(st == TLS_WIRE_MORE || st == TLS_WIRE_DONE || st == TLS_WIRE_NOT_TLS ||
+	    st == TLS_WIRE_ERROR);
+	assert(memchr(f->sni, '\0', sizeof f->sni) != NULL);
+	assert(memchr(f->error, '\0', sizeof f->error) != NULL);
+	assert(f->n_client_versions <= TLS_WIRE_MAX_VERSIONS);
+	assert(f->cert_der_len <= TLS_WIRE_CERT_MAX);
+	assert(f->cert_der_len <= f->cert_len);
+	assert(!f->cert_truncated || f->cert_der_len < f->cert_len);
+	assert(f->bytes <= len);
+	assert(f->error_at <= f->bytes);
+	assert(tls_wire_status_name(st) != NULL);
+	if (f->have_cert || f->have_server_hello || f->hello_retry_request)
+		assert(!from_client);
+	if (f->have_client_hello)
+		assert(from_client);
+	if (st == TLS_WIRE_ERROR || st == TLS_WIRE_NOT_TLS)
+		assert(f->error[0] != '\0');
+	else
+		assert(f->error[0] == '\0' && f->bytes == len);
+	if (sniff == 0)
+		assert(st == TLS_WIRE_NOT_TLS);
+	else
+		assert(st != TLS_WIRE_NOT_TLS);
+	if (sniff < 0)
+		assert(st == TLS_WIRE_MORE);
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	/* about 21 KiB each: static, not on the stack */
+	static struct tls_wire cut[2], whole[2];
+	const uint8_t *in;
+	size_t len, at;
+	int d;
+
+	if (size < 1)
+		return 0;
+	in = data + 1;
+	len = size - 1;
+	at = len * data[0] / 255; /* 0 .. len */
+	for (d = 0; d < 2; d++) {
+		enum tls_wire_status s1, s2;
+
+		tls_wire_init(&cut[d], d == 0);
+		s1 = tls_wire_feed(&cut[d], in, at);
+		assert(s1 != TLS_WIRE_ERROR || tls_wire_facts(&cut[d])->error[0] != '\0');
+		s1 = tls_wire_feed(&cut[d], in + at, len - at);
+		check(&cut[d], d == 0, s1, in, len);
+
+		tls_wire_init(&whole[d], d == 0);
+		s2 = tls_wire_feed(&whole[d], in, len);
+		check(&whole[d], d == 0, s2, in, len);
+		assert(s1 == s2);
+		assert(memcmp(tls_wire_facts(&cut[d]), tls_wire_facts(&whole[d]),
+		    sizeof(struct tls_wire_facts)) == 0);
+	}
+	return 0;
+}
