@@ -33,6 +33,7 @@ struct alertcmd {
 	size_t head, len;
 	uint64_t dropped;
 	bool stop;
+	uint64_t stop_deadline;      /* monotonic us: after it, queued jobs are dropped */
 };
 
 static void
@@ -84,7 +85,7 @@ wait_for(pid_t pid, unsigned ms, int *status)
 }
 
 static void
-run(struct job *j)
+run(struct job *j, unsigned timeout_ms)
 {
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t at;
@@ -110,12 +111,12 @@ run(struct job *j)
 		    j->argv[0], strerror(rc), j->event, j->target);
 		return;
 	}
-	if (!wait_for(pid, ALERTCMD_TIMEOUT_S * 1000u, &status)) {
-		log_warnx("SMD1858W AlertCommand %s: still running after %d s, terminated "
-		    "(event=%s target=%s)", j->argv[0], ALERTCMD_TIMEOUT_S, j->event, j->target);
-		kill(pid, SIGTERM);
+	if (!wait_for(pid, timeout_ms, &status)) {
+		log_warnx("SMD1858W AlertCommand %s: still running after %u s, terminated "
+		    "(event=%s target=%s)", j->argv[0], timeout_ms / 1000, j->event, j->target);
+		kill(-pid, SIGTERM);           /* its process group: what it started too */
 		if (!wait_for(pid, 2000, &status)) {
-			kill(pid, SIGKILL);
+			kill(-pid, SIGKILL);
 			wait_for(pid, 60000, &status);
 		}
 		return;
@@ -138,15 +139,32 @@ runner(void *arg)
 
 	for (;;) {
 		struct job *j;
-		uint64_t dropped;
+		uint64_t dropped, left_us = (uint64_t)ALERTCMD_TIMEOUT_S * 1000000u;
 
 		pthread_mutex_lock(&a->lock);
 		while (a->len == 0 && !a->stop)
 			pthread_cond_wait(&a->cond, &a->lock);
+		if (a->len > 0 && a->stop) {
+			uint64_t now = now_us();
+			left_us = now < a->stop_deadline ? a->stop_deadline - now : 0;
+			if (left_us < 1000000u) {  /* stopping, and no time left */
+				a->dropped += a->len;
+				for (; a->len > 0; a->len--) {
+					job_free(a->q[a->head]);
+					a->head = (a->head + 1) % ALERTCMD_QUEUE;
+				}
+			}
+		}
 		if (a->len == 0) {
+			dropped = a->dropped;
 			pthread_mutex_unlock(&a->lock);
+			if (dropped > 0)
+				log_warnx("SMD1858W AlertCommand: %llu alerts not run (stopping)",
+				    (unsigned long long)dropped);
 			return NULL;
 		}
+		if (left_us > (uint64_t)ALERTCMD_TIMEOUT_S * 1000000u)
+			left_us = (uint64_t)ALERTCMD_TIMEOUT_S * 1000000u;
 		j = a->q[a->head];
 		a->head = (a->head + 1) % ALERTCMD_QUEUE;
 		a->len--;
@@ -156,7 +174,7 @@ runner(void *arg)
 		if (dropped > 0)
 			log_warnx("SMD1858W AlertCommand: %llu alerts dropped (more than %d waiting)",
 			    (unsigned long long)dropped, ALERTCMD_QUEUE);
-		run(j);
+		run(j, (unsigned)(left_us / 1000u));
 		job_free(j);
 	}
 }
@@ -236,6 +254,7 @@ alertcmd_stop(struct alertcmd *a)
 		return;
 	pthread_mutex_lock(&a->lock);
 	a->stop = true;
+	a->stop_deadline = now_us() + (uint64_t)ALERTCMD_TIMEOUT_S * 1000000u;
 	pthread_cond_signal(&a->cond);
 	pthread_mutex_unlock(&a->lock);
 	pthread_join(a->thread, NULL);

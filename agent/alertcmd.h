@@ -15,8 +15,9 @@
  *
  * Commands run one at a time on a thread of their own, in order, stdin
  * from /dev/null, stdout and stderr inherited, every descriptor above 2
- * closed. One that runs longer than ALERTCMD_TIMEOUT_S is sent SIGTERM,
- * and SIGKILL 2 s later. At most ALERTCMD_QUEUE alerts wait; more are
+ * closed, in a session (and process group) of its own. One that runs longer
+ * than ALERTCMD_TIMEOUT_S is sent SIGTERM with its process group, and
+ * SIGKILL 2 s later. At most ALERTCMD_QUEUE alerts wait; more are
  * dropped and counted (SMD1858W). A failure to start, a signal or a
  * non-zero exit is logged (SMD1858W) with the event and target.
  */
@@ -45,8 +46,10 @@ struct alert_facts {
 struct alertcmd *alertcmd_start(void);
 /* Any thread, never blocks: run argv (NULL-terminated; copied) with f. */
 void alertcmd_post(struct alertcmd *a, char *const argv[], const struct alert_facts *f);
-/* Let the running command and those queued finish (at most
- * ALERTCMD_TIMEOUT_S more), then join and free. NULL is a no-op. */
+/* Let the running command and those queued run, for at most
+ * ALERTCMD_TIMEOUT_S in all (what is left then is dropped and logged; a
+ * command still running is terminated with its process group), then join
+ * and free. NULL is a no-op. */
 void alertcmd_stop(struct alertcmd *a);
 
 #endif

@@ -16,7 +16,8 @@
 #include <unistd.h>
 
 #define KEY_MAX       64
-#define LOAD_MAX_SIZE (256u << 20)   /* a file larger than this is not ours */
+#define LOAD_MAX_SIZE (64u << 20)    /* a file larger than this is not ours */
+#define LOAD_MAX_ENTRIES 1000000     /* more lines than this are not ours either */
 #define HEADER        "# smtpmond baselines v1: TARGET key=value ... (see smtpmond(8))\n"
 
 struct entry {
@@ -109,6 +110,11 @@ load(struct bstore *s, const char *path, const char *text, size_t len)
 		line++;
 		if (n == 0 || p[0] == '#')
 			continue;
+		if (s->n >= LOAD_MAX_ENTRIES) {
+			log_warnx("SMD1857W %s:%d: more than %d baselines; the rest is forgotten",
+			    path, line, LOAD_MAX_ENTRIES);
+			break;
+		}
 		if (!baseline_parse(p, n, key, sizeof key, &b, err, sizeof err)) {
 			if (++bad <= 20)
 				log_warnx("SMD1857W %s:%d: %s; this baseline is forgotten", path, line, err);

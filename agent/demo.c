@@ -664,8 +664,8 @@ demo_main(int argc, char **argv)
 
 		/* the PH66548 rule and the three kinds, checked */
 		if (body == NULL || count(body, "\"security_method\":\"TLS\"") != 1 ||
-		    count(body, "\"server_type\":\"SMTP\"") != 1 ||
-		    count(body, "\"server_type\":\"ESMTP\"") != 2) {
+		    count(body, "\"state\":\"up\",\"server_type\":\"SMTP\"") != 1 ||
+		    count(body, "\"state\":\"up\",\"server_type\":\"ESMTP\"") != 2) {
 			fprintf(stderr, "smtpmonctl: demo: unexpected classification\n");
 			rc = 1;
 		}

@@ -1623,7 +1623,7 @@ on_wake(evutil_socket_t fd, short what, void *arg)
 		struct reset_req *rq = m->mbox_reset;
 
 		m->mbox_reset = NULL;
-		rq->count = m->stopping ? 0 : reset_matching(m, rq->sel);
+		rq->count = m->stopping ? -1 : reset_matching(m, rq->sel);
 		rq->done = true;
 		pthread_cond_broadcast(&rq->cond);
 	}
