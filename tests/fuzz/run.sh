@@ -16,8 +16,9 @@ declare -A deps=(
     [fuzz_dnsttl]="agent/dnsttl.c"
     [fuzz_baseline]="agent/downgrade.c probes/cipher.c probes/util.c probes/log.c"
     [fuzz_tls_wire]="probes/tls_wire.c"
+    [fuzz_packet]="probes/pktdecode.c probes/tcp_reasm.c probes/util.c probes/log.c"
 )
-targets=(fuzz_reply fuzz_caps fuzz_json fuzz_dnsttl fuzz_config fuzz_baseline fuzz_tls_wire)
+targets=(fuzz_reply fuzz_caps fuzz_json fuzz_dnsttl fuzz_config fuzz_baseline fuzz_tls_wire fuzz_packet)
 echo "1..$(( ${#targets[@]} * 2 ))"
 n=0
 for t in "${targets[@]}"; do
