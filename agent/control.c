@@ -84,27 +84,6 @@ tri(int v, const char *yes, const char *no)
 }
 
 static void
-tls_word(uint16_t v, char out[16])
-{
-	const char *n = v ? tls_version_name(v) : NULL;
-
-	snprintf(out, 16, "%s", v == 0 ? "none" : n ? n : "?");
-}
-
-static void
-cipher_word(int32_t id, char out[64])
-{
-	const char *n = id >= 0 && id <= 0xffff ? cipher_name((uint16_t)id) : NULL;
-
-	if (id < 0)
-		snprintf(out, 64, "none");
-	else if (n != NULL)
-		snprintf(out, 64, "%s", n);
-	else
-		snprintf(out, 64, "0x%04x", (unsigned)id);
-}
-
-static void
 json_tri(struct json *j, const char *key, int v)
 {
 	if (v < 0)
@@ -122,9 +101,9 @@ json_posture(struct json *j, const struct posture *p)
 	json_kstr(j, "server_type", p->server_type == APPL_TYPE_ESMTP ? "ESMTP" :
 	    p->server_type == APPL_TYPE_SMTP ? "SMTP" : NULL);
 	json_tri(j, "starttls_offered", p->starttls);
-	tls_word(p->tls_version, w);
+	tls_version_text(p->tls_version, w);
 	json_kstr(j, "tls_version", p->tls_version ? w : NULL);
-	cipher_word(p->cipher_id, w);
+	cipher_text(p->cipher_id, w);
 	json_kstr(j, "cipher", p->cipher_id >= 0 ? w : NULL);
 	if (p->cipher_id >= 0)
 		json_kint(j, "cipher_id", p->cipher_id);
@@ -464,10 +443,10 @@ render_baselines(FILE *out, const struct reg_snapshot *s, const char *sel, bool 
 			json_obj_end(&j);
 			continue;
 		}
-		tls_word(v->best.tls_version, btls);
-		cipher_word(v->best.cipher_id, bciph);
-		tls_word(now.tls_version, ntls);
-		cipher_word(now.cipher_id, nciph);
+		tls_version_text(v->best.tls_version, btls);
+		cipher_text(v->best.cipher_id, bciph);
+		tls_version_text(now.tls_version, ntls);
+		cipher_text(now.cipher_id, nciph);
 		if (v->last_event >= 0) {
 			report_iso8601(v->last_event_at, ts, sizeof ts);
 			snprintf(down + strlen(down), sizeof down - strlen(down), "%s%s %s %s",

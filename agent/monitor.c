@@ -554,32 +554,6 @@ struct reset_req {
 };
 
 static void
-tls_text(uint16_t v, char out[16])
-{
-	const char *n = v ? tls_version_name(v) : NULL;
-
-	if (v == 0)
-		str_copy(out, "none", 16);
-	else if (n != NULL)
-		str_copy(out, n, 16);
-	else
-		snprintf(out, 16, "0x%04x", v);
-}
-
-static void
-cipher_text(int32_t id, char out[64])
-{
-	const char *n = id >= 0 && id <= 0xffff ? cipher_name((uint16_t)id) : NULL;
-
-	if (id < 0)
-		str_copy(out, "none", 64);
-	else if (n != NULL)
-		str_copy(out, n, 64);
-	else
-		snprintf(out, 64, "0x%04x", (unsigned)id);
-}
-
-static void
 schedule_save(struct monitor *m, uint64_t ms)
 {
 	uint64_t due = now_us() + ms * 1000u;
@@ -613,8 +587,8 @@ flush_alerts(struct monitor *m)
 			};
 			char *colon;
 
-			tls_text(ev->old_tls, otls);
-			tls_text(ev->new_tls, ntls);
+			tls_version_text(ev->old_tls, otls);
+			tls_version_text(ev->new_tls, ntls);
 			cipher_text(ev->old_cipher, ociph);
 			cipher_text(ev->new_cipher, nciph);
 			str_copy(addr, ev->target[0] == '[' ? ev->target + 1 : ev->target, sizeof addr);
@@ -711,8 +685,8 @@ observe(struct tgt *t, const struct smtp_result *r)
 		char otls[16], ntls[16], ociph[64], nciph[64];
 		const char *ev = dg_event_name(ch[i].event);
 
-		tls_text(ch[i].old_tls, otls);
-		tls_text(ch[i].new_tls, ntls);
+		tls_version_text(ch[i].old_tls, otls);
+		tls_version_text(ch[i].new_tls, ntls);
 		cipher_text(ch[i].old_cipher, ociph);
 		cipher_text(ch[i].new_cipher, nciph);
 		switch (ch[i].kind) {
@@ -750,14 +724,14 @@ observe(struct tgt *t, const struct smtp_result *r)
 	if (first) {
 		char tls[16], ciph[64];
 
-		tls_text(t->bl->best.tls_version, tls);
+		tls_version_text(t->bl->best.tls_version, tls);
 		cipher_text(t->bl->best.cipher_id, ciph);
 		log_debug("TLS baseline recorded: target=%s tls=%s cipher=%s starttls=%d", t->key,
 		    tls, ciph, t->bl->best.starttls);
 	} else if (t->bl->best.tls_version > old_tls || t->bl->best.cipher_class > old_class) {
 		char tls[16], ciph[64];
 
-		tls_text(t->bl->best.tls_version, tls);
+		tls_version_text(t->bl->best.tls_version, tls);
 		cipher_text(t->bl->best.cipher_id, ciph);
 		log_info("SMD1854I TLS baseline raised: target=%s tls=%s cipher=%s class=%s",
 		    t->key, tls, ciph, cipher_class_name(t->bl->best.cipher_class));
@@ -794,7 +768,7 @@ reset_matching(struct monitor *m, const char *sel)
 		} else {
 			downgrade_reset(t->bl, NULL, now);
 		}
-		tls_text(t->bl->best.tls_version, tls);
+		tls_version_text(t->bl->best.tls_version, tls);
 		cipher_text(t->bl->best.cipher_id, ciph);
 		log_info("SMD1855I TLS baseline reset: target=%s tls=%s cipher=%s starttls=%d%s",
 		    t->key, tls, ciph, t->bl->best.starttls,

@@ -972,16 +972,16 @@ add_column_var(netsnmp_variable_list **vars, unsigned col, uint32_t row_index, u
 	snmp_varlist_add_variable(vars, name, OID_LENGTH(name), type, val, len);
 }
 
-static void
-send_cert_event(const struct monitor_event *ev)
+/* A varbind list that starts with snmpTrapOID.0 = ROOT.0.n and the
+ * target's address type, address and port (instance: its row index). */
+static netsnmp_variable_list *
+trap_begin(oid n, const struct monitor_event *ev)
 {
-	oid trap[SMTPMON_OID_ROOT_LEN + 2] = { SMTPMON_OID_ROOT, 0, SMTPMON_N_CERT_EXPIRING };
+	oid trap[SMTPMON_OID_ROOT_LEN + 2] = { SMTPMON_OID_ROOT, 0, n };
 	netsnmp_variable_list *vars = NULL;
 	struct inaddr in;
-	long type, days = ev->cert_days_left;
+	long type;
 	u_long port = ev->port;
-	uint8_t dt[11];
-	size_t dlen = date_and_time(ev->cert_not_after, true, dt);
 
 	inaddr_of_sockaddr(&ev->addr, &in);
 	type = in.type;
@@ -990,6 +990,17 @@ send_cert_event(const struct monitor_event *ev)
 	add_column_var(&vars, SMTPMON_T_ADDRESS_TYPE, ev->index, ASN_INTEGER, &type, sizeof type);
 	add_column_var(&vars, SMTPMON_T_ADDRESS, ev->index, ASN_OCTET_STR, in.bytes, in.len);
 	add_column_var(&vars, SMTPMON_T_PORT, ev->index, ASN_UNSIGNED, &port, sizeof port);
+	return vars;
+}
+
+static void
+send_cert_event(const struct monitor_event *ev)
+{
+	long days = ev->cert_days_left;
+	uint8_t dt[11];
+	size_t dlen = date_and_time(ev->cert_not_after, true, dt);
+	netsnmp_variable_list *vars = trap_begin(SMTPMON_N_CERT_EXPIRING, ev);
+
 	add_column_var(&vars, SMTPMON_T_CERT_NOT_AFTER, ev->index, ASN_OCTET_STR, dt, dlen);
 	add_column_var(&vars, SMTPMON_T_CERT_DAYS_LEFT, ev->index, ASN_INTEGER, &days, sizeof days);
 	send_v2trap(vars);
@@ -1004,21 +1015,11 @@ send_tls_event(const struct monitor_event *ev)
 {
 	oid n = ev->kind == MONITOR_EV_TLS_DOWNGRADE ? SMTPMON_N_TLS_DOWNGRADE :
 	    ev->kind == MONITOR_EV_TLS_RECOVERED ? SMTPMON_N_TLS_RECOVERED : SMTPMON_N_CERT_CHANGED;
-	oid trap[SMTPMON_OID_ROOT_LEN + 2] = { SMTPMON_OID_ROOT, 0, n };
 	oid nobj[SMTPMON_OID_ROOT_LEN + 4] = { SMTPMON_OID_ROOT, 1, 4, 0, 0 };
-	netsnmp_variable_list *vars = NULL;
-	struct inaddr in;
-	long type, old_level = level_of_version(ev->old_tls), new_level = level_of_version(ev->new_tls);
+	long old_level = level_of_version(ev->old_tls), new_level = level_of_version(ev->new_tls);
 	long old_c = ev->old_cipher, new_c = ev->new_cipher;
-	u_long port = ev->port;
+	netsnmp_variable_list *vars = trap_begin(n, ev);
 
-	inaddr_of_sockaddr(&ev->addr, &in);
-	type = in.type;
-	snmp_varlist_add_variable(&vars, snmptrap_oid, OID_LENGTH(snmptrap_oid), ASN_OBJECT_ID,
-	    trap, sizeof trap);
-	add_column_var(&vars, SMTPMON_T_ADDRESS_TYPE, ev->index, ASN_INTEGER, &type, sizeof type);
-	add_column_var(&vars, SMTPMON_T_ADDRESS, ev->index, ASN_OCTET_STR, in.bytes, in.len);
-	add_column_var(&vars, SMTPMON_T_PORT, ev->index, ASN_UNSIGNED, &port, sizeof port);
 	if (ev->kind != MONITOR_EV_TLS_INFO) {
 		nobj[SMTPMON_OID_ROOT_LEN + 2] = SMTPMON_NO_OLD_TLS_LEVEL;
 		snmp_varlist_add_variable(&vars, nobj, OID_LENGTH(nobj), ASN_INTEGER, &old_level,
@@ -1056,22 +1057,12 @@ send_event(const struct monitor_event *ev)
 		send_tls_event(ev);
 		return;
 	}
-	oid trap[SMTPMON_OID_ROOT_LEN + 2] = { SMTPMON_OID_ROOT, 0,
-	    ev->kind == MONITOR_EV_DOWN ? SMTPMON_N_TARGET_DOWN : SMTPMON_N_TARGET_UP };
-	netsnmp_variable_list *vars = NULL;
-	struct inaddr in;
-	long type, status = ev->kind == MONITOR_EV_DOWN ? 3 : 2;
-	u_long port = ev->port;
+	long status = ev->kind == MONITOR_EV_DOWN ? 3 : 2;
 	char reply[TEXT_MAX + 1];
 	size_t rlen = reply_text(ev->last_reply, reply);
+	netsnmp_variable_list *vars = trap_begin(ev->kind == MONITOR_EV_DOWN ?
+	    SMTPMON_N_TARGET_DOWN : SMTPMON_N_TARGET_UP, ev);
 
-	inaddr_of_sockaddr(&ev->addr, &in);
-	type = in.type;
-	snmp_varlist_add_variable(&vars, snmptrap_oid, OID_LENGTH(snmptrap_oid), ASN_OBJECT_ID,
-	    trap, sizeof trap);
-	add_column_var(&vars, SMTPMON_T_ADDRESS_TYPE, ev->index, ASN_INTEGER, &type, sizeof type);
-	add_column_var(&vars, SMTPMON_T_ADDRESS, ev->index, ASN_OCTET_STR, in.bytes, in.len);
-	add_column_var(&vars, SMTPMON_T_PORT, ev->index, ASN_UNSIGNED, &port, sizeof port);
 	add_column_var(&vars, SMTPMON_T_STATUS, ev->index, ASN_INTEGER, &status, sizeof status);
 	if (ev->kind == MONITOR_EV_DOWN)
 		add_column_var(&vars, SMTPMON_T_LAST_REPLY, ev->index, ASN_OCTET_STR, reply, rlen);

@@ -2,6 +2,7 @@
 #include "buildconf.h"
 #include "cipher.h"
 
+#include <stdio.h>
 #include <string.h>
 
 struct cipher_entry {
@@ -693,4 +694,17 @@ uint16_t
 cipher_table_id(size_t i)
 {
 	return i < TABLE_LEN ? table[i].id : 0xffff;
+}
+
+void
+cipher_text(int32_t id, char out[64])
+{
+	const char *n = id >= 0 && id <= 0xffff ? cipher_name((uint16_t)id) : NULL;
+
+	if (id < 0)
+		snprintf(out, 64, "none");
+	else if (n != NULL)
+		snprintf(out, 64, "%s", n);
+	else
+		snprintf(out, 64, "0x%04x", (unsigned)id & 0xffffu);
 }

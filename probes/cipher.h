@@ -77,6 +77,10 @@ const char *cipher_class_name(enum cipher_class c);
 /* The IANA name (also of the two SCSVs), or NULL when id is not in the table. */
 const char *cipher_name(uint16_t id);
 
+/* For messages: the IANA name, "0x1234" when unknown, "none" for a
+ * negative id (no cipher). out holds at least 64 bytes. */
+void cipher_text(int32_t id, char out[64]);
+
 /* True for the sixteen GREASE values of RFC 8701 (0x0A0A, 0x1A1A .. 0xFAFA),
  * which a client sprinkles into its list and a server never selects. */
 bool cipher_is_grease(uint16_t id);

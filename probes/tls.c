@@ -1,6 +1,7 @@
 /* probes/tls.c: see tls.h. */
 #include "buildconf.h"
 #include "tls.h"
+#include "tls_wire.h"
 #include "util.h"
 
 #include <arpa/inet.h>
@@ -207,15 +208,20 @@ tls_close_notify(struct tls_conn *c)
 const char *
 tls_version_name(int v)
 {
-	switch (v) {
-	case 0x0002: return "SSLv2";
-	case 0x0300: return "SSLv3";
-	case 0x0301: return "TLSv1";
-	case 0x0302: return "TLSv1.1";
-	case 0x0303: return "TLSv1.2";
-	case 0x0304: return "TLSv1.3";
-	default: return NULL;
-	}
+	return v >= 0 && v <= 0xffff ? tls_wire_version_name((uint16_t)v) : NULL;
+}
+
+void
+tls_version_text(int v, char out[16])
+{
+	const char *n = tls_version_name(v);
+
+	if (v == 0)
+		snprintf(out, 16, "none");
+	else if (n != NULL)
+		snprintf(out, 16, "%s", n);
+	else
+		snprintf(out, 16, "0x%04x", (unsigned)v & 0xffffu);
 }
 
 static time_t
