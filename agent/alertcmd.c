@@ -17,7 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define ENV_MAX 16
+#define ENV_MAX 20
 
 struct job {
 	char **argv;
@@ -230,6 +230,10 @@ alertcmd_post(struct alertcmd *a, char *const argv[], const struct alert_facts *
 	j->env[e++] = env_kv("SMTPMON_NEW_CIPHER", f->new_cipher);
 	snprintf(num, sizeof num, "%lld", (long long)f->when);
 	j->env[e++] = env_kv("SMTPMON_TIME", num);
+	if (f->client != NULL) {
+		j->env[e++] = env_kv("SMTPMON_CLIENT", f->client);
+		j->env[e++] = env_kv("SMTPMON_DETAIL", f->detail);
+	}
 	j->env[e] = NULL;
 	str_copy(j->event, f->event ? f->event : "", sizeof j->event);
 	str_copy(j->target, f->target ? f->target : "", sizeof j->target);

@@ -4,7 +4,7 @@
  * with posix_spawn, never through a shell. The facts of the alert are in
  * its environment, which holds nothing else but PATH:
  *
- *   SMTPMON_ALERT        downgrade | recovery | information
+ *   SMTPMON_ALERT        downgrade | recovery | information | passive
  *   SMTPMON_EVENT        tls-version-lowered, ... (downgrade.h)
  *   SMTPMON_TARGET       ADDR:PORT     SMTPMON_ADDRESS, SMTPMON_PORT
  *   SMTPMON_INDEX        the target's row index (SNMP instance)
@@ -12,6 +12,8 @@
  *   SMTPMON_OLD_TLS, SMTPMON_NEW_TLS        "TLSv1.3", ... or "none"
  *   SMTPMON_OLD_CIPHER, SMTPMON_NEW_CIPHER  IANA name, or "none"
  *   SMTPMON_TIME         seconds since the epoch
+ *   SMTPMON_CLIENT, SMTPMON_DETAIL  passive alerts only: the client's
+ *                        ADDR:PORT and what was seen on the wire
  *
  * Commands run one at a time on a thread of their own, in order, stdin
  * from /dev/null, stdout and stderr inherited, every descriptor above 2
@@ -33,13 +35,14 @@ struct alertcmd;
 #define ALERTCMD_QUEUE     256
 
 struct alert_facts {
-	const char *alert;       /* "downgrade", "recovery", "information" */
+	const char *alert;       /* "downgrade", "recovery", "information", "passive" */
 	const char *event;
 	const char *target, *address, *name;
 	uint16_t port;
 	uint32_t index;
 	const char *old_tls, *new_tls, *old_cipher, *new_cipher;
 	time_t when;
+	const char *client, *detail; /* passive alerts; NULL otherwise */
 };
 
 /* Start the runner thread. */

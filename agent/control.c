@@ -6,6 +6,7 @@
 #include "downgrade.h"
 #include "json.h"
 #include "log.h"
+#include "preport.h"
 #include "registry.h"
 #include "report.h"
 #include "util.h"
@@ -498,6 +499,37 @@ baseline_request(const char *req, char *sel, size_t selsz, bool *as_json)
 	return true;
 }
 
+static void
+render_passive(FILE *out, const struct reg_snapshot *s, bool as_json)
+{
+	const struct reg_passive *p = &s->passive;
+
+	if (as_json) {
+		struct json j;
+
+		json_init(&j, out);
+		json_arr_begin(&j);
+		for (size_t i = 0; i < s->n_prows; i++)
+			preport_json(&j, &s->prows[i]->v);
+		json_arr_end(&j);
+		fputc('\n', out);
+		return;
+	}
+	if (!p->enabled) {
+		fprintf(out, "smtpmond: the passive probe is off (no Passive block)\n");
+		return;
+	}
+	fprintf(out, "smtpmond passive probe on %s: %llu packets, %llu sessions (%llu TLS, %llu "
+	    "basic), %zu servers, %llu alerts; capture drops %llu, bytes lost %llu%s%s\n",
+	    p->source, (unsigned long long)p->packets, (unsigned long long)p->sessions,
+	    (unsigned long long)p->sessions_tls, (unsigned long long)p->sessions_plain,
+	    s->n_prows, (unsigned long long)p->alerts, (unsigned long long)p->capture_drops,
+	    (unsigned long long)p->bytes_lost, p->error[0] ? "; error: " : "", p->error);
+	preport_text_header(out);
+	for (size_t i = 0; i < s->n_prows; i++)
+		preport_text_row(out, &s->prows[i]->v);
+}
+
 int
 control_render(FILE *out, const struct reg_snapshot *s, const char *writer, const char *request)
 {
@@ -518,6 +550,10 @@ control_render(FILE *out, const struct reg_snapshot *s, const char *writer, cons
 		render_targets(out, s, false);
 	else if (strcmp(request, "targets json") == 0)
 		render_targets(out, s, true);
+	else if (strcmp(request, "passive") == 0)
+		render_passive(out, s, false);
+	else if (strcmp(request, "passive json") == 0)
+		render_passive(out, s, true);
 	else
 		return -1;
 	return 0;
@@ -618,7 +654,7 @@ answer(struct control *c, struct bufferevent *bev, const char *req)
 			    "or TargetName / TargetMx name)\n", CONTROL_REQ_MAX, req + 14);
 		} else if (rc != 0) {
 			evbuffer_add_printf(out, "ERR unknown request \"%.*s\" (status [json], "
-			    "appldata [json], targets [json], baseline show [TARGET] [json], "
+			    "appldata [json], targets [json], passive [json], baseline show [TARGET] [json], "
 			    "baseline reset TARGET [json], reload)\n", CONTROL_REQ_MAX, req);
 		} else {
 			evbuffer_add(out, "OK\n", 3);

@@ -57,6 +57,7 @@ enum monitor_event_kind {
 	MONITOR_EV_TLS_DOWNGRADE = 4,  /* a downgrade event (agent/downgrade.h) */
 	MONITOR_EV_TLS_RECOVERED = 5,  /* ... the dimension is back at the baseline */
 	MONITOR_EV_TLS_INFO = 6,       /* certificate-changed (informational) */
+	MONITOR_EV_PASSIVE = 7,        /* a passive probe alert (agent/pserver.h) */
 };
 
 /* A certificate this close to its end (days) is announced, once per
@@ -77,6 +78,11 @@ struct monitor_event {
 	int32_t old_cipher, new_cipher; /* TLS_*: IANA ids, -1 none */
 	char name[128];                /* TargetName / TargetMx domain, "" for TargetIP */
 	time_t when;
+	/* PASSIVE: index is the passive row's (smtpmonPassiveServerTable), target
+	 * and addr/port the server's, tls_event the event name (ps_event_name()),
+	 * old_tls the baseline and new_tls/new_cipher the session's */
+	char client[64];               /* PASSIVE: the client's "ADDR:PORT" */
+	char detail[128];              /* PASSIVE: what was seen */
 };
 
 typedef void monitor_event_fn(const struct monitor_event *ev, void *arg);
@@ -101,6 +107,20 @@ void monitor_post_reload(struct monitor *m, struct config *cfg);
  * monitor thread (at most 5 s). Returns the number of targets reset, or -1
  * when the monitor did not answer in time. */
 int monitor_baseline_reset(struct monitor *m, const char *sel);
+
+/* Any thread (the passive probe's): one session seen on the wire. It is
+ * copied into a mailbox of at most MONITOR_PASSIVE_QUEUE sessions (further
+ * ones are counted and dropped until the monitor catches up) and taken in
+ * on the monitor thread: agent/pserver row into the registry, the
+ * AppldataLog line (role "passive"), alerts (SMD1860W, the event hook,
+ * AlertCommand). The active target of the same address and port, if any,
+ * lends its knowledge (STARTTLS offered, TLS baseline). */
+#define MONITOR_PASSIVE_QUEUE 4096
+struct passive_session;
+struct reg_passive;
+void monitor_post_passive(struct monitor *m, const struct passive_session *s);
+/* Any thread: the passive probe's figures, published with the registry. */
+void monitor_post_passive_stats(struct monitor *m, const struct reg_passive *p);
 
 /* Any thread: QUIT every connection, then end the loop (at most 5 s). */
 void monitor_post_stop(struct monitor *m);

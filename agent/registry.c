@@ -20,6 +20,9 @@ struct registry {
 	time_t started;
 	uint64_t probes_done, probe_failures;
 	size_t targets_configured;
+	struct reg_prow **pdrafts;     /* index order */
+	size_t np, pcap;
+	struct reg_passive passive;
 };
 
 static void
@@ -29,14 +32,23 @@ row_unref(struct reg_row *row)
 		free(row);
 }
 
+static void
+prow_unref(struct reg_prow *row)
+{
+	if (row != NULL && atomic_fetch_sub(&row->refs, 1) == 1)
+		free(row);
+}
+
 static struct reg_snapshot *
-snapshot_new(size_t n)
+snapshot_new(size_t n, size_t np)
 {
 	struct reg_snapshot *s = xcalloc(1, sizeof(*s));
 
 	atomic_init(&s->refs, 1);
 	s->n = n;
 	s->rows = n ? xcalloc(n, sizeof(*s->rows)) : NULL;
+	s->n_prows = np;
+	s->prows = np ? xcalloc(np, sizeof(*s->prows)) : NULL;
 	return s;
 }
 
@@ -47,7 +59,7 @@ registry_new(void)
 
 	pthread_mutex_init(&r->lock, NULL);
 	r->next_index = 1;
-	r->current = snapshot_new(0);
+	r->current = snapshot_new(0, 0);
 	r->started = time(NULL);
 	r->current->started = r->started;
 	r->current->published_at = r->started;
@@ -64,6 +76,11 @@ registry_free(struct registry *r)
 		free(r->drafts[i]);
 	}
 	free(r->drafts);
+	for (size_t i = 0; i < r->np; i++) {
+		prow_unref(r->pdrafts[i]->published);
+		free(r->pdrafts[i]);
+	}
+	free(r->pdrafts);
 	registry_release(r->current);
 	pthread_mutex_destroy(&r->lock);
 	free(r);
@@ -135,13 +152,70 @@ registry_set_totals(struct registry *r, time_t started, uint64_t probes_done,
 }
 
 void
+registry_passive_put(struct registry *r, const struct pserver_view *v)
+{
+	struct reg_prow *row = NULL;
+	size_t lo = 0, hi = r->np;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (r->pdrafts[mid]->v.index < v->index)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo < r->np && r->pdrafts[lo]->v.index == v->index) {
+		row = r->pdrafts[lo];
+	} else {
+		row = xcalloc(1, sizeof(*row));
+		if (r->np == r->pcap) {
+			r->pcap = r->pcap ? r->pcap * 2 : 64;
+			r->pdrafts = xrealloc(r->pdrafts, r->pcap * sizeof(*r->pdrafts));
+		}
+		memmove(&r->pdrafts[lo + 1], &r->pdrafts[lo], (r->np - lo) * sizeof(*r->pdrafts));
+		r->pdrafts[lo] = row;
+		r->np++;
+	}
+	row->v = *v;
+	row->dirty = true;
+	r->changed = true;
+}
+
+void
+registry_set_passive(struct registry *r, const struct reg_passive *p)
+{
+	if (memcmp(&r->passive, p, sizeof(*p)) != 0) {
+		r->passive = *p;
+		r->changed = true;
+	}
+}
+
+void
 registry_publish(struct registry *r)
 {
 	struct reg_snapshot *s, *old;
 
 	if (!r->changed)
 		return;
-	s = snapshot_new(r->n);
+	s = snapshot_new(r->n, r->np);
+	for (size_t i = 0; i < r->np; i++) {
+		struct reg_prow *d = r->pdrafts[i];
+
+		if (d->dirty || d->published == NULL) {
+			struct reg_prow *copy = xmalloc(sizeof(*copy));
+
+			memcpy(copy, d, sizeof(*copy));
+			copy->published = NULL;
+			copy->dirty = false;
+			atomic_init(&copy->refs, 1);
+			prow_unref(d->published);
+			d->published = copy;
+			d->dirty = false;
+		}
+		atomic_fetch_add(&d->published->refs, 1);
+		s->prows[i] = d->published;
+	}
+	s->passive = r->passive;
 	for (size_t i = 0; i < r->n; i++) {
 		struct reg_row *d = r->drafts[i];
 
@@ -193,7 +267,10 @@ registry_release(struct reg_snapshot *s)
 		return;
 	for (size_t i = 0; i < s->n; i++)
 		row_unref(s->rows[i]);
+	for (size_t i = 0; i < s->n_prows; i++)
+		prow_unref(s->prows[i]);
 	free(s->rows);
+	free(s->prows);
 	free(s);
 }
 

@@ -22,6 +22,7 @@
 #include <time.h>
 
 #include "downgrade.h"
+#include "pserver.h"
 #include "smtp_session.h"
 
 enum reg_state {
@@ -84,6 +85,25 @@ struct reg_row {
 	struct reg_row *published;
 };
 
+struct reg_prow {                 /* one server seen by the passive probe */
+	struct pserver_view v;
+	/* bookkeeping, not for readers */
+	atomic_uint refs;
+	bool dirty;
+	struct reg_prow *published;
+};
+
+struct reg_passive {              /* the passive probe as a whole */
+	bool enabled;
+	char source[160];             /* "interface eth0,lo" / "file X" */
+	uint64_t packets, bytes, sessions, sessions_tls, sessions_plain;
+	uint64_t capture_drops;       /* pcap_stats ps_drop + ps_ifdrop */
+	uint64_t bytes_lost;          /* declared gaps */
+	uint64_t alerts, servers_dropped, tls_pool_empty;
+	uint64_t sessions_dropped;    /* the monitor thread fell behind */
+	char error[256];              /* a capture error, "" none */
+};
+
 struct reg_snapshot {
 	atomic_uint refs;
 	uint64_t generation;
@@ -94,6 +114,10 @@ struct reg_snapshot {
 	time_t started;
 	uint64_t probes_done, probe_failures;
 	size_t targets_configured;
+	/* the passive probe's servers, index order */
+	size_t n_prows;
+	struct reg_prow **prows;
+	struct reg_passive passive;
 };
 
 struct registry;
@@ -112,6 +136,10 @@ void registry_touch(struct registry *r, struct reg_row *row);
 /* Daemon-wide figures for the next snapshot. */
 void registry_set_totals(struct registry *r, time_t started, uint64_t probes_done,
     uint64_t probe_failures, size_t targets_configured);
+/* Add or update the passive row v->index (indexes only grow). */
+void registry_passive_put(struct registry *r, const struct pserver_view *v);
+/* The passive probe's figures for the next snapshot. */
+void registry_set_passive(struct registry *r, const struct reg_passive *p);
 /* Publish a snapshot if anything changed since the last one. */
 void registry_publish(struct registry *r);
 

@@ -1,13 +1,15 @@
 /* agent/smtpmonctl.c: the command-line front end. Subcommands:
  *   check   one-shot probe of one SMTP server (agent/check.c)
  *   demo    built-in demo servers watched by a real smtpmond (agent/demo.c)
- *   status, appldata, targets, baseline, reload: ask the running smtpmond
+ *   pcap    classify a capture file one-shot (agent/pcapcmd.c)
+ *   status, appldata, targets, passive, baseline, reload: ask the running smtpmond
  *           (agent/ctlclient.c)
  */
 #include "buildconf.h"
 #include "check.h"
 #include "ctlclient.h"
 #include "demo.h"
+#include "pcapcmd.h"
 
 #include <signal.h>
 #include <stdio.h>
@@ -19,9 +21,12 @@ usage(FILE *f)
 {
 	fputs("usage: smtpmonctl check [options] HOST[:PORT]   probe one SMTP server once\n"
 	      "       smtpmonctl demo                        smtpmond against built-in demo servers\n"
+	      "       smtpmonctl pcap [--json] [--sessions] FILE\n"
+	      "                                              classify the SMTP sessions of a capture\n"
 	      "       smtpmonctl [-s SOCKET] status [--json] one row per target\n"
 	      "       smtpmonctl [-s SOCKET] appldata [--json] 4-tuple and record per open connection\n"
 	      "       smtpmonctl [-s SOCKET] targets [--json] the configured targets\n"
+	      "       smtpmonctl [-s SOCKET] passive [--json] servers seen by the passive probe\n"
 	      "       smtpmonctl [-s SOCKET] baseline show [TARGET] [--json]\n"
 	      "                                              TLS baselines and downgrades\n"
 	      "       smtpmonctl [-s SOCKET] baseline reset TARGET [--json]\n"
@@ -30,7 +35,7 @@ usage(FILE *f)
 	      "       smtpmonctl --version | --help\n"
 	      "SOCKET defaults to $SMTPMON_SOCKET, else " CTL_DEFAULT_SOCKET ".\n"
 	      "TARGET is ADDR:PORT, ADDR (every port), a row index, or a TargetName/TargetMx name.\n"
-	      "Run `smtpmonctl check --help` for the check options.\n", f);
+	      "Run `smtpmonctl check --help` and `smtpmonctl pcap --help` for their options.\n", f);
 }
 
 int
@@ -55,8 +60,11 @@ main(int argc, char **argv)
 		return check_main(argc - 1, argv + 1);
 	if (strcmp(argv[1], "demo") == 0)
 		return demo_main(argc - 1, argv + 1);
+	if (strcmp(argv[1], "pcap") == 0)
+		return pcap_main(argc - 1, argv + 1);
 	if (strcmp(argv[1], "status") == 0 || strcmp(argv[1], "appldata") == 0 ||
 	    strcmp(argv[1], "targets") == 0 || strcmp(argv[1], "reload") == 0 ||
+	    strcmp(argv[1], "passive") == 0 ||
 	    strcmp(argv[1], "baseline") == 0)
 		return ctl_main(sock, argc - 1, argv + 1);
 	if (strcmp(argv[1], "--version") == 0) {

@@ -19,6 +19,7 @@
 #include "control.h"
 #include "log.h"
 #include "monitor.h"
+#include "passive.h"
 #include "registry.h"
 #include "snmp.h"
 #include "tls.h"
@@ -59,6 +60,10 @@ struct daemon {
 	struct control *ctl;
 	struct snmp_agent *snmp;       /* NULL with AgentXSocket off */
 	pthread_t thread;
+	struct passive *pv;            /* the passive probe, NULL without Passive */
+	pthread_t pv_thread;
+	bool pv_running;
+	char pv_source[160];
 	char *pid_file;
 	int pid_fd;
 };
@@ -329,6 +334,93 @@ monitor_thread(void *arg)
 	return NULL;
 }
 
+/* ---- the passive probe's thread ---- */
+
+static void
+pv_session(void *arg, const struct passive_session *s)
+{
+	struct daemon *d = arg;
+
+	monitor_post_passive(d->mon, s);
+}
+
+static void
+pv_tick(void *arg, const struct passive_stats *st)
+{
+	struct daemon *d = arg;
+	struct reg_passive rp;
+
+	memset(&rp, 0, sizeof rp);
+	rp.enabled = true;
+	str_copy(rp.source, d->pv_source, sizeof rp.source);
+	rp.packets = st->packets;
+	rp.bytes = st->bytes;
+	rp.sessions = st->sessions;
+	rp.sessions_tls = st->sessions_tls;
+	rp.sessions_plain = st->sessions_plain;
+	rp.capture_drops = st->ps_drop + st->ps_ifdrop;
+	rp.bytes_lost = st->reasm != NULL ? st->reasm->bytes_gap : 0;
+	rp.tls_pool_empty = st->tls_pool_empty;
+	str_copy(rp.error, st->read_error, sizeof rp.error);
+	monitor_post_passive_stats(d->mon, &rp);
+}
+
+static void *
+passive_thread(void *arg)
+{
+	struct daemon *d = arg;
+	int rc = passive_run(d->pv);
+	const struct passive_stats *st = passive_stats(d->pv);
+
+	if (rc != 0)
+		log_errx("SMD1861E passive probe (%s): %s%s", d->pv_source, st->read_error,
+		    st->truncated ? " (truncated capture: read up to there)" : "");
+	else if (d->cfg->passive.pcap_file != NULL)
+		log_info("SMD1861I passive probe: %s read: %llu packets, %llu sessions (%llu TLS, "
+		    "%llu basic)", d->pv_source, (unsigned long long)st->packets,
+		    (unsigned long long)st->sessions, (unsigned long long)st->sessions_tls,
+		    (unsigned long long)st->sessions_plain);
+	return NULL;
+}
+
+/* Open the capture while still privileged; NULL with a message on error. */
+static struct passive *
+passive_start(struct daemon *d, char *err, size_t errlen)
+{
+	const struct cfg_passive *cp = &d->cfg->passive;
+	struct passive_cfg pc;
+	size_t used = 0;
+
+	memset(&pc, 0, sizeof pc);
+	pc.interfaces = (const char *const *)cp->interfaces;
+	pc.n_interfaces = cp->n_interfaces;
+	pc.file = cp->pcap_file;
+	pc.ports = cp->ports;
+	pc.n_ports = cp->n_ports;
+	pc.tick = pv_tick;
+	if (cp->pcap_file != NULL)
+		snprintf(d->pv_source, sizeof d->pv_source, "file %s", cp->pcap_file);
+	else
+		for (size_t i = 0; i < cp->n_interfaces && used < sizeof d->pv_source; i++)
+			used += (size_t)snprintf(d->pv_source + used, sizeof d->pv_source - used,
+			    "%s%s", i ? "," : "interface ", cp->interfaces[i]);
+	return passive_open(&pc, pv_session, d, err, errlen);
+}
+
+static bool
+passive_changed(const struct cfg_passive *a, const struct cfg_passive *b)
+{
+	if (a->present != b->present || a->n_interfaces != b->n_interfaces ||
+	    a->n_ports != b->n_ports || memcmp(a->ports, b->ports, a->n_ports * sizeof(a->ports[0])) ||
+	    (a->pcap_file == NULL) != (b->pcap_file == NULL) ||
+	    (a->pcap_file != NULL && strcmp(a->pcap_file, b->pcap_file) != 0))
+		return true;
+	for (size_t i = 0; i < a->n_interfaces; i++)
+		if (strcmp(a->interfaces[i], b->interfaces[i]) != 0)
+			return true;
+	return false;
+}
+
 /* What the monitor thread could still refuse (CA file, appldata log),
  * checked here so that "reload: OK" means the file will be applied. */
 static int
@@ -379,6 +471,8 @@ do_reload(void *arg, char *msg, size_t msglen)
 	    cfg->n_targets);
 	snprintf(msg, msglen, "reloading %s: %zu TargetServer block(s)\n", d->config_path,
 	    cfg->n_targets);
+	if (passive_changed(&cfg->passive, &d->cfg->passive))
+		log_warnx("SMD1865W Passive changes take effect at restart");
 	monitor_post_reload(d->mon, cfg);   /* the monitor owns cfg from here */
 	return 0;
 }
@@ -415,6 +509,11 @@ on_term(evutil_socket_t sig, short what, void *arg)
 
 	(void)what;
 	log_info("SMD0003I signal %d: stopping", (int)sig);
+	if (d->pv_running) {   /* no more sessions from the wire */
+		passive_stop(d->pv);
+		pthread_join(d->pv_thread, NULL);
+		d->pv_running = false;
+	}
 	monitor_post_stop(d->mon);
 	pthread_join(d->thread, NULL);
 	event_base_loopbreak(d->cbase);
@@ -520,6 +619,14 @@ main(int argc, char **argv)
 		return fail_start(&d, ready_fd, err);
 	}
 	control_set_reset(d.ctl, do_baseline_reset, &d);
+	if (d.cfg->passive.present) {   /* capture needs the privileges about to go */
+		d.pv = passive_start(&d, err, sizeof err);
+		if (d.pv == NULL) {
+			log_errx("SMD1861E passive probe: %s", err);
+			control_free(d.ctl);
+			return fail_start(&d, ready_fd, err);
+		}
+	}
 	if (drop_privileges(d.cfg, uid, gid) != 0) {
 		control_free(d.ctl);
 		return fail_start(&d, ready_fd, "cannot drop privileges");
@@ -552,6 +659,14 @@ main(int argc, char **argv)
 		snmp_agent_stop(d.snmp);
 		return fail_start(&d, ready_fd, "pthread_create failed");
 	}
+	if (d.pv != NULL) {
+		if (pthread_create(&d.pv_thread, NULL, passive_thread, &d) != 0) {
+			log_errx("SMD1861E passive probe: pthread_create failed");
+		} else {
+			d.pv_running = true;
+			log_info("SMD1866I passive probe started: %s", d.pv_source);
+		}
+	}
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 
 	addrs = count_addresses(d.cfg, &named);
@@ -579,6 +694,7 @@ main(int argc, char **argv)
 	event_free(ev_hup);
 	event_free(ev_term);
 	event_free(ev_int);
+	passive_close(d.pv);       /* its last sessions go to the mailbox, unread */
 	monitor_free(d.mon);
 	registry_free(d.reg);
 	event_base_free(d.mbase);

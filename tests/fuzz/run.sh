@@ -17,15 +17,22 @@ declare -A deps=(
     [fuzz_baseline]="agent/downgrade.c probes/cipher.c probes/util.c probes/log.c"
     [fuzz_tls_wire]="probes/tls_wire.c"
     [fuzz_packet]="probes/pktdecode.c probes/tcp_reasm.c probes/util.c probes/log.c"
+    [fuzz_smtp_wire]="probes/smtp_wire.c probes/smtp_reply.c probes/smtp_caps.c probes/tls_wire.c"
+    [fuzz_passive]="probes/pktdecode.c probes/tcp_reasm.c probes/smtp_wire.c probes/smtp_reply.c probes/smtp_caps.c probes/tls_wire.c probes/passive.c probes/appldata.c probes/util.c probes/log.c agent/pserver.c"
 )
-targets=(fuzz_reply fuzz_caps fuzz_json fuzz_dnsttl fuzz_config fuzz_baseline fuzz_tls_wire fuzz_packet)
+# libraries a target needs beyond libc (passive.c is linked for its helpers)
+declare -A libs=(
+    [fuzz_passive]="-lpcap -lssl -lcrypto"
+)
+targets=(fuzz_reply fuzz_caps fuzz_json fuzz_dnsttl fuzz_config fuzz_baseline fuzz_tls_wire fuzz_packet fuzz_smtp_wire fuzz_passive)
 echo "1..$(( ${#targets[@]} * 2 ))"
 n=0
 for t in "${targets[@]}"; do
     n=$((n + 1))
     srcs=("$src/tests/fuzz/$t.c")
     for d in ${deps[$t]}; do srcs+=("$src/$d"); done
-    if $CC $CFLAGS -o "$out/$t" "${srcs[@]}" 2> "$out/$t.build"; then
+    # shellcheck disable=SC2086 # word splitting of the library list is wanted
+    if $CC $CFLAGS -o "$out/$t" "${srcs[@]}" ${libs[$t]:-} 2> "$out/$t.build"; then
         echo "ok $n - $t builds with clang -fsanitize=fuzzer,address,undefined"
     else
         echo "not ok $n - $t builds"; sed 's/^/# /' "$out/$t.build"

@@ -1,0 +1,113 @@
+/* probes/passive.h: the passive probe: libpcap, TCP reassembly, SMTP + TLS.
+ *
+ * Reads packets from one or more live interfaces (a BPF filter keeps TCP to
+ * and from the configured ports, VLAN-tagged or not) or from one capture
+ * file (pcap or pcapng, as libpcap reads them), decodes them
+ * (probes/pktdecode), puts both directions of every flow back in order
+ * (probes/tcp_reasm, bounded per flow and in total) and dissects each as an
+ * SMTP session (probes/smtp_wire). Every session that showed anything of
+ * SMTP or TLS is handed to the caller once, as soon as its classification is
+ * final (smtp_wire FINAL: TLS handshake read, plaintext MAIL or QUIT, ...)
+ * or when its flow ends, whichever comes first.
+ *
+ * TLS readers (about 21 KiB each) are lent to sessions from a pool of at most
+ * cfg.max_tls_readers, only while a handshake is being read; a session
+ * that finds the pool empty is still classified T, without version and
+ * cipher (SW_AN_NO_TLS_READER). Memory is thus bounded by the reassembly
+ * limits, max_flows small per-flow states and the pool.
+ *
+ * Opening (passive_open) needs the privileges of capture; it is meant to run
+ * before smtpmond drops them. passive_run() runs on one thread: it reads
+ * until the file ends, or for interfaces until passive_stop() (any thread)
+ * or a capture error. One struct passive is used by one thread at a time
+ * apart from passive_stop().
+ */
+#ifndef SMTPMON_PASSIVE_H
+#define SMTPMON_PASSIVE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "smtp_wire.h"
+#include "tcp_reasm.h"
+
+#define PASSIVE_MAX_IFACES 16
+#define PASSIVE_MAX_PORTS 32
+
+struct passive_stats {
+	uint64_t packets, bytes;        /* read from the capture */
+	uint64_t tcp, not_tcp, fragments, malformed, unsupported;
+	uint64_t sessions;              /* handed over */
+	uint64_t sessions_tls, sessions_plain;
+	uint64_t tls_pool_empty;        /* handshakes not read: pool empty */
+	uint64_t ps_recv, ps_drop, ps_ifdrop; /* live capture: pcap_stats() summed */
+	bool truncated;                 /* the capture file ended inside a record */
+	char read_error[256];           /* a capture error ("" none) */
+	const struct tcp_reasm_stats *reasm;
+};
+
+struct passive_cfg {
+	const char *const *interfaces;  /* live capture on these, or ... */
+	size_t n_interfaces;
+	const char *file;               /* ... read this capture file ("-": stdin) */
+	const uint16_t *ports;          /* server ports; n_ports 0: 25 587 465 */
+	size_t n_ports;
+	uint32_t max_tls_readers;       /* 0: 256 */
+	int snaplen;                    /* 0: 65535 */
+	struct tcp_reasm_cfg reasm;     /* zero members: tcp_reasm defaults */
+	/* NULL, or called on the passive_run() thread about once a second (live)
+	 * and when passive_run() ends, with the same arg as the sessions */
+	void (*tick)(void *arg, const struct passive_stats *st);
+};
+
+/* One observed session. */
+struct passive_session {
+	int family;                     /* AF_INET / AF_INET6 */
+	uint8_t client[16], server[16];
+	uint16_t client_port, server_port;
+	char client_text[64];           /* "ADDR:PORT", "[ADDR6]:PORT" */
+	char server_text[64];
+	uint64_t start_us, final_us;    /* capture time of its first segment / of now */
+	bool midstream;                 /* the capture began inside the session */
+	bool ended;                     /* handed over at the end of its flow */
+	const char *end_reason;         /* tcp_reasm_end_name() when ended, else NULL */
+	char server_type;               /* smtp_wire_server_type(): 'E' 'S' ' ' */
+	char security;                  /* smtp_wire_security(): 'T' 'B' ' ' */
+	time_t cert_not_after;          /* TLS <= 1.2 leaf certificate; 0 none */
+	struct smtp_wire_facts facts;
+};
+
+typedef void passive_session_fn(void *arg, const struct passive_session *s);
+
+
+struct passive;
+
+/* Open the capture(s) and set the filter. NULL with a message in err. */
+struct passive *passive_open(const struct passive_cfg *cfg, passive_session_fn *fn, void *arg,
+    char *err, size_t errlen);
+
+/* Read and dissect until the end of the file (every remaining flow is then
+ * ended and handed over), passive_stop(), or a read error. Returns 0, or -1
+ * with stats->read_error set. Live capture expires idle flows once a second. */
+int passive_run(struct passive *p);
+
+/* Any thread: make passive_run() return soon (within ~100 ms). */
+void passive_stop(struct passive *p);
+
+/* Counters; the pointer stays valid until passive_close(); read on the
+ * passive_run() thread or after it returned. */
+const struct passive_stats *passive_stats(struct passive *p);
+
+/* The BPF filter for these ports into out; returns strlen like snprintf. */
+size_t passive_filter(const uint16_t *ports, size_t n_ports, char *out, size_t outsz);
+
+/* Format "ADDR:PORT" / "[ADDR6]:PORT" of a raw address. */
+void passive_addr_text(int family, const uint8_t addr[16], uint16_t port, char *out,
+    size_t outsz);
+
+/* End every flow (handing sessions over), close the captures, free. */
+void passive_close(struct passive *p);
+
+#endif
