@@ -237,18 +237,18 @@ pserver_observe(struct pserver_table *t, const struct passive_session *s,
 		else
 			snprintf(detail, sizeof detail, "client command rewritten (%s)",
 			    f->mangled[0] ? f->mangled : "XXXXXXXX");
-		raise_event(r, s, PS_EV_MANGLED, now, detail, 0, alerts, n_alerts);
+		raise_event(r, s, PS_EV_MANGLED, now, detail, baseline, alerts, n_alerts);
 	} else if (f->have_caps && !f->starttls_offered && known) {
-		raise_event(r, s, PS_EV_STRIPPED, now, "EHLO reply without STARTTLS", 0, alerts,
-		    n_alerts);
+		raise_event(r, s, PS_EV_STRIPPED, now, "EHLO reply without STARTTLS", baseline,
+		    alerts, n_alerts);
 	}
 	if ((f->anomalies & SW_AN_STARTTLS_REFUSED) && (f->starttls_offered || known)) {
 		snprintf(detail, sizeof detail, "STARTTLS answered: %.100s", f->starttls_reply);
-		raise_event(r, s, PS_EV_REFUSED, now, detail, 0, alerts, n_alerts);
+		raise_event(r, s, PS_EV_REFUSED, now, detail, baseline, alerts, n_alerts);
 	}
 	if (f->anomalies & SW_AN_PLAINTEXT_AFTER_220)
-		raise_event(r, s, PS_EV_PLAINTEXT, now, "plaintext after 220 to STARTTLS", 0, alerts,
-		    n_alerts);
+		raise_event(r, s, PS_EV_PLAINTEXT, now, "plaintext after 220 to STARTTLS", baseline,
+		    alerts, n_alerts);
 	if (f->server_hello && f->tls_version != 0 && baseline != 0 &&
 	    f->tls_version < baseline && f->client_max_version >= baseline) {
 		snprintf(detail, sizeof detail, "%s negotiated, baseline %s, client offered %s",

@@ -89,7 +89,7 @@ struct pserver_alert {
 	enum ps_event ev;
 	bool suppressed;              /* over the flap limit: log only */
 	char server[64], client[64];
-	uint16_t old_tls, new_tls;    /* tls-version-lowered: baseline and negotiated */
+	uint16_t old_tls, new_tls;    /* the server's TLS baseline then (0 none), the session's */
 	int32_t cipher_id;            /* the session's, -1 none */
 	char detail[PSERVER_TEXT];    /* e.g. "EHLO reply without STARTTLS" */
 	time_t when;

@@ -5,11 +5,12 @@
  * stop flag) and the eventfd. Everything else, every net-snmp call
  * included, runs on the SNMP thread.
  *
- * The tables: a trow per registry row and a crow per open connection, each
- * starting with its netsnmp_index so the table_container helper's binary
- * array can sort and find them. trow and crow point into the snapshot that
- * a->snap holds; a refresh takes the new snapshot, merges it with a->rows
- * (both in index order) and only then lets the old snapshot go.
+ * The tables: a trow per registry row, a crow per open connection and a
+ * psrow per passive server row, each starting with its netsnmp_index so the
+ * table_container helper's binary array can sort and find them. They point
+ * into the snapshot that a->snap holds; a refresh takes the new snapshot,
+ * merges it with a->rows and a->psrows (all in index order) and only then
+ * lets the old snapshot go.
  */
 #include "buildconf.h"
 
@@ -98,6 +99,12 @@ struct crow {                     /* a row of smtpmonConnectionTable */
 	struct inaddr local, remote;
 };
 
+struct psrow {                    /* a row of smtpmonPassiveServerTable */
+	netsnmp_index idx;            /* first: the container's key */
+	oid sub[1];                   /* smtpmonPassiveServerIndex */
+	const struct reg_prow *row;   /* in a->snap */
+};
+
 struct snmp_agent {
 	struct registry *reg;
 	char *agentx_socket;          /* NULL: net-snmp's default */
@@ -123,9 +130,11 @@ struct snmp_agent {
 	struct trow **rows;           /* index order, the same rows as tcont */
 	size_t n_rows;
 	size_t targets_up;
-	netsnmp_container *tcont, *ccont;
-	netsnmp_handler_registration *sreg, *treg, *creg;
-	netsnmp_table_registration_info *tinfo, *cinfo;   /* ours to free */
+	struct psrow **psrows;        /* index order, the same rows as pcont */
+	size_t n_psrows;
+	netsnmp_container *tcont, *ccont, *pcont;
+	netsnmp_handler_registration *sreg, *treg, *creg, *psreg, *preg;
+	netsnmp_table_registration_info *tinfo, *cinfo, *pinfo;   /* ours to free */
 	unsigned refresh_alarm;
 	uint64_t refreshes, rows_changed, notifications;
 };
@@ -228,6 +237,15 @@ set_text(netsnmp_variable_list *vb, const char *s, size_t max)
 	set_bytes(vb, s, len > max ? max : len);
 }
 
+/* A DisplayString from a fixed-size field: up to its NUL, at most size */
+static void
+set_field(netsnmp_variable_list *vb, const char *field, size_t size)
+{
+	size_t len = strnlen(field, size);
+
+	set_bytes(vb, field, len > TEXT_MAX ? TEXT_MAX : len);
+}
+
 /* A server reply as a DisplayString: lines separated by CR LF (NVT
  * ASCII), cut after TEXT_MAX octets but never between CR and LF. */
 static size_t
@@ -304,6 +322,22 @@ zone_append(struct inaddr *in, uint32_t zone)
 	in->bytes[18] = (uint8_t)(zone >> 8);
 	in->bytes[19] = (uint8_t)zone;
 	in->len = 20;
+}
+
+/* a passive row's address: family and the raw octets (IPv4 in the first 4) */
+static void
+inaddr_of_raw(int family, const uint8_t addr[16], uint16_t port, struct inaddr *out)
+{
+	memset(out, 0, sizeof *out);
+	if (family == AF_INET) {
+		out->type = INET_IPV4;
+		out->len = 4;
+	} else if (family == AF_INET6) {
+		out->type = INET_IPV6;
+		out->len = 16;
+	}
+	memcpy(out->bytes, addr, out->len);
+	out->port = port;
 }
 
 static void
@@ -638,6 +672,169 @@ target_column(const struct snmp_agent *a, const struct reg_row *row, unsigned co
 	}
 }
 
+/* "PLAIN  LOGIN " -> "PLAIN LOGIN": the words, one blank between, as
+ * smtpmonctl passive --json splits them */
+static size_t
+words_text(const char *s, size_t size, char *out, size_t outsz)
+{
+	size_t n = 0, i = 0;
+
+	while (i < size && s[i] != '\0') {
+		if (s[i] == ' ') {
+			i++;
+			continue;
+		}
+		if (n > 0 && n < outsz - 1)
+			out[n++] = ' ';
+		while (i < size && s[i] != '\0' && s[i] != ' ') {
+			if (n < outsz - 1)
+				out[n++] = s[i];
+			i++;
+		}
+	}
+	out[n] = '\0';
+	return n;
+}
+
+/* The events in force, comma-separated in enum ps_event order */
+static size_t
+events_text(uint32_t events, char *out, size_t outsz)
+{
+	size_t used = 0;
+
+	out[0] = '\0';
+	for (int e = 0; e < PS_EV_COUNT; e++) {
+		int n;
+
+		if (!(events & (1u << e)))
+			continue;
+		n = snprintf(out + used, outsz - used, "%s%s", used ? "," : "",
+		    ps_event_name((enum ps_event)e));
+		if (n < 0 || (size_t)n >= outsz - used)
+			break;
+		used += (size_t)n;
+	}
+	return used;
+}
+
+static void
+pserver_column(const struct pserver_view *v, unsigned col, netsnmp_variable_list *vb)
+{
+	struct inaddr in;
+	uint8_t dt[11];
+	char text[TEXT_MAX + 1];
+
+	switch (col) {
+	case SMTPMON_P_ADDR_TYPE:
+		inaddr_of_raw(v->family, v->addr, v->port, &in);
+		set_int(vb, in.type);
+		break;
+	case SMTPMON_P_ADDR:
+		inaddr_of_raw(v->family, v->addr, v->port, &in);
+		set_bytes(vb, in.bytes, in.len);
+		break;
+	case SMTPMON_P_PORT:
+		set_uns(vb, ASN_UNSIGNED, v->port);
+		break;
+	case SMTPMON_P_TYPE:
+		set_int(vb, v->server_type == 'E' ? 3 : v->server_type == 'S' ? 2 : 1);
+		break;
+	case SMTPMON_P_STARTTLS:
+		set_int(vb, truth(v->ehlo_seen && v->starttls_offered));
+		break;
+	case SMTPMON_P_TLS_KNOWN:
+		set_int(vb, truth(v->starttls_known));
+		break;
+	case SMTPMON_P_AUTH_PRETLS:
+		set_bytes(vb, text, words_text(v->auth_pretls, sizeof v->auth_pretls, text,
+		    sizeof text));
+		break;
+	case SMTPMON_P_SECURITY:
+		set_int(vb, v->last_security == 'T' ? 3 : v->last_security == 'B' ? 2 : 1);
+		break;
+	case SMTPMON_P_TLS_LEVEL:
+		set_int(vb, level_of_version(v->tls_version));
+		break;
+	case SMTPMON_P_CIPHER_ID:
+		set_int(vb, v->cipher_id >= 0 ? (long)(v->cipher_id & 0xffff) : -1);
+		break;
+	case SMTPMON_P_CIPHER_NAME: {
+		const char *n = v->cipher_id >= 0 ? cipher_name((uint16_t)v->cipher_id) : NULL;
+
+		set_text(vb, n ? n : "", TEXT_MAX);
+		break;
+	}
+	case SMTPMON_P_CIPHER_CLASS:
+		set_int(vb, class_value(v->cipher_id));
+		break;
+	case SMTPMON_P_BASELINE_TLS:
+		set_int(vb, level_of_version(v->best_tls));
+		break;
+	case SMTPMON_P_CERT_NOT_AFTER:
+		set_bytes(vb, dt, date_and_time(v->cert_not_after, true, dt));
+		break;
+	case SMTPMON_P_SNI:
+		set_field(vb, v->sni, sizeof v->sni);
+		break;
+	case SMTPMON_P_BANNER:
+		set_field(vb, v->banner, sizeof v->banner);
+		break;
+	case SMTPMON_P_MANGLED:
+		set_field(vb, v->mangled, sizeof v->mangled);
+		break;
+	case SMTPMON_P_APPLDATA: {
+		size_t n = strnlen(v->appldata, APPLDATA_LEN);
+
+		/* SIZE (40): blank-padded, as the record always is */
+		memcpy(text, v->appldata, n);
+		memset(text + n, ' ', APPLDATA_LEN - n);
+		set_bytes(vb, text, APPLDATA_LEN);
+		break;
+	}
+	case SMTPMON_P_LAST_CLIENT:
+		set_field(vb, v->last_client, sizeof v->last_client);
+		break;
+	case SMTPMON_P_SESS_TOTAL:
+		set_counter(vb, v->sessions);
+		break;
+	case SMTPMON_P_SESS_TLS:
+		set_counter(vb, v->sessions_tls);
+		break;
+	case SMTPMON_P_SESS_BASIC:
+		set_counter(vb, v->sessions_plain);
+		break;
+	case SMTPMON_P_ALERTS:
+		set_counter(vb, v->alerts);
+		break;
+	case SMTPMON_P_ACTIVE_EVENTS:
+		set_bytes(vb, text, events_text(v->events, text, sizeof text));
+		break;
+	case SMTPMON_P_EVENT:
+		set_field(vb, v->last_event, sizeof v->last_event);
+		break;
+	case SMTPMON_P_EVENT_CLIENT:
+		/* the event's facts go with its name */
+		set_field(vb, v->last_event[0] ? v->last_event_client : "",
+		    sizeof v->last_event_client);
+		break;
+	case SMTPMON_P_EVENT_DETAIL:
+		set_field(vb, v->last_event[0] ? v->last_event_detail : "",
+		    sizeof v->last_event_detail);
+		break;
+	case SMTPMON_P_EVENT_TIME:
+		set_bytes(vb, dt, v->last_event[0] ? date_and_time(v->last_event_at, true, dt) : 0);
+		break;
+	case SMTPMON_P_FIRST_SEEN:
+		set_bytes(vb, dt, date_and_time(v->first_seen, true, dt));
+		break;
+	case SMTPMON_P_LAST_SEEN:
+		set_bytes(vb, dt, date_and_time(v->last_seen, true, dt));
+		break;
+	default:
+		break;
+	}
+}
+
 static void
 conn_column(const struct snmp_agent *a, const struct crow *cr, unsigned col,
     netsnmp_variable_list *vb)
@@ -722,6 +919,78 @@ on_scalar(netsnmp_mib_handler *handler, netsnmp_handler_registration *reginfo,
 	return SNMP_ERR_NOERROR;
 }
 
+static int
+on_passive_scalar(netsnmp_mib_handler *handler, netsnmp_handler_registration *reginfo,
+    netsnmp_agent_request_info *reqinfo, netsnmp_request_info *requests)
+{
+	struct snmp_agent *a = handler->myvoid;
+	const struct reg_snapshot *s = a->snap;
+	const struct reg_passive *p = &s->passive;
+	const size_t at = SMTPMON_OID_ROOT_LEN + 3;   /* ROOT.1.5.1.N.0: N */
+
+	(void)reginfo;
+	if (reqinfo->mode != MODE_GET)
+		return SNMP_ERR_NOERROR;
+	for (netsnmp_request_info *r = requests; r != NULL; r = r->next) {
+		netsnmp_variable_list *vb = r->requestvb;
+
+		if (r->processed)
+			continue;
+		if (vb->name_length != at + 2) {
+			netsnmp_set_request_error(reqinfo, r, SNMP_NOSUCHINSTANCE);
+			continue;
+		}
+		switch (vb->name[at]) {
+		case SMTPMON_PS_ENABLED:
+			set_int(vb, truth(p->enabled));
+			break;
+		case SMTPMON_PS_SOURCE:
+			set_field(vb, p->enabled ? p->source : "", sizeof p->source);
+			break;
+		case SMTPMON_PS_PACKETS:
+			set_c64(vb, p->packets);
+			break;
+		case SMTPMON_PS_BYTES:
+			set_c64(vb, p->bytes);
+			break;
+		case SMTPMON_PS_SESSIONS:
+			set_c64(vb, p->sessions);
+			break;
+		case SMTPMON_PS_SESSIONS_TLS:
+			set_c64(vb, p->sessions_tls);
+			break;
+		case SMTPMON_PS_SESSIONS_BASIC:
+			set_c64(vb, p->sessions_plain);
+			break;
+		case SMTPMON_PS_SERVERS:
+			set_uns(vb, ASN_GAUGE, s->n_prows);
+			break;
+		case SMTPMON_PS_SERVERS_DROPPED:
+			set_c64(vb, p->servers_dropped);
+			break;
+		case SMTPMON_PS_ALERTS:
+			set_c64(vb, p->alerts);
+			break;
+		case SMTPMON_PS_CAPTURE_DROPS:
+			set_c64(vb, p->capture_drops);
+			break;
+		case SMTPMON_PS_BYTES_LOST:
+			set_c64(vb, p->bytes_lost);
+			break;
+		case SMTPMON_PS_TLS_POOL_EMPTY:
+			set_c64(vb, p->tls_pool_empty);
+			break;
+		case SMTPMON_PS_ERROR:
+			set_field(vb, p->error, sizeof p->error);
+			break;
+		default:
+			netsnmp_set_request_error(reqinfo, r, SNMP_NOSUCHOBJECT);
+			break;
+		}
+	}
+	return SNMP_ERR_NOERROR;
+}
+
 /* One table's GET: each request's row from the container, then its column. */
 typedef void column_fn(const struct snmp_agent *a, const void *row, unsigned col,
     netsnmp_variable_list *vb);
@@ -763,6 +1032,14 @@ conn_cell(const struct snmp_agent *a, const void *row, unsigned col, netsnmp_var
 	conn_column(a, row, col, vb);
 }
 
+static void
+pserver_cell(const struct snmp_agent *a, const void *row, unsigned col,
+    netsnmp_variable_list *vb)
+{
+	(void)a;
+	pserver_column(&((const struct psrow *)row)->row->v, col, vb);
+}
+
 static int
 on_target_table(netsnmp_mib_handler *handler, netsnmp_handler_registration *reginfo,
     netsnmp_agent_request_info *reqinfo, netsnmp_request_info *requests)
@@ -777,6 +1054,14 @@ on_conn_table(netsnmp_mib_handler *handler, netsnmp_handler_registration *reginf
 {
 	(void)reginfo;
 	return serve_table(handler, reqinfo, requests, conn_cell);
+}
+
+static int
+on_pserver_table(netsnmp_mib_handler *handler, netsnmp_handler_registration *reginfo,
+    netsnmp_agent_request_info *reqinfo, netsnmp_request_info *requests)
+{
+	(void)reginfo;
+	return serve_table(handler, reqinfo, requests, pserver_cell);
 }
 
 /* ---- the containers, fed from snapshots ---- */
@@ -938,6 +1223,65 @@ merge(struct snmp_agent *a, const struct reg_snapshot *s)
 	a->rows_changed += changed + n_gone;
 }
 
+/* The same for the passive rows: one pass over both (index order). A row
+ * whose server was seen again has a new pointer and nothing else to do; a
+ * new server has the highest index yet, so its insert lands at the end. */
+static void
+pmerge(struct snmp_agent *a, const struct reg_snapshot *s)
+{
+	struct psrow **next = s->n_prows ? xcalloc(s->n_prows, sizeof(*next)) : NULL;
+	struct psrow **gone = NULL;
+	size_t i = 0, j = 0, n = 0, n_gone = 0, changed = 0;
+	bool rebuild;
+
+	while (i < a->n_psrows || j < s->n_prows) {
+		struct psrow *pr = i < a->n_psrows ? a->psrows[i] : NULL;
+		const struct reg_prow *row = j < s->n_prows ? s->prows[j] : NULL;
+
+		if (row == NULL || (pr != NULL && pr->sub[0] < row->v.index)) {
+			if (gone == NULL)
+				gone = xcalloc(a->n_psrows, sizeof(*gone));
+			gone[n_gone++] = pr;                 /* row removed */
+			i++;
+		} else if (pr == NULL || pr->sub[0] > row->v.index) {
+			pr = xcalloc(1, sizeof(*pr));        /* row added */
+			pr->idx.oids = pr->sub;
+			pr->idx.len = 1;
+			pr->sub[0] = row->v.index;
+			pr->row = NULL;
+			next[n++] = pr;
+			j++;
+			changed++;
+		} else {
+			next[n++] = pr;                      /* row kept, maybe changed */
+			i++, j++;
+			if (pr->row != row)
+				changed++;
+		}
+	}
+	rebuild = n_gone > REBUILD_AFTER;
+	for (size_t g = 0; g < n_gone; g++) {
+		if (!rebuild)
+			CONTAINER_REMOVE(a->pcont, gone[g]);
+		free(gone[g]);
+	}
+	free(gone);
+	for (size_t k = 0; k < n; k++) {
+		if (next[k]->row == NULL && !rebuild)
+			CONTAINER_INSERT(a->pcont, next[k]);
+		next[k]->row = s->prows[k];
+	}
+	free(a->psrows);
+	a->psrows = next;
+	a->n_psrows = n;
+	if (rebuild) {
+		CONTAINER_CLEAR(a->pcont, noop_free, NULL);
+		for (size_t k = 0; k < n; k++)
+			CONTAINER_INSERT(a->pcont, next[k]);
+	}
+	a->rows_changed += changed + n_gone;
+}
+
 /* Take the current snapshot if it is newer than the one held. */
 static void
 refresh(struct snmp_agent *a)
@@ -949,6 +1293,7 @@ refresh(struct snmp_agent *a)
 		return;
 	}
 	merge(a, s);
+	pmerge(a, s);
 	registry_release(a->snap);   /* the rows kept are shared with s */
 	a->snap = s;
 	a->refreshes++;
@@ -972,8 +1317,37 @@ add_column_var(netsnmp_variable_list **vars, unsigned col, uint32_t row_index, u
 	snmp_varlist_add_variable(vars, name, OID_LENGTH(name), type, val, len);
 }
 
+/* smtpmonPassiveServerTable's column col of row row_index */
+static void
+add_pserver_var(netsnmp_variable_list **vars, unsigned col, uint32_t row_index, u_char type,
+    const void *val, size_t len)
+{
+	oid name[SMTPMON_OID_ROOT_LEN + 6] = { SMTPMON_OID_ROOT, 1, 5, 2, 1, col, row_index };
+
+	snmp_varlist_add_variable(vars, name, OID_LENGTH(name), type, val, len);
+}
+
+/* smtpmonNotifyObjects: ROOT.1.4.no.0 */
+static void
+add_notify_var(netsnmp_variable_list **vars, oid no, u_char type, const void *val, size_t len)
+{
+	oid name[SMTPMON_OID_ROOT_LEN + 4] = { SMTPMON_OID_ROOT, 1, 4, no, 0 };
+
+	snmp_varlist_add_variable(vars, name, OID_LENGTH(name), type, val, len);
+}
+
+static void
+add_notify_text(netsnmp_variable_list **vars, oid no, const char *field, size_t size)
+{
+	size_t len = strnlen(field, size);
+
+	add_notify_var(vars, no, ASN_OCTET_STR, field, len > TEXT_MAX ? TEXT_MAX : len);
+}
+
 /* A varbind list that starts with snmpTrapOID.0 = ROOT.0.n and the
- * target's address type, address and port (instance: its row index). */
+ * address type, address and port of the event's row (instance: its row
+ * index): of smtpmonTargetTable, or for a passive alert of
+ * smtpmonPassiveServerTable. */
 static netsnmp_variable_list *
 trap_begin(oid n, const struct monitor_event *ev)
 {
@@ -987,6 +1361,13 @@ trap_begin(oid n, const struct monitor_event *ev)
 	type = in.type;
 	snmp_varlist_add_variable(&vars, snmptrap_oid, OID_LENGTH(snmptrap_oid), ASN_OBJECT_ID,
 	    trap, sizeof trap);
+	if (ev->kind == MONITOR_EV_PASSIVE) {
+		add_pserver_var(&vars, SMTPMON_P_ADDR_TYPE, ev->index, ASN_INTEGER, &type,
+		    sizeof type);
+		add_pserver_var(&vars, SMTPMON_P_ADDR, ev->index, ASN_OCTET_STR, in.bytes, in.len);
+		add_pserver_var(&vars, SMTPMON_P_PORT, ev->index, ASN_UNSIGNED, &port, sizeof port);
+		return vars;
+	}
 	add_column_var(&vars, SMTPMON_T_ADDRESS_TYPE, ev->index, ASN_INTEGER, &type, sizeof type);
 	add_column_var(&vars, SMTPMON_T_ADDRESS, ev->index, ASN_OCTET_STR, in.bytes, in.len);
 	add_column_var(&vars, SMTPMON_T_PORT, ev->index, ASN_UNSIGNED, &port, sizeof port);
@@ -1015,28 +1396,19 @@ send_tls_event(const struct monitor_event *ev)
 {
 	oid n = ev->kind == MONITOR_EV_TLS_DOWNGRADE ? SMTPMON_N_TLS_DOWNGRADE :
 	    ev->kind == MONITOR_EV_TLS_RECOVERED ? SMTPMON_N_TLS_RECOVERED : SMTPMON_N_CERT_CHANGED;
-	oid nobj[SMTPMON_OID_ROOT_LEN + 4] = { SMTPMON_OID_ROOT, 1, 4, 0, 0 };
 	long old_level = level_of_version(ev->old_tls), new_level = level_of_version(ev->new_tls);
 	long old_c = ev->old_cipher, new_c = ev->new_cipher;
 	netsnmp_variable_list *vars = trap_begin(n, ev);
 
 	if (ev->kind != MONITOR_EV_TLS_INFO) {
-		nobj[SMTPMON_OID_ROOT_LEN + 2] = SMTPMON_NO_OLD_TLS_LEVEL;
-		snmp_varlist_add_variable(&vars, nobj, OID_LENGTH(nobj), ASN_INTEGER, &old_level,
+		add_notify_var(&vars, SMTPMON_NO_OLD_TLS_LEVEL, ASN_INTEGER, &old_level,
 		    sizeof old_level);
-		nobj[SMTPMON_OID_ROOT_LEN + 2] = SMTPMON_NO_NEW_TLS_LEVEL;
-		snmp_varlist_add_variable(&vars, nobj, OID_LENGTH(nobj), ASN_INTEGER, &new_level,
+		add_notify_var(&vars, SMTPMON_NO_NEW_TLS_LEVEL, ASN_INTEGER, &new_level,
 		    sizeof new_level);
-		nobj[SMTPMON_OID_ROOT_LEN + 2] = SMTPMON_NO_OLD_CIPHER_ID;
-		snmp_varlist_add_variable(&vars, nobj, OID_LENGTH(nobj), ASN_INTEGER, &old_c,
-		    sizeof old_c);
-		nobj[SMTPMON_OID_ROOT_LEN + 2] = SMTPMON_NO_NEW_CIPHER_ID;
-		snmp_varlist_add_variable(&vars, nobj, OID_LENGTH(nobj), ASN_INTEGER, &new_c,
-		    sizeof new_c);
+		add_notify_var(&vars, SMTPMON_NO_OLD_CIPHER_ID, ASN_INTEGER, &old_c, sizeof old_c);
+		add_notify_var(&vars, SMTPMON_NO_NEW_CIPHER_ID, ASN_INTEGER, &new_c, sizeof new_c);
 	}
-	nobj[SMTPMON_OID_ROOT_LEN + 2] = SMTPMON_NO_REASON;
-	snmp_varlist_add_variable(&vars, nobj, OID_LENGTH(nobj), ASN_OCTET_STR, ev->tls_event,
-	    strlen(ev->tls_event));
+	add_notify_text(&vars, SMTPMON_NO_REASON, ev->tls_event, sizeof ev->tls_event);
 	send_v2trap(vars);
 	snmp_free_varbind(vars);
 	log_debug("snmp: notification %s sent: target=%s index=%u event=%s",
@@ -1045,9 +1417,31 @@ send_tls_event(const struct monitor_event *ev)
 	    ev->target, ev->index, ev->tls_event);
 }
 
+/* smtpmonPassiveAlert */
+static void
+send_passive_event(const struct monitor_event *ev)
+{
+	long old_level = level_of_version(ev->old_tls), new_level = level_of_version(ev->new_tls);
+	netsnmp_variable_list *vars = trap_begin(SMTPMON_N_PASSIVE_ALERT, ev);
+
+	add_notify_text(&vars, SMTPMON_NO_REASON, ev->tls_event, sizeof ev->tls_event);
+	add_notify_text(&vars, SMTPMON_NO_CLIENT, ev->client, sizeof ev->client);
+	add_notify_text(&vars, SMTPMON_NO_DETAIL, ev->detail, sizeof ev->detail);
+	add_notify_var(&vars, SMTPMON_NO_OLD_TLS_LEVEL, ASN_INTEGER, &old_level, sizeof old_level);
+	add_notify_var(&vars, SMTPMON_NO_NEW_TLS_LEVEL, ASN_INTEGER, &new_level, sizeof new_level);
+	send_v2trap(vars);
+	snmp_free_varbind(vars);
+	log_debug("snmp: notification smtpmonPassiveAlert sent: server=%s index=%u event=%s "
+	    "client=%s", ev->target, ev->index, ev->tls_event, ev->client);
+}
+
 static void
 send_event(const struct monitor_event *ev)
 {
+	if (ev->kind == MONITOR_EV_PASSIVE) {
+		send_passive_event(ev);
+		return;
+	}
 	if (ev->kind == MONITOR_EV_CERT_EXPIRING) {
 		send_cert_event(ev);
 		return;
@@ -1158,6 +1552,8 @@ agent_init(struct snmp_agent *a, char *err, size_t errlen)
 	oid scalars[SMTPMON_OID_ROOT_LEN + 2] = { SMTPMON_OID_ROOT, 1, 1 };
 	oid ttable[SMTPMON_OID_ROOT_LEN + 2] = { SMTPMON_OID_ROOT, 1, 2 };
 	oid ctable[SMTPMON_OID_ROOT_LEN + 2] = { SMTPMON_OID_ROOT, 1, 3 };
+	oid pscalars[SMTPMON_OID_ROOT_LEN + 3] = { SMTPMON_OID_ROOT, 1, 5, 1 };
+	oid ptable[SMTPMON_OID_ROOT_LEN + 3] = { SMTPMON_OID_ROOT, 1, 5, 2 };
 	const char *path = a->agentx_socket ? a->agentx_socket : NETSNMP_AGENTX_SOCKET;
 	struct logline *ll = xcalloc(1, sizeof(*ll));   /* net-snmp's from here on */
 	char no_mibs[] = "mibs :";
@@ -1209,7 +1605,18 @@ agent_init(struct snmp_agent *a, char *err, size_t errlen)
 	    OID_LENGTH(ttable), &a->tcont, &a->tinfo, SMTPMON_T_LAST_COLUMN, false);
 	a->creg = register_table(a, "smtpmonConnectionTable", on_conn_table, ctable,
 	    OID_LENGTH(ctable), &a->ccont, &a->cinfo, SMTPMON_C_LAST_COLUMN, true);
-	if (a->sreg == NULL || a->treg == NULL || a->creg == NULL) {
+	a->psreg = netsnmp_create_handler_registration("smtpmonPassiveScalars",
+	    on_passive_scalar, pscalars, OID_LENGTH(pscalars), HANDLER_CAN_RONLY);
+	if (a->psreg != NULL) {
+		a->psreg->handler->myvoid = a;
+		if (netsnmp_register_scalar_group(a->psreg, SMTPMON_PS_ENABLED,
+		    SMTPMON_PS_ERROR) != SNMPERR_SUCCESS)
+			a->psreg = NULL;   /* freed by the failed registration */
+	}
+	a->preg = register_table(a, "smtpmonPassiveServerTable", on_pserver_table, ptable,
+	    OID_LENGTH(ptable), &a->pcont, &a->pinfo, SMTPMON_P_LAST_COLUMN, false);
+	if (a->sreg == NULL || a->treg == NULL || a->creg == NULL || a->psreg == NULL ||
+	    a->preg == NULL) {
 		snprintf(err, errlen, "net-snmp: cannot register SMTPMON-MIB (%s)",
 		    SMTPMON_OID_ROOT_TEXT);
 		return false;
@@ -1235,19 +1642,32 @@ agent_shutdown(struct snmp_agent *a)
 		snmp_alarm_unregister(a->refresh_alarm);
 	if (a->sreg != NULL)
 		netsnmp_unregister_handler(a->sreg);
+	if (a->psreg != NULL)
+		netsnmp_unregister_handler(a->psreg);
 	/* the containers are freed by the table_container helper */
 	if (a->tcont != NULL)
 		CONTAINER_CLEAR(a->tcont, noop_free, NULL);
 	if (a->ccont != NULL)
 		CONTAINER_CLEAR(a->ccont, noop_free, NULL);
+	if (a->pcont != NULL)
+		CONTAINER_CLEAR(a->pcont, noop_free, NULL);
 	if (a->treg != NULL)
 		netsnmp_container_table_unregister(a->treg);
 	if (a->creg != NULL)
 		netsnmp_container_table_unregister(a->creg);
+	if (a->preg != NULL)
+		netsnmp_container_table_unregister(a->preg);
 	if (a->tinfo != NULL)
 		netsnmp_table_registration_info_free(a->tinfo);
 	if (a->cinfo != NULL)
 		netsnmp_table_registration_info_free(a->cinfo);
+	if (a->pinfo != NULL)
+		netsnmp_table_registration_info_free(a->pinfo);
+	for (size_t i = 0; i < a->n_psrows; i++)
+		free(a->psrows[i]);
+	free(a->psrows);
+	a->psrows = NULL;
+	a->n_psrows = 0;
 	for (size_t i = 0; i < a->n_rows; i++) {
 		free_trow_conns(a->rows[i]);
 		free(a->rows[i]);

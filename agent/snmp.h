@@ -11,8 +11,12 @@
  *   smtpmonTargetTable one row per registry row, index = registry index
  *   smtpmonConnectionTable  one row per open probe connection
  *                      (target index, role)
- *   notifications      smtpmonTargetDown / smtpmonTargetUp, from
- *                      snmp_agent_post()
+ *   smtpmonPassive     the passive probe: its scalars (reg_passive) and
+ *                      smtpmonPassiveServerTable, one row per passive
+ *                      registry row (reg_prow), index = its index
+ *   notifications      smtpmonTargetDown / Up, smtpmonCertExpiring,
+ *                      smtpmonTlsDowngrade / Recovered, smtpmonCertChanged,
+ *                      smtpmonPassiveAlert, from snmp_agent_post()
  * The tables are net-snmp table_container tables fed from registry
  * snapshots: when the generation changes (looked at on every wake-up and
  * every second) one pass over the snapshot's row pointers finds what
@@ -47,8 +51,8 @@ struct snmp_agent;
 struct snmp_agent *snmp_agent_start(struct registry *reg, const char *agentx_socket,
     const char *writer, char *err, size_t errlen);
 
-/* Any thread, never blocks: queue a notification (target down or up) and
- * wake the SNMP thread. When SNMP_EVENT_QUEUE are already waiting the event
+/* Any thread, never blocks: queue a notification (any enum
+ * monitor_event_kind) and wake the SNMP thread. When SNMP_EVENT_QUEUE are already waiting the event
  * is dropped and counted (logged by the SNMP thread). */
 void snmp_agent_post(struct snmp_agent *a, const struct monitor_event *ev);
 

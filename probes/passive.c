@@ -16,8 +16,6 @@
 #include <sys/time.h>
 #include <unistd.h>
 
-#include <openssl/asn1.h>
-#include <openssl/x509.h>
 
 struct capture {
 	pcap_t *pc;
@@ -80,32 +78,16 @@ pool_put(void *arg, struct tls_wire *w)
 	p->free_tls[p->n_free++] = w;   /* free_tls has room for max_tls */
 }
 
-static time_t
-asn1_time_t(const ASN1_TIME *t)
-{
-	struct tm tm;
-
-	if (t == NULL || ASN1_TIME_to_tm(t, &tm) != 1)
-		return 0;
-	return timegm(&tm);
-}
-
 static void
 pool_tls_done(void *arg, int dir, const struct tls_wire_facts *f)
 {
 	struct passive *p = arg;
-	const unsigned char *der;
-	X509 *x;
+	int64_t nb, na;
 
-	if (dir != SMTP_WIRE_S2C || p->cur == NULL || !f->have_cert || f->cert_der_len == 0 ||
-	    f->cert_truncated)
+	if (dir != SMTP_WIRE_S2C || p->cur == NULL || !f->have_cert || f->cert_der_len == 0)
 		return;
-	der = f->cert_der;
-	x = d2i_X509(NULL, &der, (long)f->cert_der_len);
-	if (x != NULL) {
-		p->cur->cert_not_after = asn1_time_t(X509_get0_notAfter(x));
-		X509_free(x);
-	}
+	if (tls_wire_cert_validity(f->cert_der, f->cert_der_len, &nb, &na))
+		p->cur->cert_not_after = (time_t)na;
 }
 
 /* ---- sessions ---- */

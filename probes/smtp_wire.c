@@ -608,6 +608,23 @@ reply_end(struct smtp_wire *sw, const struct smtp_line *l)
 	sw->r_queued = false;
 }
 
+/* After lost server bytes the replies may be out of step with the queue:
+ * they cannot be matched one to one, but a 220 while STARTTLS waits can only
+ * be its reply (the commands before it were answered within the loss). */
+static bool
+realign_starttls(struct smtp_wire *sw)
+{
+	for (unsigned i = 0; i < sw->np; i++) {
+		if (sw->pending[(sw->hp + i) % SMTP_WIRE_PIPELINE] == K_STARTTLS) {
+			while (i-- > 0)
+				dequeue(sw);
+			sw->s_resync = false;
+			return true;
+		}
+	}
+	return false;
+}
+
 static void
 reply_line(struct smtp_wire *sw, const struct smtp_line *l)
 {
@@ -618,11 +635,17 @@ reply_line(struct smtp_wire *sw, const struct smtp_line *l)
 			sw->f.banner_code = l->code;
 			copy_text(sw->f.banner, sizeof sw->f.banner, l->text, l->len);
 		} else if (sw->np > 0) {
+			bool realigned = sw->s_resync && l->code == 220 && realign_starttls(sw);
+
 			sw->r_kind = sw->pending[sw->hp];
 			sw->r_queued = true;
+			if (sw->s_partial && !realigned)
+				sw->r_kind = K_NONE;   /* maybe the tail of a cut reply: no facts */
 		} else {
 			sw->r_kind = K_NONE;
 		}
+		if (sw->greeted)
+			sw->s_partial = false;
 		copy_text(sw->r_first, sizeof sw->r_first, l->raw, l->rawlen);
 	}
 	if (sw->r_kind == K_EHLO && !sw->final_sent)
@@ -1011,8 +1034,12 @@ server_gap(struct smtp_wire *sw)
 		sw->sniff_len[S2C] = 0;
 		smtp_reply_init(&sw->rp);
 		sw->s_mode = SM_SKIP;
-		clear_queue(sw);
+		/* the commands stay queued: the rest of the reply in progress
+		 * still answers the oldest; a 220 realigns on STARTTLS */
+		sw->r_queued = false;
 		sw->r_kind = K_NONE;
+		sw->s_resync = true;
+		sw->s_partial = true;
 		break;
 	case SM_SNIFF:
 		sw->sniff_len[S2C] = 0;

@@ -55,8 +55,13 @@
  * and the parser resynchronises at the next line end.
  *
  * Lost bytes (smtp_wire_gap): in SMTP text the partial line is dropped and
- * the parser resynchronises at the next line end; the command queue is
- * cleared (the replies can no longer be matched). Within a BDAT chunk the
+ * the parser resynchronises at the next line end. Client bytes lost: the
+ * command queue is cleared (the replies can no longer be matched). Server
+ * bytes lost: the queue stays; the next reply, which may be the tail of the
+ * one that was cut, answers the oldest command but none of its facts are
+ * taken (a cut EHLO reply must not read as "no STARTTLS"); a 220 while a
+ * STARTTLS waits realigns the queue on it, so STARTTLS and the handshake
+ * that follows are still read. Within a BDAT chunk the
  * dialogue stays in step; in message content the next complete reply ends
  * the content. In TLS, or where TLS may begin, the reader of that direction
  * stops. Either way SW_AN_GAP is set: the facts may be incomplete.
@@ -199,6 +204,8 @@ struct smtp_wire {               /* private but for smtp_wire_facts() */
 	uint8_t s_mode;              /* sniff, replies, skip to line end, TLS, ignore */
 	uint8_t r_kind;              /* what the reply in progress answers */
 	bool r_queued;               /* ... taken from the queue (dequeue at its end) */
+	bool s_resync;               /* server bytes were lost: a 220 realigns on STARTTLS */
+	bool s_partial;              /* ... and the next reply may be the tail of a cut one */
 	char r_first[SMTP_WIRE_TEXT];/* its first line */
 	/* client side */
 	char cl[SMTP_LINE_MAX + 1];

@@ -154,6 +154,111 @@ tls_wire_status_name(enum tls_wire_status s)
 	return "unknown";
 }
 
+/* ---- certificate validity ---- */
+
+/* One DER element header at *off (below end): tag and content length; the
+ * content must start within end, it may run past it (a truncated prefix). */
+static bool
+der_next(const uint8_t *p, size_t end, size_t *off, uint8_t *tag, size_t *clen)
+{
+	size_t o = *off, n, l = 0;
+
+	if (o + 2 > end)
+		return false;
+	*tag = p[o++];
+	if (p[o] < 0x80) {
+		l = p[o++];
+	} else {
+		n = p[o++] & 0x7f;
+		if (n == 0 || n > 4 || o + n > end)
+			return false;
+		while (n--)
+			l = l << 8 | p[o++];
+	}
+	*off = o;
+	*clen = l;
+	return true;
+}
+
+static int64_t
+days_from_civil(int64_t y, unsigned m, unsigned d)
+{
+	int64_t era;
+	unsigned yoe, doy, doe;
+
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = (unsigned)(y - era * 400);
+	doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + (int64_t)doe - 719468;
+}
+
+static bool
+der_time(uint8_t tag, const uint8_t *p, size_t len, int64_t *out)
+{
+	unsigned v[7], n = tag == 0x17 ? 13 : 15, i, k = 0;
+	int64_t year;
+
+	if ((tag != 0x17 && tag != 0x18) || len != n || p[n - 1] != 'Z')
+		return false;
+	for (i = 0; i < n - 1; i++)
+		if (p[i] < '0' || p[i] > '9')
+			return false;
+	if (tag == 0x17) {
+		year = (p[0] - '0') * 10 + (p[1] - '0');
+		year += year >= 50 ? 1900 : 2000;
+		i = 2;
+	} else {
+		year = (p[0] - '0') * 1000 + (p[1] - '0') * 100 + (p[2] - '0') * 10 + (p[3] - '0');
+		i = 4;
+	}
+	for (; i + 1 < n; i += 2)
+		v[k++] = (unsigned)((p[i] - '0') * 10 + (p[i + 1] - '0'));
+	/* v: month, day, hour, minute, second */
+	if (v[0] < 1 || v[0] > 12 || v[1] < 1 || v[1] > 31 || v[2] > 23 || v[3] > 59 || v[4] > 60)
+		return false;
+	*out = days_from_civil(year, v[0], v[1]) * 86400 + v[2] * 3600 + v[3] * 60 + v[4];
+	return true;
+}
+
+bool
+tls_wire_cert_validity(const uint8_t *der, size_t len, int64_t *not_before, int64_t *not_after)
+{
+	size_t off = 0, clen, end;
+	uint8_t tag;
+	int64_t nb, na;
+
+	/* Certificate SEQUENCE, then tbsCertificate SEQUENCE: enter both */
+	for (int i = 0; i < 2; i++)
+		if (!der_next(der, len, &off, &tag, &clen) || tag != 0x30)
+			return false;
+	/* [0] version (optional), serialNumber, signature, issuer: skip */
+	for (int i = 0; i < 4; i++) {
+		if (!der_next(der, len, &off, &tag, &clen))
+			return false;
+		if (i == 0 && tag != 0xa0)
+			i++;                   /* no version: this is the serial */
+		if (clen > len - off)
+			return false;
+		off += clen;
+	}
+	/* validity SEQUENCE { notBefore Time, notAfter Time } */
+	if (!der_next(der, len, &off, &tag, &clen) || tag != 0x30 || clen > len - off)
+		return false;
+	end = off + clen;
+	if (!der_next(der, end, &off, &tag, &clen) || clen > end - off ||
+	    !der_time(tag, der + off, clen, &nb))
+		return false;
+	off += clen;
+	if (!der_next(der, end, &off, &tag, &clen) || clen > end - off ||
+	    !der_time(tag, der + off, clen, &na))
+		return false;
+	*not_before = nb;
+	*not_after = na;
+	return true;
+}
+
 int
 tls_wire_sniff(const uint8_t *b, size_t len)
 {

@@ -154,6 +154,16 @@ int tls_wire_sniff(const uint8_t *buf, size_t len);
  * OpenSSL's SSL_get_version()); NULL if unknown. */
 const char *tls_wire_version_name(uint16_t v);
 
+/* The validity dates of a DER X.509 certificate (RFC 5280 4.1.2.5), read
+ * with a bounded walk of its first elements (no OpenSSL: d2i_X509() costs
+ * tens of microseconds, mostly decoding the public key). der may be a
+ * prefix of the certificate (cert_der when cert_truncated), as long as it
+ * reaches the end of the validity. UTCTime (YY >= 50 is 19YY) and
+ * GeneralizedTime, both with seconds and 'Z' as RFC 5280 requires; seconds
+ * since the epoch, UTC. false when the bytes are not such a certificate. */
+bool tls_wire_cert_validity(const uint8_t *der, size_t len, int64_t *not_before,
+    int64_t *not_after);
+
 /* "more", "done", "not-tls", "error". */
 const char *tls_wire_status_name(enum tls_wire_status s);
 

@@ -71,7 +71,7 @@ is "$(json "$T/implicit465.json" '.[0].appldata')" "EZASMTPM SMTPMON   T134X 130
 is "$(json "$T/helo.json" '.[0].appldata')" "EZASMTPM SMTPMON  SB                    " "HELO: SB"
 is "$(json "$T/stripped.json" '.[0] | "\(.sessions.total) \(.sessions.tls) \(.sessions.basic) \(.starttls_known) \(.starttls_offered)"')" \
     "2 1 1 true false" "stripped: two sessions, STARTTLS known, not offered in the last"
-like "$(cat "$T/stripped.err")" "ALERT event=starttls-stripped server=[0-9.]+:25 client=[0-9.]+:[0-9]+ tls=none baseline=none detail=\"EHLO reply without STARTTLS\"" \
+like "$(cat "$T/stripped.err")" "ALERT event=starttls-stripped server=[0-9.]+:25 client=[0-9.]+:[0-9]+ tls=none baseline=TLSv1\.3 detail=\"EHLO reply without STARTTLS\"" \
     "stripped: the ALERT line"
 is "$(json "$T/mangled.json" '.[0].mangled_keyword')" XXXXXXXA "mangled: the keyword"
 like "$(cat "$T/cmd-mangled.err")" "detail=\"client command rewritten \(XXXXXXXX\)\"" "cmd-mangled: the client's rewritten command"

@@ -15,6 +15,8 @@
 #                                         to keep descriptors within 32 characters)
 #   SMTPMON_N_X   -> smtpmonX            (ROOT.0.N)
 #   SMTPMON_NO_X  -> smtpmonNotifyX      (ROOT.1.4.N)
+#   SMTPMON_PS_X  -> smtpmonPassiveX     (ROOT.1.5.1.N, instance .0)
+#   SMTPMON_P_X   -> smtpmonPassiveServerX (ROOT.1.5.2.1.N)
 # where X is the rest of the identifier in CamelCase (CERT_NOT_AFTER ->
 # CertNotAfter), plus the node names of the header's comment tree.
 #
@@ -35,7 +37,7 @@ MIB="$srcdir/mib/SMTPMON-MIB.txt"
 # "{tag} name" as smilint -m prints them.
 ALLOWED_WARNINGS=("{type-without-format} SmtpmonInetAddress")
 
-NTESTS=34
+NTESTS=37
 plan "$NTESTS"
 
 skip() {
@@ -51,7 +53,7 @@ skip_n() {
 
 # Lines KIND|NAME|VALUE|COMMENT:
 #   ROOTTEXT|-|1.3.6.1.3.5321  ROOTLIST|-|1.3.6.1.3.5321  ROOTLEN|-|6
-#   SC|SMTPMON_SC_VERSION|1|DisplayString       (also T, C, N, NO)
+#   SC|SMTPMON_SC_VERSION|1|DisplayString       (also T, C, N, NO, P, PS)
 #   ALIAS|SMTPMON_T_LAST_COLUMN|SMTPMON_T_LAST_REPLY
 #   CAP|starttls|0              (SMTPMON_CAP_BITS, in order)
 #   NODE|smtpmonTargetTable|.1.2    INDEX|smtpmonTargetTable|idx1 idx2
@@ -76,11 +78,12 @@ parse_header() {
         v = $0; sub(/^#define SMTPMON_OID_ROOT[ \t]+/, "", v); sub(/[ \t]*\/\*.*$/, "", v)
         gsub(/[ \t]/, "", v); gsub(/,/, ".", v); print "ROOTLIST|-|" v "|"; next
     }
-    /^#define SMTPMON_(SC|N|NO)_[A-Z0-9_]+[ \t]+[0-9]+/ {
+    /^#define SMTPMON_(SC|N|NO|PS)_[A-Z0-9_]+[ \t]+[0-9]+/ {
         k = $2; sub(/^SMTPMON_/, "", k); sub(/_.*/, "", k); print k "|" $2 "|" $3 "|" cmt($0); next
     }
     /^enum smtpmon_target_col/ { en = "T"; n = 0; next }
     /^enum smtpmon_conn_col/ { en = "C"; n = 0; next }
+    /^enum smtpmon_pserver_col/ { en = "P"; n = 0; next }
     en != "" && /^}/ { en = ""; next }
     en != "" && /SMTPMON_[A-Z0-9_]+/ {
         match($0, /SMTPMON_[A-Z0-9_]+/); name = substr($0, RSTART, RLENGTH); rest = substr($0, RSTART + RLENGTH)
@@ -129,7 +132,7 @@ while IFS='|' read -r kind name val cmt; do
     ROOTTEXT) ROOT=$val ;;
     ROOTLIST) ROOTLIST=$val ;;
     ROOTLEN) ROOTLEN=$val ;;
-    SC | T | C | N | NO)
+    SC | T | C | N | NO | P | PS)
         H_KIND[$name]=$kind H_VAL[$name]=$val H_CMT[$name]=$cmt
         H_ORDER+=("$name") ;;
     ALIAS) ALIASES+=("$name=$val") ;;
@@ -158,6 +161,8 @@ mib_name() {
     T) echo "smtpmonTarget$(camel "$rest")" ;;
     C) echo "smtpmonConnection$(camel "${rest//ADDRESS/ADDR}")" ;;
     NO) echo "smtpmonNotify$(camel "$rest")" ;;
+    P) echo "smtpmonPassiveServer$(camel "$rest")" ;;
+    PS) echo "smtpmonPassive$(camel "$rest")" ;;
     esac
 }
 
@@ -170,6 +175,8 @@ oid_of() {
     C) echo ".$ROOT.1.3.1.$v" ;;
     N) echo ".$ROOT.0.$v" ;;
     NO) echo ".$ROOT.1.4.$v" ;;
+    P) echo ".$ROOT.1.5.2.1.$v" ;;
+    PS) echo ".$ROOT.1.5.1.$v" ;;
     esac
 }
 
@@ -188,13 +195,15 @@ count_kind() {
     echo "$n"
 }
 NSC=$(count_kind SC) NT=$(count_kind T) NC=$(count_kind C) NN=$(count_kind N) NNO=$(count_kind NO)
+NP=$(count_kind P) NPS=$(count_kind PS)
 echo "# header: $NSC scalars, $NT target columns, $NC connection columns, $NN notifications," \
-    "$NNO notification objects, ${#CAPS[@]} capability bits, ${#NODE_PATH[@]} tree nodes," \
-    "${#INDEX_OF[@]} table indexes"
+    "$NNO notification objects, $NPS passive scalars, $NP passive server columns," \
+    "${#CAPS[@]} capability bits, ${#NODE_PATH[@]} tree nodes, ${#INDEX_OF[@]} table indexes"
 parsed=1
 [ "$NSC" -gt 0 ] && [ "$NT" -gt 0 ] && [ "$NC" -gt 0 ] && [ "$NN" -gt 0 ] && [ "$NNO" -gt 0 ] &&
-    [ "${#CAPS[@]}" -gt 0 ] && [ "${#NODE_PATH[@]}" -gt 0 ] && [ "${#INDEX_OF[@]}" -eq 2 ] && parsed=0
-ok "$parsed" "header parsed: scalars, both tables' columns, notifications, notify objects, BITS, tree, indexes"
+    [ "$NP" -gt 0 ] && [ "$NPS" -gt 0 ] &&
+    [ "${#CAPS[@]}" -gt 0 ] && [ "${#NODE_PATH[@]}" -gt 0 ] && [ "${#INDEX_OF[@]}" -eq 3 ] && parsed=0
+ok "$parsed" "header parsed: scalars, the three tables' columns, notifications, notify objects, BITS, tree, indexes"
 
 # 3. the LAST_COLUMN aliases name the highest column
 alias_bad=
@@ -235,7 +244,7 @@ compare() {
             want=$(oid_of "$id")
             got=$(xlate "$name")
             [ "$got" = "$want" ] || bad+=" $id:$name=${got:-unresolved}(want $want)"
-            if [ "$k" = SC ]; then                  # scalars: the instance is .0
+            if [ "$k" = SC ] || [ "$k" = PS ]; then # scalars: the instance is .0
                 got=$(xlate "$name.0")
                 [ "$got" = "$want.0" ] || bad+=" $id:$name.0=${got:-unresolved}"
             fi
@@ -326,6 +335,9 @@ declare -A OBJ_WORD=(
     ["old level"]=smtpmonNotifyOldTlsLevel ["new level"]=smtpmonNotifyNewTlsLevel
     ["old cipher"]=smtpmonNotifyOldCipherId ["new cipher"]=smtpmonNotifyNewCipherId
     ["reason"]=smtpmonNotifyReason
+    ["server address type"]=smtpmonPassiveServerAddrType ["server address"]=smtpmonPassiveServerAddr
+    ["server port"]=smtpmonPassiveServerPort
+    ["client"]=smtpmonNotifyClient ["detail"]=smtpmonNotifyDetail
 )
 # objects_from_comment "OBJECTS address, port, old/new level" -> descriptors, comma-separated
 objects_from_comment() {
@@ -345,7 +357,7 @@ objects_from_comment() {
 }
 
 if [ -z "$MIBDIR" ] || ! have_tool smilint || ! have_tool snmptranslate; then
-    skip_n 21 "IETF base modules, smilint or snmptranslate missing"
+    skip_n 24 "IETF base modules, smilint or snmptranslate missing"
 else
     # 4-5. smilint at level 6: no error, no warning but the explained ones
     lint=$(cd "$srcdir/mib" && SMIPATH="$MIBDIR" smilint -l 6 -s -m ./SMTPMON-MIB.txt 2>&1)
@@ -385,7 +397,7 @@ else
     snmptranslate "${XL[@]}" -Tp -IR smtpmonMIB >/dev/null 2>"$T/tp1.err"
     is "$(cat "$T/tp1.err")" "" "snmptranslate -m SMTPMON-MIB: no diagnostics"
 
-    # 9-15. every name of the header at the header's OID
+    # 9-17. every name of the header at the header's OID
     is "$(xlate smtpmonMIB)" ".$ROOT" "smtpmonMIB is SMTPMON_OID_ROOT ($ROOT)"
     bad=
     for n in "${!NODE_PATH[@]}"; do
@@ -398,8 +410,10 @@ else
     is "$(compare C)" none "smtpmonConnectionTable columns at ROOT.1.3.1.C ($NC)"
     is "$(compare N)" none "notifications at ROOT.0.N ($NN)"
     is "$(compare NO)" none "accessible-for-notify objects at ROOT.1.4.N ($NNO)"
+    is "$(compare PS)" none "passive scalars at ROOT.1.5.1.N, instance .0 ($NPS)"
+    is "$(compare P)" none "smtpmonPassiveServerTable columns at ROOT.1.5.2.1.C ($NP)"
 
-    # 16. nothing in the MIB's objects and notifications that the header does not name
+    # 18. nothing in the MIB's objects and notifications that the header does not name
     declare -A KNOWN=()
     for id in "${H_ORDER[@]}"; do KNOWN[$(mib_name "$id")]=1; done
     for n in "${!NODE_PATH[@]}"; do KNOWN[$n]=1; done
@@ -408,7 +422,7 @@ else
         while read -r n; do [ -n "${KNOWN[$n]:-}" ] || echo "$n"; done | paste -sd' ' -)
     is "${extra:-none}" none "every object and notification of the MIB is in the header"
 
-    # 17-18. syntaxes and enumerations
+    # 19-20. syntaxes and enumerations
     bad=
     enum_bad=
     unchecked=0
@@ -426,7 +440,7 @@ else
     is "${bad:-none}" none "syntax, range and size of every object as the header states"
     is "${enum_bad:-none}" none "every INTEGER enumeration as the header states"
 
-    # 19. BITS: the header's order, which is also smtp_caps.h's SMTP_CAP_ bit order
+    # 21. BITS: the header's order, which is also smtp_caps.h's SMTP_CAP_ bit order
     mib_bits=$(norm_enum "$(syntax_of smtpmonTargetCapabilities)")
     hdr_bits=
     for i in "${!CAPS[@]}"; do hdr_bits+=${hdr_bits:+,}${CAPS[$i]}"($i)"; done
@@ -441,7 +455,7 @@ else
         echo "#   smtp_caps.h: $caps_bits"
     fi
 
-    # 20. MAX-ACCESS: indexes not-accessible, notify objects accessible-for-notify,
+    # 22. MAX-ACCESS: indexes not-accessible, notify objects accessible-for-notify,
     # everything else read-only (nothing is writable: SETs are refused)
     bad=
     for id in "${H_ORDER[@]}"; do
@@ -454,14 +468,14 @@ else
     done
     is "${bad:-none}" none "MAX-ACCESS of every object (read-only, indexes not-accessible)"
 
-    # 21-22. table indexes
-    for tbl in smtpmonTargetTable smtpmonConnectionTable; do
+    # 23-25. table indexes
+    for tbl in smtpmonTargetTable smtpmonConnectionTable smtpmonPassiveServerTable; do
         entry=${tbl%Table}Entry
         got=$(td "$entry" | sed -n 's/^  INDEX[[:space:]]*{ *\(.*\) *}.*/\1/p' | sed 's/, */ /g; s/ *$//')
         is "$got" "${INDEX_OF[$tbl]:-?}" "$tbl INDEX { ${INDEX_OF[$tbl]:-?} }"
     done
 
-    # 23. the OBJECTS of every notification, in the header's order
+    # 26. the OBJECTS of every notification, in the header's order
     bad=
     for id in "${H_ORDER[@]}"; do
         [ "${H_KIND[$id]}" = N ] || continue
@@ -472,7 +486,7 @@ else
     done
     is "${bad:-none}" none "notification OBJECTS as the header's comments list them"
 
-    # 24. LAST-UPDATED is the newest REVISION
+    # 27. LAST-UPDATED is the newest REVISION
     lu=$(sed -n 's/^ *LAST-UPDATED *"\([0-9]*Z\)".*/\1/p' "$MIB")
     rev=$(sed -n 's/^ *REVISION *"\([0-9]*Z\)".*/\1/p' "$MIB" | sort | tail -1)
     is "$lu" "$rev" "LAST-UPDATED ($lu) is the newest REVISION"
@@ -489,7 +503,7 @@ COLDSTART=.1.3.6.1.6.3.1.1.5.1
 SYSDESCR=.1.3.6.1.2.1.1.1.0
 snmp_q() { MIBS='' snmpwalk -v2c -c public -On -t 2 -r 1 "127.0.0.1:$SNMPD_PORT" "$@" 2>&1; }
 
-# 25. both daemons up, snmptrapd first (trap2sink needs its port); an extra
+# 28. both daemons up, snmptrapd first (trap2sink needs its port); an extra
 # configuration line passes through
 snmptrapd_start
 snmpd_start "agentXTimeout 1"
@@ -501,11 +515,11 @@ else
     ok 1 "snmptrapd and snmpd started"
 fi
 
-# 26. sysDescr over the UDP port, numerically (needs no MIB module)
+# 29. sysDescr over the UDP port, numerically (needs no MIB module)
 is "$(snmp_q 1.3.6.1.2.1.1.1)" "$SYSDESCR = STRING: \"smtpmon test snmpd\"" \
     "snmpwalk 1.3.6.1.2.1.1.1 answers over udp:127.0.0.1:$SNMPD_PORT"
 
-# 27. ...and by name, where the base modules are
+# 30. ...and by name, where the base modules are
 if [ -n "$MIBDIR" ]; then
     got=$(MIBS='' snmpwalk -v2c -c public -t 2 -r 1 -M "+:$MIBDIR" -m SNMPv2-MIB \
         "127.0.0.1:$SNMPD_PORT" SNMPv2-MIB::sysDescr 2>&1)
@@ -514,11 +528,11 @@ else
     skip "IETF base modules unavailable: sysDescr by name"
 fi
 
-# 28. snmpd's own coldStart reached snmptrapd
+# 31. snmpd's own coldStart reached snmptrapd
 line=$(wait_trap "$COLDSTART" 50)
 ok $? "coldStart ($COLDSTART) logged by snmptrapd"
 
-# 29. a notification sent through the AgentX socket reaches snmptrapd: the path
+# 32. a notification sent through the AgentX socket reaches snmptrapd: the path
 # smtpmond's subagent takes (agentxtrap speaks AgentX like a subagent). The
 # varbinds are those of smtpmonTargetUp for row 7, numerically.
 if have_tool agentxtrap; then
@@ -533,7 +547,7 @@ else
     skip "agentxtrap missing"
 fi
 
-# 30. restart on the same port and socket
+# 33. restart on the same port and socket
 old_pid=$SNMPD_PID old_port=$SNMPD_PORT
 snmpd_restart
 if [ "$SNMPD_PORT" = "$old_port" ] && [ "$SNMPD_PID" != "$old_pid" ] && ! snmp_alive "$old_pid" &&
@@ -544,12 +558,12 @@ else
     echo "#   port $old_port -> $SNMPD_PORT, pid $old_pid -> $SNMPD_PID"
 fi
 
-# 31-32. it answers again, and its second coldStart arrives
+# 34-35. it answers again, and its second coldStart arrives
 is "$(snmp_q 1.3.6.1.2.1.1.1)" "$SYSDESCR = STRING: \"smtpmon test snmpd\"" "restarted snmpd answers"
 wait_trap "$COLDSTART" 50 2 >/dev/null
 ok $? "second coldStart after the restart"
 
-# 33. stop snmpd: gone, port and socket released
+# 36. stop snmpd: gone, port and socket released
 stopped_pid=$SNMPD_PID
 snmpd_stop
 if ! snmp_alive "$stopped_pid" && ! [ -e "$AGENTX_SOCK" ] && [ -z "$(ss -Huan "sport = :$SNMPD_PORT")" ]; then
@@ -558,7 +572,7 @@ else
     ok 1 "snmpd_stop: process gone, UDP port and AgentX socket released"
 fi
 
-# 34. stop snmptrapd
+# 37. stop snmptrapd
 stopped_pid=$TRAPD_PID
 snmptrapd_stop
 if ! snmp_alive "$stopped_pid" && [ -z "$(ss -Huan "sport = :$TRAP_PORT")" ]; then

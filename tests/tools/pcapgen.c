@@ -60,8 +60,10 @@
  *
  * Build: gcc -std=c11 -O2 -Wall -Wextra -Werror pcapgen.c -lpcap -lssl -lcrypto
  */
-#ifndef _GNU_SOURCE
-#define _GNU_SOURCE 1
+#ifdef HAVE_CONFIG_H
+#include "buildconf.h"          /* in the automake build */
+#else
+#define _GNU_SOURCE 1           /* built alone: cc FILE.c ... */
 #endif
 
 #include <arpa/inet.h>
@@ -1795,7 +1797,7 @@ main(int argc, char **argv)
 			return 0;
 		}
 	}
-	for (; i < argc; i++) {
+	for (; i < argc; i += 2) {          /* every option takes a value */
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 		if (strcmp(a, "-o") == 0 && v)
 			path = v;
@@ -1816,7 +1818,6 @@ main(int argc, char **argv)
 			cut_header = strcmp(v, "header") == 0;
 		else
 			usage();
-		i++;
 	}
 	if (path == NULL || (bench && n == 0))
 		usage();

@@ -1891,7 +1891,9 @@ test_fuzz_seeds(void **state)
 	struct hs h13 = { .sni = "mx.example.net", .app_data = true };
 	struct hs h12 = { .server_max = TLS1_2_VERSION, .app_data = true };
 	struct hs hrr = { .client_groups = "X25519:P-256", .server_groups = "P-256" };
+	struct hs scsv = { .client_max = TLS1_2_VERSION, .fallback_scsv = true };
 	struct hs_result r;
+	char token[700];
 
 	(void)state;
 	if (dir == NULL || *dir == '\0')
@@ -1910,6 +1912,10 @@ test_fuzz_seeds(void **state)
 	script_free(&sc);
 	handshake(&sc, &h13, &r);
 	write_seed(&sc, dir, "implicit-tls13");
+	script_free(&sc);
+	dialogue_to_starttls(&sc);
+	handshake(&sc, &scsv, &r);   /* a fatal alert: inappropriate_fallback */
+	write_seed(&sc, dir, "starttls-alert");
 	script_free(&sc);
 
 	S(&sc, "220 old.example.net Sendmail\r\n");
@@ -1931,6 +1937,10 @@ test_fuzz_seeds(void **state)
 	C(&sc, "AUTH LOGIN\r\n");
 	S(&sc, "334 VXNlcm5hbWU6\r\n");
 	C(&sc, "dXNlcg==\r\n");
+	S(&sc, "334 UGFzc3dvcmQ6\r\n");
+	memset(token, 'A', sizeof token);       /* a response over 512 octets */
+	memcpy(token + sizeof token - 3, "\r\n", 3);
+	C(&sc, token);
 	S(&sc, "235 ok\r\n");
 	C(&sc, "XXXXXXXX\r\n");
 	S(&sc, "500 what\r\n");

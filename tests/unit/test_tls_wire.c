@@ -1646,6 +1646,79 @@ test_record_errors(void **state)
 	bytes_free(&b);
 }
 
+/* tls_wire_cert_validity() against OpenSSL's own reading of the same DER:
+ * UTCTime and GeneralizedTime (after 2049), no version field, a prefix
+ * that still holds the validity, and bytes that are not a certificate. */
+static int64_t
+asn1_epoch(const ASN1_TIME *t)
+{
+	struct tm tm;
+
+	assert_int_equal(ASN1_TIME_to_tm(t, &tm), 1);
+	return (int64_t)timegm(&tm);
+}
+
+static void
+check_validity(X509 *x)
+{
+	unsigned char *der = NULL;
+	int len = i2d_X509(x, &der);
+	int64_t nb = 0, na = 0;
+
+	assert_true(len > 0);
+	assert_true(tls_wire_cert_validity(der, (size_t)len, &nb, &na));
+	assert_int_equal(nb, asn1_epoch(X509_get0_notBefore(x)));
+	assert_int_equal(na, asn1_epoch(X509_get0_notAfter(x)));
+	/* a prefix that ends right after the validity still reads */
+	assert_true(tls_wire_cert_validity(der, 200, &nb, &na));
+	assert_int_equal(na, asn1_epoch(X509_get0_notAfter(x)));
+	/* every shorter prefix fails cleanly or reads the same (never past len) */
+	for (int cut = 0; cut < 200; cut++) {
+		int64_t a = 0, b = 0;
+		if (tls_wire_cert_validity(der, (size_t)cut, &a, &b))
+			assert_int_equal(b, na);
+	}
+	OPENSSL_free(der);
+}
+
+static void
+test_cert_validity(void **state)
+{
+	X509 *x;
+	uint8_t junk[64];
+
+	(void)state;
+	check_validity(certs[CERT_RSA]);
+	check_validity(certs[CERT_EC]);
+	check_validity(certs[CERT_BIG]);
+	/* GeneralizedTime: a notAfter in 2051; and a v1 certificate (no [0]) */
+	x = X509_dup(certs[CERT_EC]);
+	assert_non_null(x);
+	assert_non_null(ASN1_TIME_set_string(X509_getm_notAfter(x), "20510102030405Z"));
+	assert_true(X509_set_version(x, 0));
+	assert_true(X509_sign(x, keys[CERT_EC], EVP_sha256()) > 0);
+	check_validity(x);
+	{
+		unsigned char *der = NULL;
+		int len = i2d_X509(x, &der);
+		int64_t nb, na;
+
+		assert_true(tls_wire_cert_validity(der, (size_t)len, &nb, &na));
+		assert_int_equal(na, 2556241445);   /* 2051-01-02T03:04:05Z */
+		OPENSSL_free(der);
+	}
+	X509_free(x);
+	/* not certificates */
+	memset(junk, 0x30, sizeof junk);
+	{
+		int64_t nb, na;
+		assert_false(tls_wire_cert_validity(junk, sizeof junk, &nb, &na));
+		assert_false(tls_wire_cert_validity(junk, 0, &nb, &na));
+		memcpy(junk, "\x30\x84\xff\xff\xff\xff", 6);
+		assert_false(tls_wire_cert_validity(junk, sizeof junk, &nb, &na));
+	}
+}
+
 int
 main(void)
 {
@@ -1674,6 +1747,7 @@ main(void)
 		cmocka_unit_test(test_server_hello_checks),
 		cmocka_unit_test(test_certificate_checks),
 		cmocka_unit_test(test_record_errors),
+		cmocka_unit_test(test_cert_validity),
 	};
 	return cmocka_run_group_tests_name("tls_wire", tests, setup_certs, teardown_certs);
 }
