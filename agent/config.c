@@ -1151,6 +1151,10 @@ passive_interface(struct pstate *ps, const struct stmt *st)
 			serr(ps, st, "\"%s\" given twice", show(v, b));
 			return;
 		}
+	if (pv->n_interfaces >= CONFIG_MAX_IFACES) {
+		serr(ps, st, "at most %d interfaces", CONFIG_MAX_IFACES);
+		return;
+	}
 	if (pv->n_interfaces == ps->ifaces_cap) {
 		ps->ifaces_cap = ps->ifaces_cap ? ps->ifaces_cap * 2 : 4;
 		pv->interfaces = xrealloc(pv->interfaces, ps->ifaces_cap * sizeof *pv->interfaces);

@@ -25,6 +25,7 @@
 #define CONFIG_MAX_BYTES   (4u << 20)   /* a larger file is an error */
 #define CONFIG_MAX_ERRORS  100          /* further errors are counted, not kept */
 #define CONFIG_MAX_PORTS   32           /* Passive Ports */
+#define CONFIG_MAX_IFACES  16           /* Passive Interface lines */
 
 enum target_kind {
 	TARGET_IP,     /* TargetIP lines (one or more per block) */

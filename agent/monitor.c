@@ -56,6 +56,7 @@
 #define SAVE_RETRY_MS     60000   /* after a failed write */
 #define PENDING_MAX       65536   /* alerts waiting for the state file */
 #define RESET_WAIT_MS     5000
+#define PASSIVE_BATCH     256     /* passive sessions taken in per wake-up */
 
 struct policy {
 	unsigned refs;
@@ -179,6 +180,7 @@ struct monitor {
 	pthread_mutex_t mbox_lock; /* guards the mailbox below */
 	struct config *mbox_cfg;
 	bool mbox_stop;
+	pthread_cond_t mbox_room;  /* the passive mailbox has room again */
 	struct passive_session *mbox_ps;  /* sessions from the passive probe, a ring */
 	size_t mbox_ps_head, mbox_ps_n;
 	uint64_t mbox_ps_dropped;
@@ -1696,11 +1698,13 @@ passive_take(struct monitor *m, const struct passive_session *s)
 }
 
 void
-monitor_post_passive(struct monitor *m, const struct passive_session *s)
+monitor_post_passive(struct monitor *m, const struct passive_session *s, bool wait)
 {
 	bool wake;
 
 	pthread_mutex_lock(&m->mbox_lock);
+	while (wait && m->mbox_ps_n >= MONITOR_PASSIVE_QUEUE && !m->mbox_stop)
+		pthread_cond_wait(&m->mbox_room, &m->mbox_lock);
 	if (m->mbox_ps_n >= MONITOR_PASSIVE_QUEUE) {
 		m->mbox_ps_dropped++;
 		pthread_mutex_unlock(&m->mbox_lock);
@@ -1735,25 +1739,31 @@ passive_drain(struct monitor *m)
 	bool have_st;
 	uint64_t dropped;
 
-	for (;;) {
+	/* one batch per wake-up, so that a capture file read at full speed
+	 * cannot hold up the active probe's timers; the loop comes back for
+	 * the rest at once */
+	{
 		size_t n = 0;
+		bool more;
 
 		pthread_mutex_lock(&m->mbox_lock);
 		if (m->mbox_ps_n > 0) {
 			if (m->ps_batch == NULL)
-				m->ps_batch = xmalloc(256 * sizeof(*m->ps_batch));
-			while (n < 256 && m->mbox_ps_n > 0) {
+				m->ps_batch = xmalloc(PASSIVE_BATCH * sizeof(*m->ps_batch));
+			while (n < PASSIVE_BATCH && m->mbox_ps_n > 0) {
 				memcpy(&m->ps_batch[n++], &m->mbox_ps[m->mbox_ps_head],
 				    sizeof(*m->ps_batch));
 				m->mbox_ps_head = (m->mbox_ps_head + 1) % MONITOR_PASSIVE_QUEUE;
 				m->mbox_ps_n--;
 			}
+			pthread_cond_broadcast(&m->mbox_room);
 		}
+		more = m->mbox_ps_n > 0;
 		pthread_mutex_unlock(&m->mbox_lock);
-		if (n == 0)
-			break;
 		for (size_t i = 0; i < n; i++)
 			passive_take(m, &m->ps_batch[i]);
+		if (more)
+			event_active(m->wake_ev, EV_READ, 0);
 	}
 	pthread_mutex_lock(&m->mbox_lock);
 	have_st = m->mbox_pstats_set;
@@ -1891,6 +1901,7 @@ monitor_post_stop(struct monitor *m)
 {
 	pthread_mutex_lock(&m->mbox_lock);
 	m->mbox_stop = true;
+	pthread_cond_broadcast(&m->mbox_room);   /* a file reader waiting for room */
 	pthread_mutex_unlock(&m->mbox_lock);
 	event_active(m->wake_ev, EV_READ, 0);
 }
@@ -1905,6 +1916,7 @@ monitor_new(struct event_base *base, struct registry *reg, struct config *cfg, c
 	m->reg = reg;
 	pthread_mutex_init(&m->mbox_lock, NULL);
 	pthread_mutex_init(&m->reset_lock, NULL);
+	pthread_cond_init(&m->mbox_room, NULL);
 	srandom((unsigned)(time(NULL) ^ getpid()));
 	m->save_ev = evtimer_new(base, on_save, m);
 	m->publish_ev = evtimer_new(base, on_publish, m);
@@ -1997,5 +2009,6 @@ monitor_free(struct monitor *m)
 	config_free(m->mbox_cfg);
 	pthread_mutex_destroy(&m->mbox_lock);
 	pthread_mutex_destroy(&m->reset_lock);
+	pthread_cond_destroy(&m->mbox_room);
 	free(m);
 }

@@ -31,6 +31,7 @@
 #ifndef SMTPMON_MONITOR_H
 #define SMTPMON_MONITOR_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/socket.h>
@@ -109,8 +110,10 @@ void monitor_post_reload(struct monitor *m, struct config *cfg);
 int monitor_baseline_reset(struct monitor *m, const char *sel);
 
 /* Any thread (the passive probe's): one session seen on the wire. It is
- * copied into a mailbox of at most MONITOR_PASSIVE_QUEUE sessions (further
- * ones are counted and dropped until the monitor catches up) and taken in
+ * copied into a mailbox of at most MONITOR_PASSIVE_QUEUE sessions; when it
+ * is full, wait says whether to wait for room (a capture file: nothing is
+ * lost) or to count and drop the session (live capture must not stall);
+ * sessions are taken in
  * on the monitor thread: agent/pserver row into the registry, the
  * AppldataLog line (role "passive"), alerts (SMD1860W, the event hook,
  * AlertCommand). The active target of the same address and port, if any,
@@ -118,7 +121,7 @@ int monitor_baseline_reset(struct monitor *m, const char *sel);
 #define MONITOR_PASSIVE_QUEUE 4096
 struct passive_session;
 struct reg_passive;
-void monitor_post_passive(struct monitor *m, const struct passive_session *s);
+void monitor_post_passive(struct monitor *m, const struct passive_session *s, bool wait);
 /* Any thread: the passive probe's figures, published with the registry. */
 void monitor_post_passive_stats(struct monitor *m, const struct reg_passive *p);
 

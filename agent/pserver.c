@@ -18,6 +18,10 @@ struct flap {
 struct prow {
 	struct pserver_view v;
 	struct flap flap[PS_EV_COUNT];
+	struct {                      /* an event in force: who showed it, when */
+		uint8_t client[16];
+		time_t since;
+	} ev[PS_EV_COUNT];
 	struct prow *next;            /* hash chain */
 };
 
@@ -61,9 +65,7 @@ pserver_new(size_t max, const char *writer)
 	struct pserver_table *t = xcalloc(1, sizeof(*t));
 
 	t->max = max ? max : PSERVER_MAX_DEFAULT;
-	t->nbucket = 64;
-	while (t->nbucket < t->max)
-		t->nbucket <<= 1;
+	t->nbucket = 64;   /* doubled as rows come: a small table stays in cache */
 	t->bucket = xcalloc(t->nbucket, sizeof(*t->bucket));
 	if (getrandom(&t->seed, sizeof t->seed, 0) != (ssize_t)sizeof t->seed)
 		t->seed = (uint64_t)(uintptr_t)t ^ 0x9e3779b97f4a7c15ULL;
@@ -133,6 +135,25 @@ pserver_session_appldata(const struct passive_session *s, const char *writer, ch
 	appldata_format(&af, out);
 }
 
+/* Double the buckets (load factor at most 1). */
+static void
+grow(struct pserver_table *t)
+{
+	size_t nb = t->nbucket * 2;
+	struct prow **b = xcalloc(nb, sizeof(*b));
+
+	t->nbucket = nb;
+	for (size_t i = 0; i < t->n; i++) {
+		struct prow *r = t->rows[i];
+		size_t h = key_hash(t, r->v.family, r->v.addr, r->v.port);
+
+		r->next = b[h];
+		b[h] = r;
+	}
+	free(t->bucket);
+	t->bucket = b;
+}
+
 static struct prow *
 find_or_add(struct pserver_table *t, const struct passive_session *s)
 {
@@ -146,6 +167,10 @@ find_or_add(struct pserver_table *t, const struct passive_session *s)
 	if (t->n >= t->max) {
 		t->dropped++;
 		return NULL;
+	}
+	if (t->n >= t->nbucket) {
+		grow(t);
+		h = key_hash(t, s->family, s->server, s->server_port);
 	}
 	r = xcalloc(1, sizeof(*r));
 	r->v.index = t->next_index++;
@@ -189,6 +214,8 @@ raise_event(struct prow *r, const struct passive_session *s, enum ps_event ev, t
 	if (r->v.events & bit)
 		return;                  /* in force: announced already */
 	r->v.events |= bit;
+	memcpy(r->ev[ev].client, s->client, 16);
+	r->ev[ev].since = now;
 	a = &alerts[(*n)++];
 	memset(a, 0, sizeof(*a));
 	a->ev = ev;
@@ -242,7 +269,9 @@ pserver_observe(struct pserver_table *t, const struct passive_session *s,
 		raise_event(r, s, PS_EV_STRIPPED, now, "EHLO reply without STARTTLS", baseline,
 		    alerts, n_alerts);
 	}
-	if ((f->anomalies & SW_AN_STARTTLS_REFUSED) && (f->starttls_offered || known)) {
+	/* 421 is the server closing (shutdown, rate limit), not a refusal */
+	if ((f->anomalies & SW_AN_STARTTLS_REFUSED) && f->starttls_code != 421 &&
+	    (f->starttls_offered || known)) {
 		snprintf(detail, sizeof detail, "STARTTLS answered: %.100s", f->starttls_reply);
 		raise_event(r, s, PS_EV_REFUSED, now, detail, baseline, alerts, n_alerts);
 	}
@@ -259,12 +288,24 @@ pserver_observe(struct pserver_table *t, const struct passive_session *s,
 		raise_event(r, s, PS_EV_VERSION_LOWERED, now, detail, baseline, alerts, n_alerts);
 	}
 
-	/* a clean session ends every event in force */
-	clean = f->starttls_offered && f->server_hello && f->tls_version >= baseline &&
+	/* A clean session (STARTTLS offered, or implicit TLS, and TLS at the
+	 * baseline) ends an event in force if it comes from the client that
+	 * showed the event, or from any client once the event is a day old: a
+	 * server that leaves STARTTLS out for one client on purpose is
+	 * announced once a day, not at every session of that client. */
+	clean = (f->starttls_offered || f->implicit_tls) && f->server_hello &&
+	    f->tls_version >= baseline &&
 	    !(f->anomalies & (SW_AN_STARTTLS_MANGLED | SW_AN_CMD_MANGLED | SW_AN_STARTTLS_REFUSED |
 	    SW_AN_PLAINTEXT_AFTER_220));
-	if (clean)
-		r->v.events = 0;
+	if (clean) {
+		for (int e = 0; e < PS_EV_COUNT; e++) {
+			if (!(r->v.events & (1u << e)))
+				continue;
+			if (memcmp(r->ev[e].client, s->client, 16) == 0 ||
+			    now - r->ev[e].since >= PSERVER_EVENT_EXPIRE_S)
+				r->v.events &= ~(1u << e);
+		}
+	}
 
 	/* the row */
 	if (s->server_type != ' ')

@@ -22,8 +22,13 @@
  *                       the client offered the baseline version: the
  *                       server, not an old client, chose less
  * An event is announced on the first session that shows it and stays in
- * force (no repeat) until a clean session clears it: STARTTLS offered and
- * TLS negotiated at or above the baseline. At most PSERVER_FLAP_MAX
+ * force (no repeat) until a clean session clears it: STARTTLS offered (or
+ * implicit TLS) and TLS negotiated at or above the baseline, from the
+ * client address that showed the event, or from any client once the event
+ * has been in force for PSERVER_EVENT_EXPIRE_S (a server that leaves
+ * STARTTLS out for one client on purpose is announced once a day, not at
+ * every session of that client). A 421 to STARTTLS is the server closing,
+ * not a refusal. At most PSERVER_FLAP_MAX
  * announcements of one event per server per PSERVER_FLAP_WINDOW_S; beyond
  * that the alert is returned with .suppressed set (log it, do not send it).
  *
@@ -43,6 +48,7 @@
 #define PSERVER_MAX_DEFAULT 10000
 #define PSERVER_FLAP_MAX 4
 #define PSERVER_FLAP_WINDOW_S 3600
+#define PSERVER_EVENT_EXPIRE_S 86400
 #define PSERVER_TEXT 128
 
 enum ps_event {

@@ -330,7 +330,10 @@ monitor_thread(void *arg)
 {
 	struct daemon *d = arg;
 
-	event_base_dispatch(d->mbase);
+	/* not dispatch(): with no target (a passive-only configuration) nothing
+	 * may be pending, and the loop must still wait for the passive probe's
+	 * sessions, reloads and stop */
+	event_base_loop(d->mbase, EVLOOP_NO_EXIT_ON_EMPTY);
 	return NULL;
 }
 
@@ -341,7 +344,8 @@ pv_session(void *arg, const struct passive_session *s)
 {
 	struct daemon *d = arg;
 
-	monitor_post_passive(d->mon, s);
+	/* a file waits for the monitor (nothing lost), a live capture does not */
+	monitor_post_passive(d->mon, s, d->cfg->passive.pcap_file != NULL);
 }
 
 static void
@@ -375,6 +379,9 @@ passive_thread(void *arg)
 	if (rc != 0)
 		log_errx("SMD1861E passive probe (%s): %s%s", d->pv_source, st->read_error,
 		    st->truncated ? " (truncated capture: read up to there)" : "");
+	else if (st->stopped)
+		log_info("SMD1861I passive probe (%s) stopped: %llu packets, %llu sessions",
+		    d->pv_source, (unsigned long long)st->packets, (unsigned long long)st->sessions);
 	else if (d->cfg->passive.pcap_file != NULL)
 		log_info("SMD1861I passive probe: %s read: %llu packets, %llu sessions (%llu TLS, "
 		    "%llu basic)", d->pv_source, (unsigned long long)st->packets,
@@ -660,6 +667,12 @@ main(int argc, char **argv)
 		return fail_start(&d, ready_fd, "pthread_create failed");
 	}
 	if (d.pv != NULL) {
+		struct reg_passive rp;
+
+		memset(&rp, 0, sizeof rp);   /* "on" from the start, figures to follow */
+		rp.enabled = true;
+		str_copy(rp.source, d.pv_source, sizeof rp.source);
+		monitor_post_passive_stats(d.mon, &rp);
 		if (pthread_create(&d.pv_thread, NULL, passive_thread, &d) != 0) {
 			log_errx("SMD1861E passive probe: pthread_create failed");
 		} else {

@@ -65,13 +65,14 @@ appldata_format(const struct appldata_fields *f, char *out)
 		out[19] = 'T';
 	put(out, 21, appldata_level(f->tls_version), 2);
 	if (f->cipher_id >= 0 && f->cipher_id <= 0xffff) {
-		if (f->cipher_id < 0x100) {
-			snprintf(hex, sizeof hex, "%02X", (unsigned)f->cipher_id);
-			put(out, 23, hex, 2);
-		} else {
-			put(out, 23, "4X", 2);
-		}
-		snprintf(hex, sizeof hex, "%04X", (unsigned)f->cipher_id);
+		static const char hx[] = "0123456789ABCDEF";
+		unsigned id = (unsigned)f->cipher_id;
+
+		hex[0] = hx[id >> 12 & 15];
+		hex[1] = hx[id >> 8 & 15];
+		hex[2] = hx[id >> 4 & 15];
+		hex[3] = hx[id & 15];
+		put(out, 23, id < 0x100 ? hex + 2 : "4X", 2);
 		put(out, 26, hex, 4);
 	}
 }

@@ -29,7 +29,7 @@ struct pflow {
 	struct tcp_reasm_flow_info fi;
 	bool handed;                 /* the session went to the caller */
 	time_t cert_not_after;
-	struct smtp_wire sw;
+	struct smtp_wire *sw;        /* from the first byte or gap on (a SYN costs little) */
 };
 
 struct passive {
@@ -92,10 +92,37 @@ pool_tls_done(void *arg, int dir, const struct tls_wire_facts *f)
 
 /* ---- sessions ---- */
 
+/* Decimal digits of v at p; returns the end. */
+static char *
+put_dec(char *p, unsigned v)
+{
+	char d[8];
+	int n = 0;
+
+	do
+		d[n++] = (char)('0' + v % 10);
+	while ((v /= 10) != 0);
+	while (n > 0)
+		*p++ = d[--n];
+	return p;
+}
+
 void
 passive_addr_text(int family, const uint8_t addr[16], uint16_t port, char *out, size_t outsz)
 {
 	char a[INET6_ADDRSTRLEN];
+
+	if (family != AF_INET6 && outsz >= 22) {   /* the common case, without stdio */
+		char *p = out;
+
+		for (int i = 0; i < 4; i++) {
+			p = put_dec(p, addr[i]);
+			*p++ = i < 3 ? '.' : ':';
+		}
+		p = put_dec(p, port);
+		*p = '\0';
+		return;
+	}
 
 	if (inet_ntop(family == AF_INET6 ? AF_INET6 : AF_INET, addr, a, sizeof a) == NULL)
 		snprintf(a, sizeof a, "?");
@@ -116,12 +143,11 @@ static void
 hand_over(struct passive *p, struct pflow *fl, const char *end_reason)
 {
 	struct passive_session s;
-	const struct smtp_wire_facts *f = smtp_wire_facts(&fl->sw);
+	const struct smtp_wire_facts *f;
 
-	if (fl->handed || !showed_anything(f))
+	if (fl->handed || fl->sw == NULL || !showed_anything(f = smtp_wire_facts(fl->sw)))
 		return;
 	fl->handed = true;
-	memset(&s, 0, sizeof s);
 	s.family = fl->fi.family;
 	memcpy(s.client, fl->fi.client, 16);
 	memcpy(s.server, fl->fi.server, 16);
@@ -156,8 +182,18 @@ cb_flow_new(void *arg, const struct tcp_reasm_flow_info *fi)
 	fl->fi = *fi;
 	fl->handed = false;
 	fl->cert_not_after = 0;
-	smtp_wire_init(&fl->sw, &p->pool);
+	fl->sw = NULL;
 	return fl;
+}
+
+static struct smtp_wire *
+flow_sw(struct passive *p, struct pflow *fl)
+{
+	if (fl->sw == NULL) {
+		fl->sw = xmalloc(sizeof(*fl->sw));
+		smtp_wire_init(fl->sw, &p->pool);
+	}
+	return fl->sw;
 }
 
 static void
@@ -167,7 +203,7 @@ cb_data(void *user, int dir, const uint8_t *b, size_t n)
 	struct passive *p = fl->p;
 
 	p->cur = fl;
-	if (smtp_wire_feed(&fl->sw, dir, b, n) == SMTP_WIRE_FINAL)
+	if (smtp_wire_feed(flow_sw(p, fl), dir, b, n) == SMTP_WIRE_FINAL)
 		hand_over(p, fl, NULL);
 	p->cur = NULL;
 }
@@ -179,7 +215,7 @@ cb_gap(void *user, int dir, uint32_t nbytes)
 	struct passive *p = fl->p;
 
 	p->cur = fl;
-	if (smtp_wire_gap(&fl->sw, dir, nbytes) == SMTP_WIRE_FINAL)
+	if (smtp_wire_gap(flow_sw(p, fl), dir, nbytes) == SMTP_WIRE_FINAL)
 		hand_over(p, fl, NULL);
 	p->cur = NULL;
 }
@@ -191,9 +227,11 @@ cb_flow_end(void *arg, void *user, enum tcp_reasm_end why)
 	struct pflow *fl = user;
 
 	p->cur = fl;
-	smtp_wire_end(&fl->sw);
+	if (fl->sw != NULL)
+		smtp_wire_end(fl->sw);
 	hand_over(p, fl, tcp_reasm_end_name(why));
 	p->cur = NULL;
+	free(fl->sw);
 	free(fl);
 }
 
@@ -404,6 +442,8 @@ run_file(struct passive *p)
 
 	p->cur_link = c->linktype;
 	rc = pcap_loop(c->pc, -1, on_packet, (u_char *)p);
+	if (rc == PCAP_ERROR_BREAK)
+		p->st.stopped = true;
 	if (rc == PCAP_ERROR) {
 		const char *e = pcap_geterr(c->pc);
 
@@ -453,6 +493,7 @@ run_live(struct passive *p)
 				p->tick(p->arg, passive_stats(p));
 		}
 	}
+	p->st.stopped = true;
 	return 0;
 }
 

@@ -13,8 +13,10 @@
  * TLS readers (about 21 KiB each) are lent to sessions from a pool of at most
  * cfg.max_tls_readers, only while a handshake is being read; a session
  * that finds the pool empty is still classified T, without version and
- * cipher (SW_AN_NO_TLS_READER). Memory is thus bounded by the reassembly
- * limits, max_flows small per-flow states and the pool.
+ * cipher (SW_AN_NO_TLS_READER). The SMTP state of a flow (~2.6 KiB) is
+ * allocated at its first byte, so a SYN costs only the reassembler's flow.
+ * Memory is thus bounded by the reassembly limits, max_flows per-flow
+ * states and the pool.
  *
  * Opening (passive_open) needs the privileges of capture; it is meant to run
  * before smtpmond drops them. passive_run() runs on one thread: it reads
@@ -44,6 +46,7 @@ struct passive_stats {
 	uint64_t tls_pool_empty;        /* handshakes not read: pool empty */
 	uint64_t ps_recv, ps_drop, ps_ifdrop; /* live capture: pcap_stats() summed */
 	bool truncated;                 /* the capture file ended inside a record */
+	bool stopped;                   /* passive_stop() ended the reading */
 	char read_error[256];           /* a capture error ("" none) */
 	const struct tcp_reasm_stats *reasm;
 };

@@ -50,8 +50,11 @@ static uint32_t
 lookup(const char *const *names, unsigned count, const char *w, size_t len)
 {
 	unsigned i;
-	for (i = 0; i < count; i++)
-		if (strlen(names[i]) == len && strncasecmp(names[i], w, len) == 0)
+	if (len == 0)
+		return 0;
+	for (i = 0; i < count; i++)   /* the first letter rules out most at once */
+		if (((names[i][0] ^ w[0]) & 0xdf) == 0 && strlen(names[i]) == len &&
+		    strncasecmp(names[i], w, len) == 0)
 			return 1u << i;
 	return 0;
 }

@@ -53,6 +53,7 @@ enum s_mode {
 	SM_FIRST,       /* the first bytes: TLS (implicit) or replies */
 	SM_REPLY,       /* reply lines */
 	SM_SKIP,        /* the rest of a line (after an error or a gap) */
+	SM_GAP,         /* the first bytes after a gap: a reply, TLS or the rest of a line? */
 	SM_SNIFF,       /* after 220 to STARTTLS: must be TLS */
 	SM_TLS,
 	SM_IGNORE,
@@ -644,8 +645,7 @@ reply_line(struct smtp_wire *sw, const struct smtp_line *l)
 		} else {
 			sw->r_kind = K_NONE;
 		}
-		if (sw->greeted)
-			sw->s_partial = false;
+		sw->s_partial = false;
 		copy_text(sw->r_first, sizeof sw->r_first, l->raw, l->rawlen);
 	}
 	if (sw->r_kind == K_EHLO && !sw->final_sent)
@@ -699,6 +699,51 @@ skip_line(struct smtp_wire *sw, int dir, const uint8_t *p, size_t len)
 	return (size_t)(nl - p) + 1;
 }
 
+/* The first server bytes after a gap. A segment usually ends at a line end,
+ * so what follows a lost one is often a whole reply: parse it if it starts
+ * like one ("ddd-", "ddd ", "ddd" CRLF). TLS bytes while a STARTTLS waits
+ * mean its 220 was lost: the handshake is read. Anything else is the rest of
+ * a cut line, skipped to its end. The bytes are gathered (at most 5, in the
+ * sniff buffer) until they decide, then replayed in the mode chosen, so any
+ * cutting of the stream decides the same way. */
+static size_t
+after_gap(struct smtp_wire *sw, const uint8_t *p, size_t len)
+{
+	uint8_t *b = sw->sniff[S2C], held[sizeof sw->sniff[0]];
+	size_t n = 0, hl;
+	int tls = -1;
+	bool reply = false, decided = false;
+
+	while (n < len && !decided) {
+		b[sw->sniff_len[S2C]++] = p[n++];
+		hl = sw->sniff_len[S2C];
+		tls = tls_wire_sniff(b, hl);
+		reply = hl >= 4 && b[0] >= '0' && b[0] <= '9' && b[1] >= '0' && b[1] <= '9' &&
+		    b[2] >= '0' && b[2] <= '9' && (b[3] == '-' || b[3] == ' ' || b[3] == '\r' ||
+		    b[3] == '\n');
+		decided = reply || tls == 1 || hl >= sizeof held ||
+		    (tls == 0 && (b[hl - 1] == '\n' || !(b[0] >= '0' && b[0] <= '9')));
+	}
+	if (!decided)
+		return n;
+	hl = sw->sniff_len[S2C];
+	memcpy(held, b, hl);
+	sw->sniff_len[S2C] = 0;
+	if (reply) {
+		sw->s_mode = SM_REPLY;
+	} else if (tls == 1 && realign_starttls(sw)) {
+		dequeue(sw);                 /* the STARTTLS, answered within the loss */
+		sw->s_partial = false;
+		sw->st_reply = 220;
+		sw->s_mode = SM_SNIFF;
+		settle(sw);
+	} else {
+		sw->s_mode = SM_SKIP;
+	}
+	server_bytes(sw, held, hl);
+	return n;
+}
+
 static void
 server_bytes(struct smtp_wire *sw, const uint8_t *p, size_t len)
 {
@@ -715,6 +760,9 @@ server_bytes(struct smtp_wire *sw, const uint8_t *p, size_t len)
 			break;
 		case SM_SKIP:
 			n = skip_line(sw, S2C, p, len);
+			break;
+		case SM_GAP:
+			n = after_gap(sw, p, len);
 			break;
 		case SM_TLS:
 			n = tls_bytes(sw, S2C, p, len);
@@ -744,8 +792,11 @@ verb_kind(const char *w, size_t len)
 {
 	size_t i;
 
+	if (len != 4 && len != 8)
+		return K_OTHER;
 	for (i = 0; i < sizeof verbs / sizeof verbs[0]; i++)
-		if (strlen(verbs[i].name) == len && strncasecmp(verbs[i].name, w, len) == 0)
+		if (((verbs[i].name[0] ^ w[0]) & 0xdf) == 0 && strlen(verbs[i].name) == len &&
+		    strncasecmp(verbs[i].name, w, len) == 0)
 			return verbs[i].kind;
 	return K_OTHER;
 }
@@ -1031,9 +1082,10 @@ server_gap(struct smtp_wire *sw)
 	case SM_FIRST:
 	case SM_REPLY:
 	case SM_SKIP:
+	case SM_GAP:
 		sw->sniff_len[S2C] = 0;
 		smtp_reply_init(&sw->rp);
-		sw->s_mode = SM_SKIP;
+		sw->s_mode = SM_GAP;
 		/* the commands stay queued: the rest of the reply in progress
 		 * still answers the oldest; a 220 realigns on STARTTLS */
 		sw->r_queued = false;

@@ -3,6 +3,7 @@
 #include "tls_wire.h"
 
 #include <stdio.h>
+#include <stddef.h>
 #include <string.h>
 
 #define CT_CCS 20
@@ -305,7 +306,11 @@ tls_wire_sniff(const uint8_t *b, size_t len)
 void
 tls_wire_init(struct tls_wire *w, bool from_client)
 {
-	memset(w, 0, sizeof *w);
+	/* everything but the two big buffers, which are read only up to their
+	 * lengths (a reader is re-initialised for every handshake) */
+	memset(&w->facts, 0, offsetof(struct tls_wire_facts, cert_der));
+	memset((char *)w + offsetof(struct tls_wire, from_client), 0,
+	    offsetof(struct tls_wire, msg) - offsetof(struct tls_wire, from_client));
 	w->from_client = from_client;
 	w->phase = PH_HELLO;
 }

@@ -86,8 +86,7 @@ struct tls_wire_facts {
 	size_t n_certs;                /* entries in the chain; when oversized, only those
 	                                * that start within the kept prefix */
 	size_t cert_len;               /* DER length of the leaf (first entry), 0 if none */
-	uint8_t cert_der[TLS_WIRE_CERT_MAX]; /* its first cert_der_len bytes, for d2i_X509() */
-	size_t cert_der_len;
+	size_t cert_der_len;           /* bytes of the leaf in cert_der (at the end) */
 	bool cert_truncated;           /* cert_len > TLS_WIRE_CERT_MAX: cert_der is a prefix */
 
 	/* the first fatal plaintext alert, else the first plaintext alert */
@@ -100,6 +99,9 @@ struct tls_wire_facts {
 	uint64_t bytes;                /* bytes fed so far (up to the error, if any) */
 	char error[64];                /* reason of TLS_WIRE_ERROR / NOT_TLS, "" otherwise */
 	uint64_t error_at;             /* offset in the stream where it was detected */
+	/* last, so that tls_wire_init() need not clear it: only the first
+	 * cert_der_len bytes are meaningful */
+	uint8_t cert_der[TLS_WIRE_CERT_MAX]; /* the leaf's first bytes, for d2i_X509() */
 };
 
 /* One direction of one flow. Private: use the functions below. */

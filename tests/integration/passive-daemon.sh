@@ -9,7 +9,7 @@
 #  - an interface that does not exist stops the start with SMD1861E.
 . "$srcdir/tests/lib/tap.sh"
 . "$srcdir/tests/lib/daemon.sh"
-plan 24
+plan 29
 
 [ -x "$PCAPGEN" ] || bail "PCAPGEN ($PCAPGEN) is not built"
 # qre TEXT: TEXT as an extended regular expression matching itself
@@ -64,6 +64,44 @@ like "$(ctl passive)" "passive probe on interface lo: [0-9]+ packets, [0-9]+ ses
     "passive (text): the summary line"
 mond_stop
 is "$MOND_RC" 0 "smtpmond stops cleanly with the capture running"
+
+# ---- passive only: no target at all, live on lo ----
+start_fixture ponly --caps "PIPELINING,8BITMIME"
+mond_conf "$T/ponly.conf" <<EOF
+Passive {
+    Interface lo
+    Ports $FIX_PORT
+}
+EOF
+: > "$ALOG"
+mond_start "$T/ponly.conf" || bail "smtpmond did not start: $(tail -5 "$MOND_LOG")"
+like "$(ctl passive)" "passive probe on interface lo: " "passive only: on from the start (not \"off\")"
+for i in 1 2 3; do "$SMTPMONCTL" check --secure no "127.0.0.1:$FIX_PORT" > /dev/null; done
+wait_until 100 '[ "$(ctl passive --json | jq ".[0].sessions.total // 0")" = 3 ]'
+is "$(ctl passive --json | jq -r '.[0] | "\(.target) \(.sessions.total) \(.security_method)"')" \
+    "127.0.0.1:$FIX_PORT 3 basic" "passive only: three sessions taken in (the monitor loop runs without targets)"
+is "$(grep -c " passive " "$ALOG")" 3 "passive only: three AppldataLog lines"
+mond_stop
+
+# ---- a capture file larger than the mailbox: nothing dropped ----
+"$PCAPGEN" bench -n 6000 -s 3 -o "$T/big.pcap" > "$T/big.expect" || bail "pcapgen bench failed"
+: > "$ALOG"
+: > "$MOND_LOG"
+mond_conf "$T/big.conf" <<EOF
+Passive {
+    PcapFile $T/big.pcap
+}
+EOF
+mond_start "$T/big.conf" || bail "smtpmond did not start"
+wait_until 300 'grep -q SMD1861I "$MOND_LOG"'
+wait_until 100 '[ "$(grep -c " passive " "$ALOG")" = 6000 ]'
+is "$(grep -c " passive " "$ALOG"),$(grep -c SMD1864W "$MOND_LOG")" "6000,0" \
+    "a file of 6000 sessions (mailbox 4096): every session logged, none dropped"
+want_tls=$(json "$T/big.expect" '.expect.security_T')
+wait_until 50 '[ "$(ctl passive --json | jq "[.[].sessions.tls] | add")" = "$want_tls" ]'
+is "$(ctl passive --json | jq '[.[].sessions.tls] | add')" "$want_tls" \
+    "the TLS sessions counted match the generator's"
+mond_stop
 
 # ---- a capture file: stripped STARTTLS ----
 cat > "$T/alert.sh" <<'EOF'

@@ -393,6 +393,79 @@ test_ports_are_distinct_servers(void **state)
 	pserver_free(t);
 }
 
+static void
+test_per_client_policy_once_a_day(void **state)
+{
+	struct pserver_table *t = pserver_new(0, "SMTPMON");
+	struct passive_session good = tls_sess("198.51.100.12", T0, 0x0304, 0x0304);
+	struct passive_session bad = plain_sess("198.51.100.12", T0);
+	size_t alerts = 0;
+	struct obs o;
+
+	(void)state;
+	/* client .8 never gets STARTTLS (a per-client policy); .7 always does */
+	inet_pton(AF_INET, "192.0.2.8", bad.client);
+	snprintf(bad.client_text, sizeof bad.client_text, "192.0.2.8:40000");
+	for (int i = 0; i < 40; i++) {
+		good.final_us = (T0 + 120u * (uint64_t)i) * 1000000u;
+		observe(t, &good, NULL);
+		bad.final_us = good.final_us + 60000000u;
+		o = observe(t, &bad, NULL);
+		alerts += o.n;
+	}
+	assert_int_equal(alerts, 1);        /* 80 minutes: one alert, nothing suppressed */
+	assert_int_equal(o.v->events, 1u << PS_EV_STRIPPED);
+	/* a day later a clean session from anyone ends it; the next one alerts */
+	good.final_us = (T0 + PSERVER_EVENT_EXPIRE_S + 100) * 1000000u;
+	observe(t, &good, NULL);
+	bad.final_us = good.final_us + 1000000u;
+	o = observe(t, &bad, NULL);
+	assert_int_equal(o.n, 1);
+	pserver_free(t);
+}
+
+static void
+test_implicit_tls_clears(void **state)
+{
+	struct pserver_table *t = pserver_new(0, "SMTPMON");
+	struct passive_session s13 = tls_sess("198.51.100.13", T0, 0x0304, 0x0304);
+	struct passive_session s12 = tls_sess("198.51.100.13", T0 + 10, 0x0303, 0x0304);
+	size_t alerts = 0;
+
+	(void)state;
+	/* port 465: no plaintext EHLO at all */
+	s13.server_port = s12.server_port = 465;
+	s13.facts.implicit_tls = s12.facts.implicit_tls = true;
+	s13.facts.have_caps = s12.facts.have_caps = false;
+	s13.facts.starttls_offered = s12.facts.starttls_offered = false;
+	s13.server_type = s12.server_type = ' ';
+	for (int i = 0; i < 2; i++) {      /* 1.3, 1.2, 1.3, 1.2 */
+		s13.final_us = (T0 + 100u * (uint64_t)i) * 1000000u;
+		alerts += observe(t, &s13, NULL).n;
+		s12.final_us = s13.final_us + 50000000u;
+		alerts += observe(t, &s12, NULL).n;
+	}
+	assert_int_equal(alerts, 2);        /* each drop announced: the 1.3 between clears */
+	pserver_free(t);
+}
+
+static void
+test_421_is_not_refused(void **state)
+{
+	struct pserver_table *t = pserver_new(0, "SMTPMON");
+	struct passive_session s = plain_sess("198.51.100.14", T0);
+	struct obs o;
+
+	(void)state;
+	s.facts.starttls_offered = true;
+	s.facts.starttls_sent = true;
+	s.facts.starttls_code = 421;
+	s.facts.anomalies = SW_AN_STARTTLS_REFUSED;
+	o = observe(t, &s, NULL);
+	assert_int_equal(o.n, 0);
+	pserver_free(t);
+}
+
 int
 main(void)
 {
@@ -409,6 +482,9 @@ main(void)
 		cmocka_unit_test(test_helo_server_and_undetermined),
 		cmocka_unit_test(test_table_bound),
 		cmocka_unit_test(test_ports_are_distinct_servers),
+		cmocka_unit_test(test_per_client_policy_once_a_day),
+		cmocka_unit_test(test_implicit_tls_clears),
+		cmocka_unit_test(test_421_is_not_refused),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

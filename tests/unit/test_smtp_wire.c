@@ -1962,6 +1962,104 @@ test_fuzz_seeds(void **state)
 	script_free(&sc);
 }
 
+/* A lost server segment that ends at a line end (the usual case): the whole
+ * EHLO reply is lost; the 220 after it is still parsed and the handshake
+ * read. */
+static void
+test_gap_whole_reply_then_tls(void **state)
+{
+	struct script hs_sc = { 0 }, sc = { 0 };
+	struct hs h = { .server_max = TLS1_2_VERSION };
+	struct hs_result r;
+	struct smtp_wire_facts f;
+	enum smtp_wire_phase ph;
+	int fs;
+
+	(void)state;
+	S(&sc, "220 mx.example.net ESMTP Postfix\r\n");
+	C(&sc, "EHLO client.example.org\r\n");
+	gap(&sc, S2C, (uint32_t)strlen(ehlo_reply));
+	C(&sc, "STARTTLS\r\n");
+	S(&sc, "220 2.0.0 Ready to start TLS\r\n");
+	handshake(&hs_sc, &h, &r);
+	assert_true(r.ok);
+	for (size_t i = 0; i < hs_sc.n; i++)
+		add(&sc, hs_sc.s[i].dir, hs_sc.s[i].p, hs_sc.s[i].len);
+	script_free(&hs_sc);
+	play_all_ways(&sc, 2, &f, &ph, &fs);
+	assert_true(f.anomalies & SW_AN_GAP);
+	assert_false(f.have_caps);          /* the EHLO reply was lost: no verdict on it */
+	assert_int_equal(f.starttls_code, 220);
+	assert_true(f.server_hello);
+	assert_int_equal(f.tls_version, 0x0303);
+	assert_true(f.cert_seen);
+	assert_int_equal(smtp_wire_security(&f), 'T');
+	smtp_wire_end(&sw);
+	tp_balanced();
+	script_free(&sc);
+}
+
+/* The segment with the 220 to STARTTLS is lost: TLS bytes from the server
+ * while STARTTLS waits are its handshake. */
+static void
+test_gap_lost_220(void **state)
+{
+	struct script hs_sc = { 0 }, sc = { 0 };
+	struct hs h = { .server_max = TLS1_3_VERSION };
+	struct hs_result r;
+	struct smtp_wire_facts f;
+	enum smtp_wire_phase ph;
+	int fs;
+
+	(void)state;
+	S(&sc, "220 mx.example.net ESMTP Postfix\r\n");
+	C(&sc, "EHLO client.example.org\r\n");
+	S(&sc, ehlo_reply);
+	C(&sc, "STARTTLS\r\n");
+	gap(&sc, S2C, 30);
+	handshake(&hs_sc, &h, &r);
+	assert_true(r.ok);
+	for (size_t i = 0; i < hs_sc.n; i++)
+		add(&sc, hs_sc.s[i].dir, hs_sc.s[i].p, hs_sc.s[i].len);
+	script_free(&hs_sc);
+	play_all_ways(&sc, 2, &f, &ph, &fs);
+	assert_true(f.have_caps);
+	assert_true(f.starttls_offered);
+	assert_int_equal(f.starttls_code, 0);   /* not seen */
+	assert_true(f.server_hello);
+	assert_int_equal(f.tls_version, 0x0304);
+	assert_false(f.anomalies & SW_AN_PLAINTEXT_AFTER_220);
+	smtp_wire_end(&sw);
+	tp_balanced();
+	script_free(&sc);
+}
+
+/* A gap inside the banner does not cost the EHLO reply its facts. */
+static void
+test_gap_in_banner(void **state)
+{
+	struct script sc = { 0 };
+	struct smtp_wire_facts f;
+	enum smtp_wire_phase ph;
+	int fs;
+
+	(void)state;
+	S(&sc, "220-mx.example.net ESMTP\r\n220-no UCE");
+	gap(&sc, S2C, 20);
+	S(&sc, "more text\r\n220 ok\r\n");
+	C(&sc, "EHLO client.example.org\r\n");
+	S(&sc, ehlo_reply);
+	C(&sc, "MAIL FROM:<a@example.org>\r\n");
+	S(&sc, "250 2.1.0 Ok\r\n");
+	play_all_ways(&sc, 2, &f, &ph, &fs);
+	assert_true(f.anomalies & SW_AN_GAP);
+	assert_true(f.have_caps);
+	assert_true(f.starttls_offered);
+	assert_int_equal(smtp_wire_server_type(&f), 'E');
+	smtp_wire_end(&sw);
+	script_free(&sc);
+}
+
 int
 main(void)
 {
@@ -1995,6 +2093,9 @@ main(void)
 		cmocka_unit_test(test_gap_client_text),
 		cmocka_unit_test(test_gap_server_text),
 		cmocka_unit_test(test_gap_tls),
+		cmocka_unit_test(test_gap_whole_reply_then_tls),
+		cmocka_unit_test(test_gap_lost_220),
+		cmocka_unit_test(test_gap_in_banner),
 		cmocka_unit_test(test_gap_in_bdat),
 		cmocka_unit_test(test_gap_in_data),
 		cmocka_unit_test(test_pool_empty),
