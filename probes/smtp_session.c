@@ -585,6 +585,13 @@ handle_reply(struct smtp_session *s)
 		s->res.noop_rtt = phase_done(s);
 		s->res.noops++;
 		set_state(s, SMTP_S_IDLE);
+		if (s->quit_requested) {
+			/* smtp_session_quit() came while the NOOP was out: no
+			 * next command would carry the QUIT */
+			send_cmd(s, SMTP_S_QUIT, "QUIT");
+			notify(s, SMTP_EV_NOOP);
+			return;
+		}
 		wait_for(s, EV_READ, 0);
 		notify(s, SMTP_EV_NOOP);
 		return;

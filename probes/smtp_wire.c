@@ -67,6 +67,7 @@ enum { DOT_MID, DOT_CR, DOT_BOL, DOT_DOT, DOT_DOTCR };
 
 static void client_bytes(struct smtp_wire *sw, const uint8_t *p, size_t len);
 static void server_bytes(struct smtp_wire *sw, const uint8_t *p, size_t len);
+static bool plain_final(const struct smtp_wire *sw);
 
 /* ---- names ---- */
 
@@ -232,6 +233,16 @@ dequeue(struct smtp_wire *sw)
 		sw->hp = (uint8_t)((sw->hp + 1) % SMTP_WIRE_PIPELINE);
 		sw->np--;
 	}
+}
+
+/* Is a command of kind k queued after the oldest one? */
+static bool
+queued_behind(const struct smtp_wire *sw, uint8_t k)
+{
+	for (unsigned i = 1; i < sw->np; i++)
+		if (sw->pending[(sw->hp + i) % SMTP_WIRE_PIPELINE] == k)
+			return true;
+	return false;
 }
 
 /* After lost bytes the replies can no longer be matched. */
@@ -595,6 +606,16 @@ reply_end(struct smtp_wire *sw, const struct smtp_line *l)
 		if (sw->c_mode == CM_DATA_WAIT)
 			sw->c_mode = code == 354 ? CM_DATA : CM_CMD;
 		break;
+	case K_NOOP:
+	case K_RSET:
+		/* answered after a 2xx EHLO/HELO reply with nothing that could
+		 * still change the classification queued behind it: a kept
+		 * plaintext connection (a monitor's NOOPs) is classified now,
+		 * not when it ends hours later */
+		if ((f->have_caps || is2xx(f->helo_code)) && !queued_behind(sw, K_EHLO) &&
+		    !queued_behind(sw, K_HELO) && !queued_behind(sw, K_STARTTLS) && plain_final(sw))
+			mark_final(sw);
+		break;
 	case K_AUTH:
 		if (code == 334) {
 			sw->auth_resp++;   /* the client answers; AUTH still awaits its reply */
@@ -828,8 +849,9 @@ word_len(const char *l, size_t len)
 	return w;
 }
 
-/* MAIL or QUIT makes the session final in a plaintext dialogue, not while
- * TLS may still begin (plaintext injected after STARTTLS). */
+/* MAIL, QUIT (or an answered NOOP/RSET) make the session final in a
+ * plaintext dialogue, not while TLS may still begin (plaintext injected
+ * after STARTTLS). */
 static bool
 plain_final(const struct smtp_wire *sw)
 {

@@ -70,14 +70,17 @@
  * session's classification can no longer change: after the TLS handshake
  * facts of both directions are complete (ServerHello read; for TLS <= 1.2
  * also the Certificate or what replaced it), or the client started a mail
- * transaction (MAIL) or QUIT in plaintext, or TLS could not be read, or the
+ * transaction (MAIL) or QUIT in plaintext, or a NOOP or RSET after a 2xx
+ * EHLO/HELO reply was answered with no EHLO, HELO or STARTTLS queued behind
+ * it (a kept connection, such as a monitor's, is classified then, not when
+ * it ends), or TLS could not be read, or the
  * server's bytes are not SMTP. smtp_wire_end() at the end of the flow
  * finalises in any case (and returns whether this is the first final).
  * A direction's TLS facts are complete when its reader reported DONE or
  * ERROR, when the pool had no reader, when a gap stopped it, or when that
  * side turned out not to speak TLS (STARTTLS refused, plaintext after the
- * 220, SMTP first); then SW_ENCRYPTED and nothing more is read. MAIL and QUIT
- * are final only in a plaintext dialogue, not while STARTTLS awaits its
+ * 220, SMTP first); then SW_ENCRYPTED and nothing more is read. MAIL, QUIT,
+ * NOOP and RSET are final only in a plaintext dialogue, not while STARTTLS awaits its
  * outcome (injected plaintext). After a plaintext final, plaintext is still
  * read (counters, last reply, QUIT) but the EHLO, HELO and STARTTLS facts no
  * longer change, and from a later STARTTLS on nothing more is read.

@@ -2060,6 +2060,34 @@ test_gap_in_banner(void **state)
 	script_free(&sc);
 }
 
+/* A kept plaintext connection (a monitor's NOOPs) is final at the reply to
+ * its first NOOP after the EHLO reply, not at its end. */
+static void
+test_noop_after_ehlo_is_final(void **state)
+{
+	struct script sc = { 0 };
+	struct smtp_wire_facts f;
+	enum smtp_wire_phase ph;
+	int fs;
+
+	(void)state;
+	S(&sc, "220 mx ESMTP\r\n");
+	C(&sc, "NOOP\r\n");                  /* before EHLO: nothing to classify yet */
+	S(&sc, "250 2.0.0 Ok\r\n");
+	C(&sc, "EHLO c\r\n");
+	S(&sc, "250-mx\r\n250 PIPELINING\r\n");
+	C(&sc, "NOOP\r\n");
+	S(&sc, "250 2.0.0 Ok\r\n");                /* segment 6: final here */
+	C(&sc, "NOOP\r\n");
+	S(&sc, "250 2.0.0 Ok\r\n");
+	play_all_ways(&sc, 2, &f, &ph, &fs);
+	assert_int_equal(fs, 6);
+	assert_int_equal(smtp_wire_security(&f), 'B');
+	assert_int_equal(smtp_wire_server_type(&f), 'E');
+	smtp_wire_end(&sw);
+	script_free(&sc);
+}
+
 int
 main(void)
 {
@@ -2096,6 +2124,7 @@ main(void)
 		cmocka_unit_test(test_gap_whole_reply_then_tls),
 		cmocka_unit_test(test_gap_lost_220),
 		cmocka_unit_test(test_gap_in_banner),
+		cmocka_unit_test(test_noop_after_ehlo_is_final),
 		cmocka_unit_test(test_gap_in_bdat),
 		cmocka_unit_test(test_gap_in_data),
 		cmocka_unit_test(test_pool_empty),
