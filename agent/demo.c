@@ -2,6 +2,7 @@
 #include "buildconf.h"
 #include "demo.h"
 #include "ctlclient.h"
+#include "passive.h"
 #include "util.h"
 
 #include <arpa/inet.h>
@@ -325,9 +326,29 @@ find_smtpmond(char *out, size_t outsz)
 	snprintf(out, outsz, "smtpmond");
 }
 
+static void
+ignore_session(void *arg, const struct passive_session *s)
+{
+	(void)arg, (void)s;
+}
+
+/* Can this process capture on lo (root, CAP_NET_RAW)? Then the demo also
+ * runs the passive probe there: it sees smtpmond's own sessions. */
+static bool
+can_capture_lo(void)
+{
+	const char *lo = "lo";
+	struct passive_cfg pc = { .interfaces = &lo, .n_interfaces = 1 };
+	char err[256];
+	struct passive *p = passive_open(&pc, ignore_session, NULL, err, sizeof err);
+
+	passive_close(p);
+	return p != NULL;
+}
+
 static int
 write_config(const char *path, const char *dir, const struct demo_server *srv,
-    const char *agentx)
+    const char *agentx, bool passive)
 {
 	FILE *f = fopen(path, "w");
 
@@ -353,6 +374,10 @@ write_config(const char *path, const char *dir, const struct demo_server *srv,
 	    "AgentXSocket  %s\n",
 	    srv[0].port, srv[1].port, srv[2].port, dir, dir, dir, dir, dir,
 	    agentx ? agentx : "off");
+	if (passive)
+		fprintf(f, "Passive {                      # libpcap on lo: smtpmond's own sessions\n"
+		    "    Interface     lo\n    Ports         %u %u %u\n}\n",
+		    srv[0].port, srv[1].port, srv[2].port);
 	return fclose(f);
 }
 
@@ -573,12 +598,40 @@ show_snmp_table(const struct demo_snmpd *sd)
 		printf("(snmpbulkwalk failed)\n");
 }
 
+/* snmptable of smtpmonPassiveServerTable (after show_snmp_table(): the
+ * subagent is registered). */
+static void
+show_snmp_passive(const struct demo_snmpd *sd)
+{
+	char cmd[5200], mibs[4400], host[64];
+
+	snprintf(host, sizeof host, "udp:127.0.0.1:%u", sd->port);
+	mib_path(mibs, sizeof mibs);
+	if (mibs[0] != '\0') {
+		printf("\n# the passive probe's SNMP table\n"
+		    "$ snmptable -v2c -c public -M %s -m SMTPMON-MIB -Cb -Cw 160 %s "
+		    "smtpmonPassiveServerTable\n", mibs, host);
+		fflush(stdout);
+		snprintf(cmd, sizeof cmd, "snmptable -v2c -c public -M '%s' -m SMTPMON-MIB -Cb "
+		    "-Cw 160 %s SMTPMON-MIB::smtpmonPassiveServerTable 2>&1", mibs, host);
+		if (system(cmd) == 0)
+			return;
+	}
+	printf("\n# the passive probe's SNMP table by OID\n"
+	    "$ snmpbulkwalk -v2c -c public -On %s 1.3.6.1.3.5321.1.5.2\n", host);
+	fflush(stdout);
+	snprintf(cmd, sizeof cmd, "MIBS= snmpbulkwalk -v2c -c public -On %s 1.3.6.1.3.5321.1.5.2 "
+	    "2>&1", host);
+	if (system(cmd) != 0)
+		printf("(snmpbulkwalk failed)\n");
+}
+
 int
 demo_main(int argc, char **argv)
 {
 	struct demo_server srv[3];
 	struct demo_snmpd sd = { .pid = -1 };
-	bool snmp;
+	bool snmp, passive;
 	char dir[] = "/tmp/smtpmon-demo.XXXXXX", pem[64], conf[64], sock[64], dlog[64],
 	    alog[64], prog[4096];   /* prog holds a path of self[] plus a suffix */
 	int rc = 1, i, status;
@@ -612,7 +665,12 @@ demo_main(int argc, char **argv)
 		    sd.port, sd.agentx);
 	else
 		printf("  (snmpd not available: the demo runs without SNMP)\n");
-	if (write_config(conf, dir, srv, snmp ? sd.agentx : NULL) != 0) {
+	passive = can_capture_lo();
+	if (passive)
+		printf("  the passive probe on lo, classifying smtpmond's own sessions from the wire\n");
+	else
+		printf("  (no capture on lo without root: the demo runs without the passive probe)\n");
+	if (write_config(conf, dir, srv, snmp ? sd.agentx : NULL, passive) != 0) {
 		perror("smtpmonctl: demo: writing the configuration");
 		goto out;
 	}
@@ -655,8 +713,25 @@ demo_main(int argc, char **argv)
 	rc = 0;
 	show(sock, "status", "one row per target: state, S/E, B/T, TLS level, cipher, appldata");
 	show(sock, "appldata", "the 40-byte EZASMTPM record of each open connection (like Netstat APPLDATA)");
+	if (passive) {
+		/* the TLS session is classified at its handshake, the plaintext
+		 * ones at their first NOOP (NoopInterval 5 s) */
+		deadline = now_us() + 15u * 1000000u;
+		for (;;) {
+			char *body = ask(sock, "passive json");
+			size_t n = body ? count(body, "\"state\":\"observed\"") : 0;
+
+			free(body);
+			if (n >= 3 || now_us() > deadline)
+				break;
+			usleep(200000);
+		}
+		show(sock, "passive", "the same three servers as the passive probe saw them on lo");
+	}
 	if (snmp)
 		show_snmp_table(&sd);
+	if (snmp && passive)
+		show_snmp_passive(&sd);
 	printf("\n# the appldata log (%s)\n", alog);
 	cat_file(alog, "");
 	{

@@ -64,6 +64,7 @@ struct daemon {
 	pthread_t pv_thread;
 	bool pv_running;
 	char pv_source[160];
+	uint64_t pv_stats_at;          /* pcap thread: last figures posted (monotonic us) */
 	char *pid_file;
 	int pid_fd;
 };
@@ -339,13 +340,22 @@ monitor_thread(void *arg)
 
 /* ---- the passive probe's thread ---- */
 
+static void pv_tick(void *arg, const struct passive_stats *st);
+
 static void
 pv_session(void *arg, const struct passive_session *s)
 {
 	struct daemon *d = arg;
+	uint64_t now = now_us();
 
 	/* a file waits for the monitor (nothing lost), a live capture does not */
 	monitor_post_passive(d->mon, s, d->cfg->passive.pcap_file != NULL);
+	/* the figures go with the sessions, at most 10 times a second, so
+	 * that `smtpmonctl passive` never shows rows without their counts */
+	if (now - d->pv_stats_at >= 100000u) {
+		d->pv_stats_at = now;
+		pv_tick(d, passive_stats(d->pv));
+	}
 }
 
 static void
