@@ -1698,11 +1698,16 @@ passive_take(struct monitor *m, const struct passive_session *s)
 }
 
 void
-monitor_post_passive(struct monitor *m, const struct passive_session *s, bool wait)
+monitor_post_passive(struct monitor *m, const struct passive_session *s, bool wait,
+    const struct reg_passive *figures)
 {
 	bool wake;
 
 	pthread_mutex_lock(&m->mbox_lock);
+	if (figures != NULL) {
+		m->mbox_pstats = *figures;
+		m->mbox_pstats_set = true;
+	}
 	while (wait && m->mbox_ps_n >= MONITOR_PASSIVE_QUEUE && !m->mbox_stop)
 		pthread_cond_wait(&m->mbox_room, &m->mbox_lock);
 	if (m->mbox_ps_n >= MONITOR_PASSIVE_QUEUE) {

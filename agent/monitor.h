@@ -113,7 +113,8 @@ int monitor_baseline_reset(struct monitor *m, const char *sel);
  * copied into a mailbox of at most MONITOR_PASSIVE_QUEUE sessions; when it
  * is full, wait says whether to wait for room (a capture file: nothing is
  * lost) or to count and drop the session (live capture must not stall);
- * sessions are taken in
+ * figures (may be NULL) are the probe's counters as of this session, kept
+ * as monitor_post_passive_stats() keeps them; sessions are taken in
  * on the monitor thread: agent/pserver row into the registry, the
  * AppldataLog line (role "passive"), alerts (SMD1860W, the event hook,
  * AlertCommand). The active target of the same address and port, if any,
@@ -121,7 +122,8 @@ int monitor_baseline_reset(struct monitor *m, const char *sel);
 #define MONITOR_PASSIVE_QUEUE 4096
 struct passive_session;
 struct reg_passive;
-void monitor_post_passive(struct monitor *m, const struct passive_session *s, bool wait);
+void monitor_post_passive(struct monitor *m, const struct passive_session *s, bool wait,
+    const struct reg_passive *figures);
 /* Any thread: the passive probe's figures, published with the registry. */
 void monitor_post_passive_stats(struct monitor *m, const struct reg_passive *p);
 

@@ -64,7 +64,6 @@ struct daemon {
 	pthread_t pv_thread;
 	bool pv_running;
 	char pv_source[160];
-	uint64_t pv_stats_at;          /* pcap thread: last figures posted (monotonic us) */
 	char *pid_file;
 	int pid_fd;
 };
@@ -340,22 +339,34 @@ monitor_thread(void *arg)
 
 /* ---- the passive probe's thread ---- */
 
-static void pv_tick(void *arg, const struct passive_stats *st);
+static void
+pv_figures(const struct daemon *d, const struct passive_stats *st, struct reg_passive *rp)
+{
+	memset(rp, 0, sizeof *rp);
+	rp->enabled = true;
+	str_copy(rp->source, d->pv_source, sizeof rp->source);
+	rp->packets = st->packets;
+	rp->bytes = st->bytes;
+	rp->sessions = st->sessions;
+	rp->sessions_tls = st->sessions_tls;
+	rp->sessions_plain = st->sessions_plain;
+	rp->capture_drops = st->ps_drop + st->ps_ifdrop;
+	rp->bytes_lost = st->reasm != NULL ? st->reasm->bytes_gap : 0;
+	rp->tls_pool_empty = st->tls_pool_empty;
+	str_copy(rp->error, st->read_error, sizeof rp->error);
+}
 
 static void
 pv_session(void *arg, const struct passive_session *s)
 {
 	struct daemon *d = arg;
-	uint64_t now = now_us();
+	struct reg_passive rp;
 
-	/* a file waits for the monitor (nothing lost), a live capture does not */
-	monitor_post_passive(d->mon, s, d->cfg->passive.pcap_file != NULL);
-	/* the figures go with the sessions, at most 10 times a second, so
-	 * that `smtpmonctl passive` never shows rows without their counts */
-	if (now - d->pv_stats_at >= 100000u) {
-		d->pv_stats_at = now;
-		pv_tick(d, passive_stats(d->pv));
-	}
+	/* the figures go with each session, so that `smtpmonctl passive` never
+	 * shows rows without their counts; a file waits for the monitor
+	 * (nothing lost), a live capture does not */
+	pv_figures(d, passive_stats(d->pv), &rp);
+	monitor_post_passive(d->mon, s, d->cfg->passive.pcap_file != NULL, &rp);
 }
 
 static void
@@ -364,18 +375,7 @@ pv_tick(void *arg, const struct passive_stats *st)
 	struct daemon *d = arg;
 	struct reg_passive rp;
 
-	memset(&rp, 0, sizeof rp);
-	rp.enabled = true;
-	str_copy(rp.source, d->pv_source, sizeof rp.source);
-	rp.packets = st->packets;
-	rp.bytes = st->bytes;
-	rp.sessions = st->sessions;
-	rp.sessions_tls = st->sessions_tls;
-	rp.sessions_plain = st->sessions_plain;
-	rp.capture_drops = st->ps_drop + st->ps_ifdrop;
-	rp.bytes_lost = st->reasm != NULL ? st->reasm->bytes_gap : 0;
-	rp.tls_pool_empty = st->tls_pool_empty;
-	str_copy(rp.error, st->read_error, sizeof rp.error);
+	pv_figures(d, st, &rp);
 	monitor_post_passive_stats(d->mon, &rp);
 }
 

@@ -139,6 +139,31 @@ showed_anything(const struct smtp_wire_facts *f)
 	    f->tls_started;
 }
 
+void
+passive_session_make(struct passive_session *s, const struct tcp_reasm_flow_info *fi,
+    const struct smtp_wire_facts *f, uint64_t now_us, time_t cert_not_after,
+    const char *end_reason)
+{
+	s->family = fi->family;
+	memcpy(s->client, fi->client, 16);
+	memcpy(s->server, fi->server, 16);
+	s->client_port = fi->client_port;
+	s->server_port = fi->server_port;
+	passive_addr_text(s->family, s->client, s->client_port, s->client_text,
+	    sizeof s->client_text);
+	passive_addr_text(s->family, s->server, s->server_port, s->server_text,
+	    sizeof s->server_text);
+	s->start_us = fi->ts_us;
+	s->final_us = now_us;
+	s->midstream = fi->midstream;
+	s->ended = end_reason != NULL;
+	s->end_reason = end_reason;
+	s->server_type = smtp_wire_server_type(f);
+	s->security = smtp_wire_security(f);
+	s->cert_not_after = cert_not_after;
+	memcpy(&s->facts, f, sizeof s->facts);
+}
+
 static void
 hand_over(struct passive *p, struct pflow *fl, const char *end_reason)
 {
@@ -148,22 +173,7 @@ hand_over(struct passive *p, struct pflow *fl, const char *end_reason)
 	if (fl->handed || fl->sw == NULL || !showed_anything(f = smtp_wire_facts(fl->sw)))
 		return;
 	fl->handed = true;
-	s.family = fl->fi.family;
-	memcpy(s.client, fl->fi.client, 16);
-	memcpy(s.server, fl->fi.server, 16);
-	s.client_port = fl->fi.client_port;
-	s.server_port = fl->fi.server_port;
-	passive_addr_text(s.family, s.client, s.client_port, s.client_text, sizeof s.client_text);
-	passive_addr_text(s.family, s.server, s.server_port, s.server_text, sizeof s.server_text);
-	s.start_us = fl->fi.ts_us;
-	s.final_us = p->now_us;
-	s.midstream = fl->fi.midstream;
-	s.ended = end_reason != NULL;
-	s.end_reason = end_reason;
-	s.server_type = smtp_wire_server_type(f);
-	s.security = smtp_wire_security(f);
-	s.cert_not_after = fl->cert_not_after;
-	memcpy(&s.facts, f, sizeof s.facts);
+	passive_session_make(&s, &fl->fi, f, p->now_us, fl->cert_not_after, end_reason);
 	p->st.sessions++;
 	if (s.security == 'T')
 		p->st.sessions_tls++;
@@ -489,6 +499,7 @@ run_live(struct passive *p)
 			if (now > p->now_us)
 				p->now_us = now;
 			tcp_reasm_expire(p->reasm, p->now_us);
+			sum_live_stats(p);
 			if (p->tick != NULL)
 				p->tick(p->arg, passive_stats(p));
 		}
@@ -502,6 +513,8 @@ passive_run(struct passive *p)
 {
 	int rc = p->live ? run_live(p) : run_file(p);
 
+	if (p->live)
+		sum_live_stats(p);
 	if (p->tick != NULL)
 		p->tick(p->arg, passive_stats(p));
 	return rc;
@@ -522,8 +535,6 @@ passive_stop(struct passive *p)
 const struct passive_stats *
 passive_stats(struct passive *p)
 {
-	if (p->live)
-		sum_live_stats(p);
 	p->st.reasm = p->reasm != NULL ? tcp_reasm_stats(p->reasm) : NULL;
 	return &p->st;
 }

@@ -100,11 +100,18 @@ int passive_run(struct passive *p);
 void passive_stop(struct passive *p);
 
 /* Counters; the pointer stays valid until passive_close(); read on the
- * passive_run() thread or after it returned. */
+ * passive_run() thread or after it returned. The capture's own counters
+ * (ps_recv, ps_drop, ps_ifdrop) are refreshed once a second and at the end. */
 const struct passive_stats *passive_stats(struct passive *p);
 
 /* The BPF filter for these ports into out; returns strlen like snprintf. */
 size_t passive_filter(const uint16_t *ports, size_t n_ports, char *out, size_t outsz);
+
+/* Fill *s for a flow and its SMTP facts as the probe hands it over at
+ * now_us (end_reason NULL while the flow lives). */
+void passive_session_make(struct passive_session *s, const struct tcp_reasm_flow_info *fi,
+    const struct smtp_wire_facts *f, uint64_t now_us, time_t cert_not_after,
+    const char *end_reason);
 
 /* Format "ADDR:PORT" / "[ADDR6]:PORT" of a raw address. */
 void passive_addr_text(int family, const uint8_t addr[16], uint16_t port, char *out,

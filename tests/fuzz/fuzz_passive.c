@@ -85,19 +85,7 @@ hand_over(struct fflow *f)
 	if (f->handed)
 		return;
 	f->handed = true;
-	memset(&s, 0, sizeof s);
-	s.family = f->fi.family;
-	memcpy(s.server, f->fi.server, 16);
-	memcpy(s.client, f->fi.client, 16);
-	s.server_port = f->fi.server_port;
-	s.client_port = f->fi.client_port;
-	passive_addr_text(s.family, s.server, s.server_port, s.server_text, sizeof s.server_text);
-	passive_addr_text(s.family, s.client, s.client_port, s.client_text, sizeof s.client_text);
-	s.start_us = f->fi.ts_us;
-	s.final_us = now_us;
-	memcpy(&s.facts, smtp_wire_facts(&f->sw), sizeof s.facts);
-	s.server_type = smtp_wire_server_type(&s.facts);
-	s.security = smtp_wire_security(&s.facts);
+	passive_session_make(&s, &f->fi, smtp_wire_facts(&f->sw), now_us, 0, NULL);
 	assert(s.server_type == 'E' || s.server_type == 'S' || s.server_type == ' ');
 	assert(s.security == 'T' || s.security == 'B' || s.security == ' ');
 	v = pserver_observe(tab, &s, NULL, al, &n, rec);
