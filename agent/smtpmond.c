@@ -1,13 +1,17 @@
-/* agent/smtpmond.c: the daemon. Start-up, signals, the two threads.
+/* agent/smtpmond.c: the daemon. Start-up, signals, the threads.
  *
  *   main thread:    control socket (agent/control), signals (HUP reload,
  *                   TERM/INT stop), configuration reloads
- *   monitor thread: every probe connection (agent/monitor), one event loop
+ *   monitor thread: every probe connection (agent/monitor), one event loop;
+ *                   also takes in the passive probe's sessions
  *   SNMP thread:    the AgentX subagent (agent/snmp), unless AgentXSocket off
+ *   pcap thread:    the passive probe (probes/passive), with a Passive block
  *
  * Start-up order: configuration, daemon(3)-style detach, pidfile (locked),
  * registry, monitor (opens the appldata log, CA store, resolver), control
- * socket, privilege drop, SNMP subagent, then the monitor thread starts.
+ * socket, the passive probe's capture, privilege drop, SNMP subagent, then
+ * the monitor thread and the pcap thread start. Stop: the pcap thread
+ * first (no more sessions), then the monitor (QUIT everywhere).
  * The subagent starts after the drop on purpose: it reconnects to snmpd by
  * itself after every snmpd restart, always as the user smtpmond has become,
  * so a master socket that only root can open would work for the first
