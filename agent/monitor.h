@@ -119,7 +119,7 @@ int monitor_baseline_reset(struct monitor *m, const char *sel);
  * AppldataLog line (role "passive"), alerts (SMD1860W, the event hook,
  * AlertCommand). The active target of the same address and port, if any,
  * lends its knowledge (STARTTLS offered, TLS baseline). */
-#define MONITOR_PASSIVE_QUEUE 4096
+#define MONITOR_PASSIVE_QUEUE 1024  /* about 3.3 KiB each */
 struct passive_session;
 struct reg_passive;
 void monitor_post_passive(struct monitor *m, const struct passive_session *s, bool wait,

@@ -96,7 +96,7 @@ mond_start "$T/big.conf" || bail "smtpmond did not start"
 wait_until 300 'grep -q SMD1861I "$MOND_LOG"'
 wait_until 100 '[ "$(grep -c " passive " "$ALOG")" = 6000 ]'
 is "$(grep -c " passive " "$ALOG"),$(grep -c SMD1864W "$MOND_LOG")" "6000,0" \
-    "a file of 6000 sessions (mailbox 4096): every session logged, none dropped"
+    "a file of 6000 sessions (mailbox 1024): every session logged, none dropped"
 want_tls=$(json "$T/big.expect" '.expect.security_T')
 wait_until 50 '[ "$(ctl passive --json | jq "[.[].sessions.tls] | add")" = "$want_tls" ]'
 is "$(ctl passive --json | jq '[.[].sessions.tls] | add')" "$want_tls" \
