@@ -89,26 +89,8 @@ skip_to() {
     while [ "$_tap_n" -lt "$1" ]; do skip "$2"; done
 }
 
-# snmpbulkwalk/snmpget through snmpd, one "OID VALUE" line per varbind:
-# octet strings as hex digits without blanks (-Ox; "" when empty), numbers as
-# numbers (-Oq -Ot -Oe); the same normalisation as snmp-agent.sh
-snmp_norm() {
-    awk 'function out(s,  o, v) {
-            o = s; sub(/ .*/, "", o); v = substr(s, length(o) + 2)
-            gsub(/[" ]/, "", v); print o " " v
-        }
-        /^\./ { if (l != "") out(l); l = $0; next }
-        { l = l $0 }
-        END { if (l != "") out(l) }'
-}
-walk() {
-    snmpbulkwalk -v2c -c public -On -Oq -Ox -Ot -Oe -Cr50 -t 5 -r 1 \
-        "127.0.0.1:$SNMPD_PORT" "$@" 2>&1 | snmp_norm
-}
-rows_of() { awk -v p="$1." 'index($1, p) == 1' "${2:--}"; }   # PREFIX [FILE]
-val_of() { awk -v o="$1" '$1 == o { print $2 }' "$2"; }     # OID FILE: its value
+# walk, sget, rows_of, val_of, unhex: tests/lib/snmp.sh
 nrows() { walk "$PE.4" | rows_of "$PE.4" | wc -l; }          # rows served now
-unhex() { perl -e 'print pack("H*", $ARGV[0])' "$1"; }
 passive_json() { ctl passive --json; }
 
 # what `smtpmonctl passive --json` (stdin) says every column must be

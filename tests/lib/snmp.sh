@@ -44,6 +44,15 @@
 #         True while PID runs. PID 1 on the test machines reaps orphans late,
 #         so `kill -0` is not enough: a zombie (state Z in /proc/PID/stat)
 #         counts as gone.
+#   walk OID...
+#         snmpbulkwalk through the private snmpd, one "OID VALUE" line per
+#         varbind: octet strings as hex digits without blanks (-Ox; "" when
+#         empty), numbers as numbers (-Oq -Ot -Oe). snmp_norm does the
+#         normalising on its standard input.
+#   sget OID...      snmpget through the private snmpd, the values only.
+#   rows_of PREFIX [FILE]   the lines of a walk whose OID starts with PREFIX.
+#   val_of OID FILE         the value of OID in a walk's output.
+#   unhex HEX               the bytes a string of hex digits stands for.
 #
 # Every daemon is also handed to tap.sh's track, so it dies with the script.
 # Do not call the *_start functions in a subshell ($(...)): they set variables.
@@ -234,3 +243,23 @@ wait_trap() {
     done
     return 1
 }
+
+# ---- reading the private snmpd ----
+
+snmp_norm() {
+    awk 'function out(s,  o, v) {
+            o = s; sub(/ .*/, "", o); v = substr(s, length(o) + 2)
+            gsub(/[" ]/, "", v); print o " " v
+        }
+        /^\./ { if (l != "") out(l); l = $0; next }
+        { l = l $0 }
+        END { if (l != "") out(l) }'
+}
+walk() {
+    snmpbulkwalk -v2c -c public -On -Oq -Ox -Ot -Oe -Cr50 -t 5 -r 1 \
+        "127.0.0.1:$SNMPD_PORT" "$@" 2>&1 | snmp_norm
+}
+sget() { snmpget -v2c -c public -On -Oqv -Ot -t 5 -r 1 "127.0.0.1:$SNMPD_PORT" "$@" 2>&1; }
+rows_of() { awk -v p="$1." 'index($1, p) == 1' "${2:--}"; }
+val_of() { awk -v o="$1" '$1 == o { print $2 }' "$2"; }
+unhex() { perl -e 'print pack("H*", $ARGV[0])' "$1"; }
