@@ -15,6 +15,7 @@
  */
 #include "buildconf.h"
 #include "config.h"
+#include "mlimit.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -173,7 +174,7 @@ enum kw_id {
 	K_APPLDATALOG, K_STATEDIR, K_CONTROLSOCKET, K_AGENTX, K_PIDFILE, K_USER,
 	K_CAFILE, K_NAMESERVER, K_PASSIVE, K_ALERTCMD,
 	K_INITIALMSG, K_ANYCMD, K_CONNECTRETRY, K_CONNECT,
-	K_NOOP, K_REPROBE,
+	K_NOOP, K_REPROBE, K_NOOPBUDGET,
 	K_TARGETIP, K_TARGETNAME, K_TARGETMX, K_CONNECTPORT, K_SECURE, K_AUTHREF,
 	K_TLSNAME, K_MINTLS,
 	K_AUTHUSER, K_PASSWORDFILE,
@@ -219,6 +220,7 @@ static const struct keyword keywords[] = {
 	{ "Connect",         CTX_TIMEOUT, K_CONNECT,       0, 1 },
 	{ "NoopInterval",    CTX_MONITOR, K_NOOP,          0, 1 },
 	{ "ReprobeInterval", CTX_MONITOR, K_REPROBE,       0, 1 },
+	{ "NoopBudget",      CTX_MONITOR, K_NOOPBUDGET,    0, 1 },
 	{ "TargetIP",        CTX_TARGET,  K_TARGETIP,      F_REPEAT, 1 },
 	{ "TargetName",      CTX_TARGET,  K_TARGETNAME,    0, 1 },
 	{ "TargetMx",        CTX_TARGET,  K_TARGETMX,      0, 1 },
@@ -730,6 +732,7 @@ config_new(const char *file)
 	cfg->connect_ms = 30000;
 	cfg->noop_interval_ms = 60000;
 	cfg->reprobe_interval_ms = 300000;
+	cfg->noop_budget = MLIMIT_DEFAULT_BUDGET;
 	cfg->state_dir = xstrdup("/var/lib/smtpmon");
 	cfg->control_socket = xstrdup("/run/smtpmon/control.sock");
 	cfg->pid_file = xstrdup("/run/smtpmon/smtpmond.pid");
@@ -1270,6 +1273,17 @@ apply(struct pstate *ps, const struct keyword *k, const struct stmt *st)
 	case K_REPROBE:
 		set_duration(ps, st, &r_reprobe, &cfg->reprobe_interval_ms);
 		return;
+	case K_NOOPBUDGET: {
+		unsigned long nb;
+
+		if (!parse_uint(v, 100000, &nb)) {
+			serr(ps, st, "\"%s\" is not a NOOP count (0 = no limit, at most 100000)",
+			    show(v, b));
+			return;
+		}
+		cfg->noop_budget = (unsigned)nb;
+		return;
+	}
 	case K_TARGETIP:
 		target_ip(ps, st);
 		return;

@@ -79,6 +79,8 @@ struct config {
 	uint32_t connect_ms;           /* Timeout Connect (smtpmon), default 30 s */
 	uint32_t noop_interval_ms;     /* Monitor NoopInterval, default 60 s */
 	uint32_t reprobe_interval_ms;  /* Monitor ReprobeInterval, default 300 s; 0 off */
+	unsigned noop_budget;          /* Monitor NoopBudget: NOOPs per monitor connection
+	                                * before a recycle, default 8; 0 no limit */
 	struct cfg_target *targets;
 	size_t n_targets;
 	struct cfg_auth *auths;

@@ -211,6 +211,17 @@ render_status_text(FILE *out, const struct reg_snapshot *s, const char *writer)
 		row_record(row, writer, rec);
 		fprintf(out, "%-24s %-9s %-5s %-2s %-3s %-7s %-40s %-10s %8s  %s\n", row->target,
 		    reg_state_name(row->state), age, ty, sec, tls, cipher, exp, rtt, rec);
+		if (row->server_closes || row->recycles || row->throttles) {
+			fprintf(out, "    kept: server closes %llu, recycles %llu, throttles %llu",
+			    (unsigned long long)row->server_closes, (unsigned long long)row->recycles,
+			    (unsigned long long)row->throttles);
+			if (row->last_close.at != 0)
+				fprintf(out, "; last close (%s) after %.1f s idle, %u NOOPs: %s",
+				    row->last_close.kind, (double)row->last_close.idle_ms / 1e3,
+				    row->last_close.noops, row->last_close.reply[0] ?
+				    row->last_close.reply : "no reply");
+			fputc('\n', out);
+		}
 		if (row->state == REG_DOWN && row->fail_reason[0]) {
 			fprintf(out, "    down: %s", row->fail_reason);
 			if (row->last_reply[0])
@@ -295,6 +306,29 @@ render_status_json(FILE *out, const struct reg_snapshot *s, const char *writer)
 		json_kuint(&j, "reprobes", row->reprobes);
 		json_kuint(&j, "reprobe_failures", row->reprobe_failures);
 		json_obj_end(&j);
+		json_kuint(&j, "server_closes", row->server_closes);
+		json_kuint(&j, "recycles", row->recycles);
+		json_kuint(&j, "throttles", row->throttles);
+		json_key(&j, "last_server_close");
+		if (row->last_close.at == 0) {
+			json_null(&j);
+		} else {
+			json_obj_begin(&j);
+			json_kstr(&j, "reply", row->last_close.reply[0] ? row->last_close.reply : NULL);
+			json_kstr(&j, "kind", row->last_close.kind);
+			json_kmilli(&j, "idle_s", row->last_close.idle_ms);
+			json_kuint(&j, "noops", row->last_close.noops);
+			report_iso8601(row->last_close.at, ts, sizeof ts);
+			json_kstr(&j, "at", ts);
+			json_obj_end(&j);
+		}
+		json_key(&j, "learned_idle_s");
+		if (row->learned_idle_ms == 0)
+			json_null(&j);
+		else
+			json_milli(&j, row->learned_idle_ms);
+		json_kuint(&j, "noop_budget", row->noop_budget);
+		json_kmilli(&j, "noop_interval_s", row->noop_interval_ms);
 		json_key(&j, "last_failure");
 		if (row->fail_reason[0] == '\0') {
 			json_null(&j);

@@ -138,11 +138,18 @@ json_key(struct json *j, const char *key)
 
 void json_int(struct json *j, int64_t v) { sep(j); fprintf(j->f, "%" PRId64, v); }
 void json_uint(struct json *j, uint64_t v) { sep(j); fprintf(j->f, "%" PRIu64, v); }
+void
+json_milli(struct json *j, uint64_t v)
+{
+	sep(j);
+	fprintf(j->f, "%" PRIu64 ".%03u", v / 1000u, (unsigned)(v % 1000u));
+}
 void json_bool(struct json *j, bool v) { sep(j); fputs(v ? "true" : "false", j->f); }
 void json_null(struct json *j) { sep(j); fputs("null", j->f); }
 
 void json_kstr(struct json *j, const char *k, const char *s) { json_key(j, k); json_str(j, s); }
 void json_kint(struct json *j, const char *k, int64_t v) { json_key(j, k); json_int(j, v); }
 void json_kuint(struct json *j, const char *k, uint64_t v) { json_key(j, k); json_uint(j, v); }
+void json_kmilli(struct json *j, const char *k, uint64_t v) { json_key(j, k); json_milli(j, v); }
 void json_kbool(struct json *j, const char *k, bool v) { json_key(j, k); json_bool(j, v); }
 void json_knull(struct json *j, const char *k) { json_key(j, k); json_null(j); }

@@ -31,6 +31,8 @@ void json_strn(struct json *j, const char *s, size_t len);
 void json_int(struct json *j, int64_t v);
 void json_uint(struct json *j, uint64_t v);
 void json_bool(struct json *j, bool v);
+/* v/1000 with three decimals, e.g. milliseconds as seconds: 4012 -> 4.012 */
+void json_milli(struct json *j, uint64_t v);
 void json_null(struct json *j);
 
 /* key + value shorthands */
@@ -38,6 +40,7 @@ void json_kstr(struct json *j, const char *key, const char *s);
 void json_kint(struct json *j, const char *key, int64_t v);
 void json_kuint(struct json *j, const char *key, uint64_t v);
 void json_kbool(struct json *j, const char *key, bool v);
+void json_kmilli(struct json *j, const char *key, uint64_t v);
 void json_knull(struct json *j, const char *key);
 
 #endif

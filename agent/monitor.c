@@ -22,6 +22,7 @@
 #include "config.h"
 #include "downgrade.h"
 #include "log.h"
+#include "mlimit.h"
 #include "passive.h"
 #include "preport.h"
 #include "pserver.h"
@@ -57,6 +58,7 @@
 #define PENDING_MAX       65536   /* alerts waiting for the state file */
 #define RESET_WAIT_MS     5000
 #define PASSIVE_BATCH     256     /* passive sessions taken in per wake-up */
+#define YOUNG_CLOSE_MS    10000   /* a server close this soon after READY is "young" */
 
 struct policy {
 	unsigned refs;
@@ -80,6 +82,10 @@ struct conn {
 	struct smtp_session_cfg scfg;
 	bool connecting;           /* holds a slot of MONITOR_MAX_CONNECTING */
 	bool ready;
+	bool recycling;            /* QUIT sent by us under the NOOP budget */
+	uint64_t ready_us;         /* monotonic: classification complete */
+	uint64_t last_reply_us;    /* monotonic: the last reply (READY or a NOOP's) */
+	uint64_t rtt_base_us;      /* the fastest NOOP round trip of this connection */
 	struct conn *onext, *oprev;  /* orphan list */
 };
 
@@ -105,6 +111,11 @@ struct tgt {
 	struct baseline *bl;       /* held in m->bs */
 	time_t cert_warned;        /* notAfter of the certificate announced as expiring */
 	bool cert_warned_expired;  /* ... and announced again once expired */
+	struct mlimit lim;         /* the server's limits learned so far */
+	struct mlimit lesson;      /* ... and what the last server close taught,
+	                            * applied once a fresh connection is READY */
+	bool lesson_pending;
+	unsigned young_closes;     /* consecutive server closes of young connections */
 	bool mark;
 };
 
@@ -234,10 +245,16 @@ add_timer_ms(struct event *ev, uint64_t ms)
  * context switches than 170 timers a second each waking the thread alone
  * (idle CPU at 3,000 targets, NOOP every 10 s: 1.45% -> 0.80% of a core).
  * Quantizing moves a NOOP by less than one tick, never earlier. */
+static uint32_t
+noop_ms(const struct tgt *t)
+{
+	return mlimit_noop_ms(&t->lim, t->m->cfg->noop_interval_ms);
+}
+
 static void
 arm_noop(struct tgt *t, uint64_t ms)
 {
-	uint64_t tick = t->m->cfg->noop_interval_ms / 16u;
+	uint64_t tick = noop_ms(t) / 16u;
 	uint64_t now = now_us() / 1000u, due = now + ms;
 
 	if (tick > NOOP_TICK_MS)
@@ -885,6 +902,110 @@ record_failure(struct tgt *t, const struct smtp_result *r)
 	str_copy(row->fail_kind, smtp_fail_name(r->fail), sizeof row->fail_kind);
 }
 
+/* The limits in force, for readers. */
+static void
+limits_to_row(struct tgt *t)
+{
+	struct reg_row *row = t->row;
+
+	row->learned_idle_ms = t->lim.idle_ms;
+	row->learned_budget = t->lim.budget;
+	row->noop_budget = mlimit_budget(&t->lim, t->m->cfg->noop_budget);
+	row->noop_interval_ms = noop_ms(t);
+	registry_touch(t->m->reg, row);
+}
+
+/* The monitor connection of t is gone (closed by either side): forget it. */
+static void
+monitor_gone(struct tgt *t)
+{
+	t->c[REG_ROLE_MONITOR] = NULL;
+	t->row->conns[REG_ROLE_MONITOR].open = false;
+	evtimer_del(t->noop_ev);
+}
+
+/* End the monitor connection politely and open a fresh one: under the NOOP
+ * budget, or after a throttled reply. Not a failure: the row stays up. */
+static void
+recycle(struct conn *c)
+{
+	c->recycling = true;
+	smtp_session_quit(c->s);
+}
+
+static void
+recycled(struct conn *c)
+{
+	struct tgt *t = c->t;
+
+	monitor_gone(t);
+	t->row->recycles++;
+	log_debug("target=%s monitor connection recycled after %u NOOPs", t->key,
+	    smtp_session_result(c->s)->noops);
+	touch_counters(t);
+	tgt_enqueue(t, REG_ROLE_MONITOR);
+}
+
+/* The server ended an established monitor connection (an idle or command
+ * limit), or it was lost (no NOOP reply in time, a TLS or protocol error).
+ * Not an outage: reconnect at once; only if that fresh connection fails is
+ * the target down. What the close teaches is applied once the fresh
+ * connection is up (a server stopped for good teaches nothing). */
+static void
+server_closed(struct conn *c, const struct smtp_result *r)
+{
+	struct tgt *t = c->t;
+	struct reg_row *row = t->row;
+	struct monitor *m = t->m;
+	uint64_t now = now_us(), idle_us = now - c->last_reply_us;
+	enum mlimit_end k = mlimit_end_kind(r->fail, r->fail_state, r->reply_code, r->last_reply,
+	    idle_us);
+	uint64_t delay = 0;
+
+	monitor_gone(t);
+	if (now - c->ready_us < (uint64_t)YOUNG_CLOSE_MS * 1000u)
+		t->young_closes++;
+	else
+		t->young_closes = 0;
+	if (t->young_closes > 1) {
+		/* a server that ends every connection at once: no storm */
+		unsigned shift = t->young_closes - 2 > 10 ? 10 : t->young_closes - 2;
+
+		delay = 1000ull << shift;
+		if (delay > m->cfg->connect_retry_ms)
+			delay = m->cfg->connect_retry_ms;
+	}
+	if (k == MLIMIT_END_LOST) {
+		if (r->fail_state == SMTP_S_NOOP)
+			row->noop_failures++;
+		record_failure(t, r);
+		log_warnx("SMD1828W monitor connection lost: target=%s reason=\"%s\" reply=\"%s\" "
+		    "noops=%u; reconnecting in %llu ms", t->key, row->fail_reason, row->last_reply,
+		    r->noops, (unsigned long long)delay);
+	} else {
+		struct reg_close *lc = &row->last_close;
+
+		row->server_closes++;
+		str_copy(lc->reply, r->last_reply ? r->last_reply : "", sizeof lc->reply);
+		str_copy(lc->kind, mlimit_end_name(k), sizeof lc->kind);
+		lc->idle_ms = idle_us / 1000u;
+		lc->noops = r->noops;
+		lc->at = time(NULL);
+		t->lesson = t->lim;
+		t->lesson_pending = mlimit_learn_close(&t->lesson, k, r->fail_state, idle_us,
+		    r->noops);
+		log_info("SMD1826I server closed the monitor connection: target=%s kind=%s "
+		    "reply=\"%s\" idle=%.1fs noops=%u reason=\"%s\"; reconnecting in %llu ms",
+		    t->key, lc->kind, lc->reply, (double)idle_us / 1e6, r->noops,
+		    r->reason ? r->reason : "", (unsigned long long)delay);
+	}
+	touch(t);
+	if (delay == 0)
+		tgt_enqueue(t, REG_ROLE_MONITOR);
+	else
+		add_timer_ms(t->retry_ev, delay);
+}
+
 static void
 monitor_closed(struct conn *c, const struct smtp_result *r)
 {
@@ -892,13 +1013,20 @@ monitor_closed(struct conn *c, const struct smtp_result *r)
 	struct reg_row *row = t->row;
 	struct monitor *m = t->m;
 	bool was_up = row->state == REG_UP;
-	bool was_421 = r->last_reply != NULL && strncmp(r->last_reply, "421", 3) == 0;
+	bool was_421 = r->reply_code == 421;
 	bool announce;
 	uint32_t delay;
 
-	t->c[REG_ROLE_MONITOR] = NULL;
-	row->conns[REG_ROLE_MONITOR].open = false;
-	evtimer_del(t->noop_ev);
+	if (c->recycling) {
+		recycled(c);
+		return;
+	}
+	if (c->ready) {
+		server_closed(c, r);
+		return;
+	}
+	monitor_gone(t);
+	t->lesson_pending = false;     /* the fresh connection failed: no lesson */
 	if (!c->ready) {
 		row->connect_failures++;
 		m->probe_failures++;
@@ -982,13 +1110,27 @@ conn_cb(struct smtp_session *s, enum smtp_event ev, void *arg)
 			t->row->connects++;
 			t->fails = 0;
 			t->row->noop_rtt_us = r->t.noop;
+			c->ready_us = c->last_reply_us = now_us();
+			c->rtt_base_us = r->t.noop;
+			if (t->lesson_pending) {
+				t->lim = t->lesson;
+				t->lesson_pending = false;
+				char idle[32] = "none";
+
+				if (t->lim.idle_ms != 0)
+					snprintf(idle, sizeof idle, "%.1fs", (double)t->lim.idle_ms / 1e3);
+				log_info("SMD1829I server limits learned: target=%s idle_limit=%s "
+				    "noop_interval=%.1fs noop_budget=%u", t->key, idle,
+				    (double)noop_ms(t) / 1e3, mlimit_budget(&t->lim, m->cfg->noop_budget));
+			}
+			limits_to_row(t);
 			if (!was_up)
 				log_available(t, r, "available");
 			set_state(t, REG_UP);
 			if (was_down)
 				emit_event(t, MONITOR_EV_UP);
 			/* the first NOOP lands at a random point of the interval */
-			arm_noop(t, 1 + (uint64_t)random() % m->cfg->noop_interval_ms);
+			arm_noop(t, 1 + (uint64_t)random() % noop_ms(t));
 			if (m->cfg->reprobe_interval_ms > 0 && !evtimer_pending(t->reprobe_ev, NULL))
 				add_timer_ms(t->reprobe_ev, jitter_ms(m->cfg->reprobe_interval_ms, 10));
 		} else {
@@ -999,9 +1141,26 @@ conn_cb(struct smtp_session *s, enum smtp_event ev, void *arg)
 
 	case SMTP_EV_NOOP:
 		t->row->noops++;
+		c->last_reply_us = now_us();
+		if (mlimit_throttled(r->noop_rtt, c->rtt_base_us)) {
+			/* Postfix's error sleep, sendmail's NOOP throttle: the
+			 * server counts us as a nuisance; end this connection
+			 * and stay under that count from now on */
+			t->row->throttles++;
+			mlimit_learn_throttle(&t->lim, r->noops);
+			limits_to_row(t);
+			log_info("SMD1827I NOOP reply throttled: target=%s rtt=%.3fs usual=%.3fs "
+			    "noops=%u; recycling, noop_budget=%u", t->key, (double)r->noop_rtt / 1e6,
+			    (double)c->rtt_base_us / 1e6, r->noops, t->row->noop_budget);
+			touch(t);
+			recycle(c);
+			return;
+		}
+		if (r->noop_rtt < c->rtt_base_us)
+			c->rtt_base_us = r->noop_rtt;
 		t->row->noop_rtt_us = r->noop_rtt;
 		touch_counters(t);
-		arm_noop(t, m->cfg->noop_interval_ms);
+		arm_noop(t, noop_ms(t));
 		return;
 
 	case SMTP_EV_CLOSED:
@@ -1065,13 +1224,19 @@ static void
 on_noop(evutil_socket_t fd, short what, void *arg)
 {
 	struct tgt *t = arg;
+	struct conn *c = t->c[REG_ROLE_MONITOR];
 
 	(void)fd, (void)what;
-	if (t->c[REG_ROLE_MONITOR] != NULL && t->c[REG_ROLE_MONITOR]->ready) {
-		if (smtp_session_state(t->c[REG_ROLE_MONITOR]->s) == SMTP_S_IDLE)
-			smtp_session_noop(t->c[REG_ROLE_MONITOR]->s);
-		else   /* still busy (a NOOP outstanding): look again next interval */
-			arm_noop(t, t->m->cfg->noop_interval_ms);
+	if (c != NULL && c->ready && !c->recycling) {
+		unsigned budget = mlimit_budget(&t->lim, t->m->cfg->noop_budget);
+
+		if (smtp_session_state(c->s) != SMTP_S_IDLE)
+			/* still busy (a NOOP outstanding): look again next interval */
+			arm_noop(t, noop_ms(t));
+		else if (budget != 0 && smtp_session_result(c->s)->noops >= budget)
+			recycle(c);
+		else
+			smtp_session_noop(c->s);
 	}
 }
 
@@ -1142,6 +1307,7 @@ tgt_new(struct monitor *m, const struct sockaddr *sa, socklen_t len, struct poli
 	row->state_since = row->last_change = time(NULL);
 	t->bl = bstore_hold(m->bs, t->key);
 	baseline_to_row(t);
+	limits_to_row(t);
 	ht_insert(m, t);
 	touch(t);
 	return t;
@@ -1459,6 +1625,7 @@ apply_targets(struct monitor *m, const struct config *cfg)
 					t->mark = true;
 					t->row->config_line = ct->line;
 					rearm_reprobe(t);
+					limits_to_row(t);
 					kept++;
 					continue;
 				}
@@ -1517,6 +1684,7 @@ apply_targets(struct monitor *m, const struct config *cfg)
 			for (size_t i = 0; i < g->n_tg; i++) {
 				g->tg[i]->mark = true;
 				rearm_reprobe(g->tg[i]);
+				limits_to_row(g->tg[i]);
 			}
 			k++;
 			continue;

@@ -36,6 +36,7 @@ enum reg_role { REG_ROLE_MONITOR, REG_ROLE_REPROBE };
 
 #define REG_TEXT_MAX 256
 #define REG_REPLY_MAX 512
+#define REG_CLOSE_REPLY_MAX 160
 
 struct reg_conn {                 /* one open probe connection */
 	enum reg_role role;
@@ -77,6 +78,21 @@ struct reg_row {
 	uint64_t noop_rtt_us;         /* last NOOP round trip */
 	uint64_t connects, connect_failures, noops, noop_failures, reprobes, reprobe_failures;
 	struct reg_conn conns[2];     /* [REG_ROLE_MONITOR], [REG_ROLE_REPROBE] */
+	/* the monitor connection against the server's limits (agent/mlimit) */
+	uint64_t server_closes;       /* the server ended it (idle or command limit) */
+	uint64_t recycles;            /* smtpmond ended it (QUIT) under the NOOP budget */
+	uint64_t throttles;           /* NOOP replies slowed on purpose */
+	struct reg_close {            /* the last server close; at == 0: none */
+		char reply[REG_CLOSE_REPLY_MAX];  /* "" when it closed without a word */
+		char kind[8];             /* mlimit_end_name(): "idle", "command" */
+		uint64_t idle_ms;         /* silence before it */
+		unsigned noops;           /* NOOPs answered on that connection */
+		time_t at;
+	} last_close;
+	uint32_t learned_idle_ms;     /* 0: none learned */
+	unsigned learned_budget;      /* 0: none learned */
+	unsigned noop_budget;         /* in force; 0 no limit */
+	uint32_t noop_interval_ms;    /* in force */
 	struct dg_view dg;            /* the TLS baseline and its downgrade events */
 
 	/* bookkeeping, not for readers */

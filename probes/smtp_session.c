@@ -201,6 +201,7 @@ keep_reply(struct smtp_session *s)
 {
 	free(s->res.last_reply);
 	s->res.last_reply = s->reply;
+	s->res.reply_code = s->reply_code;
 	s->reply = NULL;
 	s->reply_len = 0;
 }

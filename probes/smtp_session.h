@@ -111,6 +111,7 @@ struct smtp_result {
 	enum smtp_state fail_state; /* state in which the failure happened */
 	char *reason;              /* failure text; NULL when none */
 	char *last_reply;          /* whole server reply that caused the failure; NULL if none */
+	int reply_code;            /* its reply code; 0 when none */
 	struct sockaddr_storage local;
 	socklen_t local_len;
 };
