@@ -6,6 +6,7 @@
 #include "downgrade.h"
 #include "json.h"
 #include "log.h"
+#include "mlimit.h"
 #include "preport.h"
 #include "registry.h"
 #include "report.h"
@@ -217,7 +218,8 @@ render_status_text(FILE *out, const struct reg_snapshot *s, const char *writer)
 			    (unsigned long long)row->throttles);
 			if (row->last_close.at != 0)
 				fprintf(out, "; last close (%s) after %.1f s idle, %u NOOPs: %s",
-				    row->last_close.kind, (double)row->last_close.idle_ms / 1e3,
+				    mlimit_end_name(row->last_close.kind),
+				    (double)row->last_close.idle_ms / 1e3,
 				    row->last_close.noops, row->last_close.reply[0] ?
 				    row->last_close.reply : "no reply");
 			fputc('\n', out);
@@ -315,7 +317,7 @@ render_status_json(FILE *out, const struct reg_snapshot *s, const char *writer)
 		} else {
 			json_obj_begin(&j);
 			json_kstr(&j, "reply", row->last_close.reply[0] ? row->last_close.reply : NULL);
-			json_kstr(&j, "kind", row->last_close.kind);
+			json_kstr(&j, "kind", mlimit_end_name(row->last_close.kind));
 			json_kmilli(&j, "idle_s", row->last_close.idle_ms);
 			json_kuint(&j, "noops", row->last_close.noops);
 			report_iso8601(row->last_close.at, ts, sizeof ts);

@@ -987,7 +987,7 @@ server_closed(struct conn *c, const struct smtp_result *r)
 
 		row->server_closes++;
 		str_copy(lc->reply, r->last_reply ? r->last_reply : "", sizeof lc->reply);
-		str_copy(lc->kind, mlimit_end_name(k), sizeof lc->kind);
+		lc->kind = (int)k;
 		lc->idle_ms = idle_us / 1000u;
 		lc->noops = r->noops;
 		lc->at = time(NULL);
@@ -996,7 +996,7 @@ server_closed(struct conn *c, const struct smtp_result *r)
 		    r->noops);
 		log_info("SMD1826I server closed the monitor connection: target=%s kind=%s "
 		    "reply=\"%s\" idle=%.1fs noops=%u reason=\"%s\"; reconnecting in %llu ms",
-		    t->key, lc->kind, lc->reply, (double)idle_us / 1e6, r->noops,
+		    t->key, mlimit_end_name(k), lc->reply, (double)idle_us / 1e6, r->noops,
 		    r->reason ? r->reason : "", (unsigned long long)delay);
 	}
 	touch(t);

@@ -84,7 +84,7 @@ struct reg_row {
 	uint64_t throttles;           /* NOOP replies slowed on purpose */
 	struct reg_close {            /* the last server close; at == 0: none */
 		char reply[REG_CLOSE_REPLY_MAX];  /* "" when it closed without a word */
-		char kind[8];             /* mlimit_end_name(): "idle", "command" */
+		int kind;                 /* enum mlimit_end: IDLE or COMMAND */
 		uint64_t idle_ms;         /* silence before it */
 		unsigned noops;           /* NOOPs answered on that connection */
 		time_t at;

@@ -32,6 +32,7 @@ static const char agent_version[] = PACKAGE_VERSION;
 #include "cipher.h"
 #include "downgrade.h"
 #include "log.h"
+#include "mlimit.h"
 #include "monitor.h"
 #include "registry.h"
 #include "snmp_mib.h"
@@ -260,6 +261,23 @@ reply_text(const char *reply, char out[TEXT_MAX + 1])
 			out[n++] = '\r';
 		}
 		out[n++] = *p;
+	}
+	out[n] = '\0';
+	return n;
+}
+
+/* A server reply as printable ASCII (DisplayString without CR LF): the
+ * lines of a multi-line reply joined by a blank, every other octet outside
+ * 0x20-0x7e shown as '?'; at most size octets, up to a NUL. */
+static size_t
+printable_text(const char *s, size_t size, char *out, size_t max)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < size && s[i] != '\0' && n < max; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		out[n++] = c == '\n' ? ' ' : c >= 0x20 && c <= 0x7e ? (char)c : '?';
 	}
 	out[n] = '\0';
 	return n;
@@ -667,6 +685,45 @@ target_column(const struct snmp_agent *a, const struct reg_row *row, unsigned co
 		    true, dt) : 0);
 		break;
 	}
+	case SMTPMON_T_SERVER_CLOSES:
+		set_counter(vb, row->server_closes);
+		break;
+	case SMTPMON_T_RECYCLES:
+		set_counter(vb, row->recycles);
+		break;
+	case SMTPMON_T_THROTTLES:
+		set_counter(vb, row->throttles);
+		break;
+	/* the last server close: its facts, or none while at is 0 */
+	case SMTPMON_T_LAST_CLOSE_REPLY:
+		set_bytes(vb, text, row->last_close.at != 0 ? printable_text(row->last_close.reply,
+		    sizeof row->last_close.reply, text, REG_CLOSE_REPLY_MAX) : 0);
+		break;
+	case SMTPMON_T_LAST_CLOSE_KIND:   /* none(1) idle(2) command(3) */
+		set_int(vb, row->last_close.at == 0 ? 1 :
+		    row->last_close.kind == MLIMIT_END_IDLE ? 2 : 3);
+		break;
+	case SMTPMON_T_LAST_CLOSE_IDLE:
+		set_uns(vb, ASN_UNSIGNED, row->last_close.at != 0 ? row->last_close.idle_ms : 0);
+		break;
+	case SMTPMON_T_LAST_CLOSE_NOOPS:
+		set_uns(vb, ASN_UNSIGNED, row->last_close.at != 0 ? row->last_close.noops : 0);
+		break;
+	case SMTPMON_T_LAST_CLOSE_TIME: {
+		uint8_t dt[11];
+
+		set_bytes(vb, dt, date_and_time(row->last_close.at, true, dt));
+		break;
+	}
+	case SMTPMON_T_LEARNED_IDLE:
+		set_uns(vb, ASN_UNSIGNED, row->learned_idle_ms);
+		break;
+	case SMTPMON_T_NOOP_BUDGET:
+		set_uns(vb, ASN_UNSIGNED, row->noop_budget);
+		break;
+	case SMTPMON_T_NOOP_INTERVAL:
+		set_uns(vb, ASN_UNSIGNED, row->noop_interval_ms);
+		break;
 	default:
 		break;
 	}

@@ -86,7 +86,19 @@ enum smtpmon_target_col {
 	SMTPMON_T_TLS_EVENT,            /* DisplayString: the last downgrade or recovery event */
 	SMTPMON_T_TLS_EVENT_KIND,       /* INTEGER none(1) downgrade(2) recovery(3) */
 	SMTPMON_T_TLS_EVENT_TIME,       /* SmtpmonDateAndTimeOrEmpty: DateAndTime or empty */
-	SMTPMON_T_LAST_COLUMN = SMTPMON_T_TLS_EVENT_TIME,
+	/* the monitor connection against the server's own limits (agent/mlimit.h) */
+	SMTPMON_T_SERVER_CLOSES,        /* Counter32: the server ended the monitor connection */
+	SMTPMON_T_RECYCLES,             /* Counter32: smtpmond ended it (QUIT) under its NOOP budget */
+	SMTPMON_T_THROTTLES,            /* Counter32: NOOP replies the server slowed on purpose */
+	SMTPMON_T_LAST_CLOSE_REPLY,     /* DisplayString (SIZE(0..160)): printable ASCII, "" none */
+	SMTPMON_T_LAST_CLOSE_KIND,      /* INTEGER none(1) idle(2) command(3) */
+	SMTPMON_T_LAST_CLOSE_IDLE,      /* Unsigned32, milliseconds: silence before that close */
+	SMTPMON_T_LAST_CLOSE_NOOPS,     /* Unsigned32: NOOPs answered on that connection */
+	SMTPMON_T_LAST_CLOSE_TIME,      /* SmtpmonDateAndTimeOrEmpty: DateAndTime or empty */
+	SMTPMON_T_LEARNED_IDLE,         /* Unsigned32, milliseconds: learned idle limit, 0 none */
+	SMTPMON_T_NOOP_BUDGET,          /* Unsigned32: NOOPs per connection in force, 0 no limit */
+	SMTPMON_T_NOOP_INTERVAL,        /* Unsigned32, milliseconds: NOOP interval in force */
+	SMTPMON_T_LAST_COLUMN = SMTPMON_T_NOOP_INTERVAL,
 };
 
 /* smtpmonConnectionTable columns: ROOT.1.3.1.C.TINDEX.ROLE */

@@ -28,6 +28,13 @@
 #   --secure yes|no   Secure in every TargetServer (default yes; with no the
 #                     wait is for "security_method":"basic")
 #   --port P          sink port (default: a free one)
+#   --noop S          NoopInterval in seconds (default 60)
+#   --budget N        Monitor NoopBudget (default: smtpmond's, 8)
+#   --sink-max-noops N  the sink closes a connection at its (N+1)th NOOP with
+#                     554, as Exim does past smtp_accept_max_nonmail
+#                     (default 0: never)
+#   The table also gives the recycles and server closes of the idle window
+#   (from status --json) and what they make per target and hour.
 #   --keep            keep the scratch directory (configurations, logs)
 #   --dry-run         no smtpmond: a Python asyncio client stands in for it
 #                     (reads the same configuration, holds one connection per
@@ -42,6 +49,7 @@ usage() { sed -n '2,/^set -u/p' "$0" | sed '$d; s/^# \{0,1\}//' >&2; exit 2; }
 srcdir=$(cd "$(dirname "$0")/.." && pwd)
 SIZES="100 1000 5000"
 FULL=0 DRY=0 IDLE=60 LIMIT=120 KEY=rsa SECURE=yes PORT='' KEEP=0 SETTLE=2
+NOOP=60 BUDGET='' SINK_MAX_NOOPS=0
 while [ $# -gt 0 ]; do
     case $1 in
     --full) FULL=1 ;;
@@ -52,6 +60,9 @@ while [ $# -gt 0 ]; do
     --key) KEY=${2:?}; shift ;;
     --secure) SECURE=${2:?}; shift ;;
     --port) PORT=${2:?}; shift ;;
+    --noop) NOOP=${2:?}; shift ;;
+    --budget) BUDGET=${2:?}; shift ;;
+    --sink-max-noops) SINK_MAX_NOOPS=${2:?}; shift ;;
     --keep) KEEP=1 ;;
     -h|--help) usage ;;
     *) echo "daemon-scale.sh: unknown option $1" >&2; usage ;;
@@ -61,7 +72,7 @@ done
 [ "$FULL" = 1 ] && SIZES="$SIZES 10000"
 case $KEY in rsa|ec) ;; *) usage ;; esac
 case $SECURE in yes) SM=TLS SEC=T ;; no) SM=basic SEC=B ;; *) usage ;; esac
-for n in $SIZES $IDLE $LIMIT; do
+for n in $SIZES $IDLE $LIMIT $NOOP $BUDGET $SINK_MAX_NOOPS; do
     case $n in ''|*[!0-9]*) echo "daemon-scale.sh: not a number: $n" >&2; exit 2 ;; esac
 done
 for tool in jq openssl ss awk python3; do
@@ -145,7 +156,8 @@ openssl req -x509 "${keyopt[@]}" -nodes -days 30 -subj /CN=bench.smtpmon.test \
 CERT=$T/sink.crt
 [ -n "$PORT" ] || PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("0.0.0.0", 0)); print(s.getsockname()[1])')
 "$SINK" --listen "0.0.0.0:$PORT" --cert "$CERT" --key "$T/sink.key" --ready "$T/sink.ready" \
-    --max-conns $((2 * nmax + 1000)) --name bench.smtpmon.test 2>"$T/sink.log" &
+    --max-conns $((2 * nmax + 1000)) --name bench.smtpmon.test --max-noops "$SINK_MAX_NOOPS" \
+    2>"$T/sink.log" &
 SINK_PID=$!
 for ((i = 0; i < 50; i++)); do
     [ -e "$T/sink.ready" ] && break
@@ -230,10 +242,13 @@ PY
 
 # ---- configuration ----
 write_conf() { # N DIR
-    awk -v n="$1" -v dir="$2" -v port="$PORT" -v ca="$CERT" -v secure="${SECURE^}" 'BEGIN {
+    awk -v n="$1" -v dir="$2" -v port="$PORT" -v ca="$CERT" -v secure="${SECURE^}" \
+        -v noop="$NOOP" -v budget="$BUDGET" 'BEGIN {
         printf "# smtpmond configuration for bench/daemon-scale.sh: %d targets\n", n
         printf "CAFile %s\n", ca
-        printf "Monitor {\n    NoopInterval 60\n    ReprobeInterval 3600\n}\n"
+        printf "Monitor {\n    NoopInterval %d\n    ReprobeInterval 3600\n", noop
+        if (budget != "") printf "    NoopBudget %d\n", budget
+        printf "}\n"
         printf "Timeout {\n    Connect 10\n    InitialMsg 30\n    AnyCmd 30\n    ConnectRetry 5\n}\n"
         printf "ControlSocket %s/ctl.sock\nPidFile %s/smtpmond.pid\n", dir, dir
         printf "StateDir %s/state\nAppldataLog %s/appldata.log\nAgentXSocket off\n", dir, dir
@@ -286,6 +301,12 @@ fast_up() { # DIR: prints OK from the text status, or nothing
         END { if (h && s && m) print n + 0 }'
 }
 
+# recycles and server closes summed over every target: "RECYCLES CLOSES"
+kept_counts() { # DIR
+    [ "$DRY" = 1 ] && { echo "0 0"; return; }
+    status_json "$1" | jq -r '"\([.[] | .recycles // 0] | add // 0) \([.[] | .server_closes // 0] | add // 0)"'
+}
+
 # ---- one run: N DIR; sets R_* ----
 run() {
     local n=$1 dir=$2 t0 t1 d0 d1 s0 s1 s_cls up all last=0 el
@@ -325,9 +346,17 @@ run() {
     local idle=$IDLE
     [ "$n" -eq 0 ] && [ "$idle" -gt 10 ] && idle=10
     log "N=$n: idle window of $idle s"
+    kept_counts "$dir" >"$dir/kept0"
     d0=$(cpu_ticks "$DAEMON_PID"); s0=$(cpu_ticks "$SINK_PID"); t0=$(now)
     nap "$idle"
     d1=$(cpu_ticks "$DAEMON_PID"); s1=$(cpu_ticks "$SINK_PID"); t1=$(now)
+    kept_counts "$dir" >"$dir/kept1"
+    R_RECYCLES=- R_CLOSES=- R_PERH=-
+    if [ "$n" -gt 0 ] && [ -s "$dir/kept0" ] && [ -s "$dir/kept1" ]; then
+        read -r r0 c0 <"$dir/kept0"; read -r r1 c1 <"$dir/kept1"
+        R_RECYCLES=$((r1 - r0)) R_CLOSES=$((c1 - c0))
+        R_PERH=$(calc %.1f "($R_RECYCLES + $R_CLOSES) / $n / ($t1 - $t0) * 3600")
+    fi
     if [ -z "$d1" ]; then log "N=$n: the daemon died during the idle window"; DAEMON_PID=; return 1; fi
     R_CPU=$(calc %.3f "($d1 - $d0) / $CLK_TCK / ($t1 - $t0) * 100")
     R_SINKCPU=$(calc %.3f "($s1 - $s0) / $CLK_TCK / ($t1 - $t0) * 100")
@@ -354,7 +383,8 @@ mib() { if [ "$1" = - ]; then echo -; else calc %.1f "$1 / 1024"; fi; }
     echo "software: $(openssl version | cut -d' ' -f1-2), libevent $(pkg-config --modversion libevent_core 2>/dev/null || echo '?')"
     echo "daemon:   $([ "$DRY" = 1 ] && echo "DRY RUN: python3 asyncio stand-in, not smtpmond" || echo "$SMTPMOND")"
     echo "sink:     smtpsink on 0.0.0.0:$PORT, $([ "$KEY" = rsa ] && echo RSA-2048 || echo ECDSA-P256) certificate, TLS 1.2-1.3"
-    echo "targets:  127.1.0.1 on, Secure ${SECURE^}, NoopInterval 60, ReprobeInterval 3600; idle window ${IDLE} s"
+    echo "targets:  127.1.0.1 on, Secure ${SECURE^}, NoopInterval $NOOP, NoopBudget ${BUDGET:-default (8)}, ReprobeInterval 3600; idle window ${IDLE} s"
+    echo "sink:     $([ "$SINK_MAX_NOOPS" -gt 0 ] && echo "554 and close at NOOP $((SINK_MAX_NOOPS + 1)) (Exim-like)" || echo "no NOOP limit")"
     echo "limits:   RLIMIT_NOFILE $NOFILE, ephemeral ports $(tr '\t' - </proc/sys/net/ipv4/ip_local_port_range)"
     echo
 } 
@@ -365,8 +395,8 @@ mkdir -p "$T/n0"
 if ! run 0 "$T/n0"; then log "baseline failed"; exit 1; fi
 BASE_RSS=$R_RSS
 rows=()
-rows+=("$(printf '| %6s | %10s | %8s | %8s | %8s | %8s | %6s | %8s | %8s | %8s |' 0 - "$R_CPU" \
-    "$(mib "$R_RSS")" "$(mib "$R_ANON")" - "$R_CONNS" - "$R_SINKCPU" "$(mib "$R_SINKRSS")")")
+rows+=("$(printf '| %6s | %10s | %8s | %8s | %8s | %8s | %6s | %8s | %8s | %8s | %8s | %8s | %8s |' 0 - "$R_CPU" \
+    "$(mib "$R_RSS")" "$(mib "$R_ANON")" - "$R_CONNS" - "$R_SINKCPU" "$(mib "$R_SINKRSS")" - - -)")
 status=0
 for n in $SIZES; do
     [ "$n" -eq 0 ] && continue
@@ -375,12 +405,13 @@ for n in $SIZES; do
     run "$n" "$T/n$n" || status=1
     per=-
     [ "$R_RSS" != - ] && per=$(calc %.1f "($R_RSS - $BASE_RSS) / $n")
-    rows+=("$(printf '| %6s | %10s | %8s | %8s | %8s | %8s | %6s | %8s | %8s | %8s |' "$n" "$R_TIME" "$R_CPU" \
-        "$(mib "$R_RSS")" "$(mib "$R_ANON")" "$per" "$R_CONNS" "$R_SINKCLS" "$R_SINKCPU" "$(mib "$R_SINKRSS")")")
+    rows+=("$(printf '| %6s | %10s | %8s | %8s | %8s | %8s | %6s | %8s | %8s | %8s | %8s | %8s | %8s |' "$n" "$R_TIME" "$R_CPU" \
+        "$(mib "$R_RSS")" "$(mib "$R_ANON")" "$per" "$R_CONNS" "$R_SINKCLS" "$R_SINKCPU" "$(mib "$R_SINKRSS")" \
+        "$R_RECYCLES" "$R_CLOSES" "$R_PERH")")
 done
 
-echo "| N | all classified (s) | idle CPU % of 1 core | RSS MiB | RssAnon MiB | RSS/conn KiB | sink conns | sink CPU s (classification) | sink idle CPU % | sink RSS MiB |"
-echo "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+echo "| N | all classified (s) | idle CPU % of 1 core | RSS MiB | RssAnon MiB | RSS/conn KiB | sink conns | sink CPU s (classification) | sink idle CPU % | sink RSS MiB | recycles (window) | server closes (window) | new connections per target and hour |"
+echo "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 printf '%s\n' "${rows[@]}"
 kill -USR1 "$SINK_PID" 2>/dev/null && sleep 0.2
 grep -h 'smtpsink: stats' "$T/sink.log" | tail -n 1 >&2

@@ -5,7 +5,7 @@
  *
  * SYNOPSIS
  *     smtpsink [--listen ADDR:PORT] [--cert FILE [--key FILE]] [--ready FILE]
- *              [--max-conns N] [--name NAME]
+ *              [--max-conns N] [--name NAME] [--max-noops N]
  *
  * DESCRIPTION
  *     Answers just enough SMTP for a monitor to classify it and keep an idle
@@ -41,6 +41,10 @@
  *     --max-conns N       refuse (421, close) connections beyond N; default
  *                         and ceiling: RLIMIT_NOFILE - 16.
  *     --name NAME         host name in the replies; default smtpsink.test.
+ *     --max-noops N       like Exim's smtp_accept_max_nonmail: the (N+1)th
+ *                         NOOP or RSET of a connection gets "554 Too many
+ *                         nonmail commands" and the connection is closed;
+ *                         default 0, no limit.
  *
  *     When the last connection closes, freed heap memory is returned to the
  *     system (glibc malloc_trim), so RSS between runs shows the idle size.
@@ -95,12 +99,13 @@ struct conn {
 	short block;     /* direction the last I/O call is waiting for */
 	uint8_t state;
 	uint8_t flags;
+	uint16_t noops;  /* NOOP and RSET seen, for --max-noops */
 };
 
 static struct event_base *base;
 static SSL_CTX *ctx;
 static struct event listen_ev, resume_ev;
-static unsigned long max_conns;
+static unsigned long max_conns, max_noops;
 static char name[NAME_MAX_LEN + 1] = "smtpsink.test";
 static char banner[128], ehlo_plain[OUT_CAP], ehlo_tls[OUT_CAP], helo_reply[128];
 static size_t banner_len, ehlo_plain_len, ehlo_tls_len, helo_reply_len;
@@ -109,7 +114,7 @@ static char rbuf[IN_CAP];
 static struct {
 	unsigned long conns, tls_conns, peak;
 	unsigned long accepted, rejected, closed;
-	unsigned long handshakes, handshake_failures, long_lines;
+	unsigned long handshakes, handshake_failures, long_lines, noop_closes;
 } st;
 
 static void on_conn(evutil_socket_t fd, short what, void *arg);
@@ -118,9 +123,9 @@ static void
 print_stats(const char *why)
 {
 	fprintf(stderr, "smtpsink: %s conns=%lu tls_conns=%lu peak=%lu accepted=%lu rejected=%lu "
-	    "closed=%lu handshakes=%lu handshake_failures=%lu long_lines=%lu\n",
+	    "closed=%lu handshakes=%lu handshake_failures=%lu long_lines=%lu noop_closes=%lu\n",
 	    why, st.conns, st.tls_conns, st.peak, st.accepted, st.rejected, st.closed,
-	    st.handshakes, st.handshake_failures, st.long_lines);
+	    st.handshakes, st.handshake_failures, st.long_lines, st.noop_closes);
 }
 
 static void
@@ -250,8 +255,14 @@ command(struct conn *c, const char *line, size_t len)
 		                         : conn_send(c, ehlo_plain, ehlo_plain_len);
 	if (is_verb(line, len, "HELO"))
 		return conn_send(c, helo_reply, helo_reply_len);
-	if (is_verb(line, len, "NOOP") || is_verb(line, len, "RSET"))
+	if (is_verb(line, len, "NOOP") || is_verb(line, len, "RSET")) {
+		if (max_noops && c->noops++ >= max_noops) {
+			c->flags |= F_CLOSE;
+			st.noop_closes++;
+			return SEND_LIT(c, "554 Too many nonmail commands\r\n");
+		}
 		return SEND_LIT(c, "250 2.0.0 OK\r\n");
+	}
 	if (is_verb(line, len, "QUIT")) {
 		c->flags |= F_CLOSE;
 		return SEND_LIT(c, "221 2.0.0 Bye\r\n");
@@ -562,7 +573,7 @@ static void
 usage(void)
 {
 	fprintf(stderr, "usage: smtpsink [--listen ADDR:PORT] [--cert FILE [--key FILE]] "
-	    "[--ready FILE] [--max-conns N] [--name NAME]\n");
+	    "[--ready FILE] [--max-conns N] [--name NAME] [--max-noops N]\n");
 	exit(2);
 }
 
@@ -590,6 +601,12 @@ main(int argc, char **argv)
 			errno = 0;
 			want_conns = strtoul(v, &end, 10);
 			if (errno || *end || want_conns == 0)
+				usage();
+		} else if (!strcmp(o, "--max-noops")) {
+			char *end;
+			errno = 0;
+			max_noops = strtoul(v, &end, 10);
+			if (errno || *end || max_noops > 60000)
 				usage();
 		} else if (!strcmp(o, "--name")) {
 			if (strlen(v) == 0 || strlen(v) > NAME_MAX_LEN || strpbrk(v, " \r\n"))

@@ -29,7 +29,7 @@ done
 [ -f "$srcdir/tests/lib/snmp.sh" ] || { echo "1..0 # SKIP tests/lib/snmp.sh missing"; exit 0; }
 . "$srcdir/tests/lib/snmp.sh"
 
-plan 203
+plan 241
 
 ROOT=.1.3.6.1.3.5321              # agent/snmp_mib.h SMTPMON_OID_ROOT
 SC=$ROOT.1.1                      # scalars
@@ -42,7 +42,10 @@ COLS=(- index addressType address port name mxHost secure status serverType secu
     starttlsOffered capabilities authPretls appldata rttConnect rttBanner rttEhlo
     rttStarttls rttHandshake rttNoop connects connectFailures noops reprobes lastChange
     lastReply cipherClass baselineTlsLevel baselineCipherId baselineCipherName
-    baselineCipherClass baselineSince tlsDowngrades tlsEvent tlsEventKind tlsEventTime)
+    baselineCipherClass baselineSince tlsDowngrades tlsEvent tlsEventKind tlsEventTime
+    serverCloses recycles throttles lastCloseReply lastCloseKind lastCloseIdle lastCloseNoops
+    lastCloseTime learnedIdle noopBudget noopInterval)
+NTCOL=$((${#COLS[@]} - 1))        # the last column of smtpmonTargetTable (SMTPMON_T_LAST_COLUMN)
 CCOLS=(- role localAddrType localAddr localPort remoteAddrType remoteAddr remotePort appldata)
 
 # walk, sget, rows_of, val_of, unhex: tests/lib/snmp.sh
@@ -76,6 +79,13 @@ def caps: ["STARTTLS", "PIPELINING", "SIZE", "8BITMIME", "SMTPUTF8", "CHUNKING",
     | [(. / 256 | floor), (. % 256)] | hexbytes;
 def tlslevel: {"SSLv2": 2, "SSLv3": 3, "TLSv1": 4, "TLSv1.1": 5, "TLSv1.2": 6, "TLSv1.3": 7}[. // ""] // 1;
 def cclass: {"insufficient": 2, "phase-out": 3, "sufficient": 4, "good": 5}[. // ""] // 1;
+def ms: . * 1000 | round;        # seconds with 3 decimals -> milliseconds
+# a server reply as smtpmonTargetLastCloseReply serves it: lines joined by a
+# blank, every other octet outside 0x20-0x7e a "?" (json.c writes an invalid
+# octet as U+FFFD), at most 159 octets
+def printable: [explode[] | if . == 10 then 32 elif . == 65533 or . < 32 or . == 127 then 63
+        elif . < 128 then . elif . < 2048 then (63, 63) elif . < 65536 then (63, 63, 63)
+        else (63, 63, 63, 63) end] | implode | .[0:159];
 def verify: if (.cert_not_after // null) == null then 1
     elif .cert_verified == false then (if (.cert_verify | test("expired|not yet valid")) then 4 else 3 end)
     elif .cert_host_match == false then 5 else 2 end;
@@ -104,7 +114,13 @@ JQ_TARGETS='.[] | . as $r | (.target | addrpart) as $a
    [39, (if .baseline then .baseline.since | dat else "" end)],
    [40, (.tls_downgrades | join(",") | hex)], [41, (.tls_event.event // "" | hex)],
    [42, ({"downgrade": 2, "recovery": 3}[.tls_event.kind // ""] // 1)],
-   [43, (if .tls_event then .tls_event.at | dat else "" end)]]
+   [43, (if .tls_event then .tls_event.at | dat else "" end)],
+   [44, .server_closes], [45, .recycles], [46, .throttles],
+   [47, (.last_server_close.reply // "" | printable | hex)],
+   [48, ({"idle": 2, "command": 3}[.last_server_close.kind // ""] // 1)],
+   [49, (.last_server_close.idle_s // 0 | ms)], [50, (.last_server_close.noops // 0)],
+   [51, (if .last_server_close then .last_server_close.at | dat else "" end)],
+   [52, (.learned_idle_s // 0 | ms)], [53, .noop_budget], [54, (.noop_interval_s | ms)]]
 | .[] | "'"$TE"'.\(.[0]).\($r.index) \(.[1])"'
 JQ_CONNS='.[] | . as $r | .connections[]
 | "\($r.index).\(if .role == "monitor" then 1 else 2 end)" as $i
@@ -143,7 +159,7 @@ want_at() {
 # compare_columns NAME: one check per column of both tables
 compare_columns() {
     local name=$1 c got want
-    for c in $(seq 2 43); do
+    for c in $(seq 2 "$NTCOL"); do
         [ "$c" = 32 ] && continue
         got=$(rows_of "$TE.$c" "$T/$name.walk" | LC_ALL=C sort)
         want=$(rows_of "$TE.$c" "$T/$name.want")
@@ -319,6 +335,28 @@ idx_tls=$(jq -r ".[] | select(.target == \"127.0.0.1:$P_TLS\") | .index" "$T/fir
 is "$(val_of "$TE.11.$idx_tls" "$T/first.walk") $(unhex "$(val_of "$TE.21.$idx_tls" "$T/first.walk")")" \
     "7 EZASMTPM TESTW    ET134X 1302           " "TLS target: tls13(7) and its appldata record"
 
+# the monitor connection against the server's limits (columns 44-54)
+# tcols INDEX NAME COLUMN...: the values of the columns of row INDEX in $T/NAME.walk
+tcols() {
+    local i=$1 name=$2 c
+    shift 2
+    for c in "$@"; do printf '%s|' "$(val_of "$TE.$c.$i" "$T/$name.walk")"; done
+}
+# jcols INDEX NAME JQ: the jq array JQ of row INDEX of $T/NAME.json, "|"-terminated
+jcols() {
+    jq -r "$JQ_DEFS .[] | select(.index == $1) | $3 | map(tostring) | map(. + \"|\") | join(\"\")" \
+        "$T/$2.json"
+}
+is "$(tcols "$idx_tls" first 44 45 46 52 53 54)" \
+    "$(jcols "$idx_tls" first '[.server_closes, .recycles, .throttles, (.learned_idle_s // 0 | ms),
+        .noop_budget, (.noop_interval_s | ms)]')" \
+    "TLS target: serverCloses, recycles, throttles, learnedIdle, noopBudget, noopInterval equal status --json"
+is "$(jcols "$idx_tls" first '[.learned_idle_s, .noop_budget, .noop_interval_s == 600]')$(tcols "$idx_tls" first 52 53 54)" \
+    "null|8|true|0|8|600000|" \
+    "no idle limit learned (null, 0), NoopBudget 8 by default, NoopInterval 600 s served as 600000 ms"
+is "$(jcols "$idx_tls" first '[.last_server_close]')$(tcols "$idx_tls" first 47 48 49 50 51)" \
+    "null||1|0|0||" "no server close yet: lastCloseReply empty, lastCloseKind none(1), 0, 0, no time"
+
 # lastChange: a TimeStamp of the subagent's uptime, at most its age
 hdr=$(ctl status | head -1)
 started=$(sed -E 's/.*started ([0-9TZ:-]+).*/\1/' <<<"$hdr")
@@ -414,6 +452,15 @@ wait_until 50 '[ "$(rows_where ".state == \"up\"")" = 6 ]'
 
 snapshot second
 compare_columns second
+# the flip server's unsolicited 421 ended an established monitor connection:
+# a server close (the fresh connection's 421 greeting made it down)
+f_closes=$(jcols "$idx_f" second '[.server_closes]')
+[ "${f_closes%|}" -ge 1 ] && [ "$(tcols "$idx_f" second 44)" = "$f_closes" ]
+ok $? "the 421 server's close is a server close: serverCloses ${f_closes%|} in the table and status --json"
+is "$(unhex "$(val_of "$TE.47.$idx_f" "$T/second.walk")")|$(tcols "$idx_f" second 48 49 50)$(val_of "$TE.51.$idx_f" "$T/second.walk" | wc -c)" \
+    "$FLIP_REPLY|$(jcols "$idx_f" second '[({"idle": 2, "command": 3}[.last_server_close.kind]),
+        (.last_server_close.idle_s | ms), .last_server_close.noops]')23" \
+    "lastCloseReply is its 421, lastCloseKind, lastCloseIdle (ms), lastCloseNoops as status --json, lastCloseTime set"
 
 # ---- snmpd restarts: the subagent registers again by itself ----
 nlog=$(wc -l <"$MOND_LOG")
@@ -453,8 +500,8 @@ is "$(sget "$SC.3.0")" 1007 "smtpmonTargetsConfigured follows the reload"
 snapshot big
 rows=$(rows_of "$TE.2" "$T/big.walk" | wc -l)
 is "$rows" 1007 "a walk of 1,007 rows returns every row"
-is "$(wc -l <"$T/big.walk")" "$((1007 * 42 + $(jq '[.[].connections[]] | length' "$T/big.json") * 7))" \
-    "every row has every column (42 target columns, 7 connection columns)"
+is "$(wc -l <"$T/big.walk")" "$((1007 * (NTCOL - 1) + $(jq '[.[].connections[]] | length' "$T/big.json") * 7))" \
+    "every row has every column ($((NTCOL - 1)) target columns, 7 connection columns)"
 rows_of "$ROOT.1.2" "$T/big.walk" >"$T/big.targets"
 in_order "$T/big.targets"; ok $? "the walk is in order (column, then index) with no repeats"
 is "$(rows_of "$TE.2" "$T/big.walk" | awk '{ n = split($1, p, "."); print p[n] }' | tr '\n' ' ')" \
