@@ -216,12 +216,13 @@ render_status_text(FILE *out, const struct reg_snapshot *s, const char *writer)
 			fprintf(out, "    kept: server closes %llu, recycles %llu, throttles %llu",
 			    (unsigned long long)row->server_closes, (unsigned long long)row->recycles,
 			    (unsigned long long)row->throttles);
-			if (row->last_close.at != 0)
-				fprintf(out, "; last close (%s) after %.1f s idle, %u NOOPs: %s",
+			if (row->last_close.at != 0)   /* the reply's first line */
+				fprintf(out, "; last close (%s) after %.1f s idle, %u NOOPs: %.*s",
 				    mlimit_end_name(row->last_close.kind),
-				    (double)row->last_close.idle_ms / 1e3,
-				    row->last_close.noops, row->last_close.reply[0] ?
-				    row->last_close.reply : "no reply");
+				    (double)row->last_close.idle_ms / 1e3, row->last_close.noops,
+				    row->last_close.reply[0] ?
+				    (int)strcspn(row->last_close.reply, "\r\n") : 8,
+				    row->last_close.reply[0] ? row->last_close.reply : "no reply");
 			fputc('\n', out);
 		}
 		if (row->state == REG_DOWN && row->fail_reason[0]) {

@@ -915,6 +915,25 @@ limits_to_row(struct tgt *t)
 	registry_touch(t->m->reg, row);
 }
 
+/* A fresh monitor connection is up: what the last server close taught
+ * holds from now on. */
+static void
+apply_lesson(struct tgt *t)
+{
+	char idle[32] = "none";
+
+	if (t->lesson_pending) {
+		t->lim = t->lesson;
+		t->lesson_pending = false;
+		if (t->lim.idle_ms != 0)
+			snprintf(idle, sizeof idle, "%.1fs", (double)t->lim.idle_ms / 1e3);
+		log_info("SMD1829I server limits learned: target=%s idle_limit=%s "
+		    "noop_interval=%.1fs noop_budget=%u", t->key, idle,
+		    (double)noop_ms(t) / 1e3, mlimit_budget(&t->lim, t->m->cfg->noop_budget));
+	}
+	limits_to_row(t);
+}
+
 /* The monitor connection of t is gone (closed by either side): forget it. */
 static void
 monitor_gone(struct tgt *t)
@@ -975,9 +994,9 @@ server_closed(struct conn *c, const struct smtp_result *r)
 		if (delay > m->cfg->connect_retry_ms)
 			delay = m->cfg->connect_retry_ms;
 	}
+	if (r->fail_state == SMTP_S_NOOP)
+		row->noop_failures++;   /* no answer, or a refusal, to a NOOP */
 	if (k == MLIMIT_END_LOST) {
-		if (r->fail_state == SMTP_S_NOOP)
-			row->noop_failures++;
 		record_failure(t, r);
 		log_warnx("SMD1828W monitor connection lost: target=%s reason=\"%s\" reply=\"%s\" "
 		    "noops=%u; reconnecting in %llu ms", t->key, row->fail_reason, row->last_reply,
@@ -1025,14 +1044,11 @@ monitor_closed(struct conn *c, const struct smtp_result *r)
 		server_closed(c, r);
 		return;
 	}
+	/* a fresh connection failed */
 	monitor_gone(t);
-	t->lesson_pending = false;     /* the fresh connection failed: no lesson */
-	if (!c->ready) {
-		row->connect_failures++;
-		m->probe_failures++;
-	} else if (r->fail_state == SMTP_S_NOOP) {
-		row->noop_failures++;   /* no answer, or a refusal, to a NOOP */
-	}
+	t->lesson_pending = false;     /* a server stopped for good teaches nothing */
+	row->connect_failures++;
+	m->probe_failures++;
 	row->fail = r->fail;
 	row->fail_state = r->fail_state;
 	t->fails++;
@@ -1112,26 +1128,23 @@ conn_cb(struct smtp_session *s, enum smtp_event ev, void *arg)
 			t->row->noop_rtt_us = r->t.noop;
 			c->ready_us = c->last_reply_us = now_us();
 			c->rtt_base_us = r->t.noop;
-			if (t->lesson_pending) {
-				t->lim = t->lesson;
-				t->lesson_pending = false;
-				char idle[32] = "none";
-
-				if (t->lim.idle_ms != 0)
-					snprintf(idle, sizeof idle, "%.1fs", (double)t->lim.idle_ms / 1e3);
-				log_info("SMD1829I server limits learned: target=%s idle_limit=%s "
-				    "noop_interval=%.1fs noop_budget=%u", t->key, idle,
-				    (double)noop_ms(t) / 1e3, mlimit_budget(&t->lim, m->cfg->noop_budget));
-			}
-			limits_to_row(t);
+			apply_lesson(t);
 			if (!was_up)
 				log_available(t, r, "available");
 			set_state(t, REG_UP);
 			if (was_down)
 				emit_event(t, MONITOR_EV_UP);
-			/* the first NOOP lands at a random point of the interval */
-			arm_noop(t, 1 + (uint64_t)random() % noop_ms(t));
-			if (m->cfg->reprobe_interval_ms > 0 && !evtimer_pending(t->reprobe_ev, NULL))
+			/* a target's first NOOP lands at a random point of the
+			 * interval, so that targets do not NOOP together; a
+			 * fresh connection after a recycle or a server close
+			 * keeps that phase (a random one would shorten the
+			 * connection's life by half an interval on average) */
+			arm_noop(t, t->row->connects == 1 ? 1 + (uint64_t)random() % noop_ms(t) :
+			    noop_ms(t));
+			/* a fresh monitor connection is a fresh handshake too: the
+			 * next reprobe is due ReprobeInterval from now (recycles
+			 * then stand in for some reprobes instead of adding to them) */
+			if (m->cfg->reprobe_interval_ms > 0)
 				add_timer_ms(t->reprobe_ev, jitter_ms(m->cfg->reprobe_interval_ms, 10));
 		} else {
 			t->row->reprobes++;
@@ -1149,9 +1162,9 @@ conn_cb(struct smtp_session *s, enum smtp_event ev, void *arg)
 			t->row->throttles++;
 			mlimit_learn_throttle(&t->lim, r->noops);
 			limits_to_row(t);
-			log_info("SMD1827I NOOP reply throttled: target=%s rtt=%.3fs usual=%.3fs "
-			    "noops=%u; recycling, noop_budget=%u", t->key, (double)r->noop_rtt / 1e6,
-			    (double)c->rtt_base_us / 1e6, r->noops, t->row->noop_budget);
+			log_info("SMD1827I NOOP reply throttled: target=%s rtt=%.1fms usual=%.1fms "
+			    "noops=%u; recycling, noop_budget=%u", t->key, (double)r->noop_rtt / 1e3,
+			    (double)c->rtt_base_us / 1e3, r->noops, t->row->noop_budget);
 			touch(t);
 			recycle(c);
 			return;

@@ -14,6 +14,7 @@ declare -A deps=(
     [fuzz_json]="agent/json.c"
     [fuzz_config]="agent/config.c probes/util.c"
     [fuzz_dnsttl]="agent/dnsttl.c"
+    [fuzz_mlimit]="agent/mlimit.c"
     [fuzz_baseline]="agent/downgrade.c probes/cipher.c probes/util.c probes/log.c"
     [fuzz_tls_wire]="probes/tls_wire.c"
     [fuzz_packet]="probes/pktdecode.c probes/tcp_reasm.c probes/util.c probes/log.c"
@@ -24,7 +25,7 @@ declare -A deps=(
 declare -A libs=(
     [fuzz_passive]="-lpcap -lssl -lcrypto"
 )
-targets=(fuzz_reply fuzz_caps fuzz_json fuzz_dnsttl fuzz_config fuzz_baseline fuzz_tls_wire fuzz_packet fuzz_smtp_wire fuzz_passive)
+targets=(fuzz_reply fuzz_caps fuzz_json fuzz_dnsttl fuzz_config fuzz_baseline fuzz_tls_wire fuzz_packet fuzz_smtp_wire fuzz_passive fuzz_mlimit)
 echo "1..$(( ${#targets[@]} * 2 ))"
 n=0
 for t in "${targets[@]}"; do

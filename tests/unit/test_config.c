@@ -229,6 +229,26 @@ test_reprobe_off(void **state)
 }
 
 static void
+test_noop_budget(void **state)
+{
+	struct config *cfg = ok("Monitor {\n NoopInterval 10\n}\n");
+	(void)state;
+
+	assert_int_equal(cfg->noop_budget, 8);   /* the default: under Exim's 10 */
+	config_free(cfg);
+	cfg = ok("Monitor {\n NoopBudget 0\n}\n");
+	assert_int_equal(cfg->noop_budget, 0);   /* no limit */
+	config_free(cfg);
+	cfg = ok("Monitor {\n NoopBudget 100000\n}\n");
+	assert_int_equal(cfg->noop_budget, 100000);
+	config_free(cfg);
+	errors("Monitor {\n NoopBudget -1\n NoopBudget 100001\n}\n",
+	    "t.conf:2: NoopBudget: \"-1\" is not a NOOP count (0 = no limit, at most 100000)",
+	    "t.conf:3: NoopBudget: \"100001\" is not a NOOP count (0 = no limit, at most 100000)",
+	    NULL);
+}
+
+static void
 test_brace_on_next_line(void **state)
 {
 	struct config *cfg = ok(
@@ -1188,6 +1208,7 @@ main(void)
 		cmocka_unit_test(test_hash_inside_word),
 		cmocka_unit_test(test_durations_with_units),
 		cmocka_unit_test(test_reprobe_off),
+		cmocka_unit_test(test_noop_budget),
 		cmocka_unit_test(test_brace_on_next_line),
 		cmocka_unit_test(test_multiple_target_ip),
 		cmocka_unit_test(test_ipv6_target),
