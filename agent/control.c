@@ -330,6 +330,11 @@ render_status_json(FILE *out, const struct reg_snapshot *s, const char *writer)
 			json_null(&j);
 		else
 			json_milli(&j, row->learned_idle_ms);
+		json_key(&j, "learned_noop_budget");
+		if (row->learned_budget == 0)
+			json_null(&j);
+		else
+			json_uint(&j, row->learned_budget);
 		json_kuint(&j, "noop_budget", row->noop_budget);
 		json_kmilli(&j, "noop_interval_s", row->noop_interval_ms);
 		json_key(&j, "last_failure");

@@ -36,7 +36,7 @@ mlimit_end_kind(enum smtp_fail f, enum smtp_state st, int code, const char *repl
 		/* nothing of ours was outstanding: whatever came (a 421, a FIN,
 		 * an RST, a TLS alert) is the server ending an idle client,
 		 * unless it came right on the heels of a reply */
-		if (idle_us < (uint64_t)MLIMIT_NOOP_MIN_MS * 1000u && !speaks_of_timeout(reply))
+		if (idle_us < (uint64_t)MLIMIT_HEELS_MS * 1000u && !speaks_of_timeout(reply))
 			return MLIMIT_END_COMMAND;
 		return MLIMIT_END_IDLE;
 	}
@@ -72,20 +72,39 @@ mlimit_throttled(uint64_t rtt_us, uint64_t base_us)
 
 bool
 mlimit_learn_close(struct mlimit *l, enum mlimit_end k, enum smtp_state st, uint64_t idle_us,
-    unsigned noops)
+    unsigned noops, const char *reply)
 {
 	if (k == MLIMIT_END_IDLE) {
-		uint64_t ms = idle_us / 1000u;
+		uint32_t ms = idle_us / 1000u > UINT32_MAX ? UINT32_MAX : (uint32_t)(idle_us / 1000u);
+		uint64_t lo, hi;
 
 		if (ms < MLIMIT_NOOP_MIN_MS || (l->idle_ms != 0 && ms >= l->idle_ms))
 			return false;
-		l->idle_ms = ms > UINT32_MAX ? UINT32_MAX : (uint32_t)ms;
+		if (!speaks_of_timeout(reply)) {
+			/* silent: believed when the last silent close agrees */
+			lo = (uint64_t)l->suspect_idle_ms * (100u - MLIMIT_CONFIRM_PCT) / 100u;
+			hi = (uint64_t)l->suspect_idle_ms * (100u + MLIMIT_CONFIRM_PCT) / 100u;
+			if (l->suspect_idle_ms == 0 || ms < lo || ms > hi) {
+				l->suspect_idle_ms = ms;
+				return false;
+			}
+		}
+		l->suspect_idle_ms = 0;
+		l->idle_ms = ms;
 		return true;
 	}
 	if (k == MLIMIT_END_COMMAND) {
 		unsigned took = st == SMTP_S_IDLE && noops > 0 ? noops - 1 : noops;
 		unsigned b = took > 0 ? took : 1;
 
+		if (reply == NULL || reply[0] == '\0') {
+			/* no word: a restart as often as a limit */
+			if (l->suspect_budget != b) {
+				l->suspect_budget = b;
+				return false;
+			}
+		}
+		l->suspect_budget = 0;
 		if (l->budget != 0 && b >= l->budget)
 			return false;
 		l->budget = b;

@@ -115,6 +115,7 @@ struct tgt {
 	struct mlimit lesson;      /* ... and what the last server close taught,
 	                            * applied once a fresh connection is READY */
 	bool lesson_pending;
+	bool lesson_news;          /* ... and it changed a limit */
 	unsigned young_closes;     /* consecutive server closes of young connections */
 	bool mark;
 };
@@ -925,6 +926,9 @@ apply_lesson(struct tgt *t)
 	if (t->lesson_pending) {
 		t->lim = t->lesson;
 		t->lesson_pending = false;
+	}
+	if (t->lesson_news) {
+		t->lesson_news = false;
 		if (t->lim.idle_ms != 0)
 			snprintf(idle, sizeof idle, "%.1fs", (double)t->lim.idle_ms / 1e3);
 		log_info("SMD1829I server limits learned: target=%s idle_limit=%s "
@@ -994,9 +998,9 @@ server_closed(struct conn *c, const struct smtp_result *r)
 		if (delay > m->cfg->connect_retry_ms)
 			delay = m->cfg->connect_retry_ms;
 	}
-	if (r->fail_state == SMTP_S_NOOP)
-		row->noop_failures++;   /* no answer, or a refusal, to a NOOP */
 	if (k == MLIMIT_END_LOST) {
+		if (r->fail_state == SMTP_S_NOOP)
+			row->noop_failures++;   /* no answer in time to a NOOP */
 		record_failure(t, r);
 		log_warnx("SMD1828W monitor connection lost: target=%s reason=\"%s\" reply=\"%s\" "
 		    "noops=%u; reconnecting in %llu ms", t->key, row->fail_reason, row->last_reply,
@@ -1011,8 +1015,9 @@ server_closed(struct conn *c, const struct smtp_result *r)
 		lc->noops = r->noops;
 		lc->at = time(NULL);
 		t->lesson = t->lim;
-		t->lesson_pending = mlimit_learn_close(&t->lesson, k, r->fail_state, idle_us,
-		    r->noops);
+		t->lesson_news = mlimit_learn_close(&t->lesson, k, r->fail_state, idle_us,
+		    r->noops, r->last_reply);
+		t->lesson_pending = true;
 		log_info("SMD1826I server closed the monitor connection: target=%s kind=%s "
 		    "reply=\"%s\" idle=%.1fs noops=%u reason=\"%s\"; reconnecting in %llu ms",
 		    t->key, mlimit_end_name(k), lc->reply, (double)idle_us / 1e6, r->noops,
@@ -1046,7 +1051,7 @@ monitor_closed(struct conn *c, const struct smtp_result *r)
 	}
 	/* a fresh connection failed */
 	monitor_gone(t);
-	t->lesson_pending = false;     /* a server stopped for good teaches nothing */
+	t->lesson_pending = t->lesson_news = false;  /* a server stopped for good teaches nothing */
 	row->connect_failures++;
 	m->probe_failures++;
 	row->fail = r->fail;

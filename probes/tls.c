@@ -156,6 +156,13 @@ map_result(struct tls_conn *c, int ret, const char *what)
 		}
 		/* fall through */
 	default:
+		if (ERR_GET_REASON(ERR_peek_last_error()) == SSL_R_UNEXPECTED_EOF_WHILE_READING) {
+			/* a peer that closes without close_notify (most MTAs
+			 * ending an idle client) has closed, like a plain FIN */
+			ERR_clear_error();
+			snprintf(c->err, sizeof c->err, "%s: connection closed by peer", what);
+			return TLS_CLOSED;
+		}
 		set_err_from_queue(c->err, sizeof c->err, what);
 		return TLS_FAILED;
 	}

@@ -40,7 +40,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (data[1] & 0x80)
 			mlimit_learn_throttle(&l, noops);
 		else
-			mlimit_learn_close(&l, k, st, idle_us, noops);
+			mlimit_learn_close(&l, k, st, idle_us, noops, n > 0 ? reply : NULL);
 		assert(before.idle_ms == 0 || (l.idle_ms != 0 && l.idle_ms <= before.idle_ms));
 		assert(before.budget == 0 || (l.budget != 0 && l.budget <= before.budget));
 		ms = mlimit_noop_ms(&l, cfg_ms);

@@ -16,7 +16,8 @@
 # Checks: every poll sees every target up, no SMD1818E (smtpmonTargetDown
 # goes out only where SMD1818E is logged), each limit met at most once per
 # daemon and then learned (the budget, the idle limit), the server's own log
-# agrees; then a stopped Postfix is reported down within ConnectRetry + 5 s.
+# agrees; smtpd killed under the connection (a restart) teaches nothing;
+# then a stopped Postfix is reported down within ConnectRetry + 5 s.
 . "$srcdir/tests/lib/tap.sh"
 for tool in postfix postconf ss jq openssl; do
     command -v "$tool" >/dev/null || { echo "1..0 # SKIP $tool not installed"; exit 0; }
@@ -24,7 +25,7 @@ done
 [ "$(id -u)" -eq 0 ] || { echo "1..0 # SKIP needs root (postfix)"; exit 0; }
 . "$srcdir/tests/lib/postfix.sh"
 . "$srcdir/tests/lib/kept.sh"
-plan 36
+plan 43
 
 RUN=${KEPT_SECONDS:-60}
 RETRY=2
@@ -103,6 +104,24 @@ ok $? "slow: the server close logged at info (SMD1826I) with its reply"
 grep -q 'SMD1827I NOOP reply throttled: target='"$JUNK" "$T/fast.log"; ok $? "fast: the throttle logged (SMD1827I)"
 like "$(kctl slow status)" "kept: server closes 1, recycles [0-9]+, throttles 0; last close \(idle\) after 3\.[0-9] s idle" \
     "smtpmonctl status shows server closes and recycles"
+
+# ---- smtpd killed under the monitor connection (a restart, a crash): the
+# master answers the fresh connection at once; nothing may be learned ----
+before_f=$(kept_sel fast "$JUNK" '"\(.noop_budget) \(.learned_idle_s)"')
+before_s=$(kept_sel slow "$JUNK" '"\(.noop_budget) \(.learned_idle_s)"')
+closes_f=$(kept_sel fast "$JUNK" .server_closes)
+pkill -KILL -f "smtpd -n 127.0.0.1:$P_JUNK"
+: >"$T/fast.polls"; : >"$T/slow.polls"
+kept_watch 6 fast slow
+for d in fast slow; do
+    kept_polls_all_up "$d"; ok $? "$d: smtpd killed: every target up at every poll"
+done
+is "$(kept_sel fast "$JUNK" .server_closes)" "$((closes_f + 1))" "fast: the kill is a server close"
+is "$(kept_sel fast "$JUNK" '"\(.noop_budget) \(.learned_idle_s)"')" "$before_f" "fast: and teaches no limit (one close without a word)"
+is "$(kept_sel slow "$JUNK" '"\(.noop_budget) \(.learned_idle_s)"')" "$before_s" "slow: nor here"
+for d in fast slow; do
+    is "$(grep -c SMD1818E "$T/$d.log")" 0 "$d: still no SMD1818E"
+done
 
 # ---- a real outage: Postfix stopped ----
 t0=$(date +%s%N)

@@ -49,6 +49,10 @@ test_end_kinds(void **state)
 	assert_int_equal(mlimit_end_kind(SMTP_F_BANNER, SMTP_S_BANNER, 421, "421 busy", S5),
 	    MLIMIT_END_LOST);
 	assert_int_equal(mlimit_end_kind(SMTP_F_ABORTED, SMTP_S_IDLE, 0, NULL, S5), MLIMIT_END_LOST);
+	/* Postfix's hard error limit past its soft one: 250, its 1 s error
+	 * sleep, then "421 4.7.0 ... too many errors" */
+	assert_int_equal(mlimit_end_kind(SMTP_F_CLOSED, SMTP_S_IDLE, 421,
+	    "421 4.7.0 mx.example Error: too many errors", 1000400), MLIMIT_END_COMMAND);
 	/* Postfix's hard error limit: 250 to the NOOP, then at once (idle 2 ms)
 	 * "421 4.7.0 ... too many errors": that NOOP's doing */
 	assert_int_equal(mlimit_end_kind(SMTP_F_CLOSED, SMTP_S_IDLE, 421,
@@ -79,6 +83,8 @@ test_throttle(void **state)
 	assert_false(mlimit_throttled(500000, 0));
 }
 
+#define PF_TIMEOUT "421 4.4.2 mx.example Error: timeout exceeded"
+
 static void
 test_learn_idle(void **state)
 {
@@ -86,26 +92,58 @@ test_learn_idle(void **state)
 
 	(void)state;
 	assert_int_equal(mlimit_noop_ms(&l, 60000), 60000);
-	/* Postfix under stress: closed after 10 s idle */
-	assert_true(mlimit_learn_close(&l, MLIMIT_END_IDLE, SMTP_S_IDLE, 10003000, 3));
+	/* Postfix under stress: closed after 10 s idle, and says why */
+	assert_true(mlimit_learn_close(&l, MLIMIT_END_IDLE, SMTP_S_IDLE, 10003000, 3, PF_TIMEOUT));
 	assert_int_equal(l.idle_ms, 10003);
 	assert_int_equal(mlimit_noop_ms(&l, 60000), 8002);
 	/* a longer idle close teaches nothing new; a shorter one does */
-	assert_false(mlimit_learn_close(&l, MLIMIT_END_IDLE, SMTP_S_IDLE, 12000000, 1));
-	assert_true(mlimit_learn_close(&l, MLIMIT_END_IDLE, SMTP_S_IDLE, 5000000, 1));
+	assert_false(mlimit_learn_close(&l, MLIMIT_END_IDLE, SMTP_S_IDLE, 12000000, 1, PF_TIMEOUT));
+	assert_true(mlimit_learn_close(&l, MLIMIT_END_IDLE, SMTP_S_IDLE, 5000000, 1, PF_TIMEOUT));
 	assert_int_equal(mlimit_noop_ms(&l, 60000), 4000);
 	/* never over the configured interval */
 	assert_int_equal(mlimit_noop_ms(&l, 2000), 2000);
 	/* a close within a second of the last reply is not an idle limit */
-	assert_false(mlimit_learn_close(&l, MLIMIT_END_IDLE, SMTP_S_IDLE, 400000, 1));
+	assert_false(mlimit_learn_close(&l, MLIMIT_END_IDLE, SMTP_S_IDLE, 400000, 1, PF_TIMEOUT));
 	/* never NOOP more often than once a second */
-	assert_true(mlimit_learn_close(&l, MLIMIT_END_IDLE, SMTP_S_IDLE, 1100000, 1));
+	assert_true(mlimit_learn_close(&l, MLIMIT_END_IDLE, SMTP_S_IDLE, 1100000, 1, PF_TIMEOUT));
 	assert_int_equal(mlimit_noop_ms(&l, 60000), MLIMIT_NOOP_MIN_MS);
 	/* ... unless the configuration asks for it */
 	assert_int_equal(mlimit_noop_ms(&l, 500), 500);
 	/* an idle close says nothing of the budget */
 	assert_int_equal(l.budget, 0);
 }
+
+static void
+test_learn_silent_idle(void **state)
+{
+	struct mlimit l = { 0 };
+
+	(void)state;
+	/* Exchange drops an idle client without a word at 300 s; a restart,
+	 * a fail-over or a flushed NAT table look the same once: believed
+	 * when a second silent close agrees */
+	assert_false(mlimit_learn_close(&l, MLIMIT_END_IDLE, SMTP_S_IDLE, 41000000, 2, NULL));
+	assert_int_equal(l.idle_ms, 0);
+	assert_int_equal(mlimit_noop_ms(&l, 60000), 60000);
+	/* the next one disagrees (the server restarted at 41 s, drops at 300 s) */
+	assert_false(mlimit_learn_close(&l, MLIMIT_END_IDLE, SMTP_S_IDLE, 300100000, 1, NULL));
+	assert_int_equal(l.idle_ms, 0);
+	/* ... and the one after agrees: 300 s it is */
+	assert_true(mlimit_learn_close(&l, MLIMIT_END_IDLE, SMTP_S_IDLE, 299900000, 1, NULL));
+	assert_int_equal(l.idle_ms, 299900);
+	assert_int_equal(l.suspect_idle_ms, 0);
+	/* a reset or other words are silent too: "421 4.3.0 shutting down" */
+	{
+		struct mlimit r = { 0 };
+
+		assert_false(mlimit_learn_close(&r, MLIMIT_END_IDLE, SMTP_S_IDLE, 3000000, 1,
+		    "421 4.3.0 mx.example shutting down"));
+		assert_true(mlimit_learn_close(&r, MLIMIT_END_IDLE, SMTP_S_IDLE, 3100000, 1, NULL));
+		assert_int_equal(r.idle_ms, 3100);
+	}
+}
+
+#define EXIM_554 "554 Too many nonmail commands"
 
 static void
 test_learn_budget(void **state)
@@ -116,7 +154,7 @@ test_learn_budget(void **state)
 	assert_int_equal(mlimit_budget(&l, MLIMIT_DEFAULT_BUDGET), 8);
 	assert_int_equal(mlimit_budget(&l, 0), 0);
 	/* Exim, max_nonmail 5: the sixth NOOP got 554, five were answered */
-	assert_true(mlimit_learn_close(&l, MLIMIT_END_COMMAND, SMTP_S_NOOP, 0, 5));
+	assert_true(mlimit_learn_close(&l, MLIMIT_END_COMMAND, SMTP_S_NOOP, 0, 5, EXIM_554));
 	assert_int_equal(mlimit_budget(&l, 8), 5);
 	assert_int_equal(mlimit_budget(&l, 0), 5);     /* even with no budget configured */
 	assert_int_equal(mlimit_budget(&l, 3), 3);     /* a smaller configured one wins */
@@ -125,21 +163,34 @@ test_learn_budget(void **state)
 	{
 		struct mlimit p = { 0 };
 
-		assert_true(mlimit_learn_close(&p, MLIMIT_END_COMMAND, SMTP_S_IDLE, 2000, 4));
+		assert_true(mlimit_learn_close(&p, MLIMIT_END_COMMAND, SMTP_S_IDLE, 2000, 4,
+		    "421 4.7.0 mx.example Error: too many errors"));
 		assert_int_equal(p.budget, 3);
 	}
 	/* sendmail, MaxNOOPCommands 3: the reply to NOOP 4 slept */
 	assert_true(mlimit_learn_throttle(&l, 4));
 	assert_int_equal(l.budget, 3);
 	assert_false(mlimit_learn_throttle(&l, 6));   /* only ever comes down */
-	assert_false(mlimit_learn_close(&l, MLIMIT_END_COMMAND, SMTP_S_NOOP, 0, 7));
+	assert_false(mlimit_learn_close(&l, MLIMIT_END_COMMAND, SMTP_S_NOOP, 0, 7, EXIM_554));
 	/* at least one NOOP: the classification's own */
 	assert_true(mlimit_learn_throttle(&l, 1));
 	assert_int_equal(l.budget, 1);
-	assert_false(mlimit_learn_close(&l, MLIMIT_END_COMMAND, SMTP_S_NOOP, 0, 0));
+	assert_false(mlimit_learn_close(&l, MLIMIT_END_COMMAND, SMTP_S_NOOP, 0, 0, EXIM_554));
 	assert_int_equal(l.budget, 1);
+	/* a close without a word right after a reply (or an RST to a NOOP):
+	 * a restart as often as a limit; believed when the next agrees */
+	{
+		struct mlimit q = { 0 };
+
+		assert_false(mlimit_learn_close(&q, MLIMIT_END_COMMAND, SMTP_S_IDLE, 300000, 6, NULL));
+		assert_int_equal(q.budget, 0);
+		assert_false(mlimit_learn_close(&q, MLIMIT_END_COMMAND, SMTP_S_NOOP, 0, 3, ""));
+		assert_int_equal(q.budget, 0);
+		assert_true(mlimit_learn_close(&q, MLIMIT_END_COMMAND, SMTP_S_NOOP, 0, 3, NULL));
+		assert_int_equal(q.budget, 3);
+	}
 	/* losses teach nothing */
-	assert_false(mlimit_learn_close(&l, MLIMIT_END_LOST, SMTP_S_NOOP, 9000000, 1));
+	assert_false(mlimit_learn_close(&l, MLIMIT_END_LOST, SMTP_S_NOOP, 9000000, 1, NULL));
 	assert_int_equal(l.idle_ms, 0);
 }
 
@@ -150,6 +201,7 @@ main(void)
 		cmocka_unit_test(test_end_kinds),
 		cmocka_unit_test(test_throttle),
 		cmocka_unit_test(test_learn_idle),
+		cmocka_unit_test(test_learn_silent_idle),
 		cmocka_unit_test(test_learn_budget),
 	};
 
