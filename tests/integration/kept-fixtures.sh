@@ -13,14 +13,20 @@
 #   learn10  NoopInterval 10 s, NoopBudget 0, against small limits: every
 #            limit is met once (a silent idle close twice: once it could be
 #            a restart), learned, and not met again.
-# Every poll must see every target up, no SMD1818E anywhere, and the
-# fixtures' own logs must agree on how often a limit was met. Then a server
-# killed for good is reported down within ConnectRetry + 5 s.
+# Every poll must see every target up, no SMD1818E anywhere, no
+# smtpmonTargetDown at a real snmptrapd (learn10 is an AgentX subagent of a
+# real snmpd), and the fixtures' own logs must agree on how often a limit was
+# met. Then a server killed for good is reported down within ConnectRetry +
+# 5 s, and its smtpmonTargetDown arrives.
 . "$srcdir/tests/lib/tap.sh"
-command -v jq >/dev/null || { echo "1..0 # SKIP jq not installed"; exit 0; }
+for tool in jq snmpd snmptrapd ss; do
+    command -v "$tool" >/dev/null || { echo "1..0 # SKIP $tool not installed"; exit 0; }
+done
 . "$srcdir/tests/lib/daemon.sh"
 . "$srcdir/tests/lib/kept.sh"
-plan 49
+. "$srcdir/tests/lib/snmp.sh"
+plan 52
+N_TDOWN=.1.3.6.1.3.5321.0.1               # smtpmonTargetDown (agent/snmp_mib.h)
 
 RUN=${KEPT_SECONDS:-75}
 RETRY=2
@@ -67,8 +73,10 @@ blocks() {
 blocks $FIELD | kept_conf soak 1 "" "$RETRY"
 # shellcheck disable=SC2086
 blocks $SMALL | kept_conf learn1 1 0 "$RETRY"
+snmptrapd_start
+snmpd_start
 # shellcheck disable=SC2086
-blocks $SMALL | kept_conf learn10 10 0 "$RETRY"
+{ blocks $SMALL; echo "AgentXSocket $AGENTX_SOCK"; } | kept_conf learn10 10 0 "$RETRY"
 for d in soak learn1 learn10; do
     kept_start "$d" || bail "smtpmond ($d) did not start"
 done
@@ -78,6 +86,8 @@ for d in soak learn1 learn10; do
 done
 
 kept_watch "$RUN" soak learn1 learn10
+grep -q 'SMD1842I snmp: .* AgentX subagent connected' "$T/learn10.log"; ok $? "learn10: AgentX subagent of snmpd"
+is "$(trap_count "$N_TDOWN")" 0 "no smtpmonTargetDown reached snmptrapd in ${RUN} s"
 
 for d in soak learn1 learn10; do
     kept_polls_all_up "$d"; ok $? "$d: every target up at every one of $(wc -l <"$T/$d.polls") polls"
@@ -135,6 +145,7 @@ for d in learn1 learn10; do
     ms=$(( ($(date +%s%N) - t0) / 1000000 ))
     down "$d"; ok $? "$d: killed server reported down in ${ms} ms (limit $(( (RETRY + 5) * 1000 )) ms)"
 done
+v=$(wait_trap "$N_TDOWN" 50); like "$v" "${S_EXIM##*:}" "smtpmonTargetDown for the killed server at snmptrapd (port ${S_EXIM##*:})"
 rc=0
 for d in soak learn1 learn10; do kept_stop "$d"; [ "$KEPT_RC" -eq 0 ] || rc=$KEPT_RC; done
 is "$rc" 0 "every smtpmond exits 0 on SIGTERM"

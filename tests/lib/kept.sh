@@ -7,7 +7,8 @@
 #   kept_conf NAME NOOP BUDGET RETRY   write $T/NAME.conf: Monitor NoopInterval NOOP,
 #                         NoopBudget BUDGET ("" = the default), ReprobeInterval 0,
 #                         Timeout ConnectRetry RETRY, InitialMsg/AnyCmd 5, Connect 2;
-#                         the target blocks from stdin; its own socket, state, logs
+#                         the target blocks from stdin; its own socket, state, logs;
+#                         AgentXSocket off unless stdin sets it
 #   kept_start NAME       smtpmond -F -f $T/NAME.conf; waits for its socket;
 #                         log $T/NAME.log, pid in KEPT_PID[NAME]
 #   kctl NAME ARGS...     smtpmonctl -s $T/NAME.sock ARGS...
@@ -22,15 +23,17 @@
 declare -A KEPT_PID=()
 
 kept_conf() {
-    local name=$1 noop=$2 budget=$3 retry=$4
+    local name=$1 noop=$2 budget=$3 retry=$4 body
+    body=$(cat)
     {
         printf 'Timeout {\n    InitialMsg 5\n    AnyCmd 5\n    Connect 2\n    ConnectRetry %s\n}\n' "$retry"
         printf 'Monitor {\n    NoopInterval %s\n    ReprobeInterval 0\n' "$noop"
         [ -n "$budget" ] && printf '    NoopBudget %s\n' "$budget"
         printf '}\n'
-        cat
-        printf 'ControlSocket %s\nPidFile %s\nStateDir %s\nAppldataLog %s\nAgentXSocket off\n' \
+        printf '%s\n' "$body"
+        printf 'ControlSocket %s\nPidFile %s\nStateDir %s\nAppldataLog %s\n' \
             "$T/$name.sock" "$T/$name.pid" "$T/$name.state" "$T/$name.appldata"
+        grep -qi '^ *AgentXSocket' <<<"$body" || echo "AgentXSocket off"
     } >"$T/$name.conf"
 }
 
