@@ -110,6 +110,14 @@ load(struct bstore *s, const char *path, const char *text, size_t len)
 		line++;
 		if (n == 0 || p[0] == '#')
 			continue;
+		if (nl == NULL) {
+			/* every line is written whole with its newline: one
+			 * without is a write cut short, and its last field may be
+			 * too ("cipher=48" of "cipher=4866"): never believed */
+			log_warnx("SMD1857W %s:%d: last line has no newline (cut short); this "
+			    "baseline is forgotten", path, line);
+			break;
+		}
 		if (s->n >= LOAD_MAX_ENTRIES) {
 			log_warnx("SMD1857W %s:%d: more than %d baselines; the rest is forgotten",
 			    path, line, LOAD_MAX_ENTRIES);
@@ -119,10 +127,6 @@ load(struct bstore *s, const char *path, const char *text, size_t len)
 			if (++bad <= 20)
 				log_warnx("SMD1857W %s:%d: %s; this baseline is forgotten", path, line, err);
 			continue;
-		}
-		if (nl == NULL) {
-			log_warnx("SMD1857W %s:%d: last line has no newline (cut short?); kept",
-			    path, line);
 		}
 		insert(s, key)->b = b;
 	}
@@ -148,7 +152,9 @@ bstore_open(const char *dir, char *err, size_t errlen)
 	if (mkdir(dir, 0750) != 0 && errno != EEXIST)
 		log_warn("SMD1856E StateDir %s", dir);   /* saves will say more */
 	snprintf(path, sizeof path, "%s/%s", dir, BSTORE_FILE);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* O_NONBLOCK: a FIFO planted there must not hang the start; O_NOFOLLOW:
+	 * nor may a link lead elsewhere; fstat() below takes regular files only */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOFOLLOW);
 	if (fd < 0) {
 		if (errno == ENOENT)
 			return s;

@@ -6,7 +6,10 @@
  * baselines.tmp, fsyncs it, renames it over baselines and fsyncs the
  * directory, so a crash (kill -9, power loss) leaves the old file or the new
  * one, never a mix. A line that does not parse is reported (SMD1857W
- * FILE:LINE: what is wrong) and skipped; the others are kept.
+ * FILE:LINE: what is wrong) and skipped; the others are kept. A last line
+ * without its newline was cut short and is skipped too, however well it
+ * parses. Anything but a regular file at that path (a FIFO, a device, a
+ * symbolic link) is refused without waiting on it.
  *
  * Entries held by a target (bstore_hold) stay; an entry no target holds is
  * kept for BSTORE_KEEP_S seconds after it was last observed, then dropped

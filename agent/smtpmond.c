@@ -313,10 +313,10 @@ drop_privileges(const struct config *cfg, uid_t uid, gid_t gid)
 		if (chown(cfg->state_dir, uid, gid) != 0)
 			log_warn("chown %s", cfg->state_dir);
 	}
-	/* supplementary groups of the user, so a PasswordFile readable through
-	 * one of them can still be read at reload */
-	if ((pw != NULL ? initgroups(pw->pw_name, gid) : setgroups(0, NULL)) != 0 ||
-	    setgid(gid) != 0 || setuid(uid) != 0) {
+	/* no supplementary group survives, not even the user's own: what the
+	 * daemon reads later is readable by the user or its primary group
+	 * (smtpmond(8) PRIVILEGES), nothing else it inherited */
+	if (setgroups(0, NULL) != 0 || setgid(gid) != 0 || setuid(uid) != 0) {
 		log_err("SMD0007E cannot become uid %ld", (long)uid);
 		return -1;
 	}

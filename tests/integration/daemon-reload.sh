@@ -7,7 +7,7 @@
 # root with User nobody, the daemon runs as nobody.
 . "$srcdir/tests/lib/tap.sh"
 . "$srcdir/tests/lib/daemon.sh"
-plan 28
+plan 29
 
 for n in a b c d e; do
     start_fixture "$n"
@@ -111,7 +111,10 @@ if [ "$(id -u)" = 0 ] && id nobody >/dev/null 2>&1; then
     wait_until 50 '[ "$(up)" = 1 ]'
     is "$(awk '/^Uid:/ {print $2}' "/proc/$MOND_PID/status")" "$(id -u nobody)" \
         "started as root with User nobody: runs as nobody and still monitors"
+    is "$(awk '/^Groups:/ { $1 = ""; print NF - 1 }' "/proc/$MOND_PID/status")" 0 \
+        "no supplementary group kept (initgroups would have kept nobody's own)"
     mond_stop
 else
+    ok 0 "# SKIP not root: privilege drop not tested"
     ok 0 "# SKIP not root: privilege drop not tested"
 fi

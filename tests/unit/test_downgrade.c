@@ -1,5 +1,6 @@
 /* Unit tests for agent/downgrade (the detection rules, pure) and
- * agent/bstore (the state file): first sight, each event and its recovery,
+ * agent/bstore (the state file: a cut-short last line and non-regular files
+ * refused): first sight, each event and its recovery,
  * one alert per downgrade, recovery after DG_RECOVER_AFTER, flap damping,
  * dimensions a classification cannot see, baseline raising, reset,
  * certificate-changed over a set of keys, the posture of a probe result,
@@ -13,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -449,6 +451,31 @@ test_store_persists(void **state)
 	assert_int_equal(bstore_count(s), 2);
 	assert_non_null(bstore_find(s, "192.0.2.3:25"));
 	bstore_free(s);
+
+	/* a last line cut short ("cipher=48" of "cipher=4866") is never
+	 * believed: the baseline would be cipher 0x0030 and the next
+	 * classification a false downgrade */
+	f = fopen(path, "w");
+	fputs("192.0.2.2:25 set=5 tls=0x0304 cipher=4866\n192.0.2.3:25 set=6 tls=0x0304 cipher=48", f);
+	fclose(f);
+	s = bstore_open(dir, err, sizeof err);
+	assert_non_null(s);
+	assert_int_equal(bstore_count(s), 1);
+	assert_non_null(bstore_find(s, "192.0.2.2:25"));
+	assert_null(bstore_find(s, "192.0.2.3:25"));
+	bstore_free(s);
+
+	/* a FIFO (or anything but a regular file) is refused at once, not
+	 * waited on; so is a symbolic link */
+	unlink(path);
+	assert_int_equal(mkfifo(path, 0600), 0);
+	s = bstore_open(dir, err, sizeof err);
+	assert_null(s);
+	assert_non_null(strstr(err, "not a regular file"));
+	unlink(path);
+	assert_int_equal(symlink("/etc/passwd", path), 0);
+	s = bstore_open(dir, err, sizeof err);
+	assert_null(s);
 	unlink(path);
 	snprintf(path, sizeof path, "%s/baselines.tmp", dir);
 	unlink(path);
