@@ -1,6 +1,7 @@
 /* agent/check.c: see check.h. */
 #include "buildconf.h"
 #include "check.h"
+#include "safetext.h"
 #include "log.h"
 #include "report.h"
 #include "smtp_session.h"
@@ -353,6 +354,21 @@ perf(const char *label, uint64_t us)
 	printf(" %s=%.6fs;;;0", label, (double)us / 1e6);
 }
 
+/* Server text on a plugin's output: printable, one line, and no '|' (after
+ * it a monitoring system reads performance data, on any line). s is
+ * formatted into one of two rotating buffers, so two may stand in one
+ * printf. */
+static const char *
+plain(const char *s)
+{
+	static char buf[2][1024];
+	static int k;
+
+	k ^= 1;
+	safe_str(s, buf[k], sizeof buf[k], SAFE_PLUGIN);
+	return buf[k];
+}
+
 static void
 print_text(const struct check_opts *o, const struct smtp_result *r, int st,
     const char *summary, const char *appl)
@@ -360,7 +376,7 @@ print_text(const struct check_opts *o, const struct smtp_result *r, int st,
 	static const char *const names[] = { "OK", "WARNING", "CRITICAL", "UNKNOWN" };
 	char buf[512], w[32] = "", c[32] = "";
 
-	printf("SMTP %s - %s |", names[st], summary);
+	printf("SMTP %s - %s |", names[st], plain(summary));
 	perf("connect", r->t.connect);
 	perf("banner", r->t.banner);
 	perf("ehlo", r->t.ehlo);
@@ -380,10 +396,10 @@ print_text(const struct check_opts *o, const struct smtp_result *r, int st,
 
 	printf("appldata: \"%s\"\n", appl);
 	if (r->banner[0])
-		printf("banner: %s\n", r->banner);
+		printf("banner: %s\n", plain(r->banner));
 	if (r->ehlo_seen) {
 		smtp_caps_names(&r->caps_pre, buf, sizeof buf);
-		printf("capabilities: %s\n", buf);
+		printf("capabilities: %s\n", plain(buf));
 		smtp_caps_auth_names(&r->caps_pre, buf, sizeof buf);
 		printf("auth before TLS: %s\n", buf[0] ? buf : "none");
 	}
@@ -394,15 +410,15 @@ print_text(const struct check_opts *o, const struct smtp_result *r, int st,
 		if (t->have_cert) {
 			report_iso8601(t->not_after, buf, sizeof buf);
 			printf("certificate: subject \"%s\" issuer \"%s\" not after %s key %s %d\n",
-			    t->subject, t->issuer, buf, t->key_type, t->key_bits);
+			    plain(t->subject), plain(t->issuer), buf, t->key_type, t->key_bits);
 			printf("certificate: verify %s, name %s\n", t->verify_text,
 			    t->host_match < 0 ? "not checked" : t->host_match ? "matches" : "does not match");
 		}
 		smtp_caps_names(&r->caps_tls, buf, sizeof buf);
-		printf("capabilities after TLS: %s\n", buf);
+		printf("capabilities after TLS: %s\n", plain(buf));
 	}
 	if (r->last_reply)
-		printf("server reply: %s\n", r->last_reply);
+		printf("server reply: %s\n", plain(r->last_reply));
 }
 
 int

@@ -9,6 +9,7 @@
 #include "mlimit.h"
 #include "preport.h"
 #include "registry.h"
+#include "safetext.h"
 #include "report.h"
 #include "util.h"
 
@@ -213,22 +214,26 @@ render_status_text(FILE *out, const struct reg_snapshot *s, const char *writer)
 		fprintf(out, "%-24s %-9s %-5s %-2s %-3s %-7s %-40s %-10s %8s  %s\n", row->target,
 		    reg_state_name(row->state), age, ty, sec, tls, cipher, exp, rtt, rec);
 		if (row->server_closes || row->recycles || row->throttles) {
+			char reply[REG_CLOSE_REPLY_MAX + 1];
+
+			safe_str(row->last_close.reply[0] ? row->last_close.reply : "no reply", reply,
+			    sizeof reply, 0);
 			fprintf(out, "    kept: server closes %llu, recycles %llu, throttles %llu",
 			    (unsigned long long)row->server_closes, (unsigned long long)row->recycles,
 			    (unsigned long long)row->throttles);
-			if (row->last_close.at != 0)   /* the reply's first line */
-				fprintf(out, "; last close (%s) after %.1f s idle, %u NOOPs: %.*s",
+			if (row->last_close.at != 0)
+				fprintf(out, "; last close (%s) after %.1f s idle, %u NOOPs: %s",
 				    mlimit_end_name(row->last_close.kind),
-				    (double)row->last_close.idle_ms / 1e3, row->last_close.noops,
-				    row->last_close.reply[0] ?
-				    (int)strcspn(row->last_close.reply, "\r\n") : 8,
-				    row->last_close.reply[0] ? row->last_close.reply : "no reply");
+				    (double)row->last_close.idle_ms / 1e3, row->last_close.noops, reply);
 			fputc('\n', out);
 		}
 		if (row->state == REG_DOWN && row->fail_reason[0]) {
-			fprintf(out, "    down: %s", row->fail_reason);
-			if (row->last_reply[0])
-				fprintf(out, "; server said: %s", row->last_reply);
+			char text[REG_REPLY_MAX];
+
+			fprintf(out, "    down: %s", safe_str(row->fail_reason, text, sizeof text, 0) ?
+			    text : "");
+			if (row->last_reply[0] && safe_str(row->last_reply, text, sizeof text, 0))
+				fprintf(out, "; server said: %s", text);
 			fputc('\n', out);
 		}
 	}

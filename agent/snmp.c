@@ -33,6 +33,7 @@ static const char agent_version[] = PACKAGE_VERSION;
 #include "downgrade.h"
 #include "log.h"
 #include "mlimit.h"
+#include "safetext.h"
 #include "monitor.h"
 #include "registry.h"
 #include "snmp_mib.h"
@@ -229,58 +230,31 @@ set_bytes(netsnmp_variable_list *vb, const void *p, size_t len)
 	snmp_set_var_typed_value(vb, ASN_OCTET_STR, p, len);
 }
 
+/* Every DisplayString goes out through safe_text(): printable ASCII
+ * (RFC 2579), whatever a server put in it. */
+
 /* DisplayString: at most max octets */
 static void
 set_text(netsnmp_variable_list *vb, const char *s, size_t max)
 {
-	size_t len = strlen(s);
+	char buf[TEXT_MAX + 1];
 
-	set_bytes(vb, s, len > max ? max : len);
+	set_bytes(vb, buf, safe_text(s, max, buf, sizeof buf, 0));
 }
 
 /* A DisplayString from a fixed-size field: up to its NUL, at most size */
 static void
 set_field(netsnmp_variable_list *vb, const char *field, size_t size)
 {
-	size_t len = strnlen(field, size);
-
-	set_bytes(vb, field, len > TEXT_MAX ? TEXT_MAX : len);
+	set_text(vb, field, size);
 }
 
-/* A server reply as a DisplayString: lines separated by CR LF (NVT
- * ASCII), cut after TEXT_MAX octets but never between CR and LF. */
+/* A server reply as a DisplayString: its lines separated by CR LF (the
+ * line break RFC 2579 allows), at most TEXT_MAX octets. */
 static size_t
 reply_text(const char *reply, char out[TEXT_MAX + 1])
 {
-	size_t n = 0;
-
-	for (const char *p = reply; *p != '\0' && n < TEXT_MAX; p++) {
-		if (*p == '\n') {
-			if (n + 2 > TEXT_MAX)
-				break;
-			out[n++] = '\r';
-		}
-		out[n++] = *p;
-	}
-	out[n] = '\0';
-	return n;
-}
-
-/* A server reply as printable ASCII (DisplayString without CR LF): the
- * lines of a multi-line reply joined by a blank, every other octet outside
- * 0x20-0x7e shown as '?'; at most size octets, up to a NUL. */
-static size_t
-printable_text(const char *s, size_t size, char *out, size_t max)
-{
-	size_t n = 0;
-
-	for (size_t i = 0; i < size && s[i] != '\0' && n < max; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		out[n++] = c == '\n' ? ' ' : c >= 0x20 && c <= 0x7e ? (char)c : '?';
-	}
-	out[n] = '\0';
-	return n;
+	return safe_str(reply, out, TEXT_MAX + 1, SAFE_LINES);
 }
 
 static long
@@ -696,8 +670,8 @@ target_column(const struct snmp_agent *a, const struct reg_row *row, unsigned co
 		break;
 	/* the last server close: its facts, or none while at is 0 */
 	case SMTPMON_T_LAST_CLOSE_REPLY:
-		set_bytes(vb, text, row->last_close.at != 0 ? printable_text(row->last_close.reply,
-		    sizeof row->last_close.reply, text, REG_CLOSE_REPLY_MAX) : 0);
+		set_bytes(vb, text, row->last_close.at != 0 ? safe_text(row->last_close.reply,
+		    sizeof row->last_close.reply, text, REG_CLOSE_REPLY_MAX + 1, 0) : 0);
 		break;
 	case SMTPMON_T_LAST_CLOSE_KIND:   /* none(1) idle(2) command(3) */
 		set_int(vb, row->last_close.at == 0 ? 1 :
@@ -1396,9 +1370,10 @@ add_notify_var(netsnmp_variable_list **vars, oid no, u_char type, const void *va
 static void
 add_notify_text(netsnmp_variable_list **vars, oid no, const char *field, size_t size)
 {
-	size_t len = strnlen(field, size);
+	char buf[TEXT_MAX + 1];
+	size_t len = safe_text(field, size, buf, sizeof buf, 0);
 
-	add_notify_var(vars, no, ASN_OCTET_STR, field, len > TEXT_MAX ? TEXT_MAX : len);
+	add_notify_var(vars, no, ASN_OCTET_STR, buf, len);
 }
 
 /* A varbind list that starts with snmpTrapOID.0 = ROOT.0.n and the

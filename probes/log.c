@@ -1,6 +1,7 @@
 /* probes/log.c: see log.h. */
 #include "buildconf.h"
 #include "log.h"
+#include "safetext.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -35,7 +36,7 @@ vlog(enum log_level lvl, int errnum, const char *fmt, va_list ap)
 {
 	static const int prio[] = { LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG };
 	static const char *const tag[] = { "error", "warning", "info", "debug" };
-	char msg[1024];
+	char msg[1024], line[1024];
 	int n;
 
 	if (lvl > max_level)
@@ -45,10 +46,14 @@ vlog(enum log_level lvl, int errnum, const char *fmt, va_list ap)
 		return;
 	if (errnum != 0 && (size_t)n < sizeof msg)
 		snprintf(msg + n, sizeof msg - (size_t)n, ": %s", strerror(errnum));
+	/* one record, one line, printable: server text a caller put in a
+	 * field (a reply, a certificate subject) cannot split it or reach a
+	 * terminal's escapes */
+	safe_str(msg, line, sizeof line, 0);
 	if (use_syslog)
-		syslog(prio[lvl], "%s", msg);
+		syslog(prio[lvl], "%s", line);
 	else
-		fprintf(stderr, "%s: %s: %s\n", log_ident, tag[lvl], msg);
+		fprintf(stderr, "%s: %s: %s\n", log_ident, tag[lvl], line);
 }
 
 #define LOGFN(name, lvl, with_errno)                           \

@@ -3,6 +3,8 @@
  * One line per event; callers write key=value fields (target=ADDR:PORT ...).
  * The sink is stderr until log_init() says syslog. log_warn() appends the
  * errno text, log_warnx() does not. Debug lines are dropped unless enabled.
+ * Every line goes out through safe_text() (probes/safetext.h): printable
+ * ASCII, one record per line, whatever server text it carries.
  */
 #ifndef SMTPMON_LOG_H
 #define SMTPMON_LOG_H

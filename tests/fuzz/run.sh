@@ -15,17 +15,18 @@ declare -A deps=(
     [fuzz_config]="agent/config.c probes/util.c"
     [fuzz_dnsttl]="agent/dnsttl.c"
     [fuzz_mlimit]="agent/mlimit.c"
-    [fuzz_baseline]="agent/downgrade.c probes/cipher.c probes/util.c probes/log.c"
+    [fuzz_safetext]="probes/safetext.c"
+    [fuzz_baseline]="agent/downgrade.c probes/cipher.c probes/util.c probes/log.c probes/safetext.c"
     [fuzz_tls_wire]="probes/tls_wire.c"
-    [fuzz_packet]="probes/pktdecode.c probes/tcp_reasm.c probes/util.c probes/log.c"
+    [fuzz_packet]="probes/pktdecode.c probes/tcp_reasm.c probes/util.c probes/log.c probes/safetext.c"
     [fuzz_smtp_wire]="probes/smtp_wire.c probes/smtp_reply.c probes/smtp_caps.c probes/tls_wire.c"
-    [fuzz_passive]="probes/pktdecode.c probes/tcp_reasm.c probes/smtp_wire.c probes/smtp_reply.c probes/smtp_caps.c probes/tls_wire.c probes/passive.c probes/appldata.c probes/util.c probes/log.c agent/pserver.c"
+    [fuzz_passive]="probes/pktdecode.c probes/tcp_reasm.c probes/smtp_wire.c probes/smtp_reply.c probes/smtp_caps.c probes/tls_wire.c probes/passive.c probes/appldata.c probes/util.c probes/log.c probes/safetext.c agent/pserver.c"
 )
 # libraries a target needs beyond libc (passive.c is linked for its helpers)
 declare -A libs=(
     [fuzz_passive]="-lpcap -lssl -lcrypto"
 )
-targets=(fuzz_reply fuzz_caps fuzz_json fuzz_dnsttl fuzz_config fuzz_baseline fuzz_tls_wire fuzz_packet fuzz_smtp_wire fuzz_passive fuzz_mlimit)
+targets=(fuzz_reply fuzz_caps fuzz_json fuzz_dnsttl fuzz_config fuzz_baseline fuzz_tls_wire fuzz_packet fuzz_smtp_wire fuzz_passive fuzz_mlimit fuzz_safetext)
 echo "1..$(( ${#targets[@]} * 2 ))"
 n=0
 for t in "${targets[@]}"; do
