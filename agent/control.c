@@ -30,6 +30,11 @@
 struct control {
 	struct event_base *base;
 	struct evconnlistener *lev;
+	unsigned clients;          /* connected now */
+	bool paused;               /* accept() failed: the listener rests */
+	struct event *resume_ev;
+	uint64_t accept_errors;    /* since the last message about them */
+	time_t accept_logged;
 	char *path;
 	struct registry *reg;
 	char writer[9];
@@ -608,26 +613,72 @@ control_render(FILE *out, const struct reg_snapshot *s, const char *writer, cons
 
 /* ---- the socket ---- */
 
+/* The listener takes new clients unless it rests after an accept() error
+ * or CONTROL_CLIENTS_MAX are connected. */
 static void
-client_done(struct bufferevent *bev)
+listener_update(struct control *c)
+{
+	if (c->paused || c->clients >= CONTROL_CLIENTS_MAX)
+		evconnlistener_disable(c->lev);
+	else
+		evconnlistener_enable(c->lev);
+}
+
+static void
+client_done(struct control *c, struct bufferevent *bev)
 {
 	bufferevent_free(bev);
+	c->clients--;
+	listener_update(c);
 }
 
 static void
 on_flushed(struct bufferevent *bev, void *arg)
 {
-	(void)arg;
 	if (evbuffer_get_length(bufferevent_get_output(bev)) == 0)
-		client_done(bev);
+		client_done(arg, bev);
 }
 
 static void
 on_client_event(struct bufferevent *bev, short what, void *arg)
 {
-	(void)arg;
 	if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR | BEV_EVENT_TIMEOUT))
-		client_done(bev);
+		client_done(arg, bev);
+}
+
+static void
+on_resume(evutil_socket_t fd, short what, void *arg)
+{
+	struct control *c = arg;
+
+	(void)fd, (void)what;
+	c->paused = false;
+	listener_update(c);
+}
+
+/* accept() failed, typically EMFILE with every descriptor in use: a listener
+ * left on would be woken again at once and spin; rest CONTROL_PAUSE_MS, and
+ * say so at most once a minute. */
+static void
+on_accept_error(struct evconnlistener *lev, void *arg)
+{
+	struct control *c = arg;
+	struct timeval tv = { .tv_sec = 0, .tv_usec = CONTROL_PAUSE_MS * 1000 };
+	int err = EVUTIL_SOCKET_ERROR();
+	time_t now = time(NULL);
+
+	(void)lev;
+	c->accept_errors++;
+	if (now - c->accept_logged >= 60) {
+		log_warnx("SMD0010W control socket: accept: %s; pausing %d ms (%llu time(s) since "
+		    "the last message)", strerror(err), CONTROL_PAUSE_MS,
+		    (unsigned long long)c->accept_errors);
+		c->accept_errors = 0;
+		c->accept_logged = now;
+	}
+	c->paused = true;
+	listener_update(c);
+	evtimer_add(c->resume_ev, &tv);
 }
 
 static void
@@ -754,6 +805,8 @@ on_accept(struct evconnlistener *lev, evutil_socket_t fd, struct sockaddr *sa, i
 		close(fd);
 		return;
 	}
+	c->clients++;
+	listener_update(c);
 	bufferevent_setcb(bev, on_client_read, NULL, on_client_event, c);
 	bufferevent_set_timeouts(bev, &tv, &tv);
 	bufferevent_setwatermark(bev, EV_READ, 0, CONTROL_REQ_MAX + 2);
@@ -830,6 +883,8 @@ control_new(struct event_base *base, const char *path, struct registry *reg, con
 		free(c);
 		return NULL;
 	}
+	evconnlistener_set_error_cb(c->lev, on_accept_error);
+	c->resume_ev = evtimer_new(base, on_resume, c);
 	return c;
 }
 
@@ -852,6 +907,7 @@ control_free(struct control *c)
 	if (c == NULL)
 		return;
 	evconnlistener_free(c->lev);
+	event_free(c->resume_ev);
 	unlink(c->path);
 	free(c->path);
 	free(c);

@@ -12,7 +12,10 @@
  * (agent/registry): the monitor thread is never waited for. Rendering is
  * pure (control_render() writes to a FILE) so tests and the demo can use it.
  * A stale socket file left by a crash is replaced; a live one (another
- * smtpmond answers) is an error.
+ * smtpmond answers) is an error. At most CONTROL_CLIENTS_MAX clients are
+ * served at once (the rest wait in the backlog); when accept() fails (no
+ * descriptor left: EMFILE) the listener rests CONTROL_PAUSE_MS instead of
+ * spinning, and SMD0010W says so at most once a minute.
  */
 #ifndef SMTPMON_CONTROL_H
 #define SMTPMON_CONTROL_H
@@ -28,6 +31,8 @@ struct control;
 
 #define CONTROL_REQ_MAX    256
 #define CONTROL_TIMEOUT_MS 10000
+#define CONTROL_CLIENTS_MAX 64    /* more wait in the listen backlog */
+#define CONTROL_PAUSE_MS   100    /* the listener rests after accept() failed (EMFILE) */
 
 /* Called in the control thread for "reload"; returns 0, or -1 with a
  * message (e.g. the configuration errors) in msg. */
