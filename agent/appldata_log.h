@@ -15,7 +15,9 @@
 
 struct appldata_log;
 
-/* Open (create, mode 0640) path for appending; NULL with errno on error. */
+/* Open (create, mode 0640) path for appending; NULL with errno on error.
+ * A symbolic link is not followed (ELOOP), a FIFO not waited on, anything
+ * but a regular file refused (EINVAL): root opens it at start. */
 struct appldata_log *appldata_log_open(const char *path);
 /* Reopen the same path; on error the old descriptor stays. 0 or -1. */
 int appldata_log_reopen(struct appldata_log *l);

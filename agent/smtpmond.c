@@ -159,14 +159,36 @@ check_only(const char *path)
 
 /* mkdir the parent of path if it is missing (one level, mode 0750). */
 static void
-make_parent(const char *path, uid_t uid, gid_t gid)
+make_parent(const char *path)
 {
 	char *copy = xstrdup(path);
 	char *dir = dirname(copy);
 
-	if (mkdir(dir, 0750) == 0 && uid != (uid_t)-1 && chown(dir, uid, gid) != 0)
-		log_warn("chown %s", dir);
+	/* owned by whoever starts the daemon (root), never handed to User: a
+	 * directory the daemon's user could write is one where it could plant
+	 * a link for root to follow at the next start */
+	if (mkdir(dir, 0755) != 0 && errno != EEXIST)
+		log_warn("mkdir %s", dir);
 	free(copy);
+}
+
+/* A file root may write: opened without following a symbolic link (or
+ * waiting on a FIFO), and only a regular file with a single link. -1 with
+ * errno (ELOOP for a link, EINVAL for anything else unfit). */
+static int
+open_safe(const char *path, int flags, mode_t mode)
+{
+	struct stat st;
+	int fd = open(path, flags | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY, mode);
+
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_nlink != 1) {
+		close(fd);
+		errno = EINVAL;
+		return -1;
+	}
+	return fd;
 }
 
 /* Fork into the background. The parent waits on a pipe until the child
@@ -251,15 +273,16 @@ run_as(const struct config *cfg, uid_t *uid, gid_t *gid)
 }
 
 static int
-write_pidfile(struct daemon *d, uid_t uid, gid_t gid)
+write_pidfile(struct daemon *d)
 {
 	char buf[32];
 	int n;
 
-	make_parent(d->pid_file, uid, gid);
-	d->pid_fd = open(d->pid_file, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	make_parent(d->pid_file);
+	d->pid_fd = open_safe(d->pid_file, O_RDWR | O_CREAT, 0644);
 	if (d->pid_fd < 0) {
-		log_err("SMD0006E PidFile %s", d->pid_file);
+		log_err("SMD0006E PidFile %s%s", d->pid_file, errno == ELOOP || errno == EINVAL ?
+		    " (a symbolic link, or not a regular file with one link: refused)" : "");
 		return -1;
 	}
 	if (flock(d->pid_fd, LOCK_EX | LOCK_NB) != 0) {
@@ -303,14 +326,23 @@ drop_privileges(const struct config *cfg, uid_t uid, gid_t gid)
 		return 0;
 	}
 	pw = getpwuid(uid);
-	if (cfg->appldata_log != NULL && chown(cfg->appldata_log, uid, gid) != 0)
-		log_warn("chown %s", cfg->appldata_log);
-	if (cfg->control_socket != NULL && chown(cfg->control_socket, uid, gid) != 0)
+	/* hand over the files on their descriptors, never by a path that a
+	 * link could redirect */
+	if (cfg->appldata_log != NULL) {
+		int fd = open_safe(cfg->appldata_log, O_WRONLY | O_APPEND, 0);
+
+		if (fd < 0 || fchown(fd, uid, gid) != 0)
+			log_warn("AppldataLog %s: cannot give it to uid %ld", cfg->appldata_log,
+			    (long)uid);
+		if (fd >= 0)
+			close(fd);
+	}
+	if (cfg->control_socket != NULL && lchown(cfg->control_socket, uid, gid) != 0)
 		log_warn("chown %s", cfg->control_socket);
 	if (cfg->state_dir != NULL) {
 		if (mkdir(cfg->state_dir, 0750) != 0 && errno != EEXIST)
 			log_warn("mkdir %s", cfg->state_dir);
-		if (chown(cfg->state_dir, uid, gid) != 0)
+		if (lchown(cfg->state_dir, uid, gid) != 0)
 			log_warn("chown %s", cfg->state_dir);
 	}
 	/* no supplementary group survives, not even the user's own: what the
@@ -453,7 +485,8 @@ reload_check(const struct config *cfg, char *msg, size_t msglen)
 		return -1;
 	tls_ctx_free(ctx);
 	if (cfg->appldata_log != NULL) {
-		int fd = open(cfg->appldata_log, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+		int fd = open(cfg->appldata_log, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC |
+		    O_NOFOLLOW | O_NONBLOCK, 0640);
 
 		if (fd < 0) {
 			snprintf(msg, msglen, "AppldataLog %s: %s", cfg->appldata_log, strerror(errno));
@@ -600,7 +633,7 @@ main(int argc, char **argv)
 	if (run_as(d.cfg, &uid, &gid) != 0)
 		return fail_start(&d, ready_fd, "User: no such user");
 	d.pid_file = xstrdup(d.cfg->pid_file);
-	if (write_pidfile(&d, uid, gid) != 0)
+	if (write_pidfile(&d) != 0)
 		return fail_start(&d, ready_fd, "cannot write the PidFile");
 	for (size_t i = 0; i < d.cfg->n_unused; i++)
 		log_info("SMD0005I statement not used by smtpmond (mail delivery only): %s",
@@ -613,11 +646,11 @@ main(int argc, char **argv)
 		log_errx("event_base_new failed");
 		return fail_start(&d, ready_fd, "event_base_new failed");
 	}
-	/* directories made here belong to the user the daemon becomes, so it
-	 * can reopen the log and remove its socket after the drop */
+	/* directories made here stay the starter's (root's): the files in them
+	 * are handed to the user, the directories are not */
 	if (d.cfg->appldata_log != NULL)
-		make_parent(d.cfg->appldata_log, uid, gid);
-	make_parent(d.cfg->control_socket, uid, gid);
+		make_parent(d.cfg->appldata_log);
+	make_parent(d.cfg->control_socket);
 	{
 		struct config_errors errs = { 0 };
 		struct config *mcfg = config_load(d.config_path, &errs);   /* the monitor's copy */
