@@ -4,6 +4,7 @@
 #include "log.h"
 #include "util.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -13,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -26,7 +28,9 @@ struct job {
 };
 
 struct alertcmd {
-	pthread_t thread;
+	pthread_t thread[ALERTCMD_RUNNERS];
+	size_t n_threads;
+	unsigned timeout_s;
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
 	struct job *q[ALERTCMD_QUEUE];
@@ -34,6 +38,8 @@ struct alertcmd {
 	uint64_t dropped;
 	bool stop;
 	uint64_t stop_deadline;      /* monotonic us: after it, queued jobs are dropped */
+	pid_t running[ALERTCMD_RUNNERS]; /* the commands running now, 0 free */
+	pthread_mutex_t sweep_lock;  /* one sweep of orphans at a time */
 };
 
 static void
@@ -84,8 +90,99 @@ wait_for(pid_t pid, unsigned ms, int *status)
 	}
 }
 
+static bool
+is_running(struct alertcmd *a, pid_t pid)
+{
+	bool yes = false;
+
+	pthread_mutex_lock(&a->lock);
+	for (size_t i = 0; i < ALERTCMD_RUNNERS; i++)
+		yes |= a->running[i] == pid;
+	pthread_mutex_unlock(&a->lock);
+	return yes;
+}
+
 static void
-run(struct job *j, unsigned timeout_ms)
+set_running(struct alertcmd *a, pid_t old, pid_t pid)
+{
+	pthread_mutex_lock(&a->lock);
+	for (size_t i = 0; i < ALERTCMD_RUNNERS; i++)
+		if (a->running[i] == old) {
+			a->running[i] = pid;
+			break;
+		}
+	pthread_mutex_unlock(&a->lock);
+}
+
+/* The children of this process that no runner started: descendants of an
+ * alert command whose parents died (this process is their subreaper). Up to
+ * max pids into out; how many. */
+static size_t
+orphans(struct alertcmd *a, pid_t *out, size_t max)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *e;
+	pid_t self = getpid();
+	size_t n = 0;
+
+	if (d == NULL)
+		return 0;
+	while ((e = readdir(d)) != NULL && n < max) {
+		char path[64], buf[512], *p;
+		long pid = strtol(e->d_name, &p, 10);
+		ssize_t r;
+		int fd;
+
+		if (*p != '\0' || pid <= 0)
+			continue;
+		snprintf(path, sizeof path, "/proc/%ld/stat", pid);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		r = read(fd, buf, sizeof buf - 1);
+		close(fd);
+		if (r <= 0)
+			continue;
+		buf[r] = '\0';
+		/* "pid (comm) state ppid ...": comm may hold anything but ends
+		 * at the last ')' */
+		p = strrchr(buf, ')');
+		if (p == NULL || strlen(p) < 4)
+			continue;
+		if (strtol(p + 4, NULL, 10) == (long)self && !is_running(a, (pid_t)pid))
+			out[n++] = (pid_t)pid;
+	}
+	closedir(d);
+	return n;
+}
+
+/* A command has ended: end what it left behind. */
+static void
+sweep(struct alertcmd *a)
+{
+	pid_t pids[256];
+
+	pthread_mutex_lock(&a->sweep_lock);
+	for (int round = 0; round < 8; round++) {   /* their children come next */
+		size_t n = orphans(a, pids, sizeof pids / sizeof pids[0]);
+		int status;
+
+		if (n == 0)
+			break;
+		for (size_t i = 0; i < n; i++)
+			kill(pids[i], SIGTERM);
+		for (size_t i = 0; i < n; i++)
+			if (!wait_for(pids[i], 1000, &status)) {
+				kill(pids[i], SIGKILL);
+				wait_for(pids[i], 5000, &status);
+			}
+		log_debug("AlertCommand: %zu process(es) it left behind ended", n);
+	}
+	pthread_mutex_unlock(&a->sweep_lock);
+}
+
+static void
+run(struct alertcmd *a, struct job *j, unsigned timeout_ms)
 {
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t at;
@@ -103,7 +200,17 @@ run(struct job *j, unsigned timeout_ms)
 	posix_spawnattr_setsigdefault(&at, &all);
 	posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF |
 	    POSIX_SPAWN_SETSID);
+	/* the slot is taken before the spawn, under the lock a sweep reads it
+	 * with, so no sweep takes the new command for an orphan */
+	pthread_mutex_lock(&a->lock);
 	rc = posix_spawn(&pid, j->argv[0], &fa, &at, j->argv, j->env);
+	if (rc == 0)
+		for (size_t i = 0; i < ALERTCMD_RUNNERS; i++)
+			if (a->running[i] == 0) {
+				a->running[i] = pid;
+				break;
+			}
+	pthread_mutex_unlock(&a->lock);
 	posix_spawn_file_actions_destroy(&fa);
 	posix_spawnattr_destroy(&at);
 	if (rc != 0) {
@@ -119,8 +226,12 @@ run(struct job *j, unsigned timeout_ms)
 			kill(-pid, SIGKILL);
 			wait_for(pid, 60000, &status);
 		}
+		set_running(a, pid, 0);
+		sweep(a);
 		return;
 	}
+	set_running(a, pid, 0);
+	sweep(a);
 	if (WIFEXITED(status) && WEXITSTATUS(status) != 0)
 		log_warnx("SMD1858W AlertCommand %s: exit status %d (event=%s target=%s)",
 		    j->argv[0], WEXITSTATUS(status), j->event, j->target);
@@ -139,7 +250,7 @@ runner(void *arg)
 
 	for (;;) {
 		struct job *j;
-		uint64_t dropped, left_us = (uint64_t)ALERTCMD_TIMEOUT_S * 1000000u;
+		uint64_t dropped, left_us = (uint64_t)a->timeout_s * 1000000u;
 
 		pthread_mutex_lock(&a->lock);
 		while (a->len == 0 && !a->stop)
@@ -157,14 +268,15 @@ runner(void *arg)
 		}
 		if (a->len == 0) {
 			dropped = a->dropped;
+			a->dropped = 0;
 			pthread_mutex_unlock(&a->lock);
 			if (dropped > 0)
 				log_warnx("SMD1858W AlertCommand: %llu alerts not run (stopping)",
 				    (unsigned long long)dropped);
 			return NULL;
 		}
-		if (left_us > (uint64_t)ALERTCMD_TIMEOUT_S * 1000000u)
-			left_us = (uint64_t)ALERTCMD_TIMEOUT_S * 1000000u;
+		if (left_us > (uint64_t)a->timeout_s * 1000000u)
+			left_us = (uint64_t)a->timeout_s * 1000000u;
 		j = a->q[a->head];
 		a->head = (a->head + 1) % ALERTCMD_QUEUE;
 		a->len--;
@@ -174,28 +286,41 @@ runner(void *arg)
 		if (dropped > 0)
 			log_warnx("SMD1858W AlertCommand: %llu alerts dropped (more than %d waiting)",
 			    (unsigned long long)dropped, ALERTCMD_QUEUE);
-		run(j, (unsigned)(left_us / 1000u));
+		run(a, j, (unsigned)(left_us / 1000u));
 		job_free(j);
 	}
 }
 
 struct alertcmd *
-alertcmd_start(void)
+alertcmd_start(unsigned timeout_s)
 {
 	struct alertcmd *a = xcalloc(1, sizeof(*a));
 	sigset_t all, old;
 
+	a->timeout_s = timeout_s > 0 ? timeout_s : 1;
 	pthread_mutex_init(&a->lock, NULL);
+	pthread_mutex_init(&a->sweep_lock, NULL);
 	pthread_cond_init(&a->cond, NULL);
+	/* what a command leaves behind (a setsid'd daemon, a double fork)
+	 * becomes our child when its parent dies, so it can be ended */
+	if (prctl(PR_SET_CHILD_SUBREAPER, 1) != 0)
+		log_warn("AlertCommand: prctl PR_SET_CHILD_SUBREAPER");
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, &old);
-	if (pthread_create(&a->thread, NULL, runner, a) != 0) {
-		pthread_sigmask(SIG_SETMASK, &old, NULL);
-		log_errx("AlertCommand: cannot start its thread");
+	for (size_t i = 0; i < ALERTCMD_RUNNERS; i++) {
+		if (pthread_create(&a->thread[i], NULL, runner, a) != 0)
+			break;
+		a->n_threads++;
+	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (a->n_threads == 0) {
+		log_errx("AlertCommand: cannot start its threads");
+		pthread_mutex_destroy(&a->lock);
+		pthread_mutex_destroy(&a->sweep_lock);
+		pthread_cond_destroy(&a->cond);
 		free(a);
 		return NULL;
 	}
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	return a;
 }
 
@@ -258,15 +383,17 @@ alertcmd_stop(struct alertcmd *a)
 		return;
 	pthread_mutex_lock(&a->lock);
 	a->stop = true;
-	a->stop_deadline = now_us() + (uint64_t)ALERTCMD_TIMEOUT_S * 1000000u;
-	pthread_cond_signal(&a->cond);
+	a->stop_deadline = now_us() + (uint64_t)a->timeout_s * 1000000u;
+	pthread_cond_broadcast(&a->cond);
 	pthread_mutex_unlock(&a->lock);
-	pthread_join(a->thread, NULL);
+	for (size_t i = 0; i < a->n_threads; i++)
+		pthread_join(a->thread[i], NULL);
 	for (; a->len > 0; a->len--) {
 		job_free(a->q[a->head]);
 		a->head = (a->head + 1) % ALERTCMD_QUEUE;
 	}
 	pthread_mutex_destroy(&a->lock);
+	pthread_mutex_destroy(&a->sweep_lock);
 	pthread_cond_destroy(&a->cond);
 	free(a);
 }

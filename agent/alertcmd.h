@@ -15,13 +15,19 @@
  *   SMTPMON_CLIENT, SMTPMON_DETAIL  passive alerts only: the client's
  *                        ADDR:PORT and what was seen on the wire
  *
- * Commands run one at a time on a thread of their own, in order, stdin
- * from /dev/null, stdout and stderr inherited, every descriptor above 2
- * closed, in a session (and process group) of its own. One that runs longer
- * than ALERTCMD_TIMEOUT_S is sent SIGTERM with its process group, and
- * SIGKILL 2 s later. At most ALERTCMD_QUEUE alerts wait; more are
- * dropped and counted (SMD1858W). A failure to start, a signal or a
- * non-zero exit is logged (SMD1858W) with the event and target.
+ * Commands are started in order by ALERTCMD_RUNNERS threads of their own,
+ * so up to that many run at once and one that hangs holds back no other;
+ * stdin from /dev/null, stdout and stderr inherited, every descriptor above
+ * 2 closed, in a session (and process group) of its own. One that runs
+ * longer than the timeout (ALERTCMD_TIMEOUT_S) is sent SIGTERM with its
+ * process group, and SIGKILL 2 s later. Its descendants end with it, even
+ * those that left its process group (setsid, a double fork): the process is
+ * a child subreaper (prctl PR_SET_CHILD_SUBREAPER), so they become its
+ * children when their parents die, and when a command has ended every such
+ * orphan is sent SIGTERM, SIGKILL 1 s later, and reaped. At most
+ * ALERTCMD_QUEUE alerts wait; more are dropped and counted (SMD1858W). A
+ * failure to start, a signal or a non-zero exit is logged (SMD1858W) with
+ * the event and target. The process must start no other child.
  */
 #ifndef SMTPMON_ALERTCMD_H
 #define SMTPMON_ALERTCMD_H
@@ -33,6 +39,7 @@ struct alertcmd;
 
 #define ALERTCMD_TIMEOUT_S 30
 #define ALERTCMD_QUEUE     256
+#define ALERTCMD_RUNNERS   4
 
 struct alert_facts {
 	const char *alert;       /* "downgrade", "recovery", "information", "passive" */
@@ -45,14 +52,15 @@ struct alert_facts {
 	const char *client, *detail; /* passive alerts; NULL otherwise */
 };
 
-/* Start the runner thread. */
-struct alertcmd *alertcmd_start(void);
+/* Start the runner threads; a command may run timeout_s seconds
+ * (ALERTCMD_TIMEOUT_S in smtpmond). */
+struct alertcmd *alertcmd_start(unsigned timeout_s);
 /* Any thread, never blocks: run argv (NULL-terminated; copied) with f. */
 void alertcmd_post(struct alertcmd *a, char *const argv[], const struct alert_facts *f);
-/* Let the running command and those queued run, for at most
- * ALERTCMD_TIMEOUT_S in all (what is left then is dropped and logged; a
- * command still running is terminated with its process group), then join
- * and free. NULL is a no-op. */
+/* Let the running commands and those queued run, for at most the timeout
+ * in all (what is left then is dropped and logged; a command still running
+ * is terminated with its process group), then join and free. NULL is a
+ * no-op. */
 void alertcmd_stop(struct alertcmd *a);
 
 #endif

@@ -630,7 +630,7 @@ flush_alerts(struct monitor *m)
 			if (colon != NULL)
 				*colon = '\0';
 			if (m->ac == NULL)
-				m->ac = alertcmd_start();
+				m->ac = alertcmd_start(ALERTCMD_TIMEOUT_S);
 			alertcmd_post(m->ac, m->cfg->alert_argv, &f);
 		}
 	}
@@ -1846,7 +1846,7 @@ passive_alert(struct monitor *m, const struct pserver_view *v, const struct pser
 		if (end != NULL)
 			*end = '\0';
 		if (m->ac == NULL)
-			m->ac = alertcmd_start();
+			m->ac = alertcmd_start(ALERTCMD_TIMEOUT_S);
 		alertcmd_post(m->ac, m->cfg->alert_argv, &f);
 	}
 }
