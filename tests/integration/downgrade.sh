@@ -64,8 +64,9 @@ FIX_PID=$(pgrep -f "smtpfix --listen 127.0.0.1:0 --ready $T/tls13.ready")
 
 cat > "$T/alert.sh" <<'EOF'
 #!/bin/sh
-# one line per alert: the arguments, then the environment smtpmond passed
-{ printf 'args=%s|%s|%s\n' "$#" "$1" "$2"; env | sort | tr '\n' ' '; echo; } >> "$ALERTS_OUT"
+# two lines per alert: the arguments, then the environment smtpmond passed;
+# one write, as commands may run side by side (up to 4)
+e=$(env | sort | tr '\n' ' '); printf 'args=%s|%s|%s\n%s\n' "$#" "$1" "$2" "$e" >> "$ALERTS_OUT"
 EOF
 sed -i "s|\$ALERTS_OUT|$T/alerts.out|" "$T/alert.sh"
 chmod +x "$T/alert.sh"

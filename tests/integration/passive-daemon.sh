@@ -106,7 +106,8 @@ mond_stop
 # ---- a capture file: stripped STARTTLS ----
 cat > "$T/alert.sh" <<'EOF'
 #!/bin/sh
-env | sort | tr '\n' ' ' >> "$ALERTS_OUT"; echo >> "$ALERTS_OUT"
+# one write per alert: commands may run side by side (up to 4)
+e=$(env | sort | tr '\n' ' '); printf '%s\n' "$e" >> "$ALERTS_OUT"
 EOF
 sed -i "s|\$ALERTS_OUT|$T/alerts.out|" "$T/alert.sh"
 chmod +x "$T/alert.sh"
