@@ -1545,7 +1545,9 @@ read_statement(struct pstate *ps, struct token *kw)
 {
 	struct stmt *st = xcalloc(1, sizeof *st);
 	struct token t;
-	bool has_block = false;
+	bool has_block = false, split = false;
+	int ctx = ps->blk.active ? (int)ps->blk.ctx : (int)CTX_TOP;
+	const struct keyword *k = ctx != CTX_TOP ? find_keyword(kw->text, ctx) : NULL;
 
 	st->line = kw->line;
 	st->kw = *kw;
@@ -1554,13 +1556,24 @@ read_statement(struct pstate *ps, struct token *kw)
 		lex_next(&ps->lx, &t);
 		if (t.type != TOK_WORD)
 			break;
+		/* a block on one line, "Timeout { InitialMsg 30 AnyCmd 30 }": once
+		 * a one-value statement has its value, an unquoted keyword of the
+		 * block starts the next statement */
+		if (k != NULL && k->nargs == 1 && st->total >= 1 && !t.quoted &&
+		    find_keyword(t.text, ctx) != NULL) {
+			lex_unread(&ps->lx, &t);
+			split = true;
+			break;
+		}
 		st->total++;
 		if (st->nvals < STMT_VALUES)
 			st->vals[st->nvals++] = t;
 		else
 			free(t.text);
 	}
-	if (t.type == TOK_OPEN)
+	if (split)
+		;                          /* the next statement is waiting */
+	else if (t.type == TOK_OPEN)
 		has_block = true;
 	else if (t.type == TOK_NL) {
 		/* the `{` may open on a later line */

@@ -251,6 +251,33 @@ test_noop_budget(void **state)
 }
 
 static void
+test_block_on_one_line(void **state)
+{
+	struct config *cfg = ok(
+	    "Timeout { InitialMsg 30 AnyCmd 31 ConnectRetry 32 }\n"
+	    "Monitor { NoopInterval 5 ReprobeInterval 0 NoopBudget 3 }\n"
+	    "TargetServer { TargetIP 192.0.2.1 ConnectPort 2525 Secure Yes TlsServerName \"Secure\" }\n");
+	(void)state;
+
+	assert_int_equal(cfg->initial_ms, 30000);
+	assert_int_equal(cfg->anycmd_ms, 31000);
+	assert_int_equal(cfg->connect_retry_ms, 32000);
+	assert_int_equal(cfg->noop_interval_ms, 5000);
+	assert_int_equal(cfg->reprobe_interval_ms, 0);
+	assert_int_equal(cfg->noop_budget, 3);
+	assert_int_equal(cfg->n_targets, 1);
+	assert_int_equal(cfg->targets[0].port, 2525);
+	assert_true(cfg->targets[0].secure);
+	/* a quoted value is a value, even when it spells a keyword */
+	assert_string_equal(cfg->targets[0].tls_server_name, "Secure");
+	config_free(cfg);
+	/* two values where one goes, and no keyword after it: still an error */
+	errors("Timeout { InitialMsg 30 40 }\n",
+	    "t.conf:1: InitialMsg: takes one value, not 2",
+	    NULL);
+}
+
+static void
 test_brace_on_next_line(void **state)
 {
 	struct config *cfg = ok(
@@ -1211,6 +1238,7 @@ main(void)
 		cmocka_unit_test(test_durations_with_units),
 		cmocka_unit_test(test_reprobe_off),
 		cmocka_unit_test(test_noop_budget),
+		cmocka_unit_test(test_block_on_one_line),
 		cmocka_unit_test(test_brace_on_next_line),
 		cmocka_unit_test(test_multiple_target_ip),
 		cmocka_unit_test(test_ipv6_target),
