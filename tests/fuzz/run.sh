@@ -1,7 +1,10 @@
 #!/bin/bash
 # Build every libFuzzer target with clang (ASan + UBSan) and run each for a
 # while; prints TAP. Usage: tests/fuzz/run.sh SRCDIR BUILDDIR [SECONDS]
-# BUILDDIR is a configured build tree (for buildconf.h).
+# BUILDDIR is a configured build tree (for buildconf.h). With FUZZ_RUNS=N
+# in the environment each target runs N inputs instead (`make fuzz-long`:
+# 10 million each, FUZZ_JOBS at a time, the corpora kept in
+# BUILDDIR/fuzz-corpus), and the time limit is off.
 set -u
 src=$1 build=$2 secs=${3:-30}
 out=$(mktemp -d)
@@ -41,11 +44,16 @@ for t in "${targets[@]}"; do
         n=$((n + 1)); echo "not ok $n - $t runs (not built)"; continue
     fi
     n=$((n + 1))
-    mkdir -p "$out/$t.corpus"
-    if "$out/$t" -max_total_time="$secs" -max_len=4096 -print_final_stats=1 "$out/$t.corpus" \
+    corpus=$out/$t.corpus limit=(-max_total_time="$secs")
+    if [ -n "${FUZZ_RUNS:-}" ]; then
+        corpus=$build/fuzz-corpus/$t limit=(-runs="$FUZZ_RUNS")
+    fi
+    mkdir -p "$corpus"
+    t0=$(date +%s)
+    if "$out/$t" "${limit[@]}" -max_len=4096 -print_final_stats=1 "$corpus" \
         > "$out/$t.log" 2>&1; then
         runs=$(grep -oE 'stat::number_of_executed_units: *[0-9]+' "$out/$t.log" | grep -oE '[0-9]+$')
-        echo "ok $n - $t ran ${secs}s without a crash (${runs:-?} inputs)"
+        echo "ok $n - $t ran $(( $(date +%s) - t0 ))s without a crash (${runs:-?} inputs)"
     else
         echo "not ok $n - $t found a crash"; tail -40 "$out/$t.log" | sed 's/^/# /'
     fi
