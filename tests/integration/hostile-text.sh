@@ -4,11 +4,17 @@
 # CR, and a multi-line reply whose second line forges a log record. Checked
 # where people read it: the monitoring-plugin line of `smtpmonctl check`,
 # smtpmond's log (one record per event, printable), `smtpmonctl status`
-# (printable); `status --json` keeps the exact text, JSON-escaped.
+# (printable), smtpmonTargetLastReply through a real snmpd (a DisplayString:
+# printable ASCII, line breaks as CR LF); `status --json` keeps the exact
+# text, JSON-escaped.
 . "$srcdir/tests/lib/tap.sh"
-command -v jq >/dev/null || { echo "1..0 # SKIP jq not installed"; exit 0; }
+for tool in jq snmpd snmpwalk; do
+    command -v "$tool" >/dev/null || { echo "1..0 # SKIP $tool not installed"; exit 0; }
+done
 . "$srcdir/tests/lib/daemon.sh"
-plan 14
+. "$srcdir/tests/lib/snmp.sh"
+plan 16
+export MIBS=
 
 ESC=$'\x1b' BEL=$'\x07' CR=$'\r'
 # smtpfix sends "\n" (backslash n) as a line break, everything else as given
@@ -32,11 +38,13 @@ grep -q '| fake=1' "$T/check.out"; is "$?" 1 "check: no line of the output carri
 LC_ALL=C grep -q "[$ESC$BEL]" "$T/check.out"; is "$?" 1 "check: no ESC or BEL reaches the terminal"
 
 # ---- smtpmond's log and status ----
+snmpd_start
 {
     printf 'Timeout {\n    ConnectRetry 60\n    InitialMsg 5\n    AnyCmd 5\n}\n'
     for a in $A_PIPE $A_FORGE; do
         printf 'TargetServer {\n    TargetIP %s\n    ConnectPort %s\n}\n' "${a%:*}" "${a##*:}"
     done
+    echo "AgentXSocket $AGENTX_SOCK"
 } | mond_conf "$T/h.conf"
 mond_start "$T/h.conf" || bail "smtpmond did not start"
 wait_until 100 '[ "$(rows_where ".state == \"down\"")" = 2 ]'
@@ -54,4 +62,13 @@ like "$(grep "server said: 421-go away" "$T/status.out")" \
 is "$(ctl status --json | jq -r ".[] | select(.target == \"$A_PIPE\") | .last_reply")" \
     "$(printf '554-denied | fake=1;;;;\n554 %s[2J%s]0;owned%s caf\xc3\xa9' "$ESC" "$ESC" "$BEL")" \
     "status --json keeps the exact reply (escaped as JSON)"
+
+# smtpmonTargetLastReply (column 33) of the pipe target, as snmpd serves it
+idx=$(ctl status --json | jq -r ".[] | select(.target == \"$A_PIPE\") | .index")
+wait_until 100 '[ -n "$(walk .1.3.6.1.3.5321.1.2.1.33 | rows_of .1.3.6.1.3.5321.1.2.1.33.$idx)" ]'
+hex=$(walk .1.3.6.1.3.5321.1.2.1.33 | val_of ".1.3.6.1.3.5321.1.2.1.33.$idx" -)
+bad=$(perl -e '$_ = pack("H*", $ARGV[0]); my $n = () = /[^\x20-\x7e\r\n]/g; print $n' "$hex")
+is "$bad" 0 "smtpmonTargetLastReply over SNMP: printable ASCII and CR LF only"
+is "$(unhex "$hex")" "$(printf '554-denied | fake=1;;;;\r\n554 ?[2J?]0;owned? caf??')" \
+    "smtpmonTargetLastReply: the reply's two lines, escapes and 8-bit octets as '?'"
 mond_stop
