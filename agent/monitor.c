@@ -204,6 +204,8 @@ struct monitor {
 	struct passive_session *ps_batch; /* taken out of the mailbox */
 	uint64_t ps_dropped_logged;
 	uint64_t passive_alerts;
+	struct reg_passive pstats;      /* the probe's last figures, as published */
+	bool pstats_set;
 };
 
 static struct tgt TOMBSTONE;
@@ -1968,11 +1970,22 @@ passive_drain(struct monitor *m)
 		m->ps_dropped_logged = dropped;
 	}
 	if (have_st) {
-		st.alerts = m->passive_alerts;
-		st.servers_dropped = m->ptab != NULL ? pserver_dropped(m->ptab) : 0;
-		st.sessions_dropped = dropped;
-		registry_set_passive(m->reg, &st);
-		schedule_publish_in(m, PUBLISH_SLOW_MS);
+		m->pstats = st;
+		m->pstats_set = true;
+	}
+	/* the alerts counted here travel with the rows that announce them:
+	 * also when the probe sent no new figures (a file read to its end) */
+	if (m->pstats_set && (have_st || m->pstats.alerts != m->passive_alerts)) {
+		bool news = m->pstats.alerts != m->passive_alerts;
+
+		m->pstats.alerts = m->passive_alerts;
+		m->pstats.servers_dropped = m->ptab != NULL ? pserver_dropped(m->ptab) : 0;
+		m->pstats.sessions_dropped = dropped;
+		registry_set_passive(m->reg, &m->pstats);
+		if (news)
+			schedule_publish(m);
+		else
+			schedule_publish_in(m, PUBLISH_SLOW_MS);
 	}
 }
 
