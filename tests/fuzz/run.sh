@@ -3,8 +3,9 @@
 # while; prints TAP. Usage: tests/fuzz/run.sh SRCDIR BUILDDIR [SECONDS]
 # BUILDDIR is a configured build tree (for buildconf.h). With FUZZ_RUNS=N
 # in the environment each target runs N inputs instead (`make fuzz-long`:
-# 10 million each, FUZZ_JOBS at a time, the corpora kept in
-# BUILDDIR/fuzz-corpus), and the time limit is off.
+# 10 million each, the corpora kept in
+# BUILDDIR/fuzz-corpus), and the time limit is off. FUZZ_TARGETS="NAME ..."
+# runs only those targets.
 set -u
 src=$1 build=$2 secs=${3:-30}
 out=$(mktemp -d)
@@ -30,6 +31,8 @@ declare -A libs=(
     [fuzz_passive]="-lpcap -lssl -lcrypto"
 )
 targets=(fuzz_reply fuzz_caps fuzz_json fuzz_dnsttl fuzz_config fuzz_baseline fuzz_tls_wire fuzz_packet fuzz_smtp_wire fuzz_passive fuzz_mlimit fuzz_safetext)
+# FUZZ_TARGETS="fuzz_reply fuzz_caps": only these
+[ -n "${FUZZ_TARGETS:-}" ] && read -r -a targets <<<"$FUZZ_TARGETS"
 echo "1..$(( ${#targets[@]} * 2 ))"
 n=0
 for t in "${targets[@]}"; do
