@@ -167,7 +167,9 @@ make_parent(const char *path)
 	/* owned by whoever starts the daemon (root), never handed to User: a
 	 * directory the daemon's user could write is one where it could plant
 	 * a link for root to follow at the next start */
-	if (mkdir(dir, 0755) != 0 && errno != EEXIST)
+	if (mkdir(dir, 0755) == 0)
+		chmod(dir, 0755);      /* whatever the umask: the user must reach its files */
+	else if (errno != EEXIST)
 		log_warn("mkdir %s", dir);
 	free(copy);
 }
