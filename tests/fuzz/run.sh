@@ -5,7 +5,7 @@
 # in the environment each target runs N inputs instead (`make fuzz-long`:
 # 10 million each, the corpora kept in
 # BUILDDIR/fuzz-corpus), and the time limit is off. FUZZ_TARGETS="NAME ..."
-# runs only those targets.
+# runs only those targets; FUZZ_MAX_LEN the longest input (default 4096).
 set -u
 src=$1 build=$2 secs=${3:-30}
 out=$(mktemp -d)
@@ -53,7 +53,7 @@ for t in "${targets[@]}"; do
     fi
     mkdir -p "$corpus"
     t0=$(date +%s)
-    if "$out/$t" "${limit[@]}" -max_len=4096 -print_final_stats=1 "$corpus" \
+    if "$out/$t" "${limit[@]}" -max_len="${FUZZ_MAX_LEN:-4096}" -print_final_stats=1 "$corpus" \
         > "$out/$t.log" 2>&1; then
         runs=$(grep -oE 'stat::number_of_executed_units: *[0-9]+' "$out/$t.log" | grep -oE '[0-9]+$')
         echo "ok $n - $t ran $(( $(date +%s) - t0 ))s without a crash (${runs:-?} inputs)"
