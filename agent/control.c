@@ -235,10 +235,12 @@ render_status_text(FILE *out, const struct reg_snapshot *s, const char *writer)
 		if (row->state == REG_DOWN && row->fail_reason[0]) {
 			char text[REG_REPLY_MAX];
 
-			fprintf(out, "    down: %s", safe_str(row->fail_reason, text, sizeof text, 0) ?
-			    text : "");
-			if (row->last_reply[0] && safe_str(row->last_reply, text, sizeof text, 0))
+			safe_str(row->fail_reason, text, sizeof text, 0);
+			fprintf(out, "    down: %s", text);
+			if (row->last_reply[0]) {
+				safe_str(row->last_reply, text, sizeof text, 0);
 				fprintf(out, "; server said: %s", text);
+			}
 			fputc('\n', out);
 		}
 	}
