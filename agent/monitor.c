@@ -1929,7 +1929,7 @@ static void
 passive_drain(struct monitor *m)
 {
 	struct reg_passive st;
-	bool have_st;
+	bool have_st, first = false;
 	uint64_t dropped;
 
 	/* one batch per wake-up, so that a capture file read at full speed
@@ -1970,13 +1970,15 @@ passive_drain(struct monitor *m)
 		m->ps_dropped_logged = dropped;
 	}
 	if (have_st) {
+		first = !m->pstats_set;
 		m->pstats = st;
 		m->pstats_set = true;
 	}
 	/* the alerts counted here travel with the rows that announce them:
 	 * also when the probe sent no new figures (a file read to its end) */
 	if (m->pstats_set && (have_st || m->pstats.alerts != m->passive_alerts)) {
-		bool news = m->pstats.alerts != m->passive_alerts;
+		/* the first figures say the probe is on: readers see it at once */
+		bool news = first || m->pstats.alerts != m->passive_alerts;
 
 		m->pstats.alerts = m->passive_alerts;
 		m->pstats.servers_dropped = m->ptab != NULL ? pserver_dropped(m->ptab) : 0;

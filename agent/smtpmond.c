@@ -707,6 +707,17 @@ main(int argc, char **argv)
 	evsignal_add(ev_term, NULL);
 	evsignal_add(ev_int, NULL);
 
+	/* "on" in the first snapshot a reader can take: the monitor thread,
+	 * the registry's one writer, is not running yet */
+	if (d.pv != NULL) {
+		struct reg_passive rp;
+
+		memset(&rp, 0, sizeof rp);
+		rp.enabled = true;
+		str_copy(rp.source, d.pv_source, sizeof rp.source);
+		registry_set_passive(d.reg, &rp);
+		registry_publish(d.reg);
+	}
 	/* the monitor thread takes no signals: they all arrive here */
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, &old);
