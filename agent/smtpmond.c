@@ -70,6 +70,7 @@ struct daemon {
 	char pv_source[160];
 	char *pid_file;
 	int pid_fd;
+	char *abs_path;               /* config_path made absolute, owned */
 };
 
 static void
@@ -238,6 +239,31 @@ detach(int *ready_fd)
 }
 
 /* A start-up failure: tell the waiting parent, remove what we made. */
+/* Frees whatever of the daemon was built, in reverse order; the monitor
+ * thread has ended or never started. Removes the pidfile it wrote. */
+static void
+teardown(struct daemon *d)
+{
+	snmp_agent_stop(d->snmp);
+	control_free(d->ctl);
+	passive_close(d->pv);       /* its last sessions go to the mailbox, unread */
+	monitor_free(d->mon);
+	registry_free(d->reg);
+	if (d->mbase != NULL)
+		event_base_free(d->mbase);
+	if (d->cbase != NULL)
+		event_base_free(d->cbase);
+	if (d->pid_fd >= 0) {
+		unlink(d->pid_file);
+		close(d->pid_fd);
+	}
+	free(d->pid_file);
+	config_free(d->cfg);
+	free(d->abs_path);
+	memset(d, 0, sizeof *d);
+	d->pid_fd = -1;
+}
+
 static int
 fail_start(struct daemon *d, int ready_fd, const char *why)
 {
@@ -246,8 +272,7 @@ fail_start(struct daemon *d, int ready_fd, const char *why)
 			log_warn("readiness pipe");
 		close(ready_fd);
 	}
-	if (d->pid_fd >= 0 && d->pid_file != NULL)
-		unlink(d->pid_file);
+	teardown(d);
 	return 1;
 }
 
@@ -579,7 +604,6 @@ int
 main(int argc, char **argv)
 {
 	struct daemon d = { .config_path = DEFAULT_CONFIG, .pid_fd = -1 };
-	char *abs_path = NULL;
 	int ready_fd = -1;
 	uid_t uid = (uid_t)-1;
 	gid_t gid = (gid_t)-1;
@@ -620,9 +644,9 @@ main(int argc, char **argv)
 	if (d.cfg == NULL)
 		return 1;
 	/* reloads read the file again after chdir("/") */
-	abs_path = realpath(d.config_path, NULL);
-	if (abs_path != NULL)
-		d.config_path = abs_path;
+	d.abs_path = realpath(d.config_path, NULL);
+	if (d.abs_path != NULL)
+		d.config_path = d.abs_path;
 	if (!foreground) {
 		if (detach(&ready_fd) != 0)
 			return 1;   /* the parent has exited with the child's verdict */
@@ -679,14 +703,11 @@ main(int argc, char **argv)
 		d.pv = passive_start(&d, err, sizeof err);
 		if (d.pv == NULL) {
 			log_errx("SMD1861E passive probe: %s", err);
-			control_free(d.ctl);
 			return fail_start(&d, ready_fd, err);
 		}
 	}
-	if (drop_privileges(d.cfg, uid, gid) != 0) {
-		control_free(d.ctl);
+	if (drop_privileges(d.cfg, uid, gid) != 0)
 		return fail_start(&d, ready_fd, "cannot drop privileges");
-	}
 	if (d.cfg->agentx_off) {
 		log_info("SMD1840I SNMP subagent off (AgentXSocket off)");
 	} else {
@@ -694,7 +715,6 @@ main(int argc, char **argv)
 		    sizeof err);
 		if (d.snmp == NULL) {
 			log_errx("SMD1840E %s", err);
-			control_free(d.ctl);
 			return fail_start(&d, ready_fd, err);
 		}
 		monitor_set_event_hook(d.mon, on_monitor_event, d.snmp);
@@ -723,7 +743,6 @@ main(int argc, char **argv)
 	pthread_sigmask(SIG_BLOCK, &all, &old);
 	if (pthread_create(&d.thread, NULL, monitor_thread, &d) != 0) {
 		log_errx("pthread_create failed");
-		snmp_agent_stop(d.snmp);
 		return fail_start(&d, ready_fd, "pthread_create failed");
 	}
 	if (d.pv != NULL) {
@@ -762,23 +781,10 @@ main(int argc, char **argv)
 
 	event_base_dispatch(d.cbase);
 
-	snmp_agent_stop(d.snmp);   /* the monitor thread has ended: no more events */
-	control_free(d.ctl);
 	event_free(ev_hup);
 	event_free(ev_term);
 	event_free(ev_int);
-	passive_close(d.pv);       /* its last sessions go to the mailbox, unread */
-	monitor_free(d.mon);
-	registry_free(d.reg);
-	event_base_free(d.mbase);
-	event_base_free(d.cbase);
-	if (d.pid_fd >= 0) {
-		unlink(d.pid_file);
-		close(d.pid_fd);
-	}
-	free(d.pid_file);
-	config_free(d.cfg);
-	free(abs_path);
+	teardown(&d);   /* the monitor thread has ended: no more events */
 	log_info("SMD0003I smtpmond stopped");
 	return 0;
 }
