@@ -38,11 +38,26 @@ usage(FILE *f)
 	      "Run `smtpmonctl check --help` and `smtpmonctl pcap --help` for their options.\n", f);
 }
 
+#ifdef SMTPMON_TEST_LEAK
+/* --enable-test-leak: one allocation never freed, for the harness to catch */
+__attribute__((noinline)) static void
+test_leak(void)
+{
+	char *volatile p = malloc(48);
+
+	if (p != NULL)
+		p[0] = 1;
+}
+#endif
+
 int
 main(int argc, char **argv)
 {
 	const char *sock = getenv("SMTPMON_SOCKET");
 
+#ifdef SMTPMON_TEST_LEAK
+	test_leak();
+#endif
 	signal(SIGPIPE, SIG_IGN);
 	if (sock == NULL || sock[0] == '\0')
 		sock = CTL_DEFAULT_SOCKET;

@@ -6,6 +6,12 @@
 # 10 million each, the corpora kept in
 # BUILDDIR/fuzz-corpus), and the time limit is off. FUZZ_TARGETS="NAME ..."
 # runs only those targets; FUZZ_MAX_LEN the longest input (default 4096).
+# Each target starts from the seeds kept in SRCDIR/tests/fuzz/corpus/TARGET
+# (real replies, handshakes, captures, configurations; read-only here) and
+# first replays every input kept in SRCDIR/tests/fuzz/regress/TARGET (inputs
+# that once crashed it). A crash, timeout or leak found now is written to
+# BUILDDIR/fuzz-crashes/TARGET-*: copy it into tests/fuzz/regress/TARGET/
+# with the fix. Prints TAP: 3 results per target.
 set -u
 src=$1 build=$2 secs=${3:-30}
 out=$(mktemp -d)
@@ -33,7 +39,9 @@ declare -A libs=(
 targets=(fuzz_reply fuzz_caps fuzz_json fuzz_dnsttl fuzz_config fuzz_baseline fuzz_tls_wire fuzz_packet fuzz_smtp_wire fuzz_passive fuzz_mlimit fuzz_safetext)
 # FUZZ_TARGETS="fuzz_reply fuzz_caps": only these
 [ -n "${FUZZ_TARGETS:-}" ] && read -r -a targets <<<"$FUZZ_TARGETS"
-echo "1..$(( ${#targets[@]} * 2 ))"
+echo "1..$(( ${#targets[@]} * 3 ))"
+crashes=$build/fuzz-crashes
+mkdir -p "$crashes"
 n=0
 for t in "${targets[@]}"; do
     n=$((n + 1))
@@ -44,7 +52,18 @@ for t in "${targets[@]}"; do
         echo "ok $n - $t builds with clang -fsanitize=fuzzer,address,undefined"
     else
         echo "not ok $n - $t builds"; sed 's/^/# /' "$out/$t.build"
+        n=$((n + 1)); echo "not ok $n - $t regression inputs (not built)"
         n=$((n + 1)); echo "not ok $n - $t runs (not built)"; continue
+    fi
+    # the inputs that once crashed it, each run once
+    n=$((n + 1))
+    regress=("$src/tests/fuzz/regress/$t"/*)
+    if [ ! -e "${regress[0]}" ]; then
+        echo "ok $n - $t: no regression inputs kept"
+    elif "$out/$t" "${regress[@]}" > "$out/$t.regress" 2>&1; then
+        echo "ok $n - $t: ${#regress[@]} regression inputs run clean"
+    else
+        echo "not ok $n - $t: a regression input fails again"; tail -40 "$out/$t.regress" | sed 's/^/# /'
     fi
     n=$((n + 1))
     corpus=$out/$t.corpus limit=(-max_total_time="$secs")
@@ -53,11 +72,15 @@ for t in "${targets[@]}"; do
     fi
     mkdir -p "$corpus"
     t0=$(date +%s)
-    if "$out/$t" "${limit[@]}" -max_len="${FUZZ_MAX_LEN:-4096}" -print_final_stats=1 "$corpus" \
+    seeds=()
+    [ -d "$src/tests/fuzz/corpus/$t" ] && seeds=("$src/tests/fuzz/corpus/$t")
+    nseeds=0
+    [ ${#seeds[@]} -gt 0 ] && nseeds=$(find "${seeds[@]}" -type f | wc -l)
+    if "$out/$t" "${limit[@]}" -artifact_prefix="$crashes/$t-" -max_len="${FUZZ_MAX_LEN:-4096}" -print_final_stats=1 "$corpus" "${seeds[@]}" \
         > "$out/$t.log" 2>&1; then
         runs=$(grep -oE 'stat::number_of_executed_units: *[0-9]+' "$out/$t.log" | grep -oE '[0-9]+$')
-        echo "ok $n - $t ran $(( $(date +%s) - t0 ))s without a crash (${runs:-?} inputs)"
+        echo "ok $n - $t ran $(( $(date +%s) - t0 ))s without a crash (${runs:-?} inputs, from $nseeds seeds)"
     else
-        echo "not ok $n - $t found a crash"; tail -40 "$out/$t.log" | sed 's/^/# /'
+        echo "not ok $n - $t found a crash: $(ls "$crashes" | grep "^$t-" | tr '\n' ' ')"; tail -40 "$out/$t.log" | sed 's/^/# /'
     fi
 done

@@ -51,8 +51,8 @@ is() {
         ok 0 "$3"
     else
         ok 1 "$3"
-        echo "#   got:      '$1'"
-        echo "#   expected: '$2'"
+        diag "got:     " "'$1'"
+        diag "expected:" "'$2'"
     fi
 }
 
@@ -62,8 +62,8 @@ like() {
         ok 0 "$3"
     else
         ok 1 "$3"
-        echo "#   got:      '$1'"
-        echo "#   expected to match: '$2'"
+        diag "got:     " "'$1'"
+        diag "expected to match:" "'$2'"
     fi
 }
 
@@ -71,11 +71,27 @@ like() {
 unlike() {
     if [[ "$1" =~ $2 ]]; then
         ok 1 "$3"
-        echo "#   got:      '$1'"
-        echo "#   expected not to match: '$2'"
+        diag "got:     " "'$1'"
+        diag "expected not to match:" "'$2'"
     else
         ok 0 "$3"
     fi
+}
+
+# skip REASON: a test that cannot run here (TAP "# SKIP"), counted and named
+# by tests/run.
+skip() {
+    _tap_n=$((_tap_n + 1))
+    echo "ok $_tap_n # SKIP $1"
+}
+
+# diag LABEL TEXT: TEXT as TAP comment lines, the first one labelled
+# (a multi-line value stays inside the TAP stream).
+diag() {
+    local label=$1 text=$2 line first=1
+    while IFS= read -r line; do
+        if [ "$first" = 1 ]; then echo "#   $label $line"; first=0; else echo "#             $line"; fi
+    done <<<"$text"
 }
 
 # bail REASON: abort the whole script (TAP Bail out!).
