@@ -1,17 +1,19 @@
 #!/bin/bash
 # smtpmonctl check: TLS levels and ciphers as negotiated (OpenSSL on both
 # ends), old servers observed, certificate verdicts and expiry thresholds.
+# Every check's exit status is asserted.
 . "$srcdir/tests/lib/tap.sh"
-plan 22
+plan 27
 
 gen_cert fixture.test
 CERT=(--cert "$T/fixture.test.crt" --key "$T/fixture.test.key")
 TRUST=(--cafile "$T/fixture.test.crt" --servername fixture.test)
 
-probe() { # name fixture-options... ; leaves $T/name.json
+probe() { # name fixture-options... ; leaves $T/name.json; one test: exit 0
     local name=$1; shift
     start_fixture "$name" "${CERT[@]}" "$@"
     "$SMTPMONCTL" check --json --secure yes "${TRUST[@]}" "127.0.0.1:$FIX_PORT" > "$T/$name.json"
+    is "$?" 0 "$name: check exits 0 (OK: trusted, no threshold crossed)"
 }
 
 probe t12 --tls-max 1.2 --ciphers ECDHE-RSA-AES256-GCM-SHA384

@@ -8,7 +8,7 @@
 . "$srcdir/tests/lib/tap.sh"
 command -v prlimit >/dev/null || { echo "1..0 # SKIP prlimit (util-linux) not installed"; exit 0; }
 . "$srcdir/tests/lib/daemon.sh"
-plan 6
+plan 7
 
 fix_at plain 127.0.42.1:0 --
 A=$FIX_ADDRS
@@ -39,4 +39,4 @@ is "$(grep -c 'SMD0010W control socket: accept: Too many open files' "$MOND_LOG"
     "SMD0010W said once, not once per failed accept"
 sz=$(wc -c <"$MOND_LOG")
 [ "$sz" -lt 20000 ]; ok $? "the log stays small ($sz bytes)"
-mond_stop
+mond_stop_ok "smtpmond exits 0 on SIGTERM"

@@ -5,7 +5,7 @@
 # NOOP round trips, -t, pidfile, SIGTERM -> QUIT on every connection, exit 0.
 . "$srcdir/tests/lib/tap.sh"
 . "$srcdir/tests/lib/daemon.sh"
-plan 38
+plan 39
 
 gen_cert mx.test
 start_fixture tls --cert "$T/mx.test.crt" --key "$T/mx.test.key" --hostname mx.test \
@@ -117,6 +117,7 @@ is "$(ctl targets --json | jq -r '[.[].secure|tostring] | join(",")')" "true,fal
 # unknown request and unreachable daemon
 "$SMTPMONCTL" -s "$T/none.sock" status >/dev/null 2>&1; rc=$?
 is "$rc" 2 "smtpmonctl exits 2 when no daemon answers"
+ctl_all_ok "every other smtpmonctl run exited 0"
 
 # SIGTERM: QUIT on every connection, exit 0, pidfile and socket gone
 mond_stop

@@ -13,7 +13,7 @@ for tool in jq snmpd snmpwalk; do
 done
 . "$srcdir/tests/lib/daemon.sh"
 . "$srcdir/tests/lib/snmp.sh"
-plan 16
+plan 18
 export MIBS=
 
 ESC=$'\x1b' BEL=$'\x07' CR=$'\r'
@@ -71,4 +71,5 @@ bad=$(perl -e '$_ = pack("H*", $ARGV[0]); my $n = () = /[^\x20-\x7e\r\n]/g; prin
 is "$bad" 0 "smtpmonTargetLastReply over SNMP: printable ASCII and CR LF only"
 is "$(unhex "$hex")" "$(printf '554-denied | fake=1;;;;\r\n554 ?[2J?]0;owned? caf??')" \
     "smtpmonTargetLastReply: the reply's two lines, escapes and 8-bit octets as '?'"
-mond_stop
+mond_stop_ok "smtpmond exits 0 on SIGTERM"
+ctl_all_ok "every smtpmonctl run exited 0"

@@ -5,10 +5,11 @@
 # `smtpmonctl pcap` classifies each capture, and its facts are checked against
 # what tshark reads from the same file (version, cipher, STARTTLS) and against
 # what the active probe itself saw (the same appldata record from both sides).
+# Every smtpmonctl check and pcap run has its exit status asserted.
 . "$srcdir/tests/lib/tap.sh"
 . "$srcdir/tests/lib/capture.sh"
 . "$srcdir/tests/lib/postfix.sh"
-plan 50
+plan 51
 
 command -v tcpdump >/dev/null && command -v tshark >/dev/null || bail "tcpdump and tshark are needed"
 
@@ -26,12 +27,14 @@ wire_version() {
         TLSv1) echo 0x0301 ;; *) echo "?" ;; esac
 }
 
-# one_capture NAME PORT CHECK-ARGS...: capture one check, classify the capture.
+# one_capture NAME PORT CHECK-ARGS...: capture one check, classify the capture;
+# the exit statuses in $T/NAME.check.rc (check) and $T/NAME.rc (pcap).
 one_capture() {
     local name=$1 port=$2
     shift 2
     capture_start "$port" "$T/$name.pcap"
     "$SMTPMONCTL" check --json "$@" "127.0.0.1:$port" > "$T/$name.check.json"
+    echo $? > "$T/$name.check.rc"
     capture_stop "$T/$name.pcap"
     "$SMTPMONCTL" pcap --json --ports "$port" "$T/$name.pcap" > "$T/$name.json" 2> "$T/$name.err"
     echo $? > "$T/$name.rc"
@@ -41,7 +44,8 @@ one_capture() {
 compare_tls() {
     local name=$1 port=$2 version=$3 p c
     p="$T/$name.json" c="$T/$name.check.json"
-    is "$(cat "$T/$name.rc"),$(json "$p" length)" "0,1" "$name: pcap exits 0, one server"
+    is "$(cat "$T/$name.check.rc"),$(cat "$T/$name.rc"),$(json "$p" length)" "0,0,1" \
+        "$name: check and pcap exit 0, one server"
     is "$(json "$p" '.[0].target')" "127.0.0.1:$port" "$name: the server's address and port"
     is "$(json "$p" '.[0].tls_version'),$(json "$c" .tls_version)" "$version,$version" \
         "$name: $version on the wire and for the active probe"
@@ -82,7 +86,8 @@ is "$(json "$T/f12.json" '.[0].cert_not_after')" "$(json "$T/f12.check.json" .ce
 # ---- the fixture without TLS ----
 start_fixture fno --caps "PIPELINING,AUTH PLAIN LOGIN,8BITMIME"
 one_capture fno "$FIX_PORT" --secure no
-is "$(cat "$T/fno.rc"),$(json "$T/fno.json" length)" "0,1" "no TLS: pcap exits 0, one server"
+is "$(cat "$T/fno.check.rc"),$(cat "$T/fno.rc"),$(json "$T/fno.json" length)" "0,0,1" \
+    "no TLS: check and pcap exit 0, one server"
 is "$(json "$T/fno.json" '.[0].security_method'),$(json "$T/fno.json" '.[0].starttls_offered')" \
     "basic,false" "no TLS: basic, no STARTTLS offered"
 is "$(json "$T/fno.json" '.[0].auth_offered_pretls|join(" ")')" "PLAIN LOGIN" "no TLS: AUTH mechanisms"
@@ -92,11 +97,13 @@ is "$(json "$T/fno.json" '.[0].appldata')" "$(json "$T/fno.check.json" .appldata
 # ---- the fixture refusing EHLO: SMTP ----
 start_fixture fsm --ehlo-reply "502 5.5.2 Error: command not recognized" --caps ""
 one_capture fsm "$FIX_PORT" --secure no
-is "$(json "$T/fsm.json" '.[0].server_type'),$(json "$T/fsm.json" '.[0].appldata')" \
-    "SMTP,$(json "$T/fsm.check.json" .appldata)" "EHLO refused, HELO accepted: SMTP, as the active probe says"
+is "$(cat "$T/fsm.check.rc"),$(cat "$T/fsm.rc"),$(json "$T/fsm.json" '.[0].server_type'),$(json "$T/fsm.json" '.[0].appldata')" \
+    "0,0,SMTP,$(json "$T/fsm.check.json" .appldata)" \
+    "EHLO refused, HELO accepted: check and pcap exit 0; SMTP, as the active probe says"
 
 # ---- the sessions line (AppldataLog form) ----
 "$SMTPMONCTL" pcap --sessions --ports "$FIX_PORT" "$T/fsm.pcap" > "$T/fsm.txt" 2>&1
+is "$?" 0 "--sessions: pcap exits 0"
 like "$(grep ' passive ' "$T/fsm.txt")" "^20[0-9-]+T[0-9:.]+Z 127\.0\.0\.1:[0-9]+ 127\.0\.0\.1:$FIX_PORT passive EZASMTPM SMTPMON  SB {20}$" \
     "--sessions: time, client, server, passive, record"
 

@@ -3,9 +3,10 @@
 # TLS version and IANA cipher equal what `openssl s_client -starttls smtp`
 # reports for the same server, for TLS 1.3 and for a TLS 1.2-only Postfix.
 # Also records the median wall time of 10 checks (a figure, not asserted).
+# Every check's exit status is asserted.
 . "$srcdir/tests/lib/tap.sh"
 . "$srcdir/tests/lib/postfix.sh"
-plan 13
+plan 15
 
 command -v postfix >/dev/null || bail "postfix is needed"
 P13=$(free_port)
@@ -31,11 +32,13 @@ is "$(json "$T/p13.json" .cert_verified)" true "certificate verified against --c
 P12=$(free_port)
 postfix_start pf12.test "$P12" "<=TLSv1.2"
 "$SMTPMONCTL" check --json --secure yes --cafile "$T/pf12.test.crt" --servername pf12.test "127.0.0.1:$P12" > "$T/p12.json"
+rc=$?
 facts=$(sclient_facts 127.0.0.1 "$P12")
 sv=$(echo "$facts" | awk '$1=="version" {print $2}')
 sc=$(echo "$facts" | awk '$1=="cipher" {print $2}' | tr -d ',' | sed 's/0x//g')
 echo "# smtpmon:        $(json "$T/p12.json" .tls_version) 0x$(printf '%04X' "$(json "$T/p12.json" .cipher_id)") $(json "$T/p12.json" .cipher)"
 echo "# openssl s_client: $sv 0x$sc"
+is "$rc" 0 "Postfix TLS 1.2: exit 0"
 is "$(json "$T/p12.json" .tls_version)" TLSv1.2 "Postfix <=TLSv1.2: TLSv1.2"
 is "$(json "$T/p12.json" .tls_version)" "$sv" "TLS 1.2 version equals s_client's"
 is "$(printf '%04X' "$(json "$T/p12.json" .cipher_id)")" "$sc" "TLS 1.2 IANA cipher equals s_client's"
@@ -43,6 +46,7 @@ like "$(json "$T/p12.json" .appldata)" "^EZASMTPM SMTPMON  ET124X $sc           
 
 # Secure No against the same Postfix: no TLS, and Postfix saw no STARTTLS from us
 "$SMTPMONCTL" check --json --secure no "127.0.0.1:$P13" > "$T/pno.json"
+is "$?" 0 "Secure No against Postfix: exit 0"
 is "$(json "$T/pno.json" .security_method)" basic "Secure No against Postfix: basic"
 
 # median wall time of 10 checks --secure yes (reported, never asserted)

@@ -2,11 +2,12 @@
 # smtpmonCertExpiring: a target whose certificate ends within 30 days is
 # announced at a real snmptrapd (through snmpd as AgentX master) with its
 # notAfter and days left, once per certificate although it is reclassified
-# every second; a certificate far from its end announces nothing.
+# every second; a certificate far from its end announces nothing. Every
+# smtpmonctl run and the daemon stop exit 0.
 . "$srcdir/tests/lib/tap.sh"
 . "$srcdir/tests/lib/daemon.sh"
 . "$srcdir/tests/lib/snmp.sh"
-plan 9
+plan 11
 
 ROOT=.1.3.6.1.3.5321                      # agent/snmp_mib.h SMTPMON_OID_ROOT
 N_CERT=$ROOT.0.3 TE=$ROOT.1.2.1
@@ -47,11 +48,11 @@ CAFile $T/ca.pem
 AgentXSocket $AGENTX_SOCK
 EOF
 mond_start "$T/smtpmon.conf" || bail "smtpmond did not start"
-wait_until 100 '[ "$(rows_where ".state == \"up\"")" = 2 ]'
+wait_until 300 '[ "$(rows_where ".state == \"up\"")" = 2 ]'
 idx_soon=$(ctl status --json | jq -r ".[] | select(.target == \"127.0.0.1:$P_SOON\") | .index")
 idx_later=$(ctl status --json | jq -r ".[] | select(.target == \"127.0.0.1:$P_LATER\") | .index")
 
-wait_until 100 '[ -n "$(trap_lines "$idx_soon")" ]'
+wait_until 300 '[ -n "$(trap_lines "$idx_soon")" ]'
 line=$(trap_lines "$idx_soon" | head -1)
 [ -n "$line" ]; ok $? "smtpmonCertExpiring ($N_CERT) arrived at snmptrapd for the 10-day certificate"
 like "$(tvar "$line" "$TE.16.$idx_soon")" '^INTEGER: (9|10)$' "certDaysLeft varbind is 9 or 10 ($(tvar "$line" "$TE.16.$idx_soon"))"
@@ -61,9 +62,10 @@ is "$(tvar "$line" "$TE.3.$idx_soon")" 'Hex-STRING: 7F 00 00 01 ' "address varbi
 grep -q "SMD1825W certificate expiring: target=127.0.0.1:$P_SOON days_left=" "$MOND_LOG"; ok $? "SMD1825W in the log"
 
 # several reprobes later: still one notification for this certificate
-wait_until 100 '[ "$(ctl status --json | jq ".[] | select(.index == $idx_soon) | .counters.reprobes")" -ge 3 ]'
+wait_until 300 '[ "$(ctl status --json | jq ".[] | select(.index == $idx_soon) | .counters.reprobes")" -ge 3 ]'
 n=$(ctl status --json | jq ".[] | select(.index == $idx_soon) | .counters.reprobes")
 [ "$n" -ge 3 ]; ok $? "the target was reclassified $n times"
 is "$(trap_lines "$idx_soon" | wc -l)" 1 "one notification per certificate, not one per classification"
 is "$(grep -F "$N_CERT" "$TRAP_LOG" | grep -cF "$TE.15.$idx_later = ")" 0 "no notification for the 400-day certificate"
-mond_stop
+ctl_all_ok "every smtpmonctl run exits 0"
+mond_stop_ok "smtpmond stops cleanly with the subagent running"

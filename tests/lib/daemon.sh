@@ -8,7 +8,12 @@
 #   mond_start FILE [ARGS]    start `smtpmond -F -f FILE ARGS`, wait for its
 #                             control socket; sets MOND_PID MOND_LOG SOCK
 #   mond_stop                 SIGTERM and wait; sets MOND_RC
-#   ctl ARGS...               smtpmonctl -s $SOCK ARGS...
+#   mond_stop_ok DESC         mond_stop, and one test: MOND_RC is 0 (a sanitizer
+#                             finding makes it non-zero)
+#   ctl ARGS...               smtpmonctl -s $SOCK ARGS...; returns its status and
+#                             appends "STATUS ARGS" to $T/ctl.rc (also from $(...))
+#   ctl_all_ok DESC           one test: every ctl run since the last ctl_all_ok
+#                             exited 0, and there was one; names those that did not
 #   wait_until TENTHS 'SHELL CODE'  eval the code every 0.1 s until it succeeds
 #                             (quote it: substitutions must run each time)
 #   fix_at NAME LISTEN... -- OPTS   smtpfix on the given ADDR:PORT listeners;
@@ -55,7 +60,33 @@ mond_stop() {
     MOND_RC=$?
 }
 
-ctl() { "$SMTPMONCTL" -s "$SOCK" "$@"; }
+mond_stop_ok() {
+    mond_stop
+    is "$MOND_RC" 0 "$1"
+}
+
+ctl() {
+    local rc
+    "$SMTPMONCTL" -s "$SOCK" "$@"
+    rc=$?
+    echo "$rc $*" >> "$T/ctl.rc"
+    return "$rc"
+}
+
+ctl_all_ok() {
+    local runs bad
+    runs=$(cat "$T/ctl.rc" 2>/dev/null | wc -l)
+    bad=$(awk '$1 != 0 { n["exit " $1 ": smtpmonctl " substr($0, index($0, " ") + 1)]++ }
+        END { for (k in n) print k " (" n[k] "x)" }' "$T/ctl.rc" 2>/dev/null | head -5)
+    rm -f "$T/ctl.rc"
+    if [ "$runs" -gt 0 ] && [ -z "$bad" ]; then
+        ok 0 "$1 ($runs smtpmonctl runs, all exit 0)"
+    else
+        ok 1 "$1"
+        [ "$runs" -gt 0 ] || echo "#   no smtpmonctl run recorded"
+        [ -z "$bad" ] || printf '%s\n' "$bad" | sed 's/^/#   /'
+    fi
+}
 
 wait_until() {
     local tenths=$1 i
