@@ -43,7 +43,9 @@
 #         running dnsmasq and relays the answers, except queries whose type is one of
 #         TYPE (A, AAAA, MX, or ALL for every query): those it reads and drops, never
 #         answering (a server that swallows queries). Sets DROP_PORT, DROP_SERVERS
-#         ("127.0.0.1:PORT"), DROP_PID. Several relays may run; each lives until exit.
+#         ("127.0.0.1:PORT"), DROP_PID, DROP_LOG (a file with one line
+#         "drop TYPE NAME" per query dropped, TYPE numeric: 1 A, 28 AAAA, 15 MX).
+#         Several relays may run; each lives until exit.
 #
 # dnsmasq and relays still running at exit are killed before tap.sh removes $T.
 
@@ -175,13 +177,14 @@ dns_dropper() {
     ready=$(mktemp "$T/dropper.XXXXXX")
     perl -e '
         use strict; use warnings; use IO::Socket::INET; use IO::Select;
-        my ($upport, $ready, @types) = @ARGV;
+        my ($upport, $ready, $log, @types) = @ARGV;
         my %code = (A => 1, AAAA => 28, MX => 15);
         my %drop = map { ($_ eq "ALL" ? "ALL" : ($code{$_} // die "type $_\n")) => 1 } @types;
         my $s = IO::Socket::INET->new(LocalAddr => "127.0.0.1", LocalPort => 0,
             Proto => "udp") or die "bind: $!\n";
         my $u = IO::Socket::INET->new(PeerAddr => "127.0.0.1", PeerPort => $upport,
             Proto => "udp") or die "upstream: $!\n";
+        open(my $lf, ">", $log) or die "$log: $!\n"; $lf->autoflush(1);
         open(my $fh, ">", $ready) or die; print $fh $s->sockport, "\n"; close($fh);
         my (%client, $buf);
         my $sel = IO::Select->new($s, $u);
@@ -191,14 +194,19 @@ dns_dropper() {
                     my $from = $s->recv($buf, 65535);
                     next unless defined $from && length($buf) >= 12;
                     my $p = 12;               # skip the question name to its type
+                    my @labels;
                     while ($p < length($buf)) {
                         my $l = ord(substr($buf, $p, 1));
                         last if $l == 0;
+                        push @labels, substr($buf, $p + 1, $l);
                         $p += $l + 1;
                     }
                     next if $p + 3 > length($buf);
                     my $qtype = unpack("n", substr($buf, $p + 1, 2));
-                    next if $drop{ALL} || $drop{$qtype};
+                    if ($drop{ALL} || $drop{$qtype}) {
+                        print $lf "drop $qtype ", join(".", @labels), "\n";
+                        next;
+                    }
                     $client{substr($buf, 0, 2)} = $from;
                     $u->send($buf);
                 } else {
@@ -207,7 +215,7 @@ dns_dropper() {
                     $s->send($buf, 0, $to) if defined $to;
                 }
             }
-        }' "$DNS_PORT" "$ready" "$@" 2>>"$T/dropper.err" &
+        }' "$DNS_PORT" "$ready" "$ready.log" "$@" 2>>"$T/dropper.err" &
     DROP_PID=$!
     _dns_pids+=("$DROP_PID")
     for i in $(seq 1 100); do
@@ -218,4 +226,5 @@ dns_dropper() {
     [ -s "$ready" ] || bail "dropper did not start: $(cat "$T/dropper.err" 2>/dev/null)"
     DROP_PORT=$(head -1 "$ready")
     DROP_SERVERS="127.0.0.1:$DROP_PORT"
+    DROP_LOG=$ready.log
 }
