@@ -40,6 +40,13 @@
 #         timeout.
 #   trap_count OID
 #         Print how many notifications with snmpTrapOID.0 = OID are logged.
+#   trap_mark TEXT [TENTHS]
+#         Send snmptrapd, straight from the test (snmptrap), a notification
+#         $SNMP_MARK_OID (netSnmpPlaypen) carrying TEXT; wait (default 100
+#         tenths) until it is logged and print its line number in $TRAP_LOG;
+#         return 1 on timeout. snmptrapd logs in the order datagrams reach
+#         its socket, so a notification snmpd sent before trap_mark was called
+#         is on an earlier line. Use a TEXT not logged before.
 #   snmp_alive PID
 #         True while PID runs. PID 1 on the test machines reaps orphans late,
 #         so `kill -0` is not enough: a zombie (state Z in /proc/PID/stat)
@@ -66,6 +73,7 @@ SNMPD_PID='' SNMPD_PORT='' SNMPD_CONF="$T/snmpd.conf" SNMPD_LOG="$T/snmpd.log"
 AGENTX_SOCK="$T/agentx.sock"
 TRAPD_PID='' TRAP_PORT='' TRAP_LOG="$T/traps.log"
 SNMP_TRAP_OID=.1.3.6.1.6.3.1.1.4.1.0        # snmpTrapOID.0
+SNMP_MARK_OID=.1.3.6.1.4.1.8072.9999.9999.1 # netSnmpPlaypen: trap_mark's notification
 
 snmp_alive() {
     local stat
@@ -240,6 +248,18 @@ wait_trap() {
             return 0
         fi
         [ "$i" -lt "${2:-50}" ] && sleep 0.1
+    done
+    return 1
+}
+
+trap_mark() {
+    local i n
+    MIBS='' SNMP_PERSISTENT_DIR="$SNMP_PERSIST" snmptrap -v2c -c public "127.0.0.1:$TRAP_PORT" '' \
+        "$SNMP_MARK_OID" "$SNMP_MARK_OID.1" s "$1" >>"$T/snmptrap.out" 2>&1 || return 1
+    for i in $(seq 0 "${2:-100}"); do
+        n=$(grep -nF "$SNMP_MARK_OID.1 = STRING: \"$1\"" "$TRAP_LOG" | head -1)
+        [ -n "$n" ] && { echo "${n%%:*}"; return 0; }
+        [ "$i" -lt "${2:-100}" ] && sleep 0.1
     done
     return 1
 }
