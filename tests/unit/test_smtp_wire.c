@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include <openssl/err.h>
@@ -1882,7 +1883,89 @@ write_seed(const struct script *sc, const char *dir, const char *name)
 	assert_int_equal(fclose(fp), 0);
 }
 
-/* Writes seeds into $SMTP_WIRE_SEEDS when set; otherwise does nothing. */
+/* A seed file played back exactly as tests/fuzz/fuzz_smtp_wire.c reads it,
+ * whole operations only (write_seed() never cuts one); the facts and phase
+ * before smtp_wire_end() in *f and *ph, and every reader lent comes back. */
+static void
+replay_seed(const char *path, struct smtp_wire_facts *f, enum smtp_wire_phase *ph)
+{
+	static uint8_t buf[1 << 16];
+	FILE *fp = fopen(path, "rb");
+	size_t size, i = 0, n, k;
+
+	assert_non_null(fp);
+	size = fread(buf, 1, sizeof buf, fp);
+	assert_int_equal(fclose(fp), 0);
+	assert_true(size > 0 && size < sizeof buf);
+	tp_reset(2);
+	smtp_wire_init(&sw, &test_pool);
+	while (i < size) {
+		uint8_t c = buf[i++];
+		int dir = c & 1, what = (c >> 1) & 7;
+
+		assert_true(i < size);
+		n = (size_t)buf[i++] + 1;
+		if (what == 5) {
+			assert_true(i < size);
+			n = ((n - 1) << 8 | buf[i++]) + 1;
+		}
+		if (what == 7) {
+			smtp_wire_gap(&sw, dir, (uint32_t)(n * (1u + (c >> 4))));
+			continue;
+		}
+		assert_true(n <= size - i);
+		if (what == 6)
+			for (k = 0; k < n; k++)
+				smtp_wire_feed(&sw, dir, buf + i + k, 1);
+		else
+			smtp_wire_feed(&sw, dir, buf + i, n);
+		assert_sane(&sw);
+		i += n;
+	}
+	memcpy(f, smtp_wire_facts(&sw), sizeof *f);
+	*ph = smtp_wire_phase(&sw);
+	smtp_wire_end(&sw);
+	assert_int_equal(smtp_wire_phase(&sw), SW_ENDED);
+	tp_balanced();
+}
+
+/* The seeds written, to be removed again from a scratch directory. */
+static const char *seed_names[16];
+static size_t n_seeds;
+
+/* Write sc as seed NAME into dir, then read it back: it must give the facts
+ * and the phase that feeding sc itself gives. Returns those facts. */
+static const struct smtp_wire_facts *
+seed(const struct script *sc, const char *dir, const char *name)
+{
+	static struct smtp_wire_facts direct, replayed;
+	enum smtp_wire_phase ph, rph;
+	char path[512];
+	struct fed fd;
+
+	assert_true(n_seeds < sizeof seed_names / sizeof seed_names[0]);
+	seed_names[n_seeds++] = name;
+	write_seed(sc, dir, name);
+	tp_reset(2);
+	play(sc, WHOLE, &test_pool, &fd);
+	assert_true(fd.finals <= 1);
+	memcpy(&direct, smtp_wire_facts(&sw), sizeof direct);
+	ph = smtp_wire_phase(&sw);
+	smtp_wire_end(&sw);
+	tp_balanced();
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	replay_seed(path, &replayed, &rph);
+	if (memcmp(&direct, &replayed, sizeof direct) != 0)
+		fail_msg("seed %s: its facts differ from the session's", name);
+	assert_int_equal(rph, ph);
+	return &direct;
+}
+
+/* The seed corpus of tests/fuzz/fuzz_smtp_wire (tests/fuzz/make-corpus.sh
+ * puts it into tests/fuzz/corpus/fuzz_smtp_wire with SMTP_WIRE_SEEDS set).
+ * Without SMTP_WIRE_SEEDS the seeds go to a scratch directory, removed
+ * again. Either way each one is read back as the fuzz target reads it and
+ * must give what its session is made to show. */
 static void
 test_fuzz_seeds(void **state)
 {
@@ -1893,29 +1976,60 @@ test_fuzz_seeds(void **state)
 	struct hs hrr = { .client_groups = "X25519:P-256", .server_groups = "P-256" };
 	struct hs scsv = { .client_max = TLS1_2_VERSION, .fallback_scsv = true };
 	struct hs_result r;
-	char token[700];
+	const struct smtp_wire_facts *f;
+	char token[700], scratch[512], path[1024];
+	const char *tmp = getenv("TMPDIR");
+	bool own = dir == NULL || *dir == '\0';
+	size_t i;
 
 	(void)state;
-	if (dir == NULL || *dir == '\0')
-		return;
+	n_seeds = 0;
+	if (own) {
+		snprintf(scratch, sizeof scratch, "%s/test_smtp_wire.XXXXXX",
+		    tmp != NULL && *tmp != '\0' ? tmp : "/tmp");
+		dir = mkdtemp(scratch);
+		assert_non_null(dir);
+	}
+
 	dialogue_to_starttls(&sc);
 	handshake(&sc, &h13, &r);
-	write_seed(&sc, dir, "starttls-tls13");
+	assert_true(r.ok);
+	f = seed(&sc, dir, "starttls-tls13");
+	assert_int_equal(f->starttls_code, 220);
+	assert_int_equal(f->tls_version, 0x0304);
+	assert_string_equal(f->sni, "mx.example.net");
 	script_free(&sc);
+
 	dialogue_to_starttls(&sc);
 	handshake(&sc, &h12, &r);
-	write_seed(&sc, dir, "starttls-tls12");
+	assert_true(r.ok);
+	f = seed(&sc, dir, "starttls-tls12");
+	assert_int_equal(f->tls_version, 0x0303);
+	assert_true(f->cert_seen);
 	script_free(&sc);
+
 	dialogue_to_starttls(&sc);
 	handshake(&sc, &hrr, &r);
-	write_seed(&sc, dir, "starttls-hrr");
+	assert_true(r.ok);
+	f = seed(&sc, dir, "starttls-hrr");
+	assert_true(f->hello_retry_request);
+	assert_int_equal(f->tls_version, 0x0304);
 	script_free(&sc);
+
 	handshake(&sc, &h13, &r);
-	write_seed(&sc, dir, "implicit-tls13");
+	assert_true(r.ok);
+	f = seed(&sc, dir, "implicit-tls13");
+	assert_true(f->implicit_tls);
+	assert_int_equal(f->tls_version, 0x0304);
 	script_free(&sc);
+
 	dialogue_to_starttls(&sc);
 	handshake(&sc, &scsv, &r);   /* a fatal alert: inappropriate_fallback */
-	write_seed(&sc, dir, "starttls-alert");
+	assert_false(r.ok);
+	f = seed(&sc, dir, "starttls-alert");
+	assert_true(f->client_fallback_scsv);
+	assert_true(f->tls_alert);
+	assert_int_equal(f->alert_desc, 86);
 	script_free(&sc);
 
 	S(&sc, "220 old.example.net Sendmail\r\n");
@@ -1927,7 +2041,12 @@ test_fuzz_seeds(void **state)
 	S(&sc, "250 ok\r\n250 ok\r\n354 go\r\n");
 	C(&sc, "Subject: x\r\n\r\nQUIT\r\n..\r\n.\r\nQUIT\r\n");
 	S(&sc, "250 queued\r\n221 bye\r\n");
-	write_seed(&sc, dir, "helo-data");
+	f = seed(&sc, dir, "helo-data");
+	assert_true(f->ehlo_refused);
+	assert_int_equal(f->helo_code, 250);
+	assert_true(f->mail_plaintext);
+	assert_true(f->quit_seen);
+	assert_int_equal(f->last_code, 221);
 	script_free(&sc);
 
 	S(&sc, "220-mx ESMTP\r\n220 second\r\n");
@@ -1952,14 +2071,30 @@ test_fuzz_seeds(void **state)
 	S(&sc, "250 ok\r\n250 ok\r\n250 ok\r\n");
 	gap(&sc, S2C, 10);
 	S(&sc, "250 ok\r\n421 bye\r\n");
-	write_seed(&sc, dir, "auth-bdat-mangled");
+	f = seed(&sc, dir, "auth-bdat-mangled");
+	assert_string_equal(f->mangled, "XXXXXXXA");
+	assert_int_equal(f->starttls_code, 454);
+	assert_true(f->anomalies & SW_AN_STARTTLS_REFUSED);
+	assert_true(f->anomalies & SW_AN_GAP);
+	assert_false(f->tls_started);
 	script_free(&sc);
 
 	dialogue_to_starttls(&sc);
 	C(&sc, "EHLO again\r\n");
 	S(&sc, "250 ok\r\n");
-	write_seed(&sc, dir, "plaintext-after-220");
+	f = seed(&sc, dir, "plaintext-after-220");
+	assert_true(f->anomalies & SW_AN_PLAINTEXT_AFTER_220);
+	assert_false(f->tls_started);
 	script_free(&sc);
+
+	assert_int_equal(n_seeds, 8);
+	if (own) {
+		for (i = 0; i < n_seeds; i++) {
+			snprintf(path, sizeof path, "%s/%s", dir, seed_names[i]);
+			assert_int_equal(unlink(path), 0);
+		}
+		assert_int_equal(rmdir(dir), 0);    /* nothing else was left in it */
+	}
 }
 
 /* A lost server segment that ends at a line end (the usual case): the whole
