@@ -17,7 +17,8 @@
  *
  * A direction (struct half) keeps the next sequence number to deliver and a
  * sorted list of disjoint held segments, all after it. Every held segment and
- * every sequence number compared lies within MAX_AHEAD + one segment of next,
+ * every sequence number compared lies within MAX_AHEAD + one segment of next
+ * (a segment that starts further from next either way is out of window),
  * so offsets from next (uint32_t subtraction) order them without ambiguity.
  * In-order data is handed to the callback straight from the packet; only
  * segments that wait for a hole are copied.
@@ -833,8 +834,10 @@ segment(struct tcp_reasm *r, struct flow *f, int dir, const struct pkt_tcp *s)
 		}
 		return;
 	}
+	/* Within a window either side of next, or sequence order is ambiguous
+	 * (at exactly 2^31 apart each number is "before" the other). */
 	ahead = seq - h->next;
-	if (!seq_lt(seq, h->next) && ahead >= MAX_AHEAD) {
+	if (ahead >= MAX_AHEAD && h->next - seq >= MAX_AHEAD) {
 		r->st.out_of_window++;
 		return;
 	}
