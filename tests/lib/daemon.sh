@@ -40,12 +40,16 @@ mond_start() {
     local conf=$1
     shift
     rm -f "$SOCK"
+    # started = its SMD0001I line, the last step of a start; the control
+    # socket comes earlier, before the passive probe and the subagent
+    local before
+    before=$(grep -c "SMD0001I" "$MOND_LOG" 2>/dev/null)
     "$SMTPMOND" -F -f "$conf" "$@" 2>>"$MOND_LOG" &
     MOND_PID=$!
     track "$MOND_PID"
     local i
-    for i in $(seq 1 100); do
-        [ -S "$SOCK" ] && return 0
+    for i in $(seq 1 600); do
+        [ -S "$SOCK" ] && [ "$(grep -c "SMD0001I" "$MOND_LOG")" -gt "${before:-0}" ] && return 0
         kill -0 "$MOND_PID" 2>/dev/null || break
         sleep 0.05
     done

@@ -39,12 +39,15 @@ kept_conf() {
 
 kept_start() {
     local name=$1 i
+    local before
     rm -f "$T/$name.sock"
+    before=$(grep -c "SMD0001I" "$T/$name.log" 2>/dev/null)   # started: its SMD0001I line
     "$SMTPMOND" -F -f "$T/$name.conf" 2>>"$T/$name.log" &
     KEPT_PID[$name]=$!
     track "$!"
-    for i in $(seq 1 100); do
-        [ -S "$T/$name.sock" ] && return 0
+    for i in $(seq 1 600); do
+        [ -S "$T/$name.sock" ] && [ "$(grep -c "SMD0001I" "$T/$name.log")" -gt "${before:-0}" ] &&
+            return 0
         kill -0 "${KEPT_PID[$name]}" 2>/dev/null || break
         sleep 0.05
     done
