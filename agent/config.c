@@ -28,6 +28,7 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "tlsver.h"
 #include "util.h"
 
 #define TOKEN_MAX     1024     /* bytes kept of one word or quoted string */
@@ -697,25 +698,6 @@ valid_ns_elem(const char *e, size_t n)
 	return parse_port(a, &p);
 }
 
-int
-config_tls_level(const char *word)
-{
-	static const struct { const char *w; int v; } levels[] = {
-		{ "10", 0x0301 }, { "T1", 0x0301 }, { "TLSv1", 0x0301 }, { "TLSv1.0", 0x0301 },
-		{ "11", 0x0302 }, { "TLSv1.1", 0x0302 },
-		{ "12", 0x0303 }, { "TLSv1.2", 0x0303 },
-		{ "13", 0x0304 }, { "TLSv1.3", 0x0304 },
-	};
-	size_t i;
-
-	if (word == NULL)
-		return 0;
-	for (i = 0; i < sizeof levels / sizeof levels[0]; i++)
-		if (strcasecmp(word, levels[i].w) == 0)
-			return levels[i].v;
-	return 0;
-}
-
 /* ------------------------------------------------------------------ */
 /* building the configuration                                          */
 
@@ -1325,7 +1307,7 @@ apply(struct pstate *ps, const struct keyword *k, const struct stmt *st)
 		return;
 	}
 	case K_MINTLS:
-		level = config_tls_level(v);
+		level = tlsver_parse(v);
 		if (level == 0) {
 			serr(ps, st, "\"%s\" is not a TLS level (10, 11, 12, 13, T1 or TLSv1.0 .. TLSv1.3)",
 			    show(v, b));

@@ -118,7 +118,4 @@ struct config *config_load(const char *path, struct config_errors *errs);
 void config_free(struct config *cfg);
 void config_errors_clear(struct config_errors *errs);
 
-/* Wire version for a MinTlsLevel word ("10", "11", "12", "13", "T1", "TLSv1.2"); 0 if none. */
-int config_tls_level(const char *word);
-
 #endif

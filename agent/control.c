@@ -9,8 +9,9 @@
 #include "mlimit.h"
 #include "preport.h"
 #include "registry.h"
-#include "safetext.h"
 #include "report.h"
+#include "safetext.h"
+#include "tlsver.h"
 #include "util.h"
 
 #include <errno.h>
@@ -74,15 +75,6 @@ kind_name(int kind)
 	return "?";
 }
 
-static void
-row_record(const struct reg_row *row, const char *writer, char *out)
-{
-	if (row->conns[REG_ROLE_MONITOR].open)
-		memcpy(out, row->conns[REG_ROLE_MONITOR].appldata, APPLDATA_LEN + 1);
-	else
-		smtp_result_appldata(&row->res, APPLDATA_MONITOR, writer, out);
-}
-
 /* ---- baselines ---- */
 
 static const char *
@@ -109,7 +101,7 @@ json_posture(struct json *j, const struct posture *p)
 	json_kstr(j, "server_type", p->server_type == APPL_TYPE_ESMTP ? "ESMTP" :
 	    p->server_type == APPL_TYPE_SMTP ? "SMTP" : NULL);
 	json_tri(j, "starttls_offered", p->starttls);
-	tls_version_text(p->tls_version, w);
+	tlsver_text(p->tls_version, w);
 	json_kstr(j, "tls_version", p->tls_version ? w : NULL);
 	cipher_text(p->cipher_id, w);
 	json_kstr(j, "cipher", p->cipher_id >= 0 ? w : NULL);
@@ -215,7 +207,7 @@ render_status_text(FILE *out, const struct reg_snapshot *s, const char *writer)
 		}
 		if (row->noop_rtt_us)
 			snprintf(rtt, sizeof rtt, "%.2f", (double)row->noop_rtt_us / 1000.0);
-		row_record(row, writer, rec);
+		reg_row_record(row, writer, rec);
 		fprintf(out, "%-24s %-9s %-5s %-2s %-3s %-7s %-40s %-10s %8s  %s\n", row->target,
 		    reg_state_name(row->state), age, ty, sec, tls, cipher, exp, rtt, rec);
 		if (row->server_closes || row->recycles || row->throttles) {
@@ -428,7 +420,7 @@ render_targets(FILE *out, const struct reg_snapshot *s, bool as_json)
 				json_kuint(&j, "mx_preference", row->mx_pref);
 			json_kbool(&j, "secure", row->secure);
 			json_kbool(&j, "auth", row->auth);
-			json_kstr(&j, "min_tls", row->min_tls ? tls_version_name(row->min_tls) : NULL);
+			json_kstr(&j, "min_tls", row->min_tls ? tlsver_name(row->min_tls) : NULL);
 			json_kint(&j, "config_line", row->config_line);
 			json_kstr(&j, "state", reg_state_name(row->state));
 			json_obj_end(&j);
@@ -440,7 +432,7 @@ render_targets(FILE *out, const struct reg_snapshot *s, bool as_json)
 			snprintf(name, sizeof name, "%s", row->name[0] ? row->name : "-");
 		fprintf(out, "%-6u %-28s %-4s %-6s %-4s %-6s %-5d %-9s %s\n", row->index, row->target,
 		    kind_name(row->kind), row->secure ? "yes" : "no", row->auth ? "yes" : "no",
-		    row->min_tls ? tls_version_name(row->min_tls) : "-", row->config_line,
+		    row->min_tls ? tlsver_name(row->min_tls) : "-", row->config_line,
 		    reg_state_name(row->state), name);
 	}
 	if (as_json) {
@@ -498,9 +490,9 @@ render_baselines(FILE *out, const struct reg_snapshot *s, const char *sel, bool 
 			json_obj_end(&j);
 			continue;
 		}
-		tls_version_text(v->best.tls_version, btls);
+		tlsver_text(v->best.tls_version, btls);
 		cipher_text(v->best.cipher_id, bciph);
-		tls_version_text(now.tls_version, ntls);
+		tlsver_text(now.tls_version, ntls);
 		cipher_text(now.cipher_id, nciph);
 		if (v->last_event >= 0) {
 			report_iso8601(v->last_event_at, ts, sizeof ts);

@@ -30,6 +30,7 @@
 #include "resolver.h"
 #include "smtp_session.h"
 #include "tls.h"
+#include "tlsver.h"
 #include "util.h"
 
 #include <arpa/inet.h>
@@ -623,8 +624,8 @@ flush_alerts(struct monitor *m)
 			};
 			char *colon;
 
-			tls_version_text(ev->old_tls, otls);
-			tls_version_text(ev->new_tls, ntls);
+			tlsver_text(ev->old_tls, otls);
+			tlsver_text(ev->new_tls, ntls);
 			cipher_text(ev->old_cipher, ociph);
 			cipher_text(ev->new_cipher, nciph);
 			str_copy(addr, ev->target[0] == '[' ? ev->target + 1 : ev->target, sizeof addr);
@@ -721,8 +722,8 @@ observe(struct tgt *t, const struct smtp_result *r)
 		char otls[16], ntls[16], ociph[64], nciph[64];
 		const char *ev = dg_event_name(ch[i].event);
 
-		tls_version_text(ch[i].old_tls, otls);
-		tls_version_text(ch[i].new_tls, ntls);
+		tlsver_text(ch[i].old_tls, otls);
+		tlsver_text(ch[i].new_tls, ntls);
 		cipher_text(ch[i].old_cipher, ociph);
 		cipher_text(ch[i].new_cipher, nciph);
 		switch (ch[i].kind) {
@@ -760,14 +761,14 @@ observe(struct tgt *t, const struct smtp_result *r)
 	if (first) {
 		char tls[16], ciph[64];
 
-		tls_version_text(t->bl->best.tls_version, tls);
+		tlsver_text(t->bl->best.tls_version, tls);
 		cipher_text(t->bl->best.cipher_id, ciph);
 		log_debug("TLS baseline recorded: target=%s tls=%s cipher=%s starttls=%d", t->key,
 		    tls, ciph, t->bl->best.starttls);
 	} else if (t->bl->best.tls_version > old_tls || t->bl->best.cipher_class > old_class) {
 		char tls[16], ciph[64];
 
-		tls_version_text(t->bl->best.tls_version, tls);
+		tlsver_text(t->bl->best.tls_version, tls);
 		cipher_text(t->bl->best.cipher_id, ciph);
 		log_info("SMD1854I TLS baseline raised: target=%s tls=%s cipher=%s class=%s",
 		    t->key, tls, ciph, cipher_class_name(t->bl->best.cipher_class));
@@ -804,7 +805,7 @@ reset_matching(struct monitor *m, const char *sel)
 		} else {
 			downgrade_reset(t->bl, NULL, now);
 		}
-		tls_version_text(t->bl->best.tls_version, tls);
+		tlsver_text(t->bl->best.tls_version, tls);
 		cipher_text(t->bl->best.cipher_id, ciph);
 		log_info("SMD1855I TLS baseline reset: target=%s tls=%s cipher=%s starttls=%d%s",
 		    t->key, tls, ciph, t->bl->best.starttls,
@@ -1839,8 +1840,8 @@ passive_alert(struct monitor *m, const struct pserver_view *v, const struct pser
 		};
 		char *end;
 
-		tls_version_text(ev.old_tls, otls);
-		tls_version_text(ev.new_tls, ntls);
+		tlsver_text(ev.old_tls, otls);
+		tlsver_text(ev.new_tls, ntls);
 		cipher_text(-1, ociph);
 		cipher_text(ev.new_cipher, nciph);
 		str_copy(addr, ev.target[0] == '[' ? ev.target + 1 : ev.target, sizeof addr);

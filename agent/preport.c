@@ -4,6 +4,7 @@
 #include "cipher.h"
 #include "report.h"
 #include "tls_wire.h"
+#include "tlsver.h"
 
 #include <string.h>
 
@@ -52,7 +53,7 @@ preport_json(struct json *j, const struct pserver_view *v)
 	}
 	json_arr_end(j);
 	json_kstr(j, "security_method", sec_name(v->last_security));
-	json_kstr(j, "tls_version", v->tls_version ? tls_wire_version_name(v->tls_version) : NULL);
+	json_kstr(j, "tls_version", v->tls_version ? tlsver_name(v->tls_version) : NULL);
 	if (v->cipher_id >= 0) {
 		json_kint(j, "cipher_id", v->cipher_id);
 		json_kstr(j, "cipher", cipher_name((uint16_t)v->cipher_id));
@@ -65,7 +66,7 @@ preport_json(struct json *j, const struct pserver_view *v)
 	kiso(j, "cert_not_after", v->cert_not_after);
 	json_knull(j, "last_reply");
 	json_kstr(j, "appldata", v->appldata);
-	json_kstr(j, "baseline_tls_version", v->best_tls ? tls_wire_version_name(v->best_tls) : NULL);
+	json_kstr(j, "baseline_tls_version", v->best_tls ? tlsver_name(v->best_tls) : NULL);
 	json_kstr(j, "sni", v->sni[0] ? v->sni : NULL);
 	json_kstr(j, "banner", v->banner[0] ? v->banner : NULL);
 	json_kstr(j, "last_client", v->last_client[0] ? v->last_client : NULL);
@@ -123,7 +124,7 @@ preport_text_row(FILE *out, const struct pserver_view *v)
 	    v->server_type == ' ' ? '-' : v->server_type,
 	    v->last_security == 'T' ? "T" : v->last_security == 'B' ? "B" : "-",
 	    !v->ehlo_seen ? "-" : v->starttls_offered ? "yes" : "no",
-	    v->tls_version ? tls_wire_version_name(v->tls_version) : "-", cipher,
+	    v->tls_version ? tlsver_name(v->tls_version) : "-", cipher,
 	    (unsigned long long)v->sessions, (unsigned long long)v->sessions_tls,
 	    (unsigned long long)v->sessions_plain, ev[0] ? ev : "-", v->appldata);
 }
@@ -131,8 +132,8 @@ preport_text_row(FILE *out, const struct pserver_view *v)
 void
 preport_alert_text(const struct pserver_alert *a, char *out, size_t outsz)
 {
-	const char *ov = a->old_tls ? tls_wire_version_name(a->old_tls) : NULL;
-	const char *nv = a->new_tls ? tls_wire_version_name(a->new_tls) : NULL;
+	const char *ov = a->old_tls ? tlsver_name(a->old_tls) : NULL;
+	const char *nv = a->new_tls ? tlsver_name(a->new_tls) : NULL;
 	char d[PSERVER_TEXT];
 	size_t i;
 

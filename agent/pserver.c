@@ -3,6 +3,7 @@
 #include "pserver.h"
 #include "appldata.h"
 #include "tls_wire.h"
+#include "tlsver.h"
 #include "util.h"
 
 #include <stdio.h>
@@ -281,10 +282,10 @@ pserver_observe(struct pserver_table *t, const struct passive_session *s,
 	if (f->server_hello && f->tls_version != 0 && baseline != 0 &&
 	    f->tls_version < baseline && f->client_max_version >= baseline) {
 		snprintf(detail, sizeof detail, "%s negotiated, baseline %s, client offered %s",
-		    tls_wire_version_name(f->tls_version) ? tls_wire_version_name(f->tls_version) : "?",
-		    tls_wire_version_name(baseline) ? tls_wire_version_name(baseline) : "?",
-		    tls_wire_version_name(f->client_max_version) ?
-		    tls_wire_version_name(f->client_max_version) : "?");
+		    tlsver_name(f->tls_version) ? tlsver_name(f->tls_version) : "?",
+		    tlsver_name(baseline) ? tlsver_name(baseline) : "?",
+		    tlsver_name(f->client_max_version) ?
+		    tlsver_name(f->client_max_version) : "?");
 		raise_event(r, s, PS_EV_VERSION_LOWERED, now, detail, baseline, alerts, n_alerts);
 	}
 

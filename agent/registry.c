@@ -327,3 +327,12 @@ reg_role_name(enum reg_role role)
 {
 	return role == REG_ROLE_MONITOR ? "monitor" : "reprobe";
 }
+
+void
+reg_row_record(const struct reg_row *row, const char *writer, char *out)
+{
+	if (row->conns[REG_ROLE_MONITOR].open)
+		memcpy(out, row->conns[REG_ROLE_MONITOR].appldata, APPLDATA_LEN + 1);
+	else
+		smtp_result_appldata(&row->res, APPLDATA_MONITOR, writer, out);
+}

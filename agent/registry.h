@@ -169,6 +169,10 @@ void registry_release(struct reg_snapshot *s);
  * case ignored)? */
 bool reg_row_matches(const struct reg_row *row, const char *sel);
 
+/* The record shown for a target: its open monitor connection's, else the
+ * one of its last classification, with WRITER; out holds APPLDATA_LEN + 1. */
+void reg_row_record(const struct reg_row *row, const char *writer, char *out);
+
 const char *reg_state_name(enum reg_state st);
 const char *reg_role_name(enum reg_role role);
 

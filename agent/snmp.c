@@ -32,11 +32,12 @@ static const char agent_version[] = PACKAGE_VERSION;
 #include "cipher.h"
 #include "downgrade.h"
 #include "log.h"
+#include "mevent.h"
 #include "mlimit.h"
-#include "safetext.h"
-#include "monitor.h"
 #include "registry.h"
+#include "safetext.h"
 #include "snmp_mib.h"
+#include "tlsver.h"
 #include "util.h"
 
 #include <arpa/inet.h>
@@ -420,23 +421,9 @@ status_value(enum reg_state st)
 }
 
 static long
-level_of_version(int version)
-{
-	switch (version) {
-	case 0x0002: return 2;
-	case 0x0300: return 3;
-	case 0x0301: return 4;
-	case 0x0302: return 5;
-	case 0x0303: return 6;
-	case 0x0304: return 7;
-	}
-	return 1;
-}
-
-static long
 tls_level_value(const struct smtp_result *r)
 {
-	return r->tls_done ? level_of_version(r->tls.version) : 1;
+	return r->tls_done ? tlsver_mib(r->tls.version) : 1;
 }
 
 /* SmtpmonCipherClass: unknown(1) .. good(5) */
@@ -474,17 +461,6 @@ caps_bits(uint32_t caps, uint8_t *out)
 		if (caps & (1u << b))
 			out[b / 8] |= (uint8_t)(0x80u >> (b % 8));
 	return len;
-}
-
-/* The record shown for a target: the open monitor connection's, else the
- * one of the last classification (as smtpmonctl status shows it). */
-static void
-row_appldata(const struct reg_row *row, const char *writer, char out[APPLDATA_LEN + 1])
-{
-	if (row->conns[REG_ROLE_MONITOR].open)
-		memcpy(out, row->conns[REG_ROLE_MONITOR].appldata, APPLDATA_LEN + 1);
-	else
-		smtp_result_appldata(&row->res, APPLDATA_MONITOR, writer, out);
 }
 
 static void
@@ -577,7 +553,7 @@ target_column(const struct snmp_agent *a, const struct reg_row *row, unsigned co
 		set_text(vb, text, TEXT_MAX);
 		break;
 	case SMTPMON_T_APPLDATA:
-		row_appldata(row, a->writer, text);
+		reg_row_record(row, a->writer, text);
 		set_bytes(vb, text, APPLDATA_LEN);
 		break;
 	case SMTPMON_T_RTT_CONNECT:
@@ -621,7 +597,7 @@ target_column(const struct snmp_agent *a, const struct reg_row *row, unsigned co
 		set_int(vb, r->tls_done ? class_value(r->tls.cipher_id) : 1);
 		break;
 	case SMTPMON_T_BASELINE_TLS_LEVEL:
-		set_int(vb, row->dg.set ? level_of_version(row->dg.best.tls_version) : 1);
+		set_int(vb, row->dg.set ? tlsver_mib(row->dg.best.tls_version) : 1);
 		break;
 	case SMTPMON_T_BASELINE_CIPHER_ID:
 		set_int(vb, row->dg.set ? row->dg.best.cipher_id : -1);
@@ -784,7 +760,7 @@ pserver_column(const struct pserver_view *v, unsigned col, netsnmp_variable_list
 		set_int(vb, v->last_security == 'T' ? 3 : v->last_security == 'B' ? 2 : 1);
 		break;
 	case SMTPMON_P_TLS_LEVEL:
-		set_int(vb, level_of_version(v->tls_version));
+		set_int(vb, tlsver_mib(v->tls_version));
 		break;
 	case SMTPMON_P_CIPHER_ID:
 		set_int(vb, v->cipher_id >= 0 ? (long)(v->cipher_id & 0xffff) : -1);
@@ -799,7 +775,7 @@ pserver_column(const struct pserver_view *v, unsigned col, netsnmp_variable_list
 		set_int(vb, class_value(v->cipher_id));
 		break;
 	case SMTPMON_P_BASELINE_TLS:
-		set_int(vb, level_of_version(v->best_tls));
+		set_int(vb, tlsver_mib(v->best_tls));
 		break;
 	case SMTPMON_P_CERT_NOT_AFTER:
 		set_bytes(vb, dt, date_and_time(v->cert_not_after, true, dt));
@@ -1428,7 +1404,7 @@ send_tls_event(const struct monitor_event *ev)
 {
 	oid n = ev->kind == MONITOR_EV_TLS_DOWNGRADE ? SMTPMON_N_TLS_DOWNGRADE :
 	    ev->kind == MONITOR_EV_TLS_RECOVERED ? SMTPMON_N_TLS_RECOVERED : SMTPMON_N_CERT_CHANGED;
-	long old_level = level_of_version(ev->old_tls), new_level = level_of_version(ev->new_tls);
+	long old_level = tlsver_mib(ev->old_tls), new_level = tlsver_mib(ev->new_tls);
 	long old_c = ev->old_cipher, new_c = ev->new_cipher;
 	netsnmp_variable_list *vars = trap_begin(n, ev);
 
@@ -1453,7 +1429,7 @@ send_tls_event(const struct monitor_event *ev)
 static void
 send_passive_event(const struct monitor_event *ev)
 {
-	long old_level = level_of_version(ev->old_tls), new_level = level_of_version(ev->new_tls);
+	long old_level = tlsver_mib(ev->old_tls), new_level = tlsver_mib(ev->new_tls);
 	netsnmp_variable_list *vars = trap_begin(SMTPMON_N_PASSIVE_ALERT, ev);
 
 	add_notify_text(&vars, SMTPMON_NO_REASON, ev->tls_event, sizeof ev->tls_event);

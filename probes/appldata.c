@@ -1,6 +1,7 @@
 /* probes/appldata.c: see appldata.h. */
 #include "buildconf.h"
 #include "appldata.h"
+#include "tlsver.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -23,20 +24,6 @@ appldata_writer_norm(const char *name, char norm[9])
 	}
 	norm[len] = '\0';
 	return true;
-}
-
-const char *
-appldata_level(int v)
-{
-	switch (v) {
-	case 0x0002: return "S2";
-	case 0x0300: return "S3";
-	case 0x0301: return "T1";
-	case 0x0302: return "11";
-	case 0x0303: return "12";
-	case 0x0304: return "13";
-	default: return "  ";
-	}
 }
 
 static void
@@ -63,7 +50,7 @@ appldata_format(const struct appldata_fields *f, char *out)
 		out[19] = 'B';
 	else if (f->security == APPL_SEC_TLS)
 		out[19] = 'T';
-	put(out, 21, appldata_level(f->tls_version), 2);
+	put(out, 21, tlsver_appldata(f->tls_version), 2);
 	if (f->cipher_id >= 0 && f->cipher_id <= 0xffff) {
 		static const char hx[] = "0123456789ABCDEF";
 		unsigned id = (unsigned)f->cipher_id;

@@ -34,9 +34,6 @@ struct appldata_fields {
  * write it upper-cased into norm[9]. Returns false when invalid. */
 bool appldata_writer_norm(const char *name, char norm[9]);
 
-/* Two-character security level for a wire version ("13", "T1", ...), "  " if none. */
-const char *appldata_level(int tls_version);
-
 /* Format the record; out must hold APPLDATA_LEN + 1 bytes. */
 void appldata_format(const struct appldata_fields *f, char *out);
 

@@ -2,6 +2,7 @@
 #include "buildconf.h"
 #include "tls.h"
 #include "tls_wire.h"
+#include "tlsver.h"
 #include "util.h"
 
 #include <arpa/inet.h>
@@ -212,25 +213,6 @@ tls_close_notify(struct tls_conn *c)
 	ERR_clear_error();
 }
 
-const char *
-tls_version_name(int v)
-{
-	return v >= 0 && v <= 0xffff ? tls_wire_version_name((uint16_t)v) : NULL;
-}
-
-void
-tls_version_text(int v, char out[16])
-{
-	const char *n = tls_version_name(v);
-
-	if (v == 0)
-		snprintf(out, 16, "none");
-	else if (n != NULL)
-		snprintf(out, 16, "%s", n);
-	else
-		snprintf(out, 16, "0x%04x", (unsigned)v & 0xffffu);
-}
-
 static time_t
 asn1_to_time(const ASN1_TIME *t)
 {
@@ -336,7 +318,7 @@ tls_get_info(const struct tls_conn *c, struct tls_info *out)
 	out->host_match = -1;
 	out->verify_code = -1;
 	out->version = SSL_version(c->ssl);
-	vn = tls_version_name(out->version);
+	vn = tlsver_name(out->version);
 	snprintf(out->version_name, sizeof out->version_name, "%s", vn ? vn : "unknown");
 	if (ciph != NULL) {
 		const char *std = SSL_CIPHER_standard_name(ciph);

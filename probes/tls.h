@@ -66,9 +66,4 @@ const char *tls_error(const struct tls_conn *c);
 /* Facts of the established session. */
 void tls_get_info(const struct tls_conn *c, struct tls_info *out);
 
-/* "TLSv1.2" for a wire version; NULL if unknown. */
-const char *tls_version_name(int version);
-/* The same for messages: "none" for 0, "0x7f1c" for an unknown version. */
-void tls_version_text(int version, char out[16]);
-
 #endif

@@ -130,20 +130,6 @@ is_tls13(uint16_t v)
 }
 
 const char *
-tls_wire_version_name(uint16_t v)
-{
-	switch (v) {
-	case 0x0002: return "SSLv2";
-	case 0x0300: return "SSLv3";
-	case 0x0301: return "TLSv1";
-	case 0x0302: return "TLSv1.1";
-	case 0x0303: return "TLSv1.2";
-	case 0x0304: return "TLSv1.3";
-	}
-	return NULL;
-}
-
-const char *
 tls_wire_status_name(enum tls_wire_status s)
 {
 	switch (s) {

@@ -152,10 +152,6 @@ const struct tls_wire_facts *tls_wire_facts(const struct tls_wire *w);
  * more bytes (at most 5 are looked at). */
 int tls_wire_sniff(const uint8_t *buf, size_t len);
 
-/* "SSLv3", "TLSv1", "TLSv1.1" .. "TLSv1.3" (as tls_version_name() and
- * OpenSSL's SSL_get_version()); NULL if unknown. */
-const char *tls_wire_version_name(uint16_t v);
-
 /* The validity dates of a DER X.509 certificate (RFC 5280 4.1.2.5), read
  * with a bounded walk of its first elements (no OpenSSL: d2i_X509() costs
  * tens of microseconds, mostly decoding the public key). der may be a

@@ -17,6 +17,7 @@
 #include <cmocka.h>
 
 #include "config.h"
+#include "tlsver.h"
 
 static struct config *
 parse(const char *text, struct config_errors *e)
@@ -396,21 +397,21 @@ static void
 test_tls_level_words(void **state)
 {
 	(void)state;
-	assert_int_equal(config_tls_level("10"), 0x0301);
-	assert_int_equal(config_tls_level("T1"), 0x0301);
-	assert_int_equal(config_tls_level("t1"), 0x0301);
-	assert_int_equal(config_tls_level("TLSv1"), 0x0301);
-	assert_int_equal(config_tls_level("TLSv1.0"), 0x0301);
-	assert_int_equal(config_tls_level("11"), 0x0302);
-	assert_int_equal(config_tls_level("TLSv1.1"), 0x0302);
-	assert_int_equal(config_tls_level("12"), 0x0303);
-	assert_int_equal(config_tls_level("tlsv1.2"), 0x0303);
-	assert_int_equal(config_tls_level("13"), 0x0304);
-	assert_int_equal(config_tls_level("TLSv1.3"), 0x0304);
-	assert_int_equal(config_tls_level("S3"), 0);
-	assert_int_equal(config_tls_level("14"), 0);
-	assert_int_equal(config_tls_level(""), 0);
-	assert_int_equal(config_tls_level(NULL), 0);
+	assert_int_equal(tlsver_parse("10"), 0x0301);
+	assert_int_equal(tlsver_parse("T1"), 0x0301);
+	assert_int_equal(tlsver_parse("t1"), 0x0301);
+	assert_int_equal(tlsver_parse("TLSv1"), 0x0301);
+	assert_int_equal(tlsver_parse("TLSv1.0"), 0x0301);
+	assert_int_equal(tlsver_parse("11"), 0x0302);
+	assert_int_equal(tlsver_parse("TLSv1.1"), 0x0302);
+	assert_int_equal(tlsver_parse("12"), 0x0303);
+	assert_int_equal(tlsver_parse("tlsv1.2"), 0x0303);
+	assert_int_equal(tlsver_parse("13"), 0x0304);
+	assert_int_equal(tlsver_parse("TLSv1.3"), 0x0304);
+	assert_int_equal(tlsver_parse("S3"), 0);
+	assert_int_equal(tlsver_parse("14"), 0);
+	assert_int_equal(tlsver_parse(""), 0);
+	assert_int_equal(tlsver_parse(NULL), 0);
 }
 
 static void

@@ -22,6 +22,7 @@
 #include <openssl/x509v3.h>
 
 #include "tls_wire.h"
+#include "tlsver.h"
 
 /* ---- growable byte buffers for the captures ---- */
 
@@ -483,7 +484,7 @@ iana_group(int nid)
 }
 
 /* OpenSSL 3.0 names a version only through an SSL (SSL_get_version());
- * the same names for a wire version, to compare with tls_wire_version_name(). */
+ * the same names for a wire version, to compare with tlsver_name(). */
 static const char *
 openssl_version_name(int v)
 {
@@ -541,7 +542,7 @@ check_handshake(const struct scenario *sc, uint16_t want_version, uint16_t want_
 	assert_int_equal(sf.downgrade_sentinel, 0);
 	assert_true(sf.encrypted);
 	assert_false(sf.alert_seen);
-	assert_string_equal(tls_wire_version_name(sf.version), openssl_version_name(r->version));
+	assert_string_equal(tlsver_name(sf.version), openssl_version_name(r->version));
 	if (r->version == TLS1_3_VERSION) {
 		assert_int_equal(sf.server_legacy_version, 0x0303);
 		assert_int_equal(sf.group, iana_group(r->group_nid));
@@ -933,14 +934,14 @@ static void
 test_names(void **state)
 {
 	(void)state;
-	assert_string_equal(tls_wire_version_name(0x0300), "SSLv3");
-	assert_string_equal(tls_wire_version_name(0x0301), "TLSv1");
-	assert_string_equal(tls_wire_version_name(0x0302), "TLSv1.1");
-	assert_string_equal(tls_wire_version_name(0x0303), "TLSv1.2");
-	assert_string_equal(tls_wire_version_name(0x0304), "TLSv1.3");
-	assert_null(tls_wire_version_name(0x0305));
-	assert_null(tls_wire_version_name(0x7f1c));
-	assert_null(tls_wire_version_name(0));
+	assert_string_equal(tlsver_name(0x0300), "SSLv3");
+	assert_string_equal(tlsver_name(0x0301), "TLSv1");
+	assert_string_equal(tlsver_name(0x0302), "TLSv1.1");
+	assert_string_equal(tlsver_name(0x0303), "TLSv1.2");
+	assert_string_equal(tlsver_name(0x0304), "TLSv1.3");
+	assert_null(tlsver_name(0x0305));
+	assert_null(tlsver_name(0x7f1c));
+	assert_null(tlsver_name(0));
 	assert_string_equal(tls_wire_status_name(TLS_WIRE_MORE), "more");
 	assert_string_equal(tls_wire_status_name(TLS_WIRE_DONE), "done");
 	assert_string_equal(tls_wire_status_name(TLS_WIRE_NOT_TLS), "not-tls");
