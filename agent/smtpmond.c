@@ -71,6 +71,7 @@ struct daemon {
 	char *pid_file;
 	int pid_fd;
 	char *abs_path;               /* config_path made absolute, owned */
+	struct event *sig[3];          /* SIGHUP, SIGTERM, SIGINT on cbase */
 };
 
 static void
@@ -244,6 +245,9 @@ detach(int *ready_fd)
 static void
 teardown(struct daemon *d)
 {
+	for (size_t i = 0; i < 3; i++)
+		if (d->sig[i] != NULL)
+			event_free(d->sig[i]);
 	snmp_agent_stop(d->snmp);
 	control_free(d->ctl);
 	passive_close(d->pv);       /* its last sessions go to the mailbox, unread */
@@ -609,7 +613,6 @@ main(int argc, char **argv)
 	gid_t gid = (gid_t)-1;
 	bool foreground = false, test = false, debug = false;
 	char err[512];
-	struct event *ev_hup, *ev_term, *ev_int;
 	sigset_t all, old;
 	size_t named, addrs;
 	int opt;
@@ -720,12 +723,11 @@ main(int argc, char **argv)
 		monitor_set_event_hook(d.mon, on_monitor_event, d.snmp);
 	}
 
-	ev_hup = evsignal_new(d.cbase, SIGHUP, on_hup, &d);
-	ev_term = evsignal_new(d.cbase, SIGTERM, on_term, &d);
-	ev_int = evsignal_new(d.cbase, SIGINT, on_term, &d);
-	evsignal_add(ev_hup, NULL);
-	evsignal_add(ev_term, NULL);
-	evsignal_add(ev_int, NULL);
+	d.sig[0] = evsignal_new(d.cbase, SIGHUP, on_hup, &d);
+	d.sig[1] = evsignal_new(d.cbase, SIGTERM, on_term, &d);
+	d.sig[2] = evsignal_new(d.cbase, SIGINT, on_term, &d);
+	for (size_t i = 0; i < 3; i++)
+		evsignal_add(d.sig[i], NULL);
 
 	/* "on" in the first snapshot a reader can take: the monitor thread,
 	 * the registry's one writer, is not running yet */
@@ -781,9 +783,6 @@ main(int argc, char **argv)
 
 	event_base_dispatch(d.cbase);
 
-	event_free(ev_hup);
-	event_free(ev_term);
-	event_free(ev_int);
 	teardown(&d);   /* the monitor thread has ended: no more events */
 	log_info("SMD0003I smtpmond stopped");
 	return 0;

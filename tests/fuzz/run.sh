@@ -57,8 +57,10 @@ for t in "${targets[@]}"; do
     fi
     # the inputs that once crashed it, each run once
     n=$((n + 1))
-    regress=("$src/tests/fuzz/regress/$t"/*)
-    if [ ! -e "${regress[0]}" ]; then
+    regress=()
+    [ -d "$src/tests/fuzz/regress/$t" ] &&
+        mapfile -t regress < <(find "$src/tests/fuzz/regress/$t" -type f | sort)
+    if [ "${#regress[@]}" -eq 0 ]; then
         echo "ok $n - $t: no regression inputs kept"
     elif "$out/$t" "${regress[@]}" > "$out/$t.regress" 2>&1; then
         echo "ok $n - $t: ${#regress[@]} regression inputs run clean"
@@ -71,6 +73,7 @@ for t in "${targets[@]}"; do
         corpus=$build/fuzz-corpus/$t limit=(-runs="$FUZZ_RUNS")
     fi
     mkdir -p "$corpus"
+    rm -f "$crashes/$t"-*   # what a failure names is this run's
     t0=$(date +%s)
     seeds=()
     [ -d "$src/tests/fuzz/corpus/$t" ] && seeds=("$src/tests/fuzz/corpus/$t")

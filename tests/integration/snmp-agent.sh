@@ -38,7 +38,7 @@ done
 [ -f "$srcdir/tests/lib/snmp.sh" ] || { echo "1..0 # SKIP tests/lib/snmp.sh missing"; exit 0; }
 . "$srcdir/tests/lib/snmp.sh"
 
-plan 242
+plan 243
 
 ROOT=.1.3.6.1.3.5321              # agent/snmp_mib.h SMTPMON_OID_ROOT
 SC=$ROOT.1.1                      # scalars
@@ -717,6 +717,7 @@ is "$(rows_where '.state == "up"')" 6 "AgentXSocket off: smtpmond monitors as be
 grep -q 'SMD1840I SNMP subagent off (AgentXSocket off)' "$MOND_LOG"; ok $? "SMD1840I says SNMP is off"
 # smtpmond starts its subagent, and waits for it, before it monitors: with
 # six targets up a subagent would be registered by now
+like "$(sget .1.3.6.1.2.1.1.3.0)" '^[0-9]+$' "snmpd itself answers (sysUpTime.0)"
 is "$(walk "$ROOT" | rows_of "$ROOT" | wc -l)" 0 "nothing registered at snmpd"
 is "$(grep -c 'SMD184[24]' "$MOND_LOG")" 0 "no net-snmp activity in the log"
 mond_stop

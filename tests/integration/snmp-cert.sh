@@ -7,7 +7,7 @@
 . "$srcdir/tests/lib/tap.sh"
 . "$srcdir/tests/lib/daemon.sh"
 . "$srcdir/tests/lib/snmp.sh"
-plan 11
+plan 12
 
 ROOT=.1.3.6.1.3.5321                      # agent/snmp_mib.h SMTPMON_OID_ROOT
 N_CERT=$ROOT.0.3 TE=$ROOT.1.2.1
@@ -66,6 +66,9 @@ wait_until 300 '[ "$(ctl status --json | jq ".[] | select(.index == $idx_soon) |
 n=$(ctl status --json | jq ".[] | select(.index == $idx_soon) | .counters.reprobes")
 [ "$n" -ge 3 ]; ok $? "the target was reclassified $n times"
 is "$(trap_lines "$idx_soon" | wc -l)" 1 "one notification per certificate, not one per classification"
+[[ "$idx_later" =~ ^[0-9]+$ ]]; ok $? "the 400-day target has a row index ($idx_later)"
+# a notification of our own after the reprobes: anything snmpd sent before is logged by then
+trap_mark "snmp-cert: reprobes done" >/dev/null || bail "snmptrapd did not log the marker"
 is "$(grep -F "$N_CERT" "$TRAP_LOG" | grep -cF "$TE.15.$idx_later = ")" 0 "no notification for the 400-day certificate"
 ctl_all_ok "every smtpmonctl run exits 0"
 mond_stop_ok "smtpmond stops cleanly with the subagent running"

@@ -25,20 +25,22 @@ ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}log_path=$dir/asan"
 UBSAN_OPTIONS="${UBSAN_OPTIONS:+$UBSAN_OPTIONS:}log_path=$dir/ubsan:print_stacktrace=1"
 export ASAN_OPTIONS UBSAN_OPTIONS
 
+start=$(date +%s)
 if [ "${test%.sh}" != "$test" ]; then
     timeout -k 10 "$limit" bash "$test"
 else
     timeout -k 10 "$limit" "$test"
 fi
 rc=$?
-if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
+# 124: timeout sent TERM; 137: KILL after it (a test's own 124 comes early)
+if { [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; } && [ $(($(date +%s) - start)) -ge "$limit" ]; then
     echo "Bail out! $name did not end within $limit s (TEST_TIMEOUT): killed"
     rc=99
 fi
-reports=$(find "$dir" -type f -size +0 2>/dev/null | sort)
-if [ -n "$reports" ]; then
-    echo "Bail out! sanitizer report(s) from $name: $(echo "$reports" | wc -l) in $dir"
-    for f in $reports; do
+mapfile -t reports < <(find "$dir" -type f -size +0 2>/dev/null | sort)
+if [ "${#reports[@]}" -gt 0 ]; then
+    echo "Bail out! sanitizer report(s) from $name: ${#reports[@]} in $dir"
+    for f in "${reports[@]}"; do
         echo "# ---- $f"
         head -40 "$f" | sed 's/^/# /'
     done

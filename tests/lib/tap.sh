@@ -14,10 +14,27 @@ _tap_n=0
 _tap_failed=0
 _tap_pids=()
 
+# _tap_alive PID: running (a zombie, ended but not yet reaped, is not)
+_tap_alive() {
+    local st
+    st=$(sed -E 's/^.*\) //' "/proc/$1/stat" 2>/dev/null) || return 1
+    [ -n "$st" ] && [ "${st%% *}" != Z ]
+}
+
 _tap_cleanup() {
     local p
     for p in "${_tap_pids[@]}"; do
         kill -TERM "$p" 2>/dev/null
+    done
+    # up to 5 s to end on their own: a sanitizer build checks for leaks at
+    # exit, and a report it writes then fails the test (tests/lib/runtest.sh)
+    for _ in $(seq 1 50); do
+        for p in "${_tap_pids[@]}"; do
+            _tap_alive "$p" && break
+            p=
+        done
+        [ -z "${p:-}" ] && break
+        sleep 0.1
     done
     for p in "${_tap_pids[@]}"; do
         kill -KILL "$p" 2>/dev/null
