@@ -5,20 +5,6 @@
 . "$srcdir/tests/lib/tap.sh"
 plan 43
 
-# log_lacks FILE PROOF REGEX DESC: FILE holds a line matching PROOF (waited for, up
-# to 30 s: the log was written) and no line matching REGEX (case-insensitive). A
-# missing or empty log fails.
-log_lacks() {
-    if ! wait_for_log "$1" "$2" 300; then
-        ok 1 "$4"
-        echo "#   no line matching '$2' in $1"
-    elif grep -Ei "$3" "$1" >/dev/null; then
-        ok 1 "$4"
-        grep -Ei "$3" "$1" | sed 's/^/#   found: /'
-    else
-        ok 0 "$4"
-    fi
-}
 
 gen_cert fixture.test
 CERT=(--cert "$T/fixture.test.crt" --key "$T/fixture.test.key")

@@ -22,20 +22,6 @@ run() {
     ms_json=$(( (t1 - t0) / 1000000 )) ms_txt=$(( (t2 - t1) / 1000000 ))
 }
 
-# log_lacks FILE PROOF REGEX DESC: FILE holds a line matching PROOF (waited for, up
-# to 30 s: the log was written) and no line matching REGEX. A missing or empty log
-# fails.
-log_lacks() {
-    if ! wait_for_log "$1" "$2" 300; then
-        ok 1 "$4"
-        echo "#   no line matching '$2' in $1"
-    elif grep -E "$3" "$1" >/dev/null; then
-        ok 1 "$4"
-        grep -E "$3" "$1" | sed 's/^/#   found: /'
-    else
-        ok 0 "$4"
-    fi
-}
 
 start_fixture b421 --banner "421 4.3.2 Service not available, try later"
 run b421 "127.0.0.1:$FIX_PORT"

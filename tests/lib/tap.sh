@@ -163,3 +163,18 @@ wait_for_log() {
     done
     return 1
 }
+
+# log_lacks FILE PROOF REGEX DESC: FILE holds a line matching PROOF (waited for,
+# up to 30 s: the log was written) and no line matching REGEX (extended, any
+# case). A missing or empty log fails, so the negative check can fail.
+log_lacks() {
+    if ! wait_for_log "$1" "$2" 300; then
+        ok 1 "$4"
+        echo "#   no line matching '$2' in $1"
+    elif grep -Ei "$3" "$1" >/dev/null; then
+        ok 1 "$4"
+        grep -Ei "$3" "$1" | sed 's/^/#   found: /'
+    else
+        ok 0 "$4"
+    fi
+}
