@@ -74,12 +74,22 @@ struct monitor;
 struct tgt;
 struct group;
 
+/* What every session of one configuration shares: the HELO name and the TLS
+ * context. Counted: a reload makes a new one, and the old one goes with the
+ * last connection that uses it. */
+struct sess_env {
+	unsigned refs;
+	char *helo;
+	struct tls_ctx *tls;
+};
+
 struct conn {
 	struct monitor *m;
 	struct tgt *t;             /* NULL once orphaned */
 	enum reg_role role;
 	struct smtp_session *s;
 	struct policy *pol;
+	struct sess_env *env;
 	struct smtp_session_cfg scfg;
 	bool connecting;           /* holds a slot of MONITOR_MAX_CONNECTING */
 	bool ready;
@@ -142,13 +152,8 @@ struct monitor {
 	struct registry *reg;
 	struct config *cfg;
 	struct resolver *res;
-	struct tls_ctx *tls;
+	struct sess_env *env;      /* for sessions started from now on */
 	struct appldata_log *alog;
-	char *helo;
-	char **old_helo;           /* names and contexts that older sessions may */
-	size_t n_old_helo;         /* still use, freed at the end */
-	struct tls_ctx **old_tls;
-	size_t n_old_tls;
 	struct conn *orphan_list;  /* closing connections of targets gone */
 
 	/* targets: open addressing, linear probing, tombstones */
@@ -442,6 +447,23 @@ ht_delete(struct monitor *m, struct tgt *t)
 
 static void conn_cb(struct smtp_session *s, enum smtp_event ev, void *arg);
 
+static struct sess_env *
+env_ref(struct sess_env *e)
+{
+	e->refs++;
+	return e;
+}
+
+static void
+env_unref(struct sess_env *e)
+{
+	if (e == NULL || --e->refs > 0)
+		return;
+	free(e->helo);
+	tls_ctx_free(e->tls);
+	free(e);
+}
+
 static void
 conn_release_slot(struct conn *c)
 {
@@ -457,6 +479,7 @@ conn_free(struct conn *c)
 	conn_release_slot(c);
 	smtp_session_free(c->s);       /* deferred when inside its callback */
 	policy_unref(c->pol);
+	env_unref(c->env);
 	free(c);
 }
 
@@ -490,13 +513,14 @@ conn_start(struct tgt *t, enum reg_role role)
 	c->t = t;
 	c->role = role;
 	c->pol = policy_ref(t->pol);
+	c->env = env_ref(m->env);
 	c->scfg = (struct smtp_session_cfg){
-		.helo_name = m->helo,
+		.helo_name = c->env->helo,
 		.secure = c->pol->secure,
 		.auth_user = c->pol->auth_user,
 		.auth_pass = c->pol->auth_pass,
 		.servername = c->pol->servername,
-		.tls = m->tls,
+		.tls = c->env->tls,
 		.mode = role == REG_ROLE_MONITOR ? SMTP_MODE_MONITOR : SMTP_MODE_PROBE,
 		.connect_ms = cfg->connect_ms,
 		.initial_ms = cfg->initial_ms,
@@ -1563,33 +1587,27 @@ apply_globals(struct monitor *m, struct config *cfg, char *err, size_t errlen)
 {
 	char host[256];
 	const char *old_ca = m->cfg ? m->cfg->ca_file : NULL;
-	bool ca_changed = m->tls == NULL ||
+	bool ca_changed = m->env == NULL ||
 	    (old_ca == NULL) != (cfg->ca_file == NULL) ||
 	    (old_ca != NULL && strcmp(old_ca, cfg->ca_file) != 0);
+	struct sess_env *env = xcalloc(1, sizeof *env);
 
-	if (ca_changed) {
-		struct tls_ctx *ctx = tls_ctx_new(cfg->ca_file, err, errlen);
-
-		if (ctx == NULL)
-			return -1;
-		if (m->tls != NULL) {   /* sessions may still use it */
-			m->old_tls = xrealloc(m->old_tls, (m->n_old_tls + 1) * sizeof(*m->old_tls));
-			m->old_tls[m->n_old_tls++] = m->tls;
-		}
-		m->tls = ctx;
-	}
-	if (m->helo != NULL) {
-		m->old_helo = xrealloc(m->old_helo, (m->n_old_helo + 1) * sizeof(*m->old_helo));
-		m->old_helo[m->n_old_helo++] = m->helo;
+	env->refs = 1;   /* the monitor's */
+	env->tls = ca_changed ? tls_ctx_new(cfg->ca_file, err, errlen) : tls_ctx_ref(m->env->tls);
+	if (env->tls == NULL) {
+		free(env);
+		return -1;
 	}
 	if (cfg->helo_name != NULL) {
-		m->helo = xstrdup(cfg->helo_name);
+		env->helo = xstrdup(cfg->helo_name);
 	} else {
 		if (gethostname(host, sizeof host) != 0 || host[0] == '\0')
 			str_copy(host, "localhost", sizeof host);
 		host[sizeof host - 1] = '\0';
-		m->helo = xstrdup(host);
+		env->helo = xstrdup(host);
 	}
+	env_unref(m->env);   /* sessions that still use the old one hold it */
+	m->env = env;
 	if (m->alog == NULL || cfg->appldata_log == NULL ||
 	    strcmp(appldata_log_path(m->alog), cfg->appldata_log) != 0) {
 		appldata_log_close(m->alog);
@@ -2203,14 +2221,7 @@ monitor_free(struct monitor *m)
 		m->orphan_list = c->onext;
 		conn_free(c);
 	}
-	for (size_t i = 0; i < m->n_old_helo; i++)
-		free(m->old_helo[i]);
-	free(m->old_helo);
-	for (size_t i = 0; i < m->n_old_tls; i++)
-		tls_ctx_free(m->old_tls[i]);
-	free(m->old_tls);
-	tls_ctx_free(m->tls);
-	free(m->helo);
+	env_unref(m->env);
 	appldata_log_close(m->alog);
 	config_free(m->cfg);
 	config_free(m->mbox_cfg);

@@ -17,6 +17,7 @@
 
 struct tls_ctx {
 	SSL_CTX *ssl_ctx;
+	unsigned refs;           /* holders; the last tls_ctx_free() frees */
 };
 
 struct tls_conn {
@@ -80,13 +81,22 @@ tls_ctx_new(const char *cafile, char *err, size_t errlen)
 	}
 	ctx = xcalloc(1, sizeof *ctx);
 	ctx->ssl_ctx = c;
+	ctx->refs = 1;
+	return ctx;
+}
+
+struct tls_ctx *
+tls_ctx_ref(struct tls_ctx *ctx)
+{
+	if (ctx != NULL)
+		ctx->refs++;
 	return ctx;
 }
 
 void
 tls_ctx_free(struct tls_ctx *ctx)
 {
-	if (ctx == NULL)
+	if (ctx == NULL || --ctx->refs > 0)
 		return;
 	SSL_CTX_free(ctx->ssl_ctx);
 	free(ctx);

@@ -44,8 +44,12 @@ struct tls_info {
 
 /* A context for one policy; cafile NULL uses the system store
  * (/etc/ssl/certs, looked up lazily by subject hash). NULL on error, with a
- * message in err. */
+ * message in err. The caller holds its one reference. */
 struct tls_ctx *tls_ctx_new(const char *cafile, char *err, size_t errlen);
+/* Another holder of ctx (one thread's holders only: not atomic); returns ctx. */
+struct tls_ctx *tls_ctx_ref(struct tls_ctx *ctx);
+/* Drops a reference; the last one frees the context. NULL is ignored. A
+ * tls_conn made from it keeps what it needs (OpenSSL counts its own). */
 void tls_ctx_free(struct tls_ctx *ctx);
 
 /* A connection on a connected socket; servername (may be NULL) is sent as SNI
