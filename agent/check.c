@@ -1,6 +1,7 @@
 /* agent/check.c: see check.h. */
 #include "buildconf.h"
 #include "check.h"
+#include "appltype.h"
 #include "safetext.h"
 #include "log.h"
 #include "report.h"
@@ -304,7 +305,8 @@ verdict(const struct check_opts *o, const struct smtp_result *r, double total_ms
 		return CHECK_CRITICAL;
 	}
 #define ADD(...) n += (size_t)snprintf(summary + (n < sumsz ? n : sumsz), n < sumsz ? sumsz - n : 0, __VA_ARGS__)
-	ADD("%s", report_server_type(r) ? report_server_type(r) : "unknown server type");
+	ADD("%s", appl_type_name(r->server_type) ? appl_type_name(r->server_type) :
+	    "unknown server type");
 	if (r->tls_done) {
 		const struct tls_info *t = &r->tls;
 		ADD(", STARTTLS %s %s (0x%04X)", t->version_name, t->cipher, (unsigned)t->cipher_id);

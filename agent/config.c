@@ -1,20 +1,24 @@
 /* agent/config.c: the smtpmon.conf parser; see config.h and smtpmon.conf(5).
  *
  * Three layers, all over one buffer and without I/O:
- *   lexer      bytes -> tokens (word, quoted word, `{`, `}`, newline), each
- *              with its line; `#` at the start of a token runs to the end of
- *              the line; a word is cut at TOKEN_MAX bytes and flagged.
+ *   lexer      bytes -> tokens, in agent/confparse (with the checks of a
+ *              value's form: numbers, durations, names, addresses).
  *   statements a keyword, its values up to the newline, `{` or `}`, and
  *              whether a block follows (`{` on the same or a later line).
- *   semantics  one table of smtpmon's keywords by block, one table of the
- *              CSSMTP statements that smtpmon accepts but does not use.
+ *   semantics  one table of smtpmon's keywords by block, each with the
+ *              handler that applies it, and one table of the CSSMTP
+ *              statements that smtpmon accepts but does not use.
  * Every error is collected with its line and parsing goes on; at the end the
  * errors are sorted by line (checks made when a block closes or at the end of
  * the file, such as duplicate addresses and AuthEntity references, are found
- * late but belong to earlier lines) and published in struct config_errors.
+ * late but belong to earlier lines) and published in struct config_errors
+ * (agent/conferr). The duplicate targets are found by agent/confdup.
  */
 #include "buildconf.h"
 #include "config.h"
+#include "confdup.h"
+#include "conferr.h"
+#include "confparse.h"
 #include "mlimit.h"
 
 #include <arpa/inet.h>
@@ -28,136 +32,15 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "appldata.h"
 #include "tlsver.h"
 #include "util.h"
 
-#define TOKEN_MAX     1024     /* bytes kept of one word or quoted string */
 #define STMT_VALUES   64       /* values kept of one statement (more are counted) */
-#define ERR_KEEP      10000    /* errors kept before sorting (more are counted) */
-#define SHOW_MAX      64       /* bytes of a value quoted in a message */
-#define SHOW_BUF      (SHOW_MAX * 4 + 8)
-#define KW_BUF        SHOW_BUF /* any keyword as written, rendered printable */
+#define KW_BUF        CONF_SHOW_BUF /* any keyword as written, rendered printable */
 #define KW_NAME       24       /* a keyword of the tables as written (longest: 17) */
 #define PASSWORD_MAX  1024     /* first line of a PasswordFile */
 #define SUN_PATH_MAX  107      /* sizeof(sun_path) - 1 */
-
-/* ------------------------------------------------------------------ */
-/* lexer                                                               */
-
-enum tok_type { TOK_EOF, TOK_NL, TOK_OPEN, TOK_CLOSE, TOK_WORD };
-
-struct token {
-	enum tok_type type;
-	int line;
-	char *text;          /* TOK_WORD: owned, NUL-terminated, <= TOKEN_MAX bytes */
-	bool quoted;
-	bool toolong;        /* more than TOKEN_MAX bytes in the source */
-	bool ctrl;           /* a control byte (NUL included) */
-	bool unterminated;   /* "... without its closing quote */
-};
-
-struct lexer {
-	const char *p, *end;
-	int line;
-	bool have_peek;
-	struct token peek;
-	char buf[TOKEN_MAX + 1];
-};
-
-static bool
-is_blank(unsigned char c)
-{
-	return c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\v';
-}
-
-static bool
-is_ctrl(unsigned char c)
-{
-	return (c < 0x20 && c != '\t') || c == 0x7f;
-}
-
-static void
-lex_put(struct lexer *lx, struct token *t, size_t *n, unsigned char c)
-{
-	if (is_ctrl(c))
-		t->ctrl = true;
-	if (*n < TOKEN_MAX)
-		lx->buf[(*n)++] = (char)c;
-	else
-		t->toolong = true;
-}
-
-static void
-lex_read(struct lexer *lx, struct token *t)
-{
-	size_t n = 0;
-	unsigned char c;
-
-	memset(t, 0, sizeof *t);
-	while (lx->p < lx->end && is_blank((unsigned char)*lx->p))
-		lx->p++;
-	if (lx->p < lx->end && *lx->p == '#')
-		while (lx->p < lx->end && *lx->p != '\n')
-			lx->p++;
-	t->line = lx->line;
-	if (lx->p >= lx->end) {
-		t->type = TOK_EOF;
-		return;
-	}
-	c = (unsigned char)*lx->p;
-	if (c == '\n' || c == '{' || c == '}') {
-		lx->p++;
-		if (c == '\n')
-			lx->line++;
-		t->type = c == '\n' ? TOK_NL : c == '{' ? TOK_OPEN : TOK_CLOSE;
-		return;
-	}
-	t->type = TOK_WORD;
-	if (c == '"') {
-		t->quoted = true;
-		lx->p++;
-		for (;;) {
-			if (lx->p >= lx->end || *lx->p == '\n') {
-				t->unterminated = true;
-				break;
-			}
-			c = (unsigned char)*lx->p++;
-			if (c == '"')
-				break;
-			if (c == '\\' && lx->p < lx->end && (*lx->p == '"' || *lx->p == '\\'))
-				c = (unsigned char)*lx->p++;
-			lex_put(lx, t, &n, c);
-		}
-	} else {
-		while (lx->p < lx->end) {
-			c = (unsigned char)*lx->p;
-			if (is_blank(c) || c == '\n' || c == '{' || c == '}')
-				break;
-			lex_put(lx, t, &n, c);
-			lx->p++;
-		}
-	}
-	t->text = xmalloc(n + 1);
-	memcpy(t->text, lx->buf, n);
-	t->text[n] = '\0';
-}
-
-static void
-lex_next(struct lexer *lx, struct token *t)
-{
-	if (lx->have_peek) {
-		*t = lx->peek;
-		lx->have_peek = false;
-	} else
-		lex_read(lx, t);
-}
-
-static void
-lex_unread(struct lexer *lx, const struct token *t)
-{
-	lx->peek = *t;
-	lx->have_peek = true;
-}
 
 /* ------------------------------------------------------------------ */
 /* keywords                                                            */
@@ -186,55 +69,20 @@ enum kw_id {
 #define F_BLOCK  1u   /* opens a block */
 #define F_REPEAT 2u   /* may be given more than once in its block */
 
+struct pstate;
+struct stmt;
+
+/* A handler applies one statement whose values have been checked for count
+ * and form (check_values()); it reports what is wrong with their content. */
+typedef void kw_apply(struct pstate *ps, const struct stmt *st);
+
 struct keyword {
 	const char *name;
 	enum ctx ctx;
 	enum kw_id id;
 	unsigned flags;
 	int nargs;        /* values: 0, 1, or -1 for one or more */
-};
-
-/* smtpmon's own statements, and the CSSMTP ones it uses (ExtWrtName,
- * LocalHostName, Timeout's InitialMsg/AnyCmd/ConnectRetry, TargetServer's
- * TargetIp/TargetName/TargetMx/Secure). */
-static const struct keyword keywords[] = {
-	{ "ExtWrtName",      CTX_TOP,     K_EXTWRTNAME,    0, 1 },
-	{ "HeloName",        CTX_TOP,     K_HELO,          0, 1 },
-	{ "LocalHostName",   CTX_TOP,     K_HELO,          0, 1 },
-	{ "Timeout",         CTX_TOP,     K_TIMEOUT,       F_BLOCK, 0 },
-	{ "Monitor",         CTX_TOP,     K_MONITOR,       F_BLOCK, 0 },
-	{ "TargetServer",    CTX_TOP,     K_TARGETSERVER,  F_BLOCK | F_REPEAT, 0 },
-	{ "AuthEntity",      CTX_TOP,     K_AUTHENTITY,    F_BLOCK | F_REPEAT, 1 },
-	{ "AppldataLog",     CTX_TOP,     K_APPLDATALOG,   0, 1 },
-	{ "StateDir",        CTX_TOP,     K_STATEDIR,      0, 1 },
-	{ "ControlSocket",   CTX_TOP,     K_CONTROLSOCKET, 0, 1 },
-	{ "AgentXSocket",    CTX_TOP,     K_AGENTX,        0, 1 },
-	{ "PidFile",         CTX_TOP,     K_PIDFILE,       0, 1 },
-	{ "User",            CTX_TOP,     K_USER,          0, 1 },
-	{ "CAFile",          CTX_TOP,     K_CAFILE,        0, 1 },
-	{ "NameServer",      CTX_TOP,     K_NAMESERVER,    0, 1 },
-	{ "AlertCommand",    CTX_TOP,     K_ALERTCMD,      0, -1 },
-	{ "Passive",         CTX_TOP,     K_PASSIVE,       F_BLOCK, 0 },
-	{ "InitialMsg",      CTX_TIMEOUT, K_INITIALMSG,    0, 1 },
-	{ "AnyCmd",          CTX_TIMEOUT, K_ANYCMD,        0, 1 },
-	{ "ConnectRetry",    CTX_TIMEOUT, K_CONNECTRETRY,  0, 1 },
-	{ "Connect",         CTX_TIMEOUT, K_CONNECT,       0, 1 },
-	{ "NoopInterval",    CTX_MONITOR, K_NOOP,          0, 1 },
-	{ "ReprobeInterval", CTX_MONITOR, K_REPROBE,       0, 1 },
-	{ "NoopBudget",      CTX_MONITOR, K_NOOPBUDGET,    0, 1 },
-	{ "TargetIP",        CTX_TARGET,  K_TARGETIP,      F_REPEAT, 1 },
-	{ "TargetName",      CTX_TARGET,  K_TARGETNAME,    0, 1 },
-	{ "TargetMx",        CTX_TARGET,  K_TARGETMX,      0, 1 },
-	{ "ConnectPort",     CTX_TARGET,  K_CONNECTPORT,   0, 1 },
-	{ "Secure",          CTX_TARGET,  K_SECURE,        0, 1 },
-	{ "AuthEntity",      CTX_TARGET,  K_AUTHREF,       0, 1 },
-	{ "TlsServerName",   CTX_TARGET,  K_TLSNAME,       0, 1 },
-	{ "MinTlsLevel",     CTX_TARGET,  K_MINTLS,        0, 1 },
-	{ "User",            CTX_AUTH,    K_AUTHUSER,      0, 1 },
-	{ "PasswordFile",    CTX_AUTH,    K_PASSWORDFILE,  0, 1 },
-	{ "Interface",       CTX_PASSIVE, K_INTERFACE,     F_REPEAT, 1 },
-	{ "PcapFile",        CTX_PASSIVE, K_PCAPFILE,      0, 1 },
-	{ "Ports",           CTX_PASSIVE, K_PORTS,         0, -1 },
+	kw_apply *apply;  /* NULL for a block: open_block() starts it */
 };
 
 /* CSSMTP statements that only concern mail delivery: accepted with any
@@ -288,23 +136,16 @@ static const struct unused_kw {
 	{ "MBCharset",         CTX_TARGET,  false },
 };
 
-#define N_KEYWORDS (sizeof keywords / sizeof keywords[0])
 #define N_UNUSED   (sizeof cssmtp_unused / sizeof cssmtp_unused[0])
 
 /* ------------------------------------------------------------------ */
 /* parser state                                                        */
 
-struct perr {
-	int line;
-	size_t seq;
-	char *msg;
-};
-
 struct stmt {
 	int line;
-	struct token kw;
+	struct conf_token kw;
 	char kwshow[KW_BUF];       /* the keyword as written, printable */
-	struct token vals[STMT_VALUES];
+	struct conf_token vals[STMT_VALUES];
 	size_t nvals;              /* kept */
 	size_t total;              /* given */
 };
@@ -341,10 +182,9 @@ struct block {
 
 struct pstate {
 	const char *file;
-	struct lexer lx;
+	struct conf_lexer lx;
 	struct config *cfg;
-	struct perr *errs;
-	size_t nerrs, errs_cap, errs_total, seq;
+	struct conferr_list el;
 	int top_first[K_COUNT];
 	bool unused_seen[N_UNUSED];
 	struct block blk;
@@ -360,86 +200,6 @@ struct pstate {
 /* ------------------------------------------------------------------ */
 /* messages                                                            */
 
-/* A printable rendering of s for a message: at most SHOW_MAX bytes of it,
- * other bytes as \xHH, '"' and '\' escaped, "..." when cut. */
-static const char *
-show(const char *s, char buf[SHOW_BUF])
-{
-	size_t n = 0, i;
-
-	for (i = 0; s[i] != '\0' && i < SHOW_MAX; i++) {
-		unsigned char c = (unsigned char)s[i];
-		if (c == '"' || c == '\\') {
-			buf[n++] = '\\';
-			buf[n++] = (char)c;
-		} else if (c < 0x20 || c >= 0x7f) {
-			snprintf(buf + n, 5, "\\x%02x", c);
-			n += 4;
-		} else
-			buf[n++] = (char)c;
-	}
-	if (s[i] != '\0') {
-		memcpy(buf + n, "...", 3);
-		n += 3;
-	}
-	buf[n] = '\0';
-	return buf;
-}
-
-static void
-add_error(struct pstate *ps, int line, char *msg)
-{
-	ps->errs_total++;
-	if (ps->nerrs >= ERR_KEEP) {
-		free(msg);
-		return;
-	}
-	if (ps->nerrs == ps->errs_cap) {
-		ps->errs_cap = ps->errs_cap ? ps->errs_cap * 2 : 16;
-		ps->errs = xrealloc(ps->errs, ps->errs_cap * sizeof *ps->errs);
-	}
-	ps->errs[ps->nerrs].line = line;
-	ps->errs[ps->nerrs].seq = ps->seq++;
-	ps->errs[ps->nerrs].msg = msg;
-	ps->nerrs++;
-}
-
-static char *
-vformat(const char *fmt, va_list ap)
-{
-	char small[256], *s;
-	va_list ap2;
-	int n;
-
-	va_copy(ap2, ap);
-	n = vsnprintf(small, sizeof small, fmt, ap2);
-	va_end(ap2);
-	if (n < 0) {
-		n = 0;
-		small[0] = '\0';
-	}
-	s = xmalloc((size_t)n + 1);
-	if ((size_t)n < sizeof small)
-		memcpy(s, small, (size_t)n + 1);
-	else
-		vsnprintf(s, (size_t)n + 1, fmt, ap);
-	return s;
-}
-
-static char *
-format(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static char *
-format(const char *fmt, ...)
-{
-	va_list ap;
-	char *s;
-
-	va_start(ap, fmt);
-	s = vformat(fmt, ap);
-	va_end(ap);
-	return s;
-}
-
 /* "FILE:LINE: KEYWORD: what" */
 static void
 err(struct pstate *ps, int line, const char *kw, const char *fmt, ...)
@@ -448,15 +208,13 @@ static void
 err(struct pstate *ps, int line, const char *kw, const char *fmt, ...)
 {
 	va_list ap;
-	char *what;
 
 	va_start(ap, fmt);
-	what = vformat(fmt, ap);
+	conferr_vadd(&ps->el, line, kw, fmt, ap);
 	va_end(ap);
-	add_error(ps, line, format("%s:%d: %s: %s", ps->file, line, kw, what));
-	free(what);
 }
 
+/* the same at the statement's line and keyword */
 static void
 serr(struct pstate *ps, const struct stmt *st, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -464,238 +222,10 @@ static void
 serr(struct pstate *ps, const struct stmt *st, const char *fmt, ...)
 {
 	va_list ap;
-	char *what;
 
 	va_start(ap, fmt);
-	what = vformat(fmt, ap);
+	conferr_vadd(&ps->el, st->line, st->kwshow, fmt, ap);
 	va_end(ap);
-	add_error(ps, st->line, format("%s:%d: %s: %s", ps->file, st->line, st->kwshow, what));
-	free(what);
-}
-
-static int
-perr_cmp(const void *a, const void *b)
-{
-	const struct perr *x = a, *y = b;
-
-	if (x->line != y->line)
-		return x->line < y->line ? -1 : 1;
-	return x->seq < y->seq ? -1 : x->seq > y->seq;
-}
-
-static void
-publish_errors(struct pstate *ps, struct config_errors *errs)
-{
-	size_t i;
-
-	if (ps->nerrs > 1)
-		qsort(ps->errs, ps->nerrs, sizeof *ps->errs, perr_cmp);
-	for (i = 0; i < ps->nerrs; i++) {
-		if (errs->n < CONFIG_MAX_ERRORS)
-			errs->msg[errs->n++] = ps->errs[i].msg;
-		else
-			free(ps->errs[i].msg);
-	}
-	errs->total += ps->errs_total;
-	free(ps->errs);
-	ps->errs = NULL;
-	ps->nerrs = ps->errs_cap = 0;
-}
-
-static void
-file_error(struct config_errors *errs, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-static void
-file_error(struct config_errors *errs, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	errs->total++;
-	if (errs->n < CONFIG_MAX_ERRORS)
-		errs->msg[errs->n++] = vformat(fmt, ap);
-	va_end(ap);
-}
-
-/* ------------------------------------------------------------------ */
-/* value checks (pure)                                                 */
-
-static char
-ascii_upper(char c)
-{
-	return c >= 'a' && c <= 'z' ? (char)(c - 'a' + 'A') : c;
-}
-
-static bool
-is_alnum(char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-}
-
-/* Unsigned decimal, digits only, at most max. */
-static bool
-parse_uint(const char *s, unsigned long max, unsigned long *out)
-{
-	unsigned long v = 0;
-
-	if (*s == '\0')
-		return false;
-	for (; *s != '\0'; s++) {
-		if (*s < '0' || *s > '9')
-			return false;
-		if (v > (max - (unsigned long)(*s - '0')) / 10)
-			return false;
-		v = v * 10 + (unsigned long)(*s - '0');
-	}
-	*out = v;
-	return true;
-}
-
-static bool
-parse_port(const char *s, uint16_t *port)
-{
-	unsigned long v;
-
-	if (!parse_uint(s, 65535, &v) || v == 0)
-		return false;
-	*port = (uint16_t)v;
-	return true;
-}
-
-/* N, Nms, Ns, Nm or Nh; a number too large for any range saturates. */
-static bool
-parse_duration(const char *s, uint64_t *ms)
-{
-	uint64_t v = 0, mult;
-	bool big = false;
-	const char *p = s;
-
-	if (*p < '0' || *p > '9')
-		return false;
-	for (; *p >= '0' && *p <= '9'; p++) {
-		if (v > (UINT64_MAX / 3600000u - 9) / 10)
-			big = true;
-		else
-			v = v * 10 + (uint64_t)(*p - '0');
-	}
-	if (*p == '\0' || strcasecmp(p, "s") == 0)
-		mult = 1000;
-	else if (strcasecmp(p, "ms") == 0)
-		mult = 1;
-	else if (strcasecmp(p, "m") == 0)
-		mult = 60000;
-	else if (strcasecmp(p, "h") == 0)
-		mult = 3600000;
-	else
-		return false;
-	*ms = big ? UINT64_MAX : v * mult;
-	return true;
-}
-
-/* Letters, digits, '-' (and '_' when allowed) in dot-separated labels of
- * 1-63 bytes, not starting or ending with '-'; at most 253 bytes without a
- * final dot. */
-static bool
-valid_dns_name(const char *s, bool underscore)
-{
-	size_t len = strlen(s), label = 0, i;
-
-	if (len > 0 && s[len - 1] == '.')
-		len--;
-	if (len == 0 || len > 253)
-		return false;
-	for (i = 0; i <= len; i++) {
-		char c = i < len ? s[i] : '.';
-		if (c == '.') {
-			if (label == 0 || s[i - 1] == '-')
-				return false;
-			label = 0;
-		} else if (is_alnum(c) || (c == '_' && underscore) || (c == '-' && label > 0)) {
-			if (++label > 63)
-				return false;
-		} else
-			return false;
-	}
-	return true;
-}
-
-static bool
-valid_word(const char *s, size_t max)
-{
-	size_t n = strlen(s), i;
-
-	if (n == 0 || n > max || s[0] == '-')
-		return false;
-	for (i = 0; i < n; i++)
-		if (!is_alnum(s[i]) && s[i] != '.' && s[i] != '_' && s[i] != '-')
-			return false;
-	return true;
-}
-
-/* "[1.2.3.4]" or "[IPv6:...]" (RFC 5321 address literal) */
-static bool
-valid_addr_literal(const char *s)
-{
-	size_t n = strlen(s);
-	char in[64];
-	unsigned char b[16];
-
-	if (n < 3 || s[0] != '[' || s[n - 1] != ']' || n - 2 >= sizeof in)
-		return false;
-	memcpy(in, s + 1, n - 2);
-	in[n - 2] = '\0';
-	if (strncasecmp(in, "IPv6:", 5) == 0)
-		return inet_pton(AF_INET6, in + 5, b) == 1;
-	return inet_pton(AF_INET, in, b) == 1;
-}
-
-/* ADDR, ADDR:PORT, IPv6 or [IPv6]:PORT */
-static bool
-valid_ns_elem(const char *e, size_t n)
-{
-	char a[64];
-	unsigned char b[16];
-	const char *colon, *port = NULL;
-	size_t alen;
-	uint16_t p;
-
-	if (n == 0 || n >= sizeof a)
-		return false;
-	if (e[0] == '[') {
-		const char *rb = memchr(e, ']', n);
-		if (rb == NULL)
-			return false;
-		alen = (size_t)(rb - e - 1);
-		memcpy(a, e + 1, alen);
-		a[alen] = '\0';
-		if (inet_pton(AF_INET6, a, b) != 1)
-			return false;
-		if ((size_t)(rb - e) + 1 == n)
-			return true;
-		if (rb[1] != ':')
-			return false;
-		port = rb + 2;
-	} else {
-		memcpy(a, e, n);
-		a[n] = '\0';
-		colon = strchr(a, ':');
-		if (colon != NULL && strchr(colon + 1, ':') != NULL)
-			return inet_pton(AF_INET6, a, b) == 1;
-		if (colon != NULL) {
-			a[colon - a] = '\0';
-			port = e + (colon - a) + 1;
-		}
-		if (inet_pton(AF_INET, a, b) != 1)
-			return false;
-		if (port == NULL)
-			return true;
-	}
-	alen = n - (size_t)(port - e);
-	if (alen == 0 || alen > 5)
-		return false;
-	memcpy(a, port, alen);
-	a[alen] = '\0';
-	return parse_port(a, &p);
 }
 
 /* ------------------------------------------------------------------ */
@@ -733,7 +263,7 @@ record_unused(struct pstate *ps, size_t idx, const struct stmt *st)
 		ps->unused_cap = ps->unused_cap ? ps->unused_cap * 2 : 8;
 		cfg->unused = xrealloc(cfg->unused, ps->unused_cap * sizeof *cfg->unused);
 	}
-	cfg->unused[cfg->n_unused++] = format("%s:%d: %s", ps->file, st->line, st->kwshow);
+	cfg->unused[cfg->n_unused++] = conferr_strf("%s:%d: %s", ps->file, st->line, st->kwshow);
 }
 
 /* Consume the tokens of a block whose `{` was just read, through its `}`.
@@ -742,24 +272,24 @@ static bool
 skip_block(struct pstate *ps)
 {
 	size_t depth = 1;
-	struct token t;
+	struct conf_token t;
 
 	for (;;) {
-		lex_next(&ps->lx, &t);
+		conf_lex_next(&ps->lx, &t);
 		switch (t.type) {
-		case TOK_EOF:
+		case CONF_TOK_EOF:
 			return false;
-		case TOK_OPEN:
+		case CONF_TOK_OPEN:
 			depth++;
 			break;
-		case TOK_CLOSE:
+		case CONF_TOK_CLOSE:
 			if (--depth == 0)
 				return true;
 			break;
-		case TOK_WORD:
+		case CONF_TOK_WORD:
 			free(t.text);
 			break;
-		case TOK_NL:
+		case CONF_TOK_NL:
 			break;
 		}
 	}
@@ -782,19 +312,19 @@ static bool
 set_duration(struct pstate *ps, const struct stmt *st, const struct duration_range *r,
     uint32_t *field)
 {
-	char b[SHOW_BUF];
+	char b[CONF_SHOW_BUF];
 	const char *v = st->vals[0].text;
 	uint64_t ms;
 
-	if (!parse_duration(v, &ms)) {
-		serr(ps, st, "\"%s\" is not a duration (N, Nms, Ns, Nm or Nh)", show(v, b));
+	if (!conf_parse_duration(v, &ms)) {
+		serr(ps, st, "\"%s\" is not a duration (N, Nms, Ns, Nm or Nh)", conf_show(v, b));
 		return false;
 	}
 	if ((ms == 0 && r->zero_ok) || (ms >= r->min && ms <= r->max)) {
 		*field = (uint32_t)ms;
 		return true;
 	}
-	serr(ps, st, "\"%s\" out of range (%s)", show(v, b), r->text);
+	serr(ps, st, "\"%s\" out of range (%s)", conf_show(v, b), r->text);
 	return false;
 }
 
@@ -808,17 +338,17 @@ static const struct duration_range r_reprobe = { 100, 86400000, true, "0 or 100m
 static void
 set_path(struct pstate *ps, const struct stmt *st, char **field, size_t max)
 {
-	char b[SHOW_BUF];
+	char b[CONF_SHOW_BUF];
 	const char *v = st->vals[0].text;
 	size_t n = strlen(v);
 
 	if (v[0] != '/') {
-		serr(ps, st, "\"%s\" is not an absolute path", show(v, b));
+		serr(ps, st, "\"%s\" is not an absolute path", conf_show(v, b));
 		return;
 	}
 	if (max > 0 && n > max) {
 		serr(ps, st, "\"%s\" is too long for a unix socket (%zu bytes, max %zu)",
-		    show(v, b), n, max);
+		    conf_show(v, b), n, max);
 		return;
 	}
 	free(*field);
@@ -832,72 +362,11 @@ cur_target(struct pstate *ps)
 }
 
 static void
-target_ip(struct pstate *ps, const struct stmt *st)
-{
-	char b[SHOW_BUF];
-	const char *v = st->vals[0].text;
-	struct cfg_target *t = cur_target(ps);
-	struct cfg_addr a;
-
-	memset(&a, 0, sizeof a);
-	if (strlen(v) < sizeof a.text) {
-		struct sockaddr_in *s4 = (struct sockaddr_in *)&a.ss;
-		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&a.ss;
-		if (inet_pton(AF_INET, v, &s4->sin_addr) == 1) {
-			s4->sin_family = AF_INET;
-			a.len = sizeof *s4;
-		} else if (inet_pton(AF_INET6, v, &s6->sin6_addr) == 1) {
-			s6->sin6_family = AF_INET6;
-			a.len = sizeof *s6;
-		}
-	}
-	if (a.len == 0) {
-		serr(ps, st, "\"%s\" is not an IPv4 or IPv6 address", show(v, b));
-		return;
-	}
-	str_copy(a.text, v, sizeof a.text);
-	if (t->n_addrs == ps->tp[ps->blk.index].addrs_cap) {
-		size_t *cap = &ps->tp[ps->blk.index].addrs_cap;
-		*cap = *cap ? *cap * 2 : 2;
-		t->addrs = xrealloc(t->addrs, *cap * sizeof *t->addrs);
-	}
-	t->addrs[t->n_addrs] = a;
-	if (ps->n_ar == ps->ar_cap) {
-		ps->ar_cap = ps->ar_cap ? ps->ar_cap * 2 : 16;
-		ps->ar = xrealloc(ps->ar, ps->ar_cap * sizeof *ps->ar);
-	}
-	ps->ar[ps->n_ar].target = ps->blk.index;
-	ps->ar[ps->n_ar].index = t->n_addrs;
-	ps->ar[ps->n_ar].line = st->line;
-	str_copy(ps->ar[ps->n_ar].kw, st->kwshow, sizeof ps->ar[ps->n_ar].kw);
-	ps->n_ar++;
-	t->n_addrs++;
-}
-
-static void
-target_host(struct pstate *ps, const struct stmt *st, bool mx)
-{
-	char b[SHOW_BUF];
-	const char *v = st->vals[0].text;
-	struct tpriv *tp = &ps->tp[ps->blk.index];
-
-	if (!valid_dns_name(v, true)) {
-		serr(ps, st, "\"%s\" is not a %s name", show(v, b), mx ? "domain" : "host");
-		return;
-	}
-	if (cur_target(ps)->host != NULL)   /* a TargetName and a TargetMx: reported at close */
-		return;
-	cur_target(ps)->host = xstrdup(v);
-	tp->host_line = st->line;
-	str_copy(tp->host_kw, st->kwshow, sizeof tp->host_kw);
-}
-
-static void
 open_block(struct pstate *ps, const struct keyword *k, const struct stmt *st, bool value_ok)
 {
 	struct config *cfg = ps->cfg;
 	struct block *bk = &ps->blk;
-	char b[SHOW_BUF];
+	char b[CONF_SHOW_BUF];
 	size_t i;
 
 	memset(bk, 0, sizeof *bk);
@@ -942,16 +411,16 @@ open_block(struct pstate *ps, const struct keyword *k, const struct stmt *st, bo
 		str_copy(ps->ap[bk->index].kw, st->kwshow, sizeof ps->ap[0].kw);
 		if (!value_ok)
 			break;
-		if (!valid_word(st->vals[0].text, 64)) {
+		if (!conf_valid_word(st->vals[0].text, 64)) {
 			serr(ps, st, "\"%s\" is not a name (1-64 of A-Z a-z 0-9 . _ -)",
-			    show(st->vals[0].text, b));
+			    conf_show(st->vals[0].text, b));
 			break;
 		}
 		for (i = 0; i + 1 < cfg->n_auths; i++)
 			if (cfg->auths[i].name != NULL &&
 			    strcmp(cfg->auths[i].name, st->vals[0].text) == 0) {
 				serr(ps, st, "name \"%s\" given twice (first at line %d)",
-				    show(st->vals[0].text, b), cfg->auths[i].line);
+				    conf_show(st->vals[0].text, b), cfg->auths[i].line);
 				break;
 			}
 		if (i + 1 == cfg->n_auths)
@@ -1057,42 +526,135 @@ close_block(struct pstate *ps)
 	bk->active = false;
 }
 
-static void
-passive_ports(struct pstate *ps, const struct stmt *st)
-{
-	struct cfg_passive *pv = &ps->cfg->passive;
-	char b[SHOW_BUF];
-	size_t i, j;
-	uint16_t p;
+/* ------------------------------------------------------------------ */
+/* the keywords' handlers and their table                              */
 
-	ps->passive_ports_set = true;
-	if (st->total > CONFIG_MAX_PORTS) {
-		serr(ps, st, "more than %d ports", CONFIG_MAX_PORTS);
+/* The value of a one-value statement. */
+static const char *
+value(const struct stmt *st)
+{
+	return st->nvals > 0 ? st->vals[0].text : "";
+}
+
+static void
+kw_extwrtname(struct pstate *ps, const struct stmt *st)
+{
+	char b[CONF_SHOW_BUF], w[9];
+	const char *v = value(st);
+
+	if (!appldata_writer_norm(v, w)) {
+		serr(ps, st, "\"%s\" is not 1-8 characters of A-Z 0-9 $ # @", conf_show(v, b));
 		return;
 	}
-	pv->n_ports = 0;
-	for (i = 0; i < st->nvals; i++) {
-		if (!parse_port(st->vals[i].text, &p)) {
-			serr(ps, st, "\"%s\" is not a port (1-65535)", show(st->vals[i].text, b));
-			continue;
-		}
-		for (j = 0; j < pv->n_ports; j++)
-			if (pv->ports[j] == p)
-				break;
-		if (j < pv->n_ports) {
-			serr(ps, st, "port %u given twice", (unsigned)p);
-			continue;
-		}
-		pv->ports[pv->n_ports++] = p;
+	memcpy(ps->cfg->writer, w, sizeof w);
+}
+
+static void
+kw_helo(struct pstate *ps, const struct stmt *st)
+{
+	char b[CONF_SHOW_BUF];
+	const char *v = value(st);
+
+	if (strlen(v) > 255 || !(conf_valid_dns_name(v, true) || conf_valid_addr_literal(v))) {
+		serr(ps, st, "\"%s\" is not a host name or [address] literal", conf_show(v, b));
+		return;
 	}
+	ps->cfg->helo_name = xstrdup(v);
+}
+
+static void
+kw_appldatalog(struct pstate *ps, const struct stmt *st)
+{
+	set_path(ps, st, &ps->cfg->appldata_log, 0);
+}
+
+static void
+kw_statedir(struct pstate *ps, const struct stmt *st)
+{
+	set_path(ps, st, &ps->cfg->state_dir, 0);
+}
+
+static void
+kw_controlsocket(struct pstate *ps, const struct stmt *st)
+{
+	set_path(ps, st, &ps->cfg->control_socket, SUN_PATH_MAX);
+}
+
+/* "off", a unix socket path or another net-snmp transport address */
+static void
+kw_agentx(struct pstate *ps, const struct stmt *st)
+{
+	char b[CONF_SHOW_BUF];
+	const char *v = value(st);
+	size_t n = strlen(v);
+
+	if (strcasecmp(v, "off") == 0) {
+		ps->cfg->agentx_off = true;
+		return;
+	}
+	if (v[0] == '/' && n > SUN_PATH_MAX) {
+		serr(ps, st, "\"%s\" is too long for a unix socket (%zu bytes, max %d)",
+		    conf_show(v, b), n, SUN_PATH_MAX);
+		return;
+	}
+	ps->cfg->agentx_socket = xstrdup(v);
+}
+
+static void
+kw_pidfile(struct pstate *ps, const struct stmt *st)
+{
+	set_path(ps, st, &ps->cfg->pid_file, 0);
+}
+
+static void
+kw_user(struct pstate *ps, const struct stmt *st)
+{
+	char b[CONF_SHOW_BUF];
+	const char *v = value(st);
+
+	if (!conf_valid_word(v, 32)) {
+		serr(ps, st, "\"%s\" is not a user name", conf_show(v, b));
+		return;
+	}
+	ps->cfg->user = xstrdup(v);
+}
+
+static void
+kw_cafile(struct pstate *ps, const struct stmt *st)
+{
+	set_path(ps, st, &ps->cfg->ca_file, 0);
+}
+
+/* "ADDR[:PORT],...": the first element that is not an address is reported */
+static void
+kw_nameserver(struct pstate *ps, const struct stmt *st)
+{
+	char b[CONF_SHOW_BUF];
+	const char *v = value(st), *e = v;
+
+	for (;;) {
+		const char *c = strchr(e, ',');
+		size_t len = c ? (size_t)(c - e) : strlen(e);
+		if (!conf_valid_ns_elem(e, len)) {
+			char part[CONF_SHOW_MAX + 1];
+			str_copy(part, e, len < sizeof part ? len + 1 : sizeof part);
+			serr(ps, st, "\"%s\" is not an address (ADDR, ADDR:PORT, IPv6 or [IPv6]:PORT)",
+			    conf_show(part, b));
+			return;
+		}
+		if (c == NULL)
+			break;
+		e = c + 1;
+	}
+	ps->cfg->name_servers = xstrdup(v);
 }
 
 /* AlertCommand /path/to/program [ARG ...]: run without a shell. */
 static void
-alert_command(struct pstate *ps, const struct stmt *st)
+kw_alertcmd(struct pstate *ps, const struct stmt *st)
 {
 	struct config *cfg = ps->cfg;
-	char b[SHOW_BUF];
+	char b[CONF_SHOW_BUF];
 	size_t i;
 
 	if (st->total > st->nvals) {
@@ -1101,7 +663,7 @@ alert_command(struct pstate *ps, const struct stmt *st)
 	}
 	if (st->vals[0].text[0] != '/') {
 		serr(ps, st, "\"%s\" is not an absolute path (the command runs without a shell "
-		    "and without a search path)", show(st->vals[0].text, b));
+		    "and without a search path)", conf_show(st->vals[0].text, b));
 		return;
 	}
 	if (cfg->alert_argv != NULL) {
@@ -1116,11 +678,223 @@ alert_command(struct pstate *ps, const struct stmt *st)
 }
 
 static void
-passive_interface(struct pstate *ps, const struct stmt *st)
+kw_initialmsg(struct pstate *ps, const struct stmt *st)
+{
+	set_duration(ps, st, &r_initial, &ps->cfg->initial_ms);
+}
+
+static void
+kw_anycmd(struct pstate *ps, const struct stmt *st)
+{
+	set_duration(ps, st, &r_anycmd, &ps->cfg->anycmd_ms);
+}
+
+static void
+kw_connectretry(struct pstate *ps, const struct stmt *st)
+{
+	set_duration(ps, st, &r_retry, &ps->cfg->connect_retry_ms);
+}
+
+static void
+kw_connect(struct pstate *ps, const struct stmt *st)
+{
+	set_duration(ps, st, &r_connect, &ps->cfg->connect_ms);
+}
+
+static void
+kw_noop(struct pstate *ps, const struct stmt *st)
+{
+	set_duration(ps, st, &r_noop, &ps->cfg->noop_interval_ms);
+}
+
+static void
+kw_reprobe(struct pstate *ps, const struct stmt *st)
+{
+	set_duration(ps, st, &r_reprobe, &ps->cfg->reprobe_interval_ms);
+}
+
+static void
+kw_noopbudget(struct pstate *ps, const struct stmt *st)
+{
+	char b[CONF_SHOW_BUF];
+	const char *v = value(st);
+	unsigned long nb;
+
+	if (!conf_parse_uint(v, 100000, &nb)) {
+		serr(ps, st, "\"%s\" is not a NOOP count (0 = no limit, at most 100000)",
+		    conf_show(v, b));
+		return;
+	}
+	ps->cfg->noop_budget = (unsigned)nb;
+}
+
+static void
+kw_targetip(struct pstate *ps, const struct stmt *st)
+{
+	char b[CONF_SHOW_BUF];
+	const char *v = value(st);
+	struct cfg_target *t = cur_target(ps);
+	struct cfg_addr a;
+
+	memset(&a, 0, sizeof a);
+	if (strlen(v) < sizeof a.text) {
+		struct sockaddr_in *s4 = (struct sockaddr_in *)&a.ss;
+		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&a.ss;
+		if (inet_pton(AF_INET, v, &s4->sin_addr) == 1) {
+			s4->sin_family = AF_INET;
+			a.len = sizeof *s4;
+		} else if (inet_pton(AF_INET6, v, &s6->sin6_addr) == 1) {
+			s6->sin6_family = AF_INET6;
+			a.len = sizeof *s6;
+		}
+	}
+	if (a.len == 0) {
+		serr(ps, st, "\"%s\" is not an IPv4 or IPv6 address", conf_show(v, b));
+		return;
+	}
+	str_copy(a.text, v, sizeof a.text);
+	if (t->n_addrs == ps->tp[ps->blk.index].addrs_cap) {
+		size_t *cap = &ps->tp[ps->blk.index].addrs_cap;
+		*cap = *cap ? *cap * 2 : 2;
+		t->addrs = xrealloc(t->addrs, *cap * sizeof *t->addrs);
+	}
+	t->addrs[t->n_addrs] = a;
+	if (ps->n_ar == ps->ar_cap) {
+		ps->ar_cap = ps->ar_cap ? ps->ar_cap * 2 : 16;
+		ps->ar = xrealloc(ps->ar, ps->ar_cap * sizeof *ps->ar);
+	}
+	ps->ar[ps->n_ar].target = ps->blk.index;
+	ps->ar[ps->n_ar].index = t->n_addrs;
+	ps->ar[ps->n_ar].line = st->line;
+	str_copy(ps->ar[ps->n_ar].kw, st->kwshow, sizeof ps->ar[ps->n_ar].kw);
+	ps->n_ar++;
+	t->n_addrs++;
+}
+
+/* TargetName or TargetMx */
+static void
+target_host(struct pstate *ps, const struct stmt *st, bool mx)
+{
+	char b[CONF_SHOW_BUF];
+	const char *v = value(st);
+	struct tpriv *tp = &ps->tp[ps->blk.index];
+
+	if (!conf_valid_dns_name(v, true)) {
+		serr(ps, st, "\"%s\" is not a %s name", conf_show(v, b), mx ? "domain" : "host");
+		return;
+	}
+	if (cur_target(ps)->host != NULL)   /* a TargetName and a TargetMx: reported at close */
+		return;
+	cur_target(ps)->host = xstrdup(v);
+	tp->host_line = st->line;
+	str_copy(tp->host_kw, st->kwshow, sizeof tp->host_kw);
+}
+
+static void
+kw_targetname(struct pstate *ps, const struct stmt *st)
+{
+	target_host(ps, st, false);
+}
+
+static void
+kw_targetmx(struct pstate *ps, const struct stmt *st)
+{
+	target_host(ps, st, true);
+}
+
+static void
+kw_connectport(struct pstate *ps, const struct stmt *st)
+{
+	char b[CONF_SHOW_BUF];
+	const char *v = value(st);
+	uint16_t port;
+
+	if (!conf_parse_port(v, &port)) {
+		serr(ps, st, "\"%s\" is not a port (1-65535)", conf_show(v, b));
+		return;
+	}
+	cur_target(ps)->port = port;
+}
+
+static void
+kw_secure(struct pstate *ps, const struct stmt *st)
+{
+	char b[CONF_SHOW_BUF];
+	const char *v = value(st);
+
+	if (strcasecmp(v, "yes") == 0)
+		cur_target(ps)->secure = true;
+	else if (strcasecmp(v, "no") == 0)
+		cur_target(ps)->secure = false;
+	else
+		serr(ps, st, "\"%s\" is not Yes or No", conf_show(v, b));
+}
+
+/* AuthEntity NAME inside TargetServer: looked up at the end (resolve_auth()) */
+static void
+kw_authref(struct pstate *ps, const struct stmt *st)
+{
+	struct tpriv *tp = &ps->tp[ps->blk.index];
+
+	tp->auth_name = xstrdup(value(st));
+	tp->auth_line = st->line;
+	str_copy(tp->auth_kw, st->kwshow, sizeof tp->auth_kw);
+}
+
+static void
+kw_tlsname(struct pstate *ps, const struct stmt *st)
+{
+	char b[CONF_SHOW_BUF];
+	const char *v = value(st);
+	unsigned char a4[4];
+
+	if (!conf_valid_dns_name(v, false) || inet_pton(AF_INET, v, a4) == 1) {
+		serr(ps, st, "\"%s\" is not a DNS name", conf_show(v, b));
+		return;
+	}
+	cur_target(ps)->tls_server_name = xstrdup(v);
+}
+
+static void
+kw_mintls(struct pstate *ps, const struct stmt *st)
+{
+	char b[CONF_SHOW_BUF];
+	const char *v = value(st);
+	int level = tlsver_parse(v);
+
+	if (level == 0) {
+		serr(ps, st, "\"%s\" is not a TLS level (10, 11, 12, 13, T1 or TLSv1.0 .. TLSv1.3)",
+		    conf_show(v, b));
+		return;
+	}
+	cur_target(ps)->min_tls = level;
+}
+
+static void
+kw_authuser(struct pstate *ps, const struct stmt *st)
+{
+	const char *v = value(st);
+	size_t n = strlen(v);
+
+	if (n > 255) {
+		serr(ps, st, "user name too long (%zu bytes, max 255)", n);
+		return;
+	}
+	ps->cfg->auths[ps->blk.index].user = xstrdup(v);
+}
+
+static void
+kw_passwordfile(struct pstate *ps, const struct stmt *st)
+{
+	set_path(ps, st, &ps->cfg->auths[ps->blk.index].password_file, 0);
+}
+
+static void
+kw_interface(struct pstate *ps, const struct stmt *st)
 {
 	struct cfg_passive *pv = &ps->cfg->passive;
-	char b[SHOW_BUF];
-	const char *v = st->vals[0].text;
+	char b[CONF_SHOW_BUF];
+	const char *v = value(st);
 	size_t i, n = strlen(v);
 
 	if (pv->pcap_file != NULL) {
@@ -1128,12 +902,12 @@ passive_interface(struct pstate *ps, const struct stmt *st)
 		return;
 	}
 	if (n == 0 || n > 15 || strchr(v, '/') != NULL) {
-		serr(ps, st, "\"%s\" is not an interface name (1-15 characters)", show(v, b));
+		serr(ps, st, "\"%s\" is not an interface name (1-15 characters)", conf_show(v, b));
 		return;
 	}
 	for (i = 0; i < pv->n_interfaces; i++)
 		if (strcmp(pv->interfaces[i], v) == 0) {
-			serr(ps, st, "\"%s\" given twice", show(v, b));
+			serr(ps, st, "\"%s\" given twice", conf_show(v, b));
 			return;
 		}
 	if (pv->n_interfaces >= CONFIG_MAX_IFACES) {
@@ -1149,203 +923,99 @@ passive_interface(struct pstate *ps, const struct stmt *st)
 	pv->interfaces[pv->n_interfaces++] = xstrdup(v);
 }
 
-/* Apply one statement of smtpmon's own; the values have been checked for
- * count and form. */
+static void
+kw_pcapfile(struct pstate *ps, const struct stmt *st)
+{
+	if (ps->cfg->passive.n_interfaces > 0) {
+		serr(ps, st, "cannot be combined with Interface (line %d)", ps->iface_line);
+		return;
+	}
+	ps->pcap_line = st->line;
+	set_path(ps, st, &ps->cfg->passive.pcap_file, 0);
+}
+
+static void
+kw_ports(struct pstate *ps, const struct stmt *st)
+{
+	struct cfg_passive *pv = &ps->cfg->passive;
+	char b[CONF_SHOW_BUF];
+	size_t i, j;
+	uint16_t p;
+
+	ps->passive_ports_set = true;
+	if (st->total > CONFIG_MAX_PORTS) {
+		serr(ps, st, "more than %d ports", CONFIG_MAX_PORTS);
+		return;
+	}
+	pv->n_ports = 0;
+	for (i = 0; i < st->nvals; i++) {
+		if (!conf_parse_port(st->vals[i].text, &p)) {
+			serr(ps, st, "\"%s\" is not a port (1-65535)", conf_show(st->vals[i].text, b));
+			continue;
+		}
+		for (j = 0; j < pv->n_ports; j++)
+			if (pv->ports[j] == p)
+				break;
+		if (j < pv->n_ports) {
+			serr(ps, st, "port %u given twice", (unsigned)p);
+			continue;
+		}
+		pv->ports[pv->n_ports++] = p;
+	}
+}
+
+/* smtpmon's own statements, and the CSSMTP ones it uses (ExtWrtName,
+ * LocalHostName, Timeout's InitialMsg/AnyCmd/ConnectRetry, TargetServer's
+ * TargetIp/TargetName/TargetMx/Secure). */
+static const struct keyword keywords[] = {
+	{ "ExtWrtName",      CTX_TOP,     K_EXTWRTNAME,    0, 1, kw_extwrtname },
+	{ "HeloName",        CTX_TOP,     K_HELO,          0, 1, kw_helo },
+	{ "LocalHostName",   CTX_TOP,     K_HELO,          0, 1, kw_helo },
+	{ "Timeout",         CTX_TOP,     K_TIMEOUT,       F_BLOCK, 0, NULL },
+	{ "Monitor",         CTX_TOP,     K_MONITOR,       F_BLOCK, 0, NULL },
+	{ "TargetServer",    CTX_TOP,     K_TARGETSERVER,  F_BLOCK | F_REPEAT, 0, NULL },
+	{ "AuthEntity",      CTX_TOP,     K_AUTHENTITY,    F_BLOCK | F_REPEAT, 1, NULL },
+	{ "AppldataLog",     CTX_TOP,     K_APPLDATALOG,   0, 1, kw_appldatalog },
+	{ "StateDir",        CTX_TOP,     K_STATEDIR,      0, 1, kw_statedir },
+	{ "ControlSocket",   CTX_TOP,     K_CONTROLSOCKET, 0, 1, kw_controlsocket },
+	{ "AgentXSocket",    CTX_TOP,     K_AGENTX,        0, 1, kw_agentx },
+	{ "PidFile",         CTX_TOP,     K_PIDFILE,       0, 1, kw_pidfile },
+	{ "User",            CTX_TOP,     K_USER,          0, 1, kw_user },
+	{ "CAFile",          CTX_TOP,     K_CAFILE,        0, 1, kw_cafile },
+	{ "NameServer",      CTX_TOP,     K_NAMESERVER,    0, 1, kw_nameserver },
+	{ "AlertCommand",    CTX_TOP,     K_ALERTCMD,      0, -1, kw_alertcmd },
+	{ "Passive",         CTX_TOP,     K_PASSIVE,       F_BLOCK, 0, NULL },
+	{ "InitialMsg",      CTX_TIMEOUT, K_INITIALMSG,    0, 1, kw_initialmsg },
+	{ "AnyCmd",          CTX_TIMEOUT, K_ANYCMD,        0, 1, kw_anycmd },
+	{ "ConnectRetry",    CTX_TIMEOUT, K_CONNECTRETRY,  0, 1, kw_connectretry },
+	{ "Connect",         CTX_TIMEOUT, K_CONNECT,       0, 1, kw_connect },
+	{ "NoopInterval",    CTX_MONITOR, K_NOOP,          0, 1, kw_noop },
+	{ "ReprobeInterval", CTX_MONITOR, K_REPROBE,       0, 1, kw_reprobe },
+	{ "NoopBudget",      CTX_MONITOR, K_NOOPBUDGET,    0, 1, kw_noopbudget },
+	{ "TargetIP",        CTX_TARGET,  K_TARGETIP,      F_REPEAT, 1, kw_targetip },
+	{ "TargetName",      CTX_TARGET,  K_TARGETNAME,    0, 1, kw_targetname },
+	{ "TargetMx",        CTX_TARGET,  K_TARGETMX,      0, 1, kw_targetmx },
+	{ "ConnectPort",     CTX_TARGET,  K_CONNECTPORT,   0, 1, kw_connectport },
+	{ "Secure",          CTX_TARGET,  K_SECURE,        0, 1, kw_secure },
+	{ "AuthEntity",      CTX_TARGET,  K_AUTHREF,       0, 1, kw_authref },
+	{ "TlsServerName",   CTX_TARGET,  K_TLSNAME,       0, 1, kw_tlsname },
+	{ "MinTlsLevel",     CTX_TARGET,  K_MINTLS,        0, 1, kw_mintls },
+	{ "User",            CTX_AUTH,    K_AUTHUSER,      0, 1, kw_authuser },
+	{ "PasswordFile",    CTX_AUTH,    K_PASSWORDFILE,  0, 1, kw_passwordfile },
+	{ "Interface",       CTX_PASSIVE, K_INTERFACE,     F_REPEAT, 1, kw_interface },
+	{ "PcapFile",        CTX_PASSIVE, K_PCAPFILE,      0, 1, kw_pcapfile },
+	{ "Ports",           CTX_PASSIVE, K_PORTS,         0, -1, kw_ports },
+};
+
+#define N_KEYWORDS (sizeof keywords / sizeof keywords[0])
+
+/* Apply one statement of smtpmon's own through its keyword's handler; the
+ * values have been checked for count and form. */
 static void
 apply(struct pstate *ps, const struct keyword *k, const struct stmt *st)
 {
-	struct config *cfg = ps->cfg;
-	char b[SHOW_BUF];
-	const char *v = st->nvals > 0 ? st->vals[0].text : "";
-	size_t i, n = strlen(v);
-	uint16_t port;
-	int level;
-
-	switch (k->id) {
-	case K_EXTWRTNAME: {
-		char w[9];
-		for (i = 0; i < n && i < 8; i++) {
-			w[i] = ascii_upper(v[i]);
-			if (!is_alnum(w[i]) && w[i] != '$' && w[i] != '#' && w[i] != '@')
-				break;
-		}
-		if (n == 0 || n > 8 || i < n) {
-			serr(ps, st, "\"%s\" is not 1-8 characters of A-Z 0-9 $ # @", show(v, b));
-			return;
-		}
-		w[n] = '\0';
-		memcpy(cfg->writer, w, n + 1);
-		return;
-	}
-	case K_HELO:
-		if (n > 255 || !(valid_dns_name(v, true) || valid_addr_literal(v))) {
-			serr(ps, st, "\"%s\" is not a host name or [address] literal", show(v, b));
-			return;
-		}
-		cfg->helo_name = xstrdup(v);
-		return;
-	case K_APPLDATALOG:
-		set_path(ps, st, &cfg->appldata_log, 0);
-		return;
-	case K_STATEDIR:
-		set_path(ps, st, &cfg->state_dir, 0);
-		return;
-	case K_CONTROLSOCKET:
-		set_path(ps, st, &cfg->control_socket, SUN_PATH_MAX);
-		return;
-	case K_PIDFILE:
-		set_path(ps, st, &cfg->pid_file, 0);
-		return;
-	case K_CAFILE:
-		set_path(ps, st, &cfg->ca_file, 0);
-		return;
-	case K_AGENTX:
-		if (strcasecmp(v, "off") == 0) {
-			cfg->agentx_off = true;
-			return;
-		}
-		if (v[0] == '/' && n > SUN_PATH_MAX) {
-			serr(ps, st, "\"%s\" is too long for a unix socket (%zu bytes, max %d)",
-			    show(v, b), n, SUN_PATH_MAX);
-			return;
-		}
-		cfg->agentx_socket = xstrdup(v);
-		return;
-	case K_USER:
-		if (!valid_word(v, 32)) {
-			serr(ps, st, "\"%s\" is not a user name", show(v, b));
-			return;
-		}
-		cfg->user = xstrdup(v);
-		return;
-	case K_NAMESERVER: {
-		const char *e = v;
-		for (;;) {
-			const char *c = strchr(e, ',');
-			size_t len = c ? (size_t)(c - e) : strlen(e);
-			if (!valid_ns_elem(e, len)) {
-				char part[SHOW_MAX + 1];
-				str_copy(part, e, len < sizeof part ? len + 1 : sizeof part);
-				serr(ps, st, "\"%s\" is not an address (ADDR, ADDR:PORT, IPv6 or [IPv6]:PORT)",
-				    show(part, b));
-				return;
-			}
-			if (c == NULL)
-				break;
-			e = c + 1;
-		}
-		cfg->name_servers = xstrdup(v);
-		return;
-	}
-	case K_INITIALMSG:
-		set_duration(ps, st, &r_initial, &cfg->initial_ms);
-		return;
-	case K_ANYCMD:
-		set_duration(ps, st, &r_anycmd, &cfg->anycmd_ms);
-		return;
-	case K_CONNECTRETRY:
-		set_duration(ps, st, &r_retry, &cfg->connect_retry_ms);
-		return;
-	case K_CONNECT:
-		set_duration(ps, st, &r_connect, &cfg->connect_ms);
-		return;
-	case K_NOOP:
-		set_duration(ps, st, &r_noop, &cfg->noop_interval_ms);
-		return;
-	case K_REPROBE:
-		set_duration(ps, st, &r_reprobe, &cfg->reprobe_interval_ms);
-		return;
-	case K_NOOPBUDGET: {
-		unsigned long nb;
-
-		if (!parse_uint(v, 100000, &nb)) {
-			serr(ps, st, "\"%s\" is not a NOOP count (0 = no limit, at most 100000)",
-			    show(v, b));
-			return;
-		}
-		cfg->noop_budget = (unsigned)nb;
-		return;
-	}
-	case K_TARGETIP:
-		target_ip(ps, st);
-		return;
-	case K_TARGETNAME:
-		target_host(ps, st, false);
-		return;
-	case K_TARGETMX:
-		target_host(ps, st, true);
-		return;
-	case K_CONNECTPORT:
-		if (!parse_port(v, &port)) {
-			serr(ps, st, "\"%s\" is not a port (1-65535)", show(v, b));
-			return;
-		}
-		cur_target(ps)->port = port;
-		return;
-	case K_SECURE:
-		if (strcasecmp(v, "yes") == 0)
-			cur_target(ps)->secure = true;
-		else if (strcasecmp(v, "no") == 0)
-			cur_target(ps)->secure = false;
-		else
-			serr(ps, st, "\"%s\" is not Yes or No", show(v, b));
-		return;
-	case K_AUTHREF: {
-		struct tpriv *tp = &ps->tp[ps->blk.index];
-		tp->auth_name = xstrdup(v);
-		tp->auth_line = st->line;
-		str_copy(tp->auth_kw, st->kwshow, sizeof tp->auth_kw);
-		return;
-	}
-	case K_TLSNAME: {
-		unsigned char a4[4];
-		if (!valid_dns_name(v, false) || inet_pton(AF_INET, v, a4) == 1) {
-			serr(ps, st, "\"%s\" is not a DNS name", show(v, b));
-			return;
-		}
-		cur_target(ps)->tls_server_name = xstrdup(v);
-		return;
-	}
-	case K_MINTLS:
-		level = tlsver_parse(v);
-		if (level == 0) {
-			serr(ps, st, "\"%s\" is not a TLS level (10, 11, 12, 13, T1 or TLSv1.0 .. TLSv1.3)",
-			    show(v, b));
-			return;
-		}
-		cur_target(ps)->min_tls = level;
-		return;
-	case K_AUTHUSER:
-		if (n > 255) {
-			serr(ps, st, "user name too long (%zu bytes, max 255)", n);
-			return;
-		}
-		cfg->auths[ps->blk.index].user = xstrdup(v);
-		return;
-	case K_PASSWORDFILE:
-		set_path(ps, st, &cfg->auths[ps->blk.index].password_file, 0);
-		return;
-	case K_INTERFACE:
-		passive_interface(ps, st);
-		return;
-	case K_PCAPFILE:
-		if (ps->cfg->passive.n_interfaces > 0) {
-			serr(ps, st, "cannot be combined with Interface (line %d)", ps->iface_line);
-			return;
-		}
-		ps->pcap_line = st->line;
-		set_path(ps, st, &cfg->passive.pcap_file, 0);
-		return;
-	case K_PORTS:
-		passive_ports(ps, st);
-		return;
-	case K_ALERTCMD:
-		alert_command(ps, st);
-		return;
-	case K_NONE: case K_TIMEOUT: case K_MONITOR: case K_TARGETSERVER:
-	case K_AUTHENTITY: case K_PASSIVE: case K_COUNT:
-		return;
-	}
+	if (k->apply != NULL)
+		k->apply(ps, st);
 }
 
 static const struct keyword *
@@ -1426,13 +1096,13 @@ check_values(struct pstate *ps, const struct keyword *k, const struct stmt *st)
 		return false;
 	}
 	for (i = 0; i < st->nvals; i++) {
-		const struct token *t = &st->vals[i];
+		const struct conf_token *t = &st->vals[i];
 		if (t->unterminated) {
 			serr(ps, st, "quoted string not terminated");
 			return false;
 		}
 		if (t->toolong) {
-			serr(ps, st, "value too long (max %d bytes)", TOKEN_MAX);
+			serr(ps, st, "value too long (max %d bytes)", CONF_TOKEN_MAX);
 			return false;
 		}
 		if (t->ctrl) {
@@ -1523,27 +1193,27 @@ stmt_free(struct stmt *st)
 
 /* Read the rest of the statement that starts with kw and run it. */
 static void
-read_statement(struct pstate *ps, struct token *kw)
+read_statement(struct pstate *ps, struct conf_token *kw)
 {
 	struct stmt *st = xcalloc(1, sizeof *st);
-	struct token t;
+	struct conf_token t;
 	bool has_block = false, split = false;
 	int ctx = ps->blk.active ? (int)ps->blk.ctx : (int)CTX_TOP;
 	const struct keyword *k = ctx != CTX_TOP ? find_keyword(kw->text, ctx) : NULL;
 
 	st->line = kw->line;
 	st->kw = *kw;
-	show(kw->text, st->kwshow);
+	conf_show(kw->text, st->kwshow);
 	for (;;) {
-		lex_next(&ps->lx, &t);
-		if (t.type != TOK_WORD)
+		conf_lex_next(&ps->lx, &t);
+		if (t.type != CONF_TOK_WORD)
 			break;
 		/* a block on one line, "Timeout { InitialMsg 30 AnyCmd 30 }": once
 		 * a one-value statement has its value, an unquoted keyword of the
 		 * block starts the next statement */
 		if (k != NULL && k->nargs == 1 && st->total >= 1 && !t.quoted &&
 		    find_keyword(t.text, ctx) != NULL) {
-			lex_unread(&ps->lx, &t);
+			conf_lex_unread(&ps->lx, &t);
 			split = true;
 			break;
 		}
@@ -1555,19 +1225,19 @@ read_statement(struct pstate *ps, struct token *kw)
 	}
 	if (split)
 		;                          /* the next statement is waiting */
-	else if (t.type == TOK_OPEN)
+	else if (t.type == CONF_TOK_OPEN)
 		has_block = true;
-	else if (t.type == TOK_NL) {
+	else if (t.type == CONF_TOK_NL) {
 		/* the `{` may open on a later line */
 		do
-			lex_next(&ps->lx, &t);
-		while (t.type == TOK_NL);
-		if (t.type == TOK_OPEN)
+			conf_lex_next(&ps->lx, &t);
+		while (t.type == CONF_TOK_NL);
+		if (t.type == CONF_TOK_OPEN)
 			has_block = true;
 		else
-			lex_unread(&ps->lx, &t);
+			conf_lex_unread(&ps->lx, &t);
 	} else
-		lex_unread(&ps->lx, &t);
+		conf_lex_unread(&ps->lx, &t);
 	statement(ps, st, has_block);
 	stmt_free(st);
 	free(st);
@@ -1576,116 +1246,22 @@ read_statement(struct pstate *ps, struct token *kw)
 /* ------------------------------------------------------------------ */
 /* checks at the end of the file                                       */
 
-struct dup_ref {
-	const struct cfg_addr *a;
-	const char *host;
-	enum target_kind kind;
-	uint16_t port;
-	int line;
-	const char *kw;
-	size_t seq;
-};
-
-static int
-addr_key_cmp(const struct dup_ref *x, const struct dup_ref *y)
-{
-	int fx = x->a->ss.ss_family, fy = y->a->ss.ss_family, c;
-	uint16_t px, py;
-
-	if (fx != fy)
-		return fx < fy ? -1 : 1;
-	if (fx == AF_INET) {
-		const struct sockaddr_in *a = (const void *)&x->a->ss, *b = (const void *)&y->a->ss;
-		c = memcmp(&a->sin_addr, &b->sin_addr, sizeof a->sin_addr);
-		px = ntohs(a->sin_port);
-		py = ntohs(b->sin_port);
-	} else {
-		const struct sockaddr_in6 *a = (const void *)&x->a->ss, *b = (const void *)&y->a->ss;
-		c = memcmp(&a->sin6_addr, &b->sin6_addr, sizeof a->sin6_addr);
-		px = ntohs(a->sin6_port);
-		py = ntohs(b->sin6_port);
-	}
-	if (c != 0)
-		return c;
-	return px < py ? -1 : px > py;
-}
-
-static int
-addr_ref_cmp(const void *a, const void *b)
-{
-	const struct dup_ref *x = a, *y = b;
-	int c = addr_key_cmp(x, y);
-
-	if (c != 0)
-		return c;
-	return x->seq < y->seq ? -1 : x->seq > y->seq;
-}
-
-/* Host names compare without case and without a final dot. */
-static int
-host_key_cmp(const struct dup_ref *x, const struct dup_ref *y)
-{
-	size_t lx = strlen(x->host), ly = strlen(y->host), n;
-	int c;
-
-	if (x->kind != y->kind)
-		return x->kind < y->kind ? -1 : 1;
-	if (lx > 0 && x->host[lx - 1] == '.')
-		lx--;
-	if (ly > 0 && y->host[ly - 1] == '.')
-		ly--;
-	n = lx < ly ? lx : ly;
-	c = strncasecmp(x->host, y->host, n);
-	if (c != 0)
-		return c;
-	if (lx != ly)
-		return lx < ly ? -1 : 1;
-	return x->port < y->port ? -1 : x->port > y->port;
-}
-
-static int
-host_ref_cmp(const void *a, const void *b)
-{
-	const struct dup_ref *x = a, *y = b;
-	int c = host_key_cmp(x, y);
-
-	if (c != 0)
-		return c;
-	return x->seq < y->seq ? -1 : x->seq > y->seq;
-}
-
+/* Addresses and hosts given twice (agent/confdup). */
 static void
 check_duplicates(struct pstate *ps)
 {
 	struct config *cfg = ps->cfg;
-	struct dup_ref *r;
-	size_t i, n = 0, head;
+	struct confdup_ref *r;
+	size_t i, n = 0;
 
 	r = xcalloc(ps->n_ar + cfg->n_targets + 1, sizeof *r);
 	for (i = 0; i < ps->n_ar; i++) {
 		r[n].a = &cfg->targets[ps->ar[i].target].addrs[ps->ar[i].index];
 		r[n].line = ps->ar[i].line;
 		r[n].kw = ps->ar[i].kw;
-		r[n].seq = i;
 		n++;
 	}
-	qsort(r, n, sizeof *r, addr_ref_cmp);
-	for (head = 0, i = 1; i < n; i++) {
-		char b[SHOW_BUF];
-		if (addr_key_cmp(&r[head], &r[i]) != 0) {
-			head = i;
-			continue;
-		}
-		show(r[i].a->text, b);
-		if (r[i].a->ss.ss_family == AF_INET6)
-			err(ps, r[i].line, r[i].kw, "[%s]:%u given twice (first at line %d)", b,
-			    (unsigned)ntohs(((const struct sockaddr_in6 *)&r[i].a->ss)->sin6_port),
-			    r[head].line);
-		else
-			err(ps, r[i].line, r[i].kw, "%s:%u given twice (first at line %d)", b,
-			    (unsigned)ntohs(((const struct sockaddr_in *)&r[i].a->ss)->sin_port),
-			    r[head].line);
-	}
+	confdup_addrs(&ps->el, r, n);
 
 	n = 0;
 	for (i = 0; i < cfg->n_targets; i++) {
@@ -1696,19 +1272,9 @@ check_duplicates(struct pstate *ps)
 		r[n].port = cfg->targets[i].port;
 		r[n].line = ps->tp[i].host_line;
 		r[n].kw = ps->tp[i].host_kw;
-		r[n].seq = i;
 		n++;
 	}
-	qsort(r, n, sizeof *r, host_ref_cmp);
-	for (head = 0, i = 1; i < n; i++) {
-		char b[SHOW_BUF];
-		if (host_key_cmp(&r[head], &r[i]) != 0) {
-			head = i;
-			continue;
-		}
-		err(ps, r[i].line, r[i].kw, "%s:%u given twice (first at line %d)",
-		    show(r[i].host, b), (unsigned)r[i].port, r[head].line);
-	}
+	confdup_hosts(&ps->el, r, n);
 	free(r);
 }
 
@@ -1720,7 +1286,7 @@ resolve_auth(struct pstate *ps)
 
 	for (i = 0; i < cfg->n_targets; i++) {
 		struct tpriv *tp = &ps->tp[i];
-		char b[SHOW_BUF];
+		char b[CONF_SHOW_BUF];
 		if (tp->auth_name == NULL)
 			continue;
 		for (j = 0; j < cfg->n_auths; j++)
@@ -1730,7 +1296,7 @@ resolve_auth(struct pstate *ps)
 			cfg->targets[i].auth = &cfg->auths[j];
 		else
 			err(ps, tp->auth_line, tp->auth_kw, "no AuthEntity block named \"%s\"",
-			    show(tp->auth_name, b));
+			    conf_show(tp->auth_name, b));
 	}
 }
 
@@ -1740,11 +1306,11 @@ read_password(struct pstate *ps, size_t idx)
 {
 	struct cfg_auth *a = &ps->cfg->auths[idx];
 	const char *kw = ps->ap[idx].kw;
-	char buf[PASSWORD_MAX + 2], b[SHOW_BUF];
+	char buf[PASSWORD_MAX + 2], b[CONF_SHOW_BUF];
 	size_t len;
 	FILE *f;
 
-	show(a->password_file, b);
+	conf_show(a->password_file, b);
 	f = fopen(a->password_file, "re");
 	if (f == NULL) {
 		err(ps, a->line, kw, "PasswordFile \"%s\": %s", b, strerror(errno));
@@ -1778,35 +1344,34 @@ parse_internal(const char *file, const char *text, size_t len,
 {
 	struct pstate *ps = xcalloc(1, sizeof *ps);
 	struct config *cfg;
-	struct token t;
+	struct conf_token t;
 	size_t i;
 
 	ps->file = file;
-	ps->lx.p = text;
-	ps->lx.end = text + len;
-	ps->lx.line = 1;
+	ps->el.file = file;
+	conf_lex_init(&ps->lx, text, len);
 	ps->cfg = cfg = config_new(file);
 
 	for (;;) {
-		lex_next(&ps->lx, &t);
-		if (t.type == TOK_EOF)
+		conf_lex_next(&ps->lx, &t);
+		if (t.type == CONF_TOK_EOF)
 			break;
 		switch (t.type) {
-		case TOK_CLOSE:
+		case CONF_TOK_CLOSE:
 			if (ps->blk.active)
 				close_block(ps);
 			else
 				err(ps, t.line, "}", "no block to close");
 			break;
-		case TOK_OPEN:
+		case CONF_TOK_OPEN:
 			err(ps, t.line, "{", "block without a keyword");
 			if (!skip_block(ps))
 				err(ps, t.line, "{", "block not closed (missing })");
 			break;
-		case TOK_WORD:
+		case CONF_TOK_WORD:
 			read_statement(ps, &t);
 			break;
-		case TOK_NL: case TOK_EOF:
+		case CONF_TOK_NL: case CONF_TOK_EOF:
 			break;
 		}
 	}
@@ -1821,14 +1386,13 @@ parse_internal(const char *file, const char *text, size_t len,
 			if (cfg->auths[i].password_file != NULL)
 				read_password(ps, i);
 
-	publish_errors(ps, errs);
+	conferr_publish(&ps->el, errs);
 	for (i = 0; i < cfg->n_targets; i++)
 		free(ps->tp[i].auth_name);
 	free(ps->tp);
 	free(ps->ap);
 	free(ps->ar);
-	if (ps->lx.have_peek)
-		free(ps->lx.peek.text);
+	conf_lex_free(&ps->lx);
 	free(ps);
 	if (errs->total > 0) {
 		config_free(cfg);
@@ -1855,7 +1419,7 @@ config_load(const char *path, struct config_errors *errs)
 	config_errors_clear(errs);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
-		file_error(errs, "%s: %s", path, strerror(errno));
+		conferr_file(errs, "%s: %s", path, strerror(errno));
 		return NULL;
 	}
 	for (;;) {
@@ -1870,7 +1434,7 @@ config_load(const char *path, struct config_errors *errs)
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0) {
-			file_error(errs, "%s: %s", path, strerror(errno));
+			conferr_file(errs, "%s: %s", path, strerror(errno));
 			close(fd);
 			free(buf);
 			return NULL;
@@ -1879,7 +1443,7 @@ config_load(const char *path, struct config_errors *errs)
 			break;
 		len += (size_t)r;
 		if (len > CONFIG_MAX_BYTES) {
-			file_error(errs, "%s: larger than %u bytes", path, CONFIG_MAX_BYTES);
+			conferr_file(errs, "%s: larger than %u bytes", path, CONFIG_MAX_BYTES);
 			close(fd);
 			free(buf);
 			return NULL;

@@ -1,6 +1,7 @@
 /* agent/control.c: see control.h. */
 #include "buildconf.h"
 #include "control.h"
+#include "appltype.h"
 #include "cipher.h"
 #include "config.h"
 #include "downgrade.h"
@@ -98,8 +99,7 @@ json_posture(struct json *j, const struct posture *p)
 	char w[64];
 	static const char hx[] = "0123456789abcdef";
 
-	json_kstr(j, "server_type", p->server_type == APPL_TYPE_ESMTP ? "ESMTP" :
-	    p->server_type == APPL_TYPE_SMTP ? "SMTP" : NULL);
+	json_kstr(j, "server_type", appl_type_name((enum appl_server_type)p->server_type));
 	json_tri(j, "starttls_offered", p->starttls);
 	tlsver_text(p->tls_version, w);
 	json_kstr(j, "tls_version", p->tls_version ? w : NULL);
@@ -190,9 +190,12 @@ render_status_text(FILE *out, const struct reg_snapshot *s, const char *writer)
 
 		fmt_age(row->state_since, now, age, sizeof age);
 		if (row->classified) {
-			ty = r->server_type == APPL_TYPE_ESMTP ? "E" :
-			    r->server_type == APPL_TYPE_SMTP ? "S" : "?";
-			sec = r->security == APPL_SEC_TLS ? "T" : "B";
+			ty = appl_type_code(r->server_type);
+			if (ty == NULL)
+				ty = "?";
+			/* a classified row without TLS was basic */
+			sec = appl_security_code(r->security == APPL_SEC_TLS ? APPL_SEC_TLS :
+			    APPL_SEC_BASIC);
 		}
 		if (row->classified && r->tls_done) {
 			tls = r->tls.version_name;
@@ -461,6 +464,7 @@ render_baselines(FILE *out, const struct reg_snapshot *s, const char *sel, bool 
 		const struct dg_view *v = &row->dg;
 		struct posture now;
 		char ts[32], btls[16], bciph[64], ntls[16], nciph[64], down[256];
+		const char *bty;
 
 		if (row->kind != TARGET_IP && row->addr_len == 0)
 			continue;                  /* a name/MX block's placeholder row */
@@ -494,6 +498,7 @@ render_baselines(FILE *out, const struct reg_snapshot *s, const char *sel, bool 
 		cipher_text(v->best.cipher_id, bciph);
 		tlsver_text(now.tls_version, ntls);
 		cipher_text(now.cipher_id, nciph);
+		bty = appl_type_name((enum appl_server_type)v->best.server_type);
 		if (v->last_event >= 0) {
 			report_iso8601(v->last_event_at, ts, sizeof ts);
 			snprintf(down + strlen(down), sizeof down - strlen(down), "%s%s %s %s",
@@ -501,8 +506,7 @@ render_baselines(FILE *out, const struct reg_snapshot *s, const char *sel, bool 
 			    v->last_recovered ? "recovered" : "downgrade", ts);
 		}
 		fprintf(out, "%-5u %-24s %-5s %-8s %-8s %-40s %-12s %-8s %-40s %s\n", row->index,
-		    row->target, !v->set ? "-" : v->best.server_type == APPL_TYPE_ESMTP ? "ESMTP" :
-		    v->best.server_type == APPL_TYPE_SMTP ? "SMTP" : "?",
+		    row->target, !v->set ? "-" : bty != NULL ? bty : "?",
 		    v->set ? tri(v->best.starttls, "yes", "no") : "-",
 		    v->set ? btls : "-", v->set ? bciph : "(not set yet)",
 		    v->set && v->best.cipher_class > 0 ?

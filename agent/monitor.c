@@ -15,6 +15,7 @@
  */
 #include "buildconf.h"
 #include "monitor.h"
+#include "appltype.h"
 #include "alertcmd.h"
 #include "appldata_log.h"
 #include "bstore.h"
@@ -851,9 +852,8 @@ log_available(const struct tgt *t, const struct smtp_result *r, const char *verb
 {
 	log_info("SMD1817I target %s: target=%s%s%s type=%s security=%s tls=%s cipher=%s%s%s",
 	    verb, t->key, t->row->name[0] ? " name=" : "", t->row->name,
-	    r->server_type == APPL_TYPE_ESMTP ? "ESMTP" :
-	    r->server_type == APPL_TYPE_SMTP ? "SMTP" : "unknown",
-	    r->security == APPL_SEC_TLS ? "TLS" : "basic",
+	    appl_type_name(r->server_type) != NULL ? appl_type_name(r->server_type) : "unknown",
+	    appl_security_name(r->security == APPL_SEC_TLS ? APPL_SEC_TLS : APPL_SEC_BASIC),
 	    r->tls_done ? r->tls.version_name : "none",
 	    r->tls_done ? r->tls.cipher : "none",
 	    r->tls_done && r->tls.verify_code != 0 ? " verify=" : "",

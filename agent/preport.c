@@ -1,24 +1,13 @@
 /* agent/preport.c: see preport.h. */
 #include "buildconf.h"
 #include "preport.h"
+#include "appltype.h"
 #include "cipher.h"
 #include "report.h"
 #include "tls_wire.h"
 #include "tlsver.h"
 
 #include <string.h>
-
-static const char *
-type_name(char t)
-{
-	return t == 'E' ? "ESMTP" : t == 'S' ? "SMTP" : NULL;
-}
-
-static const char *
-sec_name(char s)
-{
-	return s == 'T' ? "TLS" : s == 'B' ? "basic" : NULL;
-}
 
 static void
 kiso(struct json *j, const char *key, time_t t)
@@ -39,7 +28,7 @@ preport_json(struct json *j, const struct pserver_view *v)
 	json_kuint(j, "index", v->index);
 	json_kint(j, "port", v->port);
 	json_kstr(j, "state", "observed");
-	json_kstr(j, "server_type", type_name(v->server_type));
+	json_kstr(j, "server_type", appl_type_name(appl_type_of_code(v->server_type)));
 	json_kbool(j, "starttls_offered", v->ehlo_seen && v->starttls_offered);
 	json_kbool(j, "starttls_known", v->starttls_known);
 	json_key(j, "auth_offered_pretls");
@@ -52,7 +41,7 @@ preport_json(struct json *j, const struct pserver_view *v)
 		p += strspn(p, " ");
 	}
 	json_arr_end(j);
-	json_kstr(j, "security_method", sec_name(v->last_security));
+	json_kstr(j, "security_method", appl_security_name(appl_security_of_code(v->last_security)));
 	json_kstr(j, "tls_version", v->tls_version ? tlsver_name(v->tls_version) : NULL);
 	if (v->cipher_id >= 0) {
 		json_kint(j, "cipher_id", v->cipher_id);

@@ -2,6 +2,7 @@
 #include "buildconf.h"
 #include "pserver.h"
 #include "appldata.h"
+#include "appltype.h"
 #include "tls_wire.h"
 #include "tlsver.h"
 #include "util.h"
@@ -125,10 +126,8 @@ pserver_session_appldata(const struct passive_session *s, const char *writer, ch
 	struct appldata_fields af = {
 		.component = APPLDATA_MONITOR,
 		.writer = writer,
-		.type = s->server_type == 'E' ? APPL_TYPE_ESMTP :
-		    s->server_type == 'S' ? APPL_TYPE_SMTP : APPL_TYPE_UNKNOWN,
-		.security = s->security == 'T' ? APPL_SEC_TLS :
-		    s->security == 'B' ? APPL_SEC_BASIC : APPL_SEC_UNKNOWN,
+		.type = appl_type_of_code(s->server_type),
+		.security = appl_security_of_code(s->security),
 		.tls_version = s->security == 'T' ? s->facts.tls_version : 0,
 		.cipher_id = s->security == 'T' ? s->facts.cipher_id : -1,
 	};

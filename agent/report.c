@@ -1,6 +1,7 @@
 /* agent/report.c: see report.h. */
 #include "buildconf.h"
 #include "report.h"
+#include "appltype.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -16,26 +17,6 @@ report_iso8601(time_t t, char *out, size_t outsz)
 		return;
 	}
 	strftime(out, outsz, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
-const char *
-report_server_type(const struct smtp_result *r)
-{
-	switch (r->server_type) {
-	case APPL_TYPE_ESMTP: return "ESMTP";
-	case APPL_TYPE_SMTP: return "SMTP";
-	default: return NULL;
-	}
-}
-
-const char *
-report_security(const struct smtp_result *r)
-{
-	switch (r->security) {
-	case APPL_SEC_TLS: return "TLS";
-	case APPL_SEC_BASIC: return "basic";
-	default: return NULL;
-	}
 }
 
 /* A list of words separated by sepc as a JSON array. */
@@ -161,11 +142,11 @@ report_json_fields(struct json *j, const struct report_target *t, const struct s
 	if (t->name)
 		json_kstr(j, "name", t->name);
 	json_kstr(j, "state", t->state);
-	json_kstr(j, "server_type", report_server_type(r));
+	json_kstr(j, "server_type", appl_type_name(r->server_type));
 	json_kbool(j, "starttls_offered", r->starttls_offered);
 	smtp_caps_auth_names(&r->caps_pre, buf, sizeof buf);
 	word_array(j, "auth_offered_pretls", buf);
-	json_kstr(j, "security_method", report_security(r));
+	json_kstr(j, "security_method", appl_security_name(r->security));
 	tls_json(j, r);
 	json_kstr(j, "last_reply", r->last_reply);
 	smtp_result_appldata(r, t->component, t->writer, appl);

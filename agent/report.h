@@ -31,9 +31,4 @@ void report_json_fields(struct json *j, const struct report_target *t,
 /* "2035-01-01T00:00:00Z"; "" for 0. */
 void report_iso8601(time_t t, char *out, size_t outsz);
 
-/* "ESMTP" / "SMTP" / NULL */
-const char *report_server_type(const struct smtp_result *r);
-/* "TLS" / "basic" / NULL */
-const char *report_security(const struct smtp_result *r);
-
 #endif

@@ -72,6 +72,9 @@ struct daemon {
 	int pid_fd;
 	char *abs_path;               /* config_path made absolute, owned */
 	struct event *sig[3];          /* SIGHUP, SIGTERM, SIGINT on cbase */
+	int ready_fd;                  /* the waiting parent's pipe (detach()); -1 none */
+	uid_t uid;                     /* the user to become (run_as()); (uid_t)-1 none */
+	gid_t gid;
 };
 
 static void
@@ -239,7 +242,6 @@ detach(int *ready_fd)
 	return 0;
 }
 
-/* A start-up failure: tell the waiting parent, remove what we made. */
 /* Frees whatever of the daemon was built, in reverse order; the monitor
  * thread has ended or never started. Removes the pidfile it wrote. */
 static void
@@ -266,15 +268,18 @@ teardown(struct daemon *d)
 	free(d->abs_path);
 	memset(d, 0, sizeof *d);
 	d->pid_fd = -1;
+	d->ready_fd = -1;
 }
 
+/* A start-up failure: tell the waiting parent why, remove what we made.
+ * Returns 1, main()'s exit code. */
 static int
-fail_start(struct daemon *d, int ready_fd, const char *why)
+fail_start(struct daemon *d, const char *why)
 {
-	if (ready_fd >= 0) {
-		if (write(ready_fd, why, strlen(why)) < 0)
+	if (d->ready_fd >= 0) {
+		if (write(d->ready_fd, why, strlen(why)) < 0)
 			log_warn("readiness pipe");
-		close(ready_fd);
+		close(d->ready_fd);
 	}
 	teardown(d);
 	return 1;
@@ -604,25 +609,25 @@ on_term(evutil_socket_t sig, short what, void *arg)
 	event_base_loopbreak(d->cbase);
 }
 
-int
-main(int argc, char **argv)
+/* ---- start and stop: main() runs these phases in order ---- */
+
+struct options {
+	bool foreground, test, debug;
+};
+
+/* The command line into o and d->config_path. Returns -1 to go on, or the
+ * exit code (0 after -V or -h, 1 for a usage error). */
+static int
+parse_args(int argc, char **argv, struct options *o, struct daemon *d)
 {
-	struct daemon d = { .config_path = DEFAULT_CONFIG, .pid_fd = -1 };
-	int ready_fd = -1;
-	uid_t uid = (uid_t)-1;
-	gid_t gid = (gid_t)-1;
-	bool foreground = false, test = false, debug = false;
-	char err[512];
-	sigset_t all, old;
-	size_t named, addrs;
 	int opt;
 
 	while ((opt = getopt(argc, argv, "f:FtdVh")) != -1) {
 		switch (opt) {
-		case 'f': d.config_path = optarg; break;
-		case 'F': foreground = true; break;
-		case 't': test = true; break;
-		case 'd': debug = true; break;
+		case 'f': d->config_path = optarg; break;
+		case 'F': o->foreground = true; break;
+		case 't': o->test = true; break;
+		case 'd': o->debug = true; break;
 		case 'V':
 			printf("smtpmond (%s) %s\n", PACKAGE_NAME, PACKAGE_VERSION);
 			return 0;
@@ -639,140 +644,223 @@ main(int argc, char **argv)
 		usage(stderr);
 		return 1;
 	}
-	if (test)
-		return check_only(d.config_path);
+	return -1;
+}
 
-	log_init("smtpmond", false, debug ? LOG_LVL_DEBUG : LOG_LVL_INFO);
-	d.cfg = load_config(d.config_path, true, err, sizeof err);
-	if (d.cfg == NULL)
-		return 1;
-	/* reloads read the file again after chdir("/") */
-	d.abs_path = realpath(d.config_path, NULL);
-	if (d.abs_path != NULL)
-		d.config_path = d.abs_path;
-	if (!foreground) {
-		if (detach(&ready_fd) != 0)
-			return 1;   /* the parent has exited with the child's verdict */
-		log_init("smtpmond", true, debug ? LOG_LVL_DEBUG : LOG_LVL_INFO);
-	}
+/* Logging to stderr, the configuration (its errors on stderr), and its
+ * absolute path for the reloads, which read it after chdir("/"). */
+static int
+read_config(struct daemon *d, const struct options *o)
+{
+	char err[512];
+
+	log_init("smtpmond", false, o->debug ? LOG_LVL_DEBUG : LOG_LVL_INFO);
+	d->cfg = load_config(d->config_path, true, err, sizeof err);
+	if (d->cfg == NULL)
+		return -1;
+	d->abs_path = realpath(d->config_path, NULL);
+	if (d->abs_path != NULL)
+		d->config_path = d->abs_path;
+	return 0;
+}
+
+/* Without -F: into the background (detach()), logging to syslog. */
+static int
+go_background(struct daemon *d, const struct options *o)
+{
+	if (o->foreground)
+		return 0;
+	if (detach(&d->ready_fd) != 0)
+		return -1;
+	log_init("smtpmond", true, o->debug ? LOG_LVL_DEBUG : LOG_LVL_INFO);
+	return 0;
+}
+
+/* What the whole process needs: no SIGPIPE, every descriptor it may have,
+ * libevent's locks. */
+static void
+setup_process(void)
+{
 	signal(SIGPIPE, SIG_IGN);
 	raise_nofile();
 	evthread_use_pthreads();
+}
 
-	if (run_as(d.cfg, &uid, &gid) != 0)
-		return fail_start(&d, ready_fd, "User: no such user");
-	d.pid_file = xstrdup(d.cfg->pid_file);
-	if (write_pidfile(&d) != 0)
-		return fail_start(&d, ready_fd, "cannot write the PidFile");
-	for (size_t i = 0; i < d.cfg->n_unused; i++)
+/* The user to become, the PidFile (written and locked), and the statements
+ * that are accepted but not used. */
+static int
+claim_files(struct daemon *d)
+{
+	if (run_as(d->cfg, &d->uid, &d->gid) != 0)
+		return fail_start(d, "User: no such user");
+	d->pid_file = xstrdup(d->cfg->pid_file);
+	if (write_pidfile(d) != 0)
+		return fail_start(d, "cannot write the PidFile");
+	for (size_t i = 0; i < d->cfg->n_unused; i++)
 		log_info("SMD0005I statement not used by smtpmond (mail delivery only): %s",
-		    d.cfg->unused[i]);
+		    d->cfg->unused[i]);
+	return 0;
+}
 
-	d.reg = registry_new();
-	d.mbase = event_base_new();
-	d.cbase = event_base_new();
-	if (d.mbase == NULL || d.cbase == NULL) {
+/* The registry, both event loops and the monitor, with a copy of the
+ * configuration of its own. */
+static int
+start_monitor(struct daemon *d)
+{
+	struct config_errors errs = { 0 };
+	struct config *mcfg;
+	char err[512];
+
+	d->reg = registry_new();
+	d->mbase = event_base_new();
+	d->cbase = event_base_new();
+	if (d->mbase == NULL || d->cbase == NULL) {
 		log_errx("event_base_new failed");
-		return fail_start(&d, ready_fd, "event_base_new failed");
+		return fail_start(d, "event_base_new failed");
 	}
 	/* directories made here stay the starter's (root's): the files in them
 	 * are handed to the user, the directories are not */
-	if (d.cfg->appldata_log != NULL)
-		make_parent(d.cfg->appldata_log);
-	make_parent(d.cfg->control_socket);
-	{
-		struct config_errors errs = { 0 };
-		struct config *mcfg = config_load(d.config_path, &errs);   /* the monitor's copy */
+	if (d->cfg->appldata_log != NULL)
+		make_parent(d->cfg->appldata_log);
+	make_parent(d->cfg->control_socket);
+	mcfg = config_load(d->config_path, &errs);   /* the monitor's copy */
+	config_errors_clear(&errs);
+	if (mcfg == NULL) {
+		log_errx("SMD0004E %s changed while starting", d->config_path);
+		return fail_start(d, "the configuration changed while starting");
+	}
+	d->mon = monitor_new(d->mbase, d->reg, mcfg, err, sizeof err);
+	if (d->mon == NULL) {
+		log_errx("SMD0004E %s", err);
+		return fail_start(d, err);
+	}
+	return 0;
+}
 
-		config_errors_clear(&errs);
-		if (mcfg == NULL) {
-			log_errx("SMD0004E %s changed while starting", d.config_path);
-			return fail_start(&d, ready_fd, "the configuration changed while starting");
-		}
-		d.mon = monitor_new(d.mbase, d.reg, mcfg, err, sizeof err);
-	}
-	if (d.mon == NULL) {
+/* The control socket. */
+static int
+start_control(struct daemon *d)
+{
+	char err[512];
+
+	d->ctl = control_new(d->cbase, d->cfg->control_socket, d->reg, d->cfg->writer, do_reload,
+	    d, err, sizeof err);
+	if (d->ctl == NULL) {
 		log_errx("SMD0004E %s", err);
-		return fail_start(&d, ready_fd, err);
+		return fail_start(d, err);
 	}
-	d.ctl = control_new(d.cbase, d.cfg->control_socket, d.reg, d.cfg->writer, do_reload, &d,
-	    err, sizeof err);
-	if (d.ctl == NULL) {
-		log_errx("SMD0004E %s", err);
-		return fail_start(&d, ready_fd, err);
+	control_set_reset(d->ctl, do_baseline_reset, d);
+	return 0;
+}
+
+/* With a Passive block, the capture: it needs the privileges about to go. */
+static int
+open_capture(struct daemon *d)
+{
+	char err[512];
+
+	if (!d->cfg->passive.present)
+		return 0;
+	d->pv = passive_start(d, err, sizeof err);
+	if (d->pv == NULL) {
+		log_errx("SMD1861E passive probe: %s", err);
+		return fail_start(d, err);
 	}
-	control_set_reset(d.ctl, do_baseline_reset, &d);
-	if (d.cfg->passive.present) {   /* capture needs the privileges about to go */
-		d.pv = passive_start(&d, err, sizeof err);
-		if (d.pv == NULL) {
-			log_errx("SMD1861E passive probe: %s", err);
-			return fail_start(&d, ready_fd, err);
-		}
-	}
-	if (drop_privileges(d.cfg, uid, gid) != 0)
-		return fail_start(&d, ready_fd, "cannot drop privileges");
-	if (d.cfg->agentx_off) {
+	return 0;
+}
+
+static int
+become_user(struct daemon *d)
+{
+	if (drop_privileges(d->cfg, d->uid, d->gid) != 0)
+		return fail_start(d, "cannot drop privileges");
+	return 0;
+}
+
+/* The AgentX subagent, after the drop (see the top of this file). */
+static int
+start_snmp(struct daemon *d)
+{
+	char err[512];
+
+	if (d->cfg->agentx_off) {
 		log_info("SMD1840I SNMP subagent off (AgentXSocket off)");
-	} else {
-		d.snmp = snmp_agent_start(d.reg, d.cfg->agentx_socket, d.cfg->writer, err,
-		    sizeof err);
-		if (d.snmp == NULL) {
-			log_errx("SMD1840E %s", err);
-			return fail_start(&d, ready_fd, err);
-		}
-		monitor_set_event_hook(d.mon, on_monitor_event, d.snmp);
+		return 0;
 	}
+	d->snmp = snmp_agent_start(d->reg, d->cfg->agentx_socket, d->cfg->writer, err,
+	    sizeof err);
+	if (d->snmp == NULL) {
+		log_errx("SMD1840E %s", err);
+		return fail_start(d, err);
+	}
+	monitor_set_event_hook(d->mon, on_monitor_event, d->snmp);
+	return 0;
+}
 
-	d.sig[0] = evsignal_new(d.cbase, SIGHUP, on_hup, &d);
-	d.sig[1] = evsignal_new(d.cbase, SIGTERM, on_term, &d);
-	d.sig[2] = evsignal_new(d.cbase, SIGINT, on_term, &d);
+/* The signal events, then the monitor thread and the pcap thread. */
+static int
+start_threads(struct daemon *d)
+{
+	sigset_t all, old;
+
+	d->sig[0] = evsignal_new(d->cbase, SIGHUP, on_hup, d);
+	d->sig[1] = evsignal_new(d->cbase, SIGTERM, on_term, d);
+	d->sig[2] = evsignal_new(d->cbase, SIGINT, on_term, d);
 	for (size_t i = 0; i < 3; i++)
-		evsignal_add(d.sig[i], NULL);
+		evsignal_add(d->sig[i], NULL);
 
 	/* "on" in the first snapshot a reader can take: the monitor thread,
 	 * the registry's one writer, is not running yet */
-	if (d.pv != NULL) {
+	if (d->pv != NULL) {
 		struct reg_passive rp;
 
 		memset(&rp, 0, sizeof rp);
 		rp.enabled = true;
-		str_copy(rp.source, d.pv_source, sizeof rp.source);
-		registry_set_passive(d.reg, &rp);
-		registry_publish(d.reg);
+		str_copy(rp.source, d->pv_source, sizeof rp.source);
+		registry_set_passive(d->reg, &rp);
+		registry_publish(d->reg);
 	}
 	/* the monitor thread takes no signals: they all arrive here */
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, &old);
-	if (pthread_create(&d.thread, NULL, monitor_thread, &d) != 0) {
+	if (pthread_create(&d->thread, NULL, monitor_thread, d) != 0) {
 		log_errx("pthread_create failed");
-		return fail_start(&d, ready_fd, "pthread_create failed");
+		return fail_start(d, "pthread_create failed");
 	}
-	if (d.pv != NULL) {
+	if (d->pv != NULL) {
 		struct reg_passive rp;
 
 		memset(&rp, 0, sizeof rp);   /* "on" from the start, figures to follow */
 		rp.enabled = true;
-		str_copy(rp.source, d.pv_source, sizeof rp.source);
-		monitor_post_passive_stats(d.mon, &rp);
-		if (pthread_create(&d.pv_thread, NULL, passive_thread, &d) != 0) {
+		str_copy(rp.source, d->pv_source, sizeof rp.source);
+		monitor_post_passive_stats(d->mon, &rp);
+		if (pthread_create(&d->pv_thread, NULL, passive_thread, d) != 0) {
 			log_errx("SMD1861E passive probe: pthread_create failed");
 		} else {
-			d.pv_running = true;
-			log_info("SMD1866I passive probe started: %s", d.pv_source);
+			d->pv_running = true;
+			log_info("SMD1866I passive probe started: %s", d->pv_source);
 		}
 	}
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return 0;
+}
 
-	addrs = count_addresses(d.cfg, &named);
+/* SMD0001I; then the waiting parent is told, and the terminal let go. */
+static void
+announce_started(struct daemon *d)
+{
+	size_t named, addrs = count_addresses(d->cfg, &named);
+
 	log_info("SMD0001I smtpmond %s started: config=%s targets=%zu lookups=%zu writer=%s "
-	    "control=%s", PACKAGE_VERSION, d.config_path, addrs, named, d.cfg->writer,
-	    d.cfg->control_socket);
-	if (ready_fd >= 0) {   /* tell the waiting parent, then let go of the terminal */
+	    "control=%s", PACKAGE_VERSION, d->config_path, addrs, named, d->cfg->writer,
+	    d->cfg->control_socket);
+	if (d->ready_fd >= 0) {
 		int null = open("/dev/null", O_RDWR | O_CLOEXEC);
 
-		if (write(ready_fd, "", 1) != 1)
+		if (write(d->ready_fd, "", 1) != 1)
 			log_warn("readiness pipe");
-		close(ready_fd);
+		close(d->ready_fd);
+		d->ready_fd = -1;
 		if (null >= 0) {
 			dup2(null, 0);
 			dup2(null, 1);
@@ -780,10 +868,50 @@ main(int argc, char **argv)
 			close(null);
 		}
 	}
+}
 
-	event_base_dispatch(d.cbase);
-
-	teardown(&d);   /* the monitor thread has ended: no more events */
+/* After the main loop: on_term() has ended the threads. */
+static void
+stop(struct daemon *d)
+{
+	teardown(d);   /* the monitor thread has ended: no more events */
 	log_info("SMD0003I smtpmond stopped");
+}
+
+/* Start-up after the process is set up, in this order; a phase that fails
+ * has called fail_start() and the rest do not run. */
+static int (*const start_phases[])(struct daemon *) = {
+	claim_files,      /* User, PidFile */
+	start_monitor,    /* registry, event loops, monitor */
+	start_control,    /* control socket */
+	open_capture,     /* passive probe's capture, still privileged */
+	become_user,      /* privilege drop */
+	start_snmp,       /* AgentX subagent */
+	start_threads,    /* signals, monitor and pcap threads */
+};
+
+int
+main(int argc, char **argv)
+{
+	struct daemon d = { .config_path = DEFAULT_CONFIG, .pid_fd = -1, .ready_fd = -1,
+	    .uid = (uid_t)-1, .gid = (gid_t)-1 };
+	struct options o = { 0 };
+	int rc;
+
+	if ((rc = parse_args(argc, argv, &o, &d)) >= 0)
+		return rc;
+	if (o.test)
+		return check_only(d.config_path);
+	if (read_config(&d, &o) != 0)
+		return 1;
+	if (go_background(&d, &o) != 0)
+		return 1;   /* the parent has exited with the child's verdict */
+	setup_process();
+	for (size_t i = 0; i < sizeof start_phases / sizeof start_phases[0]; i++)
+		if (start_phases[i](&d) != 0)
+			return 1;
+	announce_started(&d);
+	event_base_dispatch(d.cbase);
+	stop(&d);
 	return 0;
 }

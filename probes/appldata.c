@@ -1,6 +1,7 @@
 /* probes/appldata.c: see appldata.h. */
 #include "buildconf.h"
 #include "appldata.h"
+#include "appltype.h"
 #include "tlsver.h"
 
 #include <stdio.h>
@@ -42,14 +43,10 @@ appldata_format(const struct appldata_fields *f, char *out)
 	put(out, 1, f->component, strnlen(f->component, 8));
 	if (f->writer)
 		put(out, 10, f->writer, strnlen(f->writer, 8));
-	if (f->type == APPL_TYPE_SMTP)
-		out[18] = 'S';
-	else if (f->type == APPL_TYPE_ESMTP)
-		out[18] = 'E';
-	if (f->security == APPL_SEC_BASIC)
-		out[19] = 'B';
-	else if (f->security == APPL_SEC_TLS)
-		out[19] = 'T';
+	if (appl_type_code(f->type) != NULL)
+		out[18] = appl_type_code(f->type)[0];
+	if (appl_security_code(f->security) != NULL)
+		out[19] = appl_security_code(f->security)[0];
 	put(out, 21, tlsver_appldata(f->tls_version), 2);
 	if (f->cipher_id >= 0 && f->cipher_id <= 0xffff) {
 		static const char hx[] = "0123456789ABCDEF";

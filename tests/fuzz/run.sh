@@ -22,7 +22,7 @@ declare -A deps=(
     [fuzz_reply]="probes/smtp_reply.c"
     [fuzz_caps]="probes/smtp_caps.c"
     [fuzz_json]="agent/json.c"
-    [fuzz_config]="agent/config.c probes/util.c probes/tlsver.c"
+    [fuzz_config]="agent/config.c agent/confparse.c agent/conferr.c agent/confdup.c probes/util.c probes/tlsver.c probes/appldata.c probes/appltype.c"
     [fuzz_dnsttl]="agent/dnsttl.c"
     [fuzz_mlimit]="agent/mlimit.c"
     [fuzz_safetext]="probes/safetext.c"
@@ -30,7 +30,7 @@ declare -A deps=(
     [fuzz_tls_wire]="probes/tls_wire.c"
     [fuzz_packet]="probes/pktdecode.c probes/tcp_reasm.c probes/util.c probes/log.c probes/safetext.c"
     [fuzz_smtp_wire]="probes/smtp_wire.c probes/smtp_reply.c probes/smtp_caps.c probes/tls_wire.c"
-    [fuzz_passive]="probes/pktdecode.c probes/tcp_reasm.c probes/smtp_wire.c probes/smtp_reply.c probes/smtp_caps.c probes/tls_wire.c probes/passive.c probes/appldata.c probes/tlsver.c probes/util.c probes/log.c probes/safetext.c agent/pserver.c"
+    [fuzz_passive]="probes/pktdecode.c probes/tcp_reasm.c probes/smtp_wire.c probes/smtp_reply.c probes/smtp_caps.c probes/tls_wire.c probes/passive.c probes/appldata.c probes/appltype.c probes/tlsver.c probes/util.c probes/log.c probes/safetext.c agent/pserver.c"
 )
 # libraries a target needs beyond libc (passive.c is linked for its helpers)
 declare -A libs=(
