@@ -5,7 +5,8 @@
  * an eventfd that other threads write to; net-snmp's timers run from the
  * same loop (ALARM_DONT_USE_SIG), so nothing polls.
  *
- * Served (OIDs, columns and enumerations: agent/snmp_mib.h):
+ * Served (OIDs, columns and enumerations: agent/snmp_mib.h; the value of
+ * each object: agent/snmpcol.h):
  *   scalars            version, writer, targets configured and up, probes
  *                      done and failed (Counter64), start time (DateAndTime)
  *   smtpmonTargetTable one row per registry row, index = registry index
