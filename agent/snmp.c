@@ -16,18 +16,10 @@
  */
 #include "buildconf.h"
 
-/* net-snmp's configuration header defines PACKAGE_* for itself */
+/* ours, before snmp_inc.h takes PACKAGE_* away for net-snmp's */
 static const char agent_version[] = PACKAGE_VERSION;
-#undef PACKAGE_BUGREPORT
-#undef PACKAGE_NAME
-#undef PACKAGE_STRING
-#undef PACKAGE_TARNAME
-#undef PACKAGE_URL
-#undef PACKAGE_VERSION
 
-#include <net-snmp/net-snmp-config.h>
-#include <net-snmp/net-snmp-includes.h>
-#include <net-snmp/agent/net-snmp-agent-includes.h>
+#include "snmp_inc.h"
 #include <net-snmp/library/large_fd_set.h>
 
 #include "snmp.h"

@@ -1,17 +1,7 @@
 /* agent/snmptrap.c: see snmptrap.h. */
 #include "buildconf.h"
 
-/* net-snmp's configuration header defines PACKAGE_* for itself */
-#undef PACKAGE_BUGREPORT
-#undef PACKAGE_NAME
-#undef PACKAGE_STRING
-#undef PACKAGE_TARNAME
-#undef PACKAGE_URL
-#undef PACKAGE_VERSION
-
-#include <net-snmp/net-snmp-config.h>
-#include <net-snmp/net-snmp-includes.h>
-#include <net-snmp/agent/net-snmp-agent-includes.h>
+#include "snmp_inc.h"
 
 #include "snmptrap.h"
 #include "log.h"

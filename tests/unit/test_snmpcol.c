@@ -838,7 +838,7 @@ test_pserver_plain(void **state)
 		STR(15, DT_2026_11_29_000000),             /* a certificate of an earlier session */
 		STR(16, ""),
 		STR(17, "220 evil?[31m host X"),           /* ESC -> '?', CR LF -> one blank */
-		STR(18, "XXXXXXXA"),
+		STR(18, "XXXXXXXA"),                       /* the rewritten STARTTLS, as seen */
 		STR(19, "EZASMTPM SMTPMON  SB                    "),
 		STR(20, "[2001:db8::99]:40001"),
 		C32(21, 3),                                /* Sessions: 2^32 + 3 wraps */
@@ -864,7 +864,7 @@ test_pserver_plain(void **state)
 	pv.starttls_offered = true;
 	pv.cert_not_after = T_2026_11_29_000000;
 	strcpy(pv.banner, "220 evil\x1b[31m host\r\nX");
-	strcpy(pv.mangled, "XXXXXXXA");
+	strcpy(pv.mangled, "XXXXXXXA");   /* STARTTLS as a Cisco ASA smtp fixup rewrites it */
 	strcpy(pv.appldata, "EZASMTPM SMTPMON  SB                    ");
 	strcpy(pv.last_client, "[2001:db8::99]:40001");
 	pv.last_security = 'B';
