@@ -801,6 +801,7 @@ start_snmp(struct daemon *d)
 static int
 start_threads(struct daemon *d)
 {
+	struct reg_passive rp;
 	sigset_t all, old;
 
 	d->sig[0] = evsignal_new(d->cbase, SIGHUP, on_hup, d);
@@ -810,11 +811,9 @@ start_threads(struct daemon *d)
 		evsignal_add(d->sig[i], NULL);
 
 	/* "on" in the first snapshot a reader can take: the monitor thread,
-	 * the registry's one writer, is not running yet */
+	 * the registry's one writer, is not running yet; figures to follow */
+	memset(&rp, 0, sizeof rp);
 	if (d->pv != NULL) {
-		struct reg_passive rp;
-
-		memset(&rp, 0, sizeof rp);
 		rp.enabled = true;
 		str_copy(rp.source, d->pv_source, sizeof rp.source);
 		registry_set_passive(d->reg, &rp);
@@ -828,12 +827,7 @@ start_threads(struct daemon *d)
 		return fail_start(d, "pthread_create failed");
 	}
 	if (d->pv != NULL) {
-		struct reg_passive rp;
-
-		memset(&rp, 0, sizeof rp);   /* "on" from the start, figures to follow */
-		rp.enabled = true;
-		str_copy(rp.source, d->pv_source, sizeof rp.source);
-		monitor_post_passive_stats(d->mon, &rp);
+		monitor_post_passive_stats(d->mon, &rp);   /* the monitor's copy, the same */
 		if (pthread_create(&d->pv_thread, NULL, passive_thread, d) != 0) {
 			log_errx("SMD1861E passive probe: pthread_create failed");
 		} else {
