@@ -290,7 +290,7 @@ first_line(const char *text, char *out, size_t outsz)
 }
 
 static int
-verdict(const struct check_opts *o, const struct smtp_result *r, double total_ms,
+plugin_status(const struct check_opts *o, const struct verdict *v, double total_ms,
     char *summary, size_t sumsz)
 {
 	int st = CHECK_OK;
@@ -298,19 +298,19 @@ verdict(const struct check_opts *o, const struct smtp_result *r, double total_ms
 	char line[256];
 
 	summary[0] = '\0';
-	if (r->fail != SMTP_F_NONE) {
-		first_line(r->last_reply, line, sizeof line);
-		snprintf(summary, sumsz, "%s%s%s", r->reason ? r->reason : smtp_fail_name(r->fail),
-		    line[0] ? ": " : "", line);
+	if (v->fail != SMTP_F_NONE) {
+		first_line(v->reply[0] ? v->reply : NULL, line, sizeof line);
+		if (snprintf(summary, sumsz, "%s%s%s", v->reason[0] ? v->reason : v->fail_name,
+		    line[0] ? ": " : "", line) >= (int)sumsz)
+			log_debug("summary cut to %zu bytes", sumsz - 1);
 		return CHECK_CRITICAL;
 	}
 #define ADD(...) n += (size_t)snprintf(summary + (n < sumsz ? n : sumsz), n < sumsz ? sumsz - n : 0, __VA_ARGS__)
-	ADD("%s", appl_type_name(r->server_type) ? appl_type_name(r->server_type) :
-	    "unknown server type");
-	if (r->tls_done) {
-		const struct tls_info *t = &r->tls;
-		ADD(", STARTTLS %s %s (0x%04X)", t->version_name, t->cipher, (unsigned)t->cipher_id);
-		if (t->have_cert) {
+	ADD("%s", v->type_name ? v->type_name : "unknown server type");
+	if (v->tls_done) {
+		const struct tls_info *t = &v->tls;
+		ADD(", STARTTLS %s %s (0x%04X)", v->tls_name, t->cipher, (unsigned)t->cipher_id);
+		if (v->cert_seen) {
 			long d = days_left(t->not_after);
 			if (d < 0)
 				ADD(", certificate expired %ld days ago", -d);
@@ -320,7 +320,7 @@ verdict(const struct check_opts *o, const struct smtp_result *r, double total_ms
 				st = worse(st, CHECK_CRITICAL);
 			else if (o->warn_days >= 0 && d < o->warn_days)
 				st = worse(st, CHECK_WARNING);
-			if (t->verify_code != 0) {
+			if (!v->cert_verified) {
 				ADD(", certificate not trusted (%s)", t->verify_text);
 				st = worse(st, CHECK_WARNING);
 			}
@@ -332,11 +332,11 @@ verdict(const struct check_opts *o, const struct smtp_result *r, double total_ms
 			ADD(", no server certificate");
 			st = worse(st, CHECK_WARNING);
 		}
-		if (r->auth_done)
+		if (v->auth_done)
 			ADD(", AUTH ok");
-	} else if (r->starttls_offered) {
+	} else if (v->starttls_offered) {
 		ADD(", STARTTLS offered, not used (Secure No)");
-	} else if (r->server_type == APPL_TYPE_ESMTP) {
+	} else if (v->server_type == APPL_TYPE_ESMTP) {
 		ADD(", no STARTTLS");
 	}
 	if (o->crit_ms >= 0 && total_ms > (double)o->crit_ms) {
@@ -372,55 +372,54 @@ plain(const char *s)
 }
 
 static void
-print_text(const struct check_opts *o, const struct smtp_result *r, int st,
-    const char *summary, const char *appl)
+print_text(const struct check_opts *o, const struct verdict *v, int st, const char *summary)
 {
 	static const char *const names[] = { "OK", "WARNING", "CRITICAL", "UNKNOWN" };
 	char buf[512], w[32] = "", c[32] = "";
 
 	printf("SMTP %s - %s |", names[st], plain(summary));
-	perf("connect", r->t.connect);
-	perf("banner", r->t.banner);
-	perf("ehlo", r->t.ehlo);
-	if (r->t.starttls)
-		perf("starttls", r->t.starttls);
-	if (r->t.handshake)
-		perf("handshake", r->t.handshake);
-	if (r->t.auth)
-		perf("auth", r->t.auth);
-	if (r->t.noop)
-		perf("noop", r->t.noop);
+	perf("connect", v->t.connect);
+	perf("banner", v->t.banner);
+	perf("ehlo", v->t.ehlo);
+	if (v->t.starttls)
+		perf("starttls", v->t.starttls);
+	if (v->t.handshake)
+		perf("handshake", v->t.handshake);
+	if (v->t.auth)
+		perf("auth", v->t.auth);
+	if (v->t.noop)
+		perf("noop", v->t.noop);
 	if (o->warn_ms >= 0)
 		snprintf(w, sizeof w, "%.3f", (double)o->warn_ms / 1000);
 	if (o->crit_ms >= 0)
 		snprintf(c, sizeof c, "%.3f", (double)o->crit_ms / 1000);
-	printf(" time=%.6fs;%s;%s;0\n", (double)r->t.total / 1e6, w, c);
+	printf(" time=%.6fs;%s;%s;0\n", (double)v->t.total / 1e6, w, c);
 
-	printf("appldata: \"%s\"\n", appl);
-	if (r->banner[0])
-		printf("banner: %s\n", plain(r->banner));
-	if (r->ehlo_seen) {
-		smtp_caps_names(&r->caps_pre, buf, sizeof buf);
+	printf("appldata: \"%s\"\n", v->appldata);
+	if (v->banner[0])
+		printf("banner: %s\n", plain(v->banner));
+	if (v->ehlo_seen) {
+		smtp_caps_names(&v->caps_pre, buf, sizeof buf);
 		printf("capabilities: %s\n", plain(buf));
-		smtp_caps_auth_names(&r->caps_pre, buf, sizeof buf);
+		smtp_caps_auth_names(&v->caps_pre, buf, sizeof buf);
 		printf("auth before TLS: %s\n", buf[0] ? buf : "none");
 	}
-	if (r->tls_done) {
-		const struct tls_info *t = &r->tls;
-		printf("tls: %s %s (0x%04X, OpenSSL %s) group %s\n", t->version_name, t->cipher,
+	if (v->tls_done) {
+		const struct tls_info *t = &v->tls;
+		printf("tls: %s %s (0x%04X, OpenSSL %s) group %s\n", v->tls_name, t->cipher,
 		    (unsigned)t->cipher_id, t->cipher_openssl, t->group[0] ? t->group : "-");
-		if (t->have_cert) {
+		if (v->cert_seen) {
 			report_iso8601(t->not_after, buf, sizeof buf);
 			printf("certificate: subject \"%s\" issuer \"%s\" not after %s key %s %d\n",
 			    plain(t->subject), plain(t->issuer), buf, t->key_type, t->key_bits);
 			printf("certificate: verify %s, name %s\n", t->verify_text,
 			    t->host_match < 0 ? "not checked" : t->host_match ? "matches" : "does not match");
 		}
-		smtp_caps_names(&r->caps_tls, buf, sizeof buf);
+		smtp_caps_names(&v->caps_tls, buf, sizeof buf);
 		printf("capabilities after TLS: %s\n", plain(buf));
 	}
-	if (r->last_reply)
-		printf("server reply: %s\n", plain(r->last_reply));
+	if (v->reply[0])
+		printf("server reply: %s\n", plain(v->reply));
 }
 
 int
@@ -432,7 +431,8 @@ check_main(int argc, char **argv)
 	struct smtp_session *s;
 	struct run run = { 0 };
 	const struct smtp_result *r;
-	char helo[256], err[256], summary[512], appl[APPLDATA_LEN + 1], target[80];
+	struct verdict v;
+	char helo[256], err[256], summary[512], target[80];
 	int rc, gai;
 
 	memset(&o, 0, sizeof o);
@@ -501,22 +501,28 @@ check_main(int argc, char **argv)
 		;
 	r = smtp_session_result(s);
 	snprintf(target, sizeof target, "%s", smtp_session_peer(s));
-	rc = verdict(&o, r, (double)r->t.total / 1000.0, summary, sizeof summary);
-	smtp_result_appldata(r, APPLDATA_MONITOR, o.writer, appl);
+	{
+		struct verdict_policy pol = {
+			.tls_attempted = o.secure || o.auth_user != NULL,
+			.component = APPLDATA_MONITOR,
+			.writer = o.writer,
+		};
+
+		verdict_of(r, &pol, time(NULL), &v);
+	}
+	rc = plugin_status(&o, &v, (double)v.t.total / 1000.0, summary, sizeof summary);
 	if (o.json) {
 		struct json j;
 		struct report_target t = {
 			.target = target,
 			.name = o.host,
-			.state = r->fail == SMTP_F_NONE ? "ok" : "failed",
-			.writer = o.writer,
-			.component = APPLDATA_MONITOR,
+			.state = v.fail == SMTP_F_NONE ? "ok" : "failed",
 		};
 		json_init(&j, stdout);
-		report_json(&j, &t, r);
+		report_json(&j, &t, &v);
 		fputc('\n', stdout);
 	} else {
-		print_text(&o, r, rc, summary, appl);
+		print_text(&o, &v, rc, summary);
 	}
 	smtp_session_free(s);
 	event_base_free(run.base);

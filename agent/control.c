@@ -184,25 +184,21 @@ render_status_text(FILE *out, const struct reg_snapshot *s, const char *writer)
 	    "SINCE", "TY", "SEC", "TLS", "CIPHER", "CERT-EXP", "NOOP-ms", "APPLDATA");
 	for (size_t i = 0; i < s->n; i++) {
 		const struct reg_row *row = s->rows[i];
-		const struct smtp_result *r = &row->res;
+		const struct verdict *v = &row->v;
 		char age[24], cipher[64], exp[32] = "-", rtt[24] = "-", rec[APPLDATA_LEN + 1];
 		const char *ty = "-", *sec = "-", *tls = "-";
 
 		fmt_age(row->state_since, now, age, sizeof age);
 		if (row->classified) {
-			ty = appl_type_code(r->server_type);
-			if (ty == NULL)
-				ty = "?";
-			/* a classified row without TLS was basic */
-			sec = appl_security_code(r->security == APPL_SEC_TLS ? APPL_SEC_TLS :
-			    APPL_SEC_BASIC);
+			ty = v->type_code != NULL ? v->type_code : "?";
+			sec = v->method_code;
 		}
-		if (row->classified && r->tls_done) {
-			tls = r->tls.version_name;
-			snprintf(cipher, sizeof cipher, "%.31s (0x%04X)", r->tls.cipher,
-			    (unsigned)(r->tls.cipher_id & 0xffff));
-			if (r->tls.have_cert && r->tls.not_after) {
-				report_iso8601(r->tls.not_after, exp, sizeof exp);
+		if (row->classified && v->tls_done) {
+			tls = v->tls_name;
+			snprintf(cipher, sizeof cipher, "%.31s (0x%04X)", v->tls.cipher,
+			    (unsigned)(v->tls.cipher_id & 0xffff));
+			if (v->cert_seen && v->tls.not_after) {
+				report_iso8601(v->tls.not_after, exp, sizeof exp);
 				exp[10] = '\0';
 			}
 		} else {
@@ -265,29 +261,27 @@ render_status_json(FILE *out, const struct reg_snapshot *s, const char *writer)
 	json_arr_begin(&j);
 	for (size_t i = 0; i < s->n; i++) {
 		const struct reg_row *row = s->rows[i];
-		struct smtp_result r = row->res;
+		struct verdict v;
 		char ts[32];
 		struct report_target rt = {
 			.target = row->target,
 			.name = row->name[0] ? row->name : NULL,
 			.state = reg_state_name(row->state),
-			.writer = writer,
-			.component = APPLDATA_MONITOR,
 		};
 
+		if (row->classified)
+			v = row->v;
+		else
+			verdict_blank(APPLDATA_MONITOR, writer, &v);
 		/* the failure facts live in the row; they are the current ones
 		 * only while the target is down */
-		if (row->state == REG_DOWN) {
-			if (row->last_reply[0])
-				r.last_reply = (char *)row->last_reply;
-			if (row->fail != SMTP_F_NONE) {   /* not for a failed lookup */
-				r.fail = row->fail;
-				r.fail_state = row->fail_state;
-				r.reason = (char *)row->fail_reason;
-			}
-		}
+		if (row->state == REG_DOWN && row->fail != SMTP_F_NONE)  /* not a failed lookup */
+			verdict_set_failure(&v, row->fail, row->fail_state, row->last_reply_code,
+			    row->last_reply, row->fail_reason);
+		else if (row->state == REG_DOWN && row->last_reply[0])
+			str_copy(v.reply, row->last_reply, sizeof v.reply);
 		json_obj_begin(&j);
-		report_json_fields(&j, &rt, &r);
+		report_json_fields(&j, &rt, &v);
 		json_kuint(&j, "index", row->index);
 		json_kint(&j, "port", row->port);
 		json_kstr(&j, "kind", kind_name(row->kind));
@@ -303,9 +297,7 @@ render_status_json(FILE *out, const struct reg_snapshot *s, const char *writer)
 		report_iso8601(row->last_change, ts, sizeof ts);
 		json_kstr(&j, "last_change", ts[0] ? ts : NULL);
 		json_kuint(&j, "noop_rtt_us", row->noop_rtt_us);
-		json_kstr(&j, "cipher_class", row->classified && row->res.tls_done &&
-		    row->res.tls.cipher_id >= 0 ? cipher_class_name(cipher_class_of(
-		    (uint16_t)row->res.tls.cipher_id)) : NULL);
+		json_kstr(&j, "cipher_class", row->classified ? row->v.cipher_class_name : NULL);
 		json_tls_state(&j, row);
 		json_key(&j, "counters");
 		json_obj_begin(&j);
@@ -473,7 +465,7 @@ render_baselines(FILE *out, const struct reg_snapshot *s, const char *sel, bool 
 		shown++;
 		posture_unknown(&now);
 		if (row->classified)
-			posture_of_result(&row->res, row->secure || row->auth, time(NULL), &now);
+			verdict_posture(&row->v, row->secure || row->auth, time(NULL), &now);
 		dg_events_text(v->active, down, sizeof down);
 		if (as_json) {
 			json_obj_begin(&j);

@@ -2,8 +2,6 @@
 #include "buildconf.h"
 #include "downgrade.h"
 #include "appldata.h"
-#include "cipher.h"
-#include "smtp_session.h"
 #include "util.h"
 
 #include <errno.h>
@@ -12,7 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/x509_vfy.h>
 
 static const char *const event_names[DG_N_EVENTS] = {
 	[DG_STARTTLS_NOT_SUPPORTED] = "starttls-not-supported",
@@ -71,38 +68,6 @@ posture_unknown(struct posture *p)
 	p->cert_time_ok = -1;
 	p->cert_trusted = -1;
 	p->host_match = -1;
-}
-
-void
-posture_of_result(const struct smtp_result *r, bool tls_attempted, time_t now, struct posture *out)
-{
-	posture_unknown(out);
-	out->tls_attempted = tls_attempted ? 1 : 0;
-	out->server_type = (int8_t)r->server_type;
-	if (r->ehlo_seen)
-		out->starttls = r->starttls_offered ? 1 : 0;
-	else if (r->server_type == APPL_TYPE_SMTP)
-		out->starttls = 0;            /* HELO only: no extensions at all */
-	if (r->fail == SMTP_F_STARTTLS)
-		out->starttls = 0;            /* offered, then refused: not supported */
-	if (!r->tls_done)
-		return;
-	out->tls_version = (uint16_t)r->tls.version;
-	out->cipher_id = r->tls.cipher_id;
-	if (r->tls.cipher_id >= 0 && r->tls.cipher_id <= 0xffff)
-		out->cipher_class = (int8_t)cipher_class_of((uint16_t)r->tls.cipher_id);
-	if (!r->tls.have_cert)
-		return;
-	if (r->tls.not_after != 0)
-		out->cert_time_ok = (now <= r->tls.not_after && now >= r->tls.not_before) ? 1 : 0;
-	if (r->tls.verify_code == X509_V_OK)
-		out->cert_trusted = 1;
-	else if (r->tls.verify_code != X509_V_ERR_CERT_HAS_EXPIRED &&
-	    r->tls.verify_code != X509_V_ERR_CERT_NOT_YET_VALID && r->tls.verify_code > 0)
-		out->cert_trusted = 0;        /* expiry alone says nothing of trust */
-	out->host_match = (int8_t)r->tls.host_match;
-	out->have_key = true;
-	memcpy(out->key, r->tls.spki_sha256, sizeof out->key);
 }
 
 /* 1: p shows event e against b; 0: p shows the dimension at the baseline;

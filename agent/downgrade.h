@@ -44,7 +44,7 @@
 #include <stdint.h>
 #include <time.h>
 
-struct smtp_result;
+#include "posture.h"
 
 enum dg_event {
 	DG_STARTTLS_NOT_SUPPORTED,
@@ -64,19 +64,6 @@ enum dg_event {
 #define DG_FLAP_WINDOW_S 3600
 #define DG_KEYS_KEPT     4
 
-struct posture {
-	int8_t server_type;        /* enum appl_server_type; 0 unknown */
-	int8_t starttls;           /* 1 offered, 0 not, -1 unknown */
-	int8_t tls_attempted;      /* 1 the probe tried TLS (Secure/AuthEntity), 0 not */
-	uint16_t tls_version;      /* wire version; 0 not negotiated */
-	int32_t cipher_id;         /* IANA id; -1 none */
-	int8_t cipher_class;       /* enum cipher_class; 0 unknown */
-	int8_t cert_time_ok;       /* 1 within notBefore..notAfter, 0 outside, -1 unknown */
-	int8_t cert_trusted;       /* 1 chain verifies, 0 does not, -1 unknown */
-	int8_t host_match;         /* 1 name matches, 0 does not, -1 unknown / no name */
-	bool have_key;
-	uint8_t key[32];           /* SHA-256 of the SubjectPublicKeyInfo */
-};
 
 struct baseline {
 	bool set;                  /* false: nothing seen since start or reset */
@@ -98,16 +85,6 @@ struct baseline {
 	int32_t bad_cipher_id;     /* for the old values of its recovery */
 };
 
-/* What readers (control, SNMP) see of a baseline, in the registry row. */
-struct dg_view {
-	bool set;
-	struct posture best;
-	time_t set_at;
-	uint32_t active;           /* events downgraded now */
-	int8_t last_event;         /* DG_NONE when none yet */
-	bool last_recovered;
-	time_t last_event_at;
-};
 
 void downgrade_view(const struct baseline *b, struct dg_view *v);
 
@@ -126,11 +103,6 @@ struct dg_change {
 	int32_t old_cipher, new_cipher;
 };
 
-/* The posture of a classification (a READY result, or a failure that still
- * saw the EHLO reply: STARTTLS missing or refused). tls_attempted says
- * whether the probe's policy starts TLS. now judges the certificate dates. */
-void posture_of_result(const struct smtp_result *r, bool tls_attempted, time_t now,
-    struct posture *out);
 /* A posture with every dimension unknown. */
 void posture_unknown(struct posture *p);
 

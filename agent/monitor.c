@@ -33,6 +33,7 @@
 #include "tls.h"
 #include "tlsver.h"
 #include "util.h"
+#include "verdict.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -575,15 +576,15 @@ emit_event(const struct tgt *t, int kind)
 /* After a classification: announce a certificate near or past its end,
  * once per certificate (by notAfter) and once more when it has expired. */
 static void
-check_cert(struct tgt *t, const struct smtp_result *r)
+check_cert(struct tgt *t, const struct verdict *v)
 {
 	struct monitor_event ev;
 	time_t now = time(NULL), na;
 	long long left;
 
-	if (!r->tls_done || !r->tls.have_cert || r->tls.not_after == 0)
+	if (!v->tls_done || !v->cert_seen || v->tls.not_after == 0)
 		return;
-	na = r->tls.not_after;
+	na = v->tls.not_after;
 	left = ((long long)na - (long long)now) / 86400;
 	if (na < now)
 		left = -(((long long)now - (long long)na) / 86400) - 1;
@@ -597,7 +598,7 @@ check_cert(struct tgt *t, const struct smtp_result *r)
 	if (left < 0)
 		t->cert_warned_expired = true;
 	log_warnx("SMD1825W certificate %s: target=%s days_left=%lld subject=\"%s\"",
-	    left < 0 ? "expired" : "expiring", t->key, left, r->tls.subject);
+	    left < 0 ? "expired" : "expiring", t->key, left, v->tls.subject);
 	if (t->m->event_fn == NULL)
 		return;
 	event_of(t, MONITOR_EV_CERT_EXPIRING, &ev);
@@ -730,18 +731,17 @@ baseline_to_row(struct tgt *t)
 /* Compare what a classification saw with the target's baseline; log,
  * persist and (after the write) announce what changed. */
 static void
-observe(struct tgt *t, const struct smtp_result *r)
+observe(struct tgt *t, const struct verdict *v)
 {
 	struct monitor *m = t->m;
 	struct dg_change ch[DG_N_EVENTS + 1];
-	struct posture p;
+	struct posture p = v->posture;
 	time_t now = time(NULL);
 	bool first = !t->bl->set, changed = false, alerts = false;
 	uint16_t old_tls = t->bl->best.tls_version;
 	int8_t old_class = t->bl->best.cipher_class;
 	size_t n;
 
-	posture_of_result(r, t->pol->secure || t->pol->auth_user != NULL, now, &p);
 	n = downgrade_observe(t->bl, &p, t->pol->min_tls, now, ch, DG_N_EVENTS + 1, &changed);
 	for (size_t i = 0; i < n; i++) {
 		char otls[16], ntls[16], ociph[64], nciph[64];
@@ -771,7 +771,7 @@ observe(struct tgt *t, const struct smtp_result *r)
 		case DG_INFO:
 			log_info("SMD1852I certificate changed: event=%s target=%s index=%u "
 			    "subject=\"%s\" not_after=%lld", ev, t->key, t->row->index,
-			    r->tls.subject, (long long)r->tls.not_after);
+			    v->tls.subject, (long long)v->tls.not_after);
 			queue_alert(t, MONITOR_EV_TLS_INFO, &ch[i], now);
 			alerts = true;
 			break;
@@ -824,7 +824,7 @@ reset_matching(struct monitor *m, const char *sel)
 		if (t == NULL || t == &TOMBSTONE || !reg_row_matches(t->row, sel))
 			continue;
 		if (t->row->classified) {
-			posture_of_result(&t->row->res, t->pol->secure || t->pol->auth_user != NULL,
+			verdict_posture(&t->row->v, t->pol->secure || t->pol->auth_user != NULL,
 			    now, &p);
 			downgrade_reset(t->bl, &p, now);
 		} else {
@@ -847,17 +847,30 @@ reset_matching(struct monitor *m, const char *sel)
 	return count;
 }
 
+/* The verdict of r under t's policy. */
 static void
-log_available(const struct tgt *t, const struct smtp_result *r, const char *verb)
+judge(const struct tgt *t, const struct smtp_result *r, time_t now, struct verdict *v)
+{
+	struct verdict_policy vp = {
+		.tls_attempted = t->pol->secure || t->pol->auth_user != NULL,
+		.component = APPLDATA_MONITOR,
+		.writer = t->m->cfg->writer,
+	};
+
+	verdict_of(r, &vp, now, v);
+}
+
+static void
+log_available(const struct tgt *t, const struct verdict *v, const char *verb)
 {
 	log_info("SMD1817I target %s: target=%s%s%s type=%s security=%s tls=%s cipher=%s%s%s",
 	    verb, t->key, t->row->name[0] ? " name=" : "", t->row->name,
-	    appl_type_name(r->server_type) != NULL ? appl_type_name(r->server_type) : "unknown",
-	    appl_security_name(r->security == APPL_SEC_TLS ? APPL_SEC_TLS : APPL_SEC_BASIC),
-	    r->tls_done ? r->tls.version_name : "none",
-	    r->tls_done ? r->tls.cipher : "none",
-	    r->tls_done && r->tls.verify_code != 0 ? " verify=" : "",
-	    r->tls_done && r->tls.verify_code != 0 ? r->tls.verify_text : "");
+	    v->type_name != NULL ? v->type_name : "unknown",
+	    v->method_name,
+	    v->tls_done ? v->tls_name : "none",
+	    v->tls_done ? v->tls.cipher : "none",
+	    v->tls_done && v->tls.verify_code != 0 ? " verify=" : "",
+	    v->tls_done && v->tls.verify_code != 0 ? v->tls.verify_text : "");
 }
 
 /* A connection finished its classification: record it. */
@@ -871,17 +884,16 @@ classified(struct conn *c, const struct smtp_result *r)
 	char cls[12];
 
 	m->probes_done++;
-	row->res = *r;
-	row->res.reason = NULL;
-	row->res.last_reply = NULL;
-	row->classified = true;
 	row->classified_at = time(NULL);
+	judge(t, r, row->classified_at, &row->v);
+	row->v.reply[0] = row->v.reason[0] = '\0';   /* the row keeps the failure's */
+	row->classified = true;
 	rc->role = c->role;
 	rc->open = true;
 	rc->since = row->classified_at;
-	sockaddr_text((const struct sockaddr *)&r->local, rc->local, sizeof rc->local);
+	str_copy(rc->local, row->v.local, sizeof rc->local);
 	str_copy(rc->remote, t->key, sizeof rc->remote);
-	smtp_result_appldata(r, APPLDATA_MONITOR, m->cfg->writer, rc->appldata);
+	memcpy(rc->appldata, row->v.appldata, sizeof rc->appldata);
 	appldata_log_write(m->alog, rc->local, rc->remote, reg_role_name(c->role), rc->appldata);
 
 	cls_of(rc->appldata, cls);
@@ -890,17 +902,22 @@ classified(struct conn *c, const struct smtp_result *r)
 		    t->cls, cls, reg_role_name(c->role));
 	str_copy(t->cls, cls, sizeof t->cls);
 	touch(t);
-	check_cert(t, r);
-	observe(t, r);
+	check_cert(t, &row->v);
+	observe(t, &row->v);
 }
 
-/* A failure that still tells about TLS: STARTTLS not offered (Secure Yes or
- * AuthEntity wanted it) or refused. */
-static bool
-failure_classifies(const struct smtp_result *r)
+/* A failure that still tells about TLS (STARTTLS not offered while Secure
+ * Yes or AuthEntity wanted it, or refused) goes to the baseline too. */
+static void
+observe_failure(struct tgt *t, const struct smtp_result *r)
 {
-	return (r->fail == SMTP_F_NO_STARTTLS || r->fail == SMTP_F_STARTTLS) &&
-	    r->server_type != APPL_TYPE_UNKNOWN;
+	struct verdict v;
+
+	if ((r->fail != SMTP_F_NO_STARTTLS && r->fail != SMTP_F_STARTTLS) ||
+	    r->server_type == APPL_TYPE_UNKNOWN)
+		return;
+	judge(t, r, time(NULL), &v);
+	observe(t, &v);
 }
 
 static uint32_t
@@ -928,6 +945,7 @@ record_failure(struct tgt *t, const struct smtp_result *r)
 	    sizeof row->fail_reason);
 	str_copy(row->last_reply, r->last_reply ? r->last_reply : "", sizeof row->last_reply);
 	str_copy(row->fail_kind, smtp_fail_name(r->fail), sizeof row->fail_kind);
+	row->last_reply_code = r->reply_code;
 }
 
 /* The limits in force, for readers. */
@@ -1085,8 +1103,7 @@ monitor_closed(struct conn *c, const struct smtp_result *r)
 	row->fail_state = r->fail_state;
 	t->fails++;
 	record_failure(t, r);
-	if (failure_classifies(r))
-		observe(t, r);
+	observe_failure(t, r);
 	delay = backoff_ms(t, was_421);
 	announce = was_up || row->state == REG_STARTING;
 	if (announce)
@@ -1114,8 +1131,7 @@ reprobe_closed(struct conn *c, const struct smtp_result *r)
 		row->reprobe_failures++;
 		t->m->probe_failures++;
 		record_failure(t, r);
-		if (failure_classifies(r))
-			observe(t, r);
+		observe_failure(t, r);
 		log_warnx("SMD1824W reprobe failed: target=%s reason=\"%s\" reply=\"%s\"", t->key,
 		    row->fail_reason, row->last_reply);
 	}
@@ -1162,7 +1178,7 @@ conn_cb(struct smtp_session *s, enum smtp_event ev, void *arg)
 			c->rtt_base_us = r->t.noop;
 			apply_lesson(t);
 			if (!was_up)
-				log_available(t, r, "available");
+				log_available(t, &t->row->v, "available");
 			set_state(t, REG_UP);
 			if (was_down)
 				emit_event(t, MONITOR_EV_UP);
@@ -1886,7 +1902,7 @@ passive_take(struct monitor *m, const struct passive_session *s)
 		m->ptab = pserver_new(PSERVER_MAX_DEFAULT, m->cfg->writer);
 	if (t != NULL) {
 		/* what the active probe knows of the same server */
-		hint.starttls = t->row->classified && t->row->res.starttls_offered;
+		hint.starttls = t->row->classified && t->row->v.starttls_offered;
 		if (t->row->dg.set)
 			hint.baseline_tls = t->row->dg.best.tls_version;
 	}

@@ -92,6 +92,7 @@ registry_add(struct registry *r)
 	struct reg_row *row = xcalloc(1, sizeof(*row));
 
 	row->index = r->next_index++;
+	verdict_blank(APPLDATA_MONITOR, "", &row->v);   /* nothing known yet */
 	row->dirty = true;
 	if (r->n == r->cap) {
 		r->cap = r->cap ? r->cap * 2 : 64;
@@ -331,8 +332,14 @@ reg_role_name(enum reg_role role)
 void
 reg_row_record(const struct reg_row *row, const char *writer, char *out)
 {
-	if (row->conns[REG_ROLE_MONITOR].open)
+	struct verdict none;
+
+	if (row->conns[REG_ROLE_MONITOR].open) {
 		memcpy(out, row->conns[REG_ROLE_MONITOR].appldata, APPLDATA_LEN + 1);
-	else
-		smtp_result_appldata(&row->res, APPLDATA_MONITOR, writer, out);
+	} else if (row->classified) {
+		memcpy(out, row->v.appldata, APPLDATA_LEN + 1);
+	} else {
+		verdict_blank(APPLDATA_MONITOR, writer, &none);
+		memcpy(out, none.appldata, APPLDATA_LEN + 1);
+	}
 }

@@ -21,9 +21,9 @@
 #include <sys/socket.h>
 #include <time.h>
 
-#include "downgrade.h"
-#include "pserver.h"
-#include "smtp_session.h"
+#include "posture.h"
+#include "pview.h"
+#include "verdict.h"
 
 enum reg_state {
 	REG_STARTING,     /* first connection under way */
@@ -67,12 +67,14 @@ struct reg_row {
 	enum reg_state state;
 	time_t state_since;           /* wall clock of the last state change */
 	time_t last_change;           /* wall clock of the last change of any observed fact */
-	bool classified;              /* res holds a classification */
-	struct smtp_result res;       /* last classification; reason/last_reply are NULL here */
+	bool classified;              /* v holds a classification */
+	struct verdict v;             /* the last classification; its reply and reason are
+	                               * "": the failure facts below are the row's */
 	time_t classified_at;
 	char fail_reason[REG_TEXT_MAX];   /* last failure, "" none */
 	char last_reply[REG_REPLY_MAX];   /* whole server reply of the last failure, "" none */
 	char fail_kind[24];           /* smtp_fail_name() of the last failure */
+	int last_reply_code;          /* the reply code of last_reply; 0 none */
 	enum smtp_fail fail;          /* the last failure of the monitor connection */
 	enum smtp_state fail_state;
 	uint64_t noop_rtt_us;         /* last NOOP round trip */
@@ -170,7 +172,8 @@ void registry_release(struct reg_snapshot *s);
 bool reg_row_matches(const struct reg_row *row, const char *sel);
 
 /* The record shown for a target: its open monitor connection's, else the
- * one of its last classification, with WRITER; out holds APPLDATA_LEN + 1. */
+ * one of its last classification (as written then), else one that knows
+ * nothing but WRITER; out holds APPLDATA_LEN + 1. */
 void reg_row_record(const struct reg_row *row, const char *writer, char *out);
 
 const char *reg_state_name(enum reg_state st);

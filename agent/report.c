@@ -1,7 +1,6 @@
 /* agent/report.c: see report.h. */
 #include "buildconf.h"
 #include "report.h"
-#include "appltype.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -57,32 +56,31 @@ caps_json(struct json *j, const char *key, const struct smtp_caps *c, bool seen)
 }
 
 static void
-tls_json(struct json *j, const struct smtp_result *r)
+tls_json(struct json *j, const struct verdict *v)
 {
-	const struct tls_info *t = &r->tls;
+	const struct tls_info *t = &v->tls;
 	char buf[80]; /* 64 hex digits of the SPKI hash + NUL */
 	size_t i;
 
-	if (!r->tls_done) {
+	if (!v->tls_done) {
 		json_knull(j, "tls_version");
 		json_knull(j, "cipher_id");
 		json_knull(j, "cipher");
 		json_knull(j, "cert_not_after");
 		return;
 	}
-	json_kstr(j, "tls_version", t->version_name);
-	if (t->cipher_id >= 0) {
-		json_kint(j, "cipher_id", t->cipher_id);
+	json_kstr(j, "tls_version", v->tls_name);
+	if (v->cipher_id >= 0) {
+		json_kint(j, "cipher_id", v->cipher_id);
 		json_kstr(j, "cipher", t->cipher);
-		snprintf(buf, sizeof buf, "0x%04X", (unsigned)t->cipher_id);
-		json_kstr(j, "cipher_hex", buf);
+		json_kstr(j, "cipher_hex", v->cipher_hex);
 		json_kstr(j, "cipher_openssl", t->cipher_openssl);
 	} else {
 		json_knull(j, "cipher_id");
 		json_knull(j, "cipher");
 	}
 	json_kstr(j, "tls_group", t->group[0] ? t->group : NULL);
-	if (!t->have_cert) {
+	if (!v->cert_seen) {
 		json_knull(j, "cert_not_after");
 		return;
 	}
@@ -93,7 +91,7 @@ tls_json(struct json *j, const struct smtp_result *r)
 	json_kstr(j, "cert_subject", t->subject);
 	json_kstr(j, "cert_issuer", t->issuer);
 	split_array(j, "cert_sans", t->sans, ',');
-	json_kbool(j, "cert_verified", t->verify_code == 0);
+	json_kbool(j, "cert_verified", v->cert_verified);
 	json_kstr(j, "cert_verify", t->verify_text);
 	json_key(j, "cert_host_match");
 	if (t->host_match < 0)
@@ -125,49 +123,45 @@ timings_json(struct json *j, const struct smtp_timings *t)
 }
 
 void
-report_json(struct json *j, const struct report_target *t, const struct smtp_result *r)
+report_json(struct json *j, const struct report_target *t, const struct verdict *v)
 {
 	json_obj_begin(j);
-	report_json_fields(j, t, r);
+	report_json_fields(j, t, v);
 	json_obj_end(j);
 }
 
 void
-report_json_fields(struct json *j, const struct report_target *t, const struct smtp_result *r)
+report_json_fields(struct json *j, const struct report_target *t, const struct verdict *v)
 {
 	char buf[512];
-	char appl[APPLDATA_LEN + 1];
 
 	json_kstr(j, "target", t->target);
 	if (t->name)
 		json_kstr(j, "name", t->name);
 	json_kstr(j, "state", t->state);
-	json_kstr(j, "server_type", appl_type_name(r->server_type));
-	json_kbool(j, "starttls_offered", r->starttls_offered);
-	smtp_caps_auth_names(&r->caps_pre, buf, sizeof buf);
+	json_kstr(j, "server_type", v->type_name);
+	json_kbool(j, "starttls_offered", v->starttls_offered);
+	smtp_caps_auth_names(&v->caps_pre, buf, sizeof buf);
 	word_array(j, "auth_offered_pretls", buf);
-	json_kstr(j, "security_method", appl_security_name(r->security));
-	tls_json(j, r);
-	json_kstr(j, "last_reply", r->last_reply);
-	smtp_result_appldata(r, t->component, t->writer, appl);
-	json_kstr(j, "appldata", appl);
-	json_kstr(j, "banner", r->banner[0] ? r->banner : NULL);
-	caps_json(j, "capabilities_pretls", &r->caps_pre, r->ehlo_seen);
-	caps_json(j, "capabilities_tls", &r->caps_tls, r->tls_done && r->caps_tls.nlines > 0);
-	json_kbool(j, "auth_done", r->auth_done);
-	if (r->local_len > 0) {
-		sockaddr_text((const struct sockaddr *)&r->local, buf, sizeof buf);
-		json_kstr(j, "local", buf);
-	}
+	json_kstr(j, "security_method", v->security_name);
+	tls_json(j, v);
+	json_kstr(j, "last_reply", v->reply[0] ? v->reply : NULL);
+	json_kstr(j, "appldata", v->appldata);
+	json_kstr(j, "banner", v->banner[0] ? v->banner : NULL);
+	caps_json(j, "capabilities_pretls", &v->caps_pre, v->ehlo_seen);
+	caps_json(j, "capabilities_tls", &v->caps_tls, v->caps_tls_seen);
+	json_kbool(j, "auth_done", v->auth_done);
+	if (v->local[0])
+		json_kstr(j, "local", v->local);
 	json_key(j, "failure");
-	if (r->fail == SMTP_F_NONE) {
+	if (v->fail == SMTP_F_NONE) {
 		json_null(j);
 	} else {
 		json_obj_begin(j);
-		json_kstr(j, "kind", smtp_fail_name(r->fail));
-		json_kstr(j, "in_state", smtp_state_name(r->fail_state));
-		json_kstr(j, "reason", r->reason);
+		json_kstr(j, "kind", v->fail_name);
+		json_kstr(j, "in_state", smtp_state_name(v->fail_state));
+		json_kstr(j, "reason", v->reason[0] ? v->reason : NULL);
 		json_obj_end(j);
 	}
-	timings_json(j, &r->t);
+	timings_json(j, &v->t);
 }

@@ -12,7 +12,7 @@
 #include <time.h>
 
 #include "json.h"
-#include "smtp_session.h"
+#include "verdict.h"
 
 struct report_target {
 	const char *target;     /* "ADDR:PORT" */
@@ -22,11 +22,11 @@ struct report_target {
 	const char *component;  /* APPLDATA_MONITOR ... */
 };
 
-/* Write the JSON object for one connection. */
-void report_json(struct json *j, const struct report_target *t, const struct smtp_result *r);
+/* Write the JSON object for one connection's verdict. */
+void report_json(struct json *j, const struct report_target *t, const struct verdict *v);
 /* The same keys without the enclosing braces, so a caller can add its own. */
 void report_json_fields(struct json *j, const struct report_target *t,
-    const struct smtp_result *r);
+    const struct verdict *v);
 
 /* "2035-01-01T00:00:00Z"; "" for 0. */
 void report_iso8601(time_t t, char *out, size_t outsz);

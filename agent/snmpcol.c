@@ -16,6 +16,7 @@
 #include "registry.h"
 #include "safetext.h"
 #include "snmp_mib.h"
+#include "appltype.h"
 #include "tlsver.h"
 
 #include <arpa/inet.h>
@@ -25,7 +26,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/x509_vfy.h>
 
 /* TruthValue (RFC 2579) */
 #define TV_TRUE  1
@@ -261,20 +261,6 @@ inaddr_of_text(const char *text, struct snmpcol_inaddr *out)
 
 /* ---- enumerations ---- */
 
-/* SmtpmonServerType: unknown(1) smtp(2) esmtp(3) */
-static long
-server_type_value(enum appl_server_type t)
-{
-	return t == APPL_TYPE_ESMTP ? 3 : t == APPL_TYPE_SMTP ? 2 : 1;
-}
-
-/* security: unknown(1) basic(2) tls(3) */
-static long
-security_value(enum appl_security s)
-{
-	return s == APPL_SEC_TLS ? 3 : s == APPL_SEC_BASIC ? 2 : 1;
-}
-
 static long
 status_value(enum reg_state st)
 {
@@ -294,21 +280,6 @@ class_value(int32_t cipher_id)
 	if (cipher_id < 0 || cipher_id > 0xffff)
 		return 1;
 	return 1 + (long)cipher_class_of((uint16_t)cipher_id);
-}
-
-static long
-verify_value(const struct smtp_result *r)
-{
-	if (!r->tls_done || !r->tls.have_cert || r->tls.verify_code < 0)
-		return 1;                                   /* unknown */
-	if (r->tls.verify_code == X509_V_ERR_CERT_HAS_EXPIRED ||
-	    r->tls.verify_code == X509_V_ERR_CERT_NOT_YET_VALID)
-		return 4;                                   /* expired (or not yet valid) */
-	if (r->tls.verify_code != X509_V_OK)
-		return 3;                                   /* untrusted */
-	if (r->tls.host_match == 0)
-		return 5;                                   /* nameMismatch */
-	return 2;                                       /* ok */
 }
 
 /* SmtpmonCapabilities: BITS, bit N is the MSB-first bit N of the octets */
@@ -366,34 +337,33 @@ static bool
 target_session(const struct reg_row *row, const char *writer, unsigned col,
     struct snmpcol_value *out)
 {
-	const struct smtp_result *r = &row->res;
+	const struct verdict *v = &row->v;
 	char names[512];
 
 	switch (col) {
 	case SMTPMON_T_SERVER_TYPE:
-		return integer(out, server_type_value(r->server_type));
+		return integer(out, appl_type_mib(v->server_type));
 	case SMTPMON_T_SECURITY:
-		return integer(out, security_value(r->security));
+		return integer(out, appl_security_mib(v->security));
 	case SMTPMON_T_TLS_LEVEL:
-		return integer(out, r->tls_done ? tlsver_mib(r->tls.version) : TLSVER_MIB_NONE);
+		return integer(out, v->tls_done ? v->tls_mib : TLSVER_MIB_NONE);
 	case SMTPMON_T_CIPHER_ID:
-		return integer(out, r->tls_done && r->tls.cipher_id >= 0 ?
-		    (long)(r->tls.cipher_id & 0xffff) : -1);
+		return integer(out, v->tls_done ? (long)v->cipher_id : -1);
 	case SMTPMON_T_CIPHER_NAME:
-		return text(out, r->tls_done && r->tls.cipher_id >= 0 ? r->tls.cipher : "",
+		return text(out, v->tls_done && v->cipher_id >= 0 ? v->tls.cipher : "",
 		    SNMPCOL_TEXT_MAX);
 	case SMTPMON_T_CIPHER_CLASS:
-		return integer(out, r->tls_done ? class_value(r->tls.cipher_id) : 1);
+		return integer(out, v->tls_done ? 1 + (long)v->cipher_class : 1);
 	case SMTPMON_T_KX_GROUP:
-		return text(out, r->tls_done ? r->tls.group : "", SNMPCOL_TEXT_MAX);
+		return text(out, v->tls_done ? v->tls.group : "", SNMPCOL_TEXT_MAX);
 	case SMTPMON_T_STARTTLS_OFFERED:
-		return integer(out, truth(r->starttls_offered));
+		return integer(out, truth(v->starttls_offered));
 	case SMTPMON_T_CAPABILITIES:
 		/* the last EHLO reply: the one after TLS when there was one */
-		return octets_len(out, caps_bits(r->tls_done && r->caps_tls.nlines > 0 ?
-		    r->caps_tls.caps : r->caps_pre.caps, out->octets));
+		return octets_len(out, caps_bits(v->caps_tls_seen ?
+		    v->caps_tls.caps : v->caps_pre.caps, out->octets));
 	case SMTPMON_T_AUTH_PRETLS:
-		smtp_caps_auth_names(&r->caps_pre, names, sizeof names);
+		smtp_caps_auth_names(&v->caps_pre, names, sizeof names);
 		return text(out, names, SNMPCOL_TEXT_MAX);
 	case SMTPMON_T_APPLDATA:
 		reg_row_record(row, writer, (char *)out->octets);
@@ -408,15 +378,15 @@ static bool
 target_cert(const struct reg_row *row, const struct snmpcol_clock *clk, unsigned col,
     struct snmpcol_value *out)
 {
-	const struct smtp_result *r = &row->res;
+	const struct verdict *v = &row->v;
 	long long left, days = SNMPCOL_DAYS_NO_CERT;
 
 	switch (col) {
 	case SMTPMON_T_CERT_NOT_AFTER:
-		return date(out, r->tls_done && r->tls.have_cert, r->tls.not_after);
+		return date(out, v->tls_done && v->cert_seen, v->tls.not_after);
 	case SMTPMON_T_CERT_DAYS_LEFT:
-		if (r->tls_done && r->tls.have_cert && r->tls.not_after != 0) {
-			left = (long long)r->tls.not_after - (long long)clk->now;
+		if (v->tls_done && v->cert_seen && v->tls.not_after != 0) {
+			left = (long long)v->tls.not_after - (long long)clk->now;
 			/* whole days, rounded down: -1 on the day after expiry */
 			days = left >= 0 ? left / 86400 : -((-left + 86399) / 86400);
 			if (days > INT32_MAX)
@@ -426,7 +396,7 @@ target_cert(const struct reg_row *row, const struct snmpcol_clock *clk, unsigned
 		}
 		return integer(out, (long)days);
 	case SMTPMON_T_CERT_VERIFY:
-		return integer(out, verify_value(r));
+		return integer(out, (long)v->cert_status);
 	default:
 		return false;
 	}
@@ -436,7 +406,7 @@ target_cert(const struct reg_row *row, const struct snmpcol_clock *clk, unsigned
 static bool
 target_counts(const struct reg_row *row, unsigned col, struct snmpcol_value *out)
 {
-	const struct smtp_timings *t = &row->res.t;
+	const struct smtp_timings *t = &row->v.t;
 
 	switch (col) {
 	case SMTPMON_T_RTT_CONNECT:

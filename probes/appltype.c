@@ -8,18 +8,20 @@ static const struct {
 	enum appl_server_type type;
 	const char *code;        /* appldata byte 19 */
 	const char *name;
+	int mib;                 /* SmtpmonServerType */
 } types[] = {
-	{ APPL_TYPE_ESMTP, "E", "ESMTP" },
-	{ APPL_TYPE_SMTP,  "S", "SMTP" },
+	{ APPL_TYPE_ESMTP, "E", "ESMTP", 3 },
+	{ APPL_TYPE_SMTP,  "S", "SMTP",  2 },
 };
 
 static const struct {
 	enum appl_security sec;
 	const char *code;        /* appldata byte 20 */
 	const char *name;
+	int mib;                 /* the MIB's security method */
 } secs[] = {
-	{ APPL_SEC_TLS,   "T", "TLS" },
-	{ APPL_SEC_BASIC, "B", "basic" },
+	{ APPL_SEC_TLS,   "T", "TLS",   3 },
+	{ APPL_SEC_BASIC, "B", "basic", 2 },
 };
 
 #define NTYPES (sizeof types / sizeof types[0])
@@ -77,4 +79,22 @@ appl_security_of_code(char code)
 		if (secs[i].code[0] == code)
 			return secs[i].sec;
 	return APPL_SEC_UNKNOWN;
+}
+
+int
+appl_type_mib(enum appl_server_type type)
+{
+	for (size_t i = 0; i < NTYPES; i++)
+		if (types[i].type == type)
+			return types[i].mib;
+	return APPL_MIB_UNKNOWN;
+}
+
+int
+appl_security_mib(enum appl_security sec)
+{
+	for (size_t i = 0; i < NSECS; i++)
+		if (secs[i].sec == sec)
+			return secs[i].mib;
+	return APPL_MIB_UNKNOWN;
 }

@@ -6,8 +6,8 @@
  * "E"/"S", byte 20 "T"/"B") and the word the reports, logs and JSON show
  * ("ESMTP"/"SMTP", "TLS"/"basic"). Unknown values have no text: each
  * function returns NULL and the caller chooses what to show ("unknown", "?",
- * "-", JSON null). The SNMP agent's MIB values are not here. Pure, no
- * allocation.
+ * "-", JSON null) -- but for the SNMP agent's MIB values, where unknown is
+ * APPL_MIB_UNKNOWN (1). Pure, no allocation.
  */
 #ifndef SMTPMON_APPLTYPE_H
 #define SMTPMON_APPLTYPE_H
@@ -31,5 +31,11 @@ const char *appl_security_code(enum appl_security sec);
 
 /* The method of an appldata letter ('T', 'B'); APPL_SEC_UNKNOWN for others. */
 enum appl_security appl_security_of_code(char code);
+
+/* The MIB's values: SmtpmonServerType smtp(2) esmtp(3), the security
+ * method basic(2) tls(3); APPL_MIB_UNKNOWN (1) for unknown. */
+#define APPL_MIB_UNKNOWN 1
+int appl_type_mib(enum appl_server_type type);
+int appl_security_mib(enum appl_security sec);
 
 #endif

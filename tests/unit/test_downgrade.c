@@ -303,50 +303,6 @@ test_reset(void **state)
 }
 
 static void
-test_posture_of_result(void **state)
-{
-	struct smtp_result r;
-	struct posture p;
-	(void)state;
-	memset(&r, 0, sizeof r);
-	r.server_type = APPL_TYPE_ESMTP;
-	r.ehlo_seen = true;
-	r.starttls_offered = true;
-	r.tls_done = true;
-	r.tls.version = 0x0304;
-	r.tls.cipher_id = 0x1301;
-	r.tls.have_cert = true;
-	r.tls.not_before = T0 - 86400;
-	r.tls.not_after = T0 + 86400;
-	r.tls.verify_code = X509_V_OK;
-	r.tls.host_match = 1;
-	r.tls.spki_sha256[0] = 7;
-	posture_of_result(&r, true, T0, &p);
-	assert_int_equal(p.tls_version, 0x0304);
-	assert_int_equal(p.cipher_class, CIPHER_GOOD);
-	assert_int_equal(p.cert_time_ok, 1);
-	assert_int_equal(p.cert_trusted, 1);
-	assert_int_equal(p.key[0], 7);
-	/* expired: the dates say so, trust is not judged from it */
-	r.tls.verify_code = X509_V_ERR_CERT_HAS_EXPIRED;
-	posture_of_result(&r, true, T0 + 2 * 86400, &p);
-	assert_int_equal(p.cert_time_ok, 0);
-	assert_int_equal(p.cert_trusted, -1);
-	r.tls.verify_code = X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT;
-	posture_of_result(&r, true, T0, &p);
-	assert_int_equal(p.cert_trusted, 0);
-	/* STARTTLS refused counts as not supported */
-	memset(&r, 0, sizeof r);
-	r.server_type = APPL_TYPE_ESMTP;
-	r.ehlo_seen = true;
-	r.starttls_offered = true;
-	r.fail = SMTP_F_STARTTLS;
-	posture_of_result(&r, true, T0, &p);
-	assert_int_equal(p.starttls, 0);
-	assert_int_equal(p.tls_version, 0);
-}
-
-static void
 test_line_round_trip(void **state)
 {
 	struct baseline b = fresh(), c;
@@ -510,7 +466,6 @@ main(void)
 		cmocka_unit_test(test_certificate_events),
 		cmocka_unit_test(test_unknown_dimensions_and_raise),
 		cmocka_unit_test(test_reset),
-		cmocka_unit_test(test_posture_of_result),
 		cmocka_unit_test(test_line_round_trip),
 		cmocka_unit_test(test_line_errors),
 		cmocka_unit_test(test_store_persists),

@@ -236,8 +236,15 @@ test_render(void **state)
 	(void)state;
 	a->state = REG_UP;
 	a->classified = true;
-	a->res.server_type = APPL_TYPE_ESMTP;
-	a->res.security = APPL_SEC_BASIC;
+	{
+		struct smtp_result res;
+		struct verdict_policy vp = { .component = APPLDATA_MONITOR, .writer = "SMTPMON" };
+
+		memset(&res, 0, sizeof res);
+		res.server_type = APPL_TYPE_ESMTP;
+		res.security = APPL_SEC_BASIC;
+		verdict_of(&res, &vp, 0, &a->v);
+	}
 	a->conns[REG_ROLE_MONITOR].open = true;
 	snprintf(a->conns[REG_ROLE_MONITOR].local, 64, "127.0.0.1:5000");
 	snprintf(a->conns[REG_ROLE_MONITOR].remote, 64, "192.0.2.1:25");

@@ -23,7 +23,9 @@
 #include <openssl/x509_vfy.h>
 
 #include "registry.h"
+#include "downgrade.h"
 #include "mlimit.h"
+#include "pserver.h"
 #include "snmp_mib.h"
 #include "snmpcol.h"
 
@@ -137,8 +139,20 @@ row_new(void)
 
 	assert_non_null(row);
 	row->dg.last_event = DG_NONE;
-	row->res.tls.cipher_id = -1;
+	verdict_blank(APPLDATA_MONITOR, "", &row->v);   /* as registry_add() */
 	return row;
+}
+
+/* The row's verdict of r, as the monitor decides it. */
+static void
+decide(struct reg_row *row, const struct smtp_result *r)
+{
+	struct verdict_policy p = {
+		.tls_attempted = row->secure, .component = APPLDATA_MONITOR, .writer = WRITER,
+	};
+
+	verdict_of(r, &p, NOW, &row->v);
+	row->classified = true;
 }
 
 static void
@@ -225,7 +239,9 @@ static void
 test_target_esmtp_tls13(void **state)
 {
 	struct reg_row *row = row_new();
-	struct smtp_result *r = &row->res;
+	struct smtp_result res, *r = &res;
+
+	memset(&res, 0, sizeof res);
 	static const struct want w[] = {
 		INT(2, 1),                                 /* AddressType ipv4 */
 		STR(3, "\xc0\x00\x02\x19"),                /* Address 192.0.2.25 */
@@ -339,6 +355,7 @@ test_target_esmtp_tls13(void **state)
 	row->learned_idle_ms = 290000;
 	row->noop_budget = 0;
 	row->noop_interval_ms = 60000;
+	decide(row, r);
 	check_target(row, w, N(w));
 	free(row);
 }
@@ -349,7 +366,9 @@ static void
 test_target_smtp_plain(void **state)
 {
 	struct reg_row *row = row_new();
-	struct smtp_result *r = &row->res;
+	struct smtp_result res, *r = &res;
+
+	memset(&res, 0, sizeof res);
 	static const struct want w[] = {
 		INT(2, 2),                                 /* AddressType ipv6 */
 		STR(3, "\x20\x01\x0d\xb8\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x25"),
@@ -438,6 +457,7 @@ test_target_smtp_plain(void **state)
 	row->last_close.noops = 7;
 	row->noop_budget = 50;
 	row->noop_interval_ms = 30000;
+	decide(row, r);
 	check_target(row, w, N(w));
 	free(row);
 }
@@ -449,7 +469,9 @@ static void
 test_target_down(void **state)
 {
 	struct reg_row *row = row_new();
-	struct smtp_result *r = &row->res;
+	struct smtp_result res, *r = &res;
+
+	memset(&res, 0, sizeof res);
 	static const struct want w[] = {
 		INT(2, 4),                                 /* AddressType ipv6z */
 		STR(3, "\xfe\x80\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x01"
@@ -552,6 +574,7 @@ test_target_down(void **state)
 	row->last_close.at = T_2026_11_28_064510;
 	row->noop_budget = 99;
 	row->noop_interval_ms = 60000;
+	decide(row, r);
 	check_target(row, w, N(w));
 	free(row);
 }
@@ -631,6 +654,7 @@ static void
 test_target_status_days_time(void **state)
 {
 	struct reg_row *row = row_new();
+	struct smtp_result res;
 	struct snmpcol_value v;
 	static const struct { enum reg_state st; long mib; } states[] = {
 		{ REG_STARTING, 1 }, { REG_UP, 2 }, { REG_DOWN, 3 }, { REG_RESOLVING, 4 },
@@ -645,25 +669,29 @@ test_target_status_days_time(void **state)
 	};
 
 	(void)state;
+	memset(&res, 0, sizeof res);
 	for (size_t i = 0; i < N(states); i++) {
 		row->state = states[i].st;
 		assert_true(snmpcol_target(row, WRITER, &clk, 8, &v));
 		assert_int_equal(v.type, SNMPCOL_INTEGER);
 		assert_int_equal(v.num, states[i].mib);
 	}
-	row->res.tls_done = true;
-	row->res.tls.have_cert = true;
+	res.tls_done = true;
+	res.tls.have_cert = true;
 	for (size_t i = 0; i < N(days); i++) {
-		row->res.tls.not_after = days[i].not_after;
+		res.tls.not_after = days[i].not_after;
+		decide(row, &res);
 		assert_true(snmpcol_target(row, WRITER, &clk, 16, &v));
 		assert_int_equal(v.num, days[i].days);
 	}
 	/* untrusted, name mismatch */
-	row->res.tls.verify_code = X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY;
+	res.tls.verify_code = X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY;
+	decide(row, &res);
 	assert_true(snmpcol_target(row, WRITER, &clk, 17, &v));
 	assert_int_equal(v.num, 3);
-	row->res.tls.verify_code = X509_V_OK;
-	row->res.tls.host_match = 0;
+	res.tls.verify_code = X509_V_OK;
+	res.tls.host_match = 0;
+	decide(row, &res);
 	assert_true(snmpcol_target(row, WRITER, &clk, 17, &v));
 	assert_int_equal(v.num, 5);
 	for (size_t i = 0; i < N(stamps); i++) {
