@@ -397,3 +397,14 @@ alertcmd_stop(struct alertcmd *a)
 	pthread_cond_destroy(&a->cond);
 	free(a);
 }
+
+void
+alert_address_of(const char *target, char *out, size_t outlen)
+{
+	char *end;
+
+	str_copy(out, target[0] == '[' ? target + 1 : target, outlen);
+	end = strrchr(out, target[0] == '[' ? ']' : ':');
+	if (end != NULL)
+		*end = '\0';
+}

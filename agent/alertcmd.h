@@ -32,6 +32,7 @@
 #ifndef SMTPMON_ALERTCMD_H
 #define SMTPMON_ALERTCMD_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <time.h>
 
@@ -62,5 +63,9 @@ void alertcmd_post(struct alertcmd *a, char *const argv[], const struct alert_fa
  * is terminated with its process group), then join and free. NULL is a
  * no-op. */
 void alertcmd_stop(struct alertcmd *a);
+
+/* The address of target "ADDR:PORT" or "[ADDR6]:PORT" (SMTPMON_ADDRESS)
+ * into out; text without a port is copied as it is. */
+void alert_address_of(const char *target, char *out, size_t outlen);
 
 #endif

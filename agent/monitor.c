@@ -25,7 +25,7 @@
 #include "log.h"
 #include "mlimit.h"
 #include "passive.h"
-#include "preport.h"
+#include "pintake.h"
 #include "pserver.h"
 #include "registry.h"
 #include "resolver.h"
@@ -60,7 +60,6 @@
 #define SAVE_RETRY_MS     60000   /* after a failed write */
 #define PENDING_MAX       65536   /* alerts waiting for the state file */
 #define RESET_WAIT_MS     5000
-#define PASSIVE_BATCH     256     /* passive sessions taken in per wake-up */
 #define YOUNG_CLOSE_MS    10000   /* a server close this soon after READY is "young" */
 
 struct policy {
@@ -200,20 +199,8 @@ struct monitor {
 	pthread_mutex_t mbox_lock; /* guards the mailbox below */
 	struct config *mbox_cfg;
 	bool mbox_stop;
-	pthread_cond_t mbox_room;  /* the passive mailbox has room again */
-	struct passive_session *mbox_ps;  /* sessions from the passive probe, a ring */
-	size_t mbox_ps_head, mbox_ps_n;
-	uint64_t mbox_ps_dropped;
-	struct reg_passive mbox_pstats;
-	bool mbox_pstats_set;
 
-	/* the passive probe's servers (monitor thread) */
-	struct pserver_table *ptab;
-	struct passive_session *ps_batch; /* taken out of the mailbox */
-	uint64_t ps_dropped_logged;
-	uint64_t passive_alerts;
-	struct reg_passive pstats;      /* the probe's last figures, as published */
-	bool pstats_set;
+	struct pintake *pi;        /* the passive probe's sessions */
 };
 
 static struct tgt TOMBSTONE;
@@ -1820,210 +1807,72 @@ on_stop_timeout(evutil_socket_t fd, short what, void *arg)
 	event_base_loopexit(m->base, NULL);
 }
 
-/* ---- the passive probe's sessions ---- */
+/* ---- the passive probe's sessions (agent/pintake) ---- */
 
 static void
-passive_alert(struct monitor *m, const struct pserver_view *v, const struct pserver_alert *a)
+intake_wake(void *arg)
 {
-	char text[512];
-	struct monitor_event ev;
+	struct monitor *m = arg;
 
-	preport_alert_text(a, text, sizeof text);
-	if (a->suppressed) {
-		log_warnx("SMD1863W passive alert suppressed (more than %d of this event in %d s): %s",
-		    PSERVER_FLAP_MAX, PSERVER_FLAP_WINDOW_S, text);
-		return;
-	}
-	log_warnx("SMD1860W passive %s", text);
-	m->passive_alerts++;
-	memset(&ev, 0, sizeof ev);
-	ev.kind = MONITOR_EV_PASSIVE;
-	ev.index = v->index;
-	str_copy(ev.target, v->target, sizeof ev.target);
-	if (v->family == AF_INET6) {
-		struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)&ev.addr;
-
-		a6->sin6_family = AF_INET6;
-		memcpy(&a6->sin6_addr, v->addr, 16);
-		a6->sin6_port = htons(v->port);
-	} else {
-		struct sockaddr_in *a4 = (struct sockaddr_in *)&ev.addr;
-
-		a4->sin_family = AF_INET;
-		memcpy(&a4->sin_addr, v->addr, 4);
-		a4->sin_port = htons(v->port);
-	}
-	ev.port = v->port;
-	str_copy(ev.tls_event, ps_event_name(a->ev), sizeof ev.tls_event);
-	ev.old_tls = a->old_tls;
-	ev.new_tls = a->new_tls;
-	ev.old_cipher = -1;
-	ev.new_cipher = a->cipher_id;
-	ev.when = a->when;
-	str_copy(ev.client, a->client, sizeof ev.client);
-	str_copy(ev.detail, a->detail, sizeof ev.detail);
-	if (m->event_fn != NULL)
-		m->event_fn(&ev, m->event_arg);
-	if (m->cfg->alert_argv != NULL) {
-		char otls[16], ntls[16], ociph[64], nciph[64], addr[64];
-		struct alert_facts f = {
-			.alert = "passive", .event = ev.tls_event, .target = ev.target,
-			.address = addr, .name = "", .port = ev.port, .index = ev.index,
-			.old_tls = otls, .new_tls = ntls, .old_cipher = ociph, .new_cipher = nciph,
-			.when = ev.when, .client = ev.client, .detail = ev.detail,
-		};
-		char *end;
-
-		tlsver_text(ev.old_tls, otls);
-		tlsver_text(ev.new_tls, ntls);
-		cipher_text(-1, ociph);
-		cipher_text(ev.new_cipher, nciph);
-		str_copy(addr, ev.target[0] == '[' ? ev.target + 1 : ev.target, sizeof addr);
-		end = strrchr(addr, ev.target[0] == '[' ? ']' : ':');
-		if (end != NULL)
-			*end = '\0';
-		if (m->ac == NULL)
-			m->ac = alertcmd_start(ALERTCMD_TIMEOUT_S);
-		alertcmd_post(m->ac, m->cfg->alert_argv, &f);
-	}
+	event_active(m->wake_ev, EV_READ, 0);
 }
 
-static void
-passive_take(struct monitor *m, const struct passive_session *s)
+/* What the active probe knows of a server the passive probe saw. */
+static struct pserver_hint
+intake_hint(void *arg, const char *server)
 {
-	struct pserver_alert al[PS_EV_COUNT];
 	struct pserver_hint hint = { 0 };
-	const struct pserver_view *v;
-	struct tgt *t = ht_find(m, s->server_text);
-	char rec[APPLDATA_LEN + 1];
-	size_t n = 0;
+	struct tgt *t = ht_find(arg, server);
 
-	if (m->ptab == NULL)
-		m->ptab = pserver_new(PSERVER_MAX_DEFAULT, m->cfg->writer);
 	if (t != NULL) {
-		/* what the active probe knows of the same server */
 		hint.starttls = t->row->classified && t->row->v.starttls_offered;
 		if (t->row->dg.set)
 			hint.baseline_tls = t->row->dg.best.tls_version;
 	}
-	v = pserver_observe(m->ptab, s, &hint, al, &n, rec);
-	appldata_log_write(m->alog, s->client_text, s->server_text, "passive", rec);
-	if (v == NULL) {
-		if (pserver_dropped(m->ptab) == 1)
-			log_warnx("SMD1862W passive probe: more than %d servers seen; sessions of "
-			    "further servers are logged but not tabulated", PSERVER_MAX_DEFAULT);
-		return;
-	}
-	registry_passive_put(m->reg, v);
-	for (size_t i = 0; i < n; i++)
-		passive_alert(m, v, &al[i]);
-	schedule_publish_in(m, n > 0 ? PUBLISH_MS : PUBLISH_SLOW_MS);
+	return hint;
+}
+
+static void
+intake_publish(void *arg, bool soon)
+{
+	struct monitor *m = arg;
+
+	if (soon)
+		schedule_publish(m);
+	else
+		schedule_publish_in(m, PUBLISH_SLOW_MS);
+}
+
+static void
+intake_event(void *arg, const struct monitor_event *ev)
+{
+	struct monitor *m = arg;
+
+	if (m->event_fn != NULL)
+		m->event_fn(ev, m->event_arg);
+}
+
+static struct alertcmd *
+intake_alertcmd(void *arg)
+{
+	struct monitor *m = arg;
+
+	if (m->ac == NULL)
+		m->ac = alertcmd_start(ALERTCMD_TIMEOUT_S);
+	return m->ac;
 }
 
 void
 monitor_post_passive(struct monitor *m, const struct passive_session *s, bool wait,
     const struct reg_passive *figures)
 {
-	bool wake;
-
-	pthread_mutex_lock(&m->mbox_lock);
-	if (figures != NULL) {
-		m->mbox_pstats = *figures;
-		m->mbox_pstats_set = true;
-	}
-	while (wait && m->mbox_ps_n >= MONITOR_PASSIVE_QUEUE && !m->mbox_stop)
-		pthread_cond_wait(&m->mbox_room, &m->mbox_lock);
-	if (m->mbox_ps_n >= MONITOR_PASSIVE_QUEUE) {
-		m->mbox_ps_dropped++;
-		pthread_mutex_unlock(&m->mbox_lock);
-		return;
-	}
-	if (m->mbox_ps == NULL)
-		m->mbox_ps = xmalloc(MONITOR_PASSIVE_QUEUE * sizeof(*m->mbox_ps));
-	memcpy(&m->mbox_ps[(m->mbox_ps_head + m->mbox_ps_n) % MONITOR_PASSIVE_QUEUE], s,
-	    sizeof(*s));
-	m->mbox_ps[(m->mbox_ps_head + m->mbox_ps_n) % MONITOR_PASSIVE_QUEUE].end_reason = NULL;
-	wake = m->mbox_ps_n++ == 0;
-	pthread_mutex_unlock(&m->mbox_lock);
-	if (wake)
-		event_active(m->wake_ev, EV_READ, 0);
+	pintake_post(m->pi, s, wait, figures);
 }
 
 void
 monitor_post_passive_stats(struct monitor *m, const struct reg_passive *p)
 {
-	pthread_mutex_lock(&m->mbox_lock);
-	m->mbox_pstats = *p;
-	m->mbox_pstats_set = true;
-	pthread_mutex_unlock(&m->mbox_lock);
-	event_active(m->wake_ev, EV_READ, 0);
-}
-
-/* Take in what the passive probe posted, a batch at a time. */
-static void
-passive_drain(struct monitor *m)
-{
-	struct reg_passive st;
-	bool have_st, first = false;
-	uint64_t dropped;
-
-	/* one batch per wake-up, so that a capture file read at full speed
-	 * cannot hold up the active probe's timers; the loop comes back for
-	 * the rest at once */
-	{
-		size_t n = 0;
-		bool more;
-
-		pthread_mutex_lock(&m->mbox_lock);
-		if (m->mbox_ps_n > 0) {
-			if (m->ps_batch == NULL)
-				m->ps_batch = xmalloc(PASSIVE_BATCH * sizeof(*m->ps_batch));
-			while (n < PASSIVE_BATCH && m->mbox_ps_n > 0) {
-				memcpy(&m->ps_batch[n++], &m->mbox_ps[m->mbox_ps_head],
-				    sizeof(*m->ps_batch));
-				m->mbox_ps_head = (m->mbox_ps_head + 1) % MONITOR_PASSIVE_QUEUE;
-				m->mbox_ps_n--;
-			}
-			pthread_cond_broadcast(&m->mbox_room);
-		}
-		more = m->mbox_ps_n > 0;
-		pthread_mutex_unlock(&m->mbox_lock);
-		for (size_t i = 0; i < n; i++)
-			passive_take(m, &m->ps_batch[i]);
-		if (more)
-			event_active(m->wake_ev, EV_READ, 0);
-	}
-	pthread_mutex_lock(&m->mbox_lock);
-	have_st = m->mbox_pstats_set;
-	st = m->mbox_pstats;
-	m->mbox_pstats_set = false;
-	dropped = m->mbox_ps_dropped;
-	pthread_mutex_unlock(&m->mbox_lock);
-	if (dropped > m->ps_dropped_logged) {
-		log_warnx("SMD1864W passive probe: %llu sessions dropped in all: the monitor thread "
-		    "fell behind", (unsigned long long)dropped);
-		m->ps_dropped_logged = dropped;
-	}
-	if (have_st) {
-		first = !m->pstats_set;
-		m->pstats = st;
-		m->pstats_set = true;
-	}
-	/* the alerts counted here travel with the rows that announce them:
-	 * also when the probe sent no new figures (a file read to its end) */
-	if (m->pstats_set && (have_st || m->pstats.alerts != m->passive_alerts)) {
-		/* the first figures say the probe is on: readers see it at once */
-		bool news = first || m->pstats.alerts != m->passive_alerts;
-
-		m->pstats.alerts = m->passive_alerts;
-		m->pstats.servers_dropped = m->ptab != NULL ? pserver_dropped(m->ptab) : 0;
-		m->pstats.sessions_dropped = dropped;
-		registry_set_passive(m->reg, &m->pstats);
-		if (news)
-			schedule_publish(m);
-		else
-			schedule_publish_in(m, PUBLISH_SLOW_MS);
-	}
+	pintake_post_stats(m->pi, p);
 }
 
 static void
@@ -2048,7 +1897,7 @@ on_wake(evutil_socket_t fd, short what, void *arg)
 	}
 	pthread_mutex_unlock(&m->mbox_lock);
 
-	passive_drain(m);
+	pintake_drain(m->pi, m->cfg, m->alog);
 	if (stop) {
 		config_free(cfg);
 		stop_now(m);
@@ -2142,8 +1991,8 @@ monitor_post_stop(struct monitor *m)
 {
 	pthread_mutex_lock(&m->mbox_lock);
 	m->mbox_stop = true;
-	pthread_cond_broadcast(&m->mbox_room);   /* a file reader waiting for room */
 	pthread_mutex_unlock(&m->mbox_lock);
+	pintake_stop(m->pi);   /* a file reader waiting for room */
 	event_active(m->wake_ev, EV_READ, 0);
 }
 
@@ -2152,17 +2001,21 @@ monitor_new(struct event_base *base, struct registry *reg, struct config *cfg, c
     size_t errlen)
 {
 	struct monitor *m = xcalloc(1, sizeof(*m));
+	const struct pintake_owner own = {
+		.arg = m, .wake = intake_wake, .hint = intake_hint, .publish = intake_publish,
+		.event = intake_event, .alertcmd = intake_alertcmd,
+	};
 
 	m->base = base;
 	m->reg = reg;
 	pthread_mutex_init(&m->mbox_lock, NULL);
 	pthread_mutex_init(&m->reset_lock, NULL);
-	pthread_cond_init(&m->mbox_room, NULL);
 	srandom((unsigned)(time(NULL) ^ getpid()));
 	m->save_ev = evtimer_new(base, on_save, m);
 	m->publish_ev = evtimer_new(base, on_publish, m);
 	m->stop_ev = evtimer_new(base, on_stop_timeout, m);
 	m->wake_ev = event_new(base, -1, 0, on_wake, m);
+	m->pi = pintake_new(reg, &own);
 	m->res = resolver_new(base, cfg->name_servers, 2000, 2, err, errlen);
 	m->bs = m->res == NULL ? NULL : bstore_open(cfg->state_dir, err, errlen);
 	if (m->res == NULL || m->bs == NULL || apply_globals(m, cfg, err, errlen) != 0) {
@@ -2212,9 +2065,7 @@ monitor_free(struct monitor *m)
 		bstore_free(m->bs);
 	}
 	alertcmd_stop(m->ac);
-	pserver_free(m->ptab);
-	free(m->mbox_ps);
-	free(m->ps_batch);
+	pintake_free(m->pi);
 	free(m->pend);
 	for (n = m->qhead; n != NULL; n = next) {
 		next = n->next;
@@ -2243,6 +2094,5 @@ monitor_free(struct monitor *m)
 	config_free(m->mbox_cfg);
 	pthread_mutex_destroy(&m->mbox_lock);
 	pthread_mutex_destroy(&m->reset_lock);
-	pthread_cond_destroy(&m->mbox_room);
 	free(m);
 }

@@ -73,22 +73,16 @@ void monitor_post_reload(struct monitor *m, struct config *cfg);
  * when the monitor did not answer in time. */
 int monitor_baseline_reset(struct monitor *m, const char *sel);
 
-/* Any thread (the passive probe's): one session seen on the wire. It is
- * copied into a mailbox of at most MONITOR_PASSIVE_QUEUE sessions; when it
- * is full, wait says whether to wait for room (a capture file: nothing is
- * lost) or to count and drop the session (live capture must not stall);
- * figures (may be NULL) are the probe's counters as of this session, kept
- * as monitor_post_passive_stats() keeps them; sessions are taken in
- * on the monitor thread: agent/pserver row into the registry, the
- * AppldataLog line (role "passive"), alerts (SMD1860W, the event hook,
- * AlertCommand). The active target of the same address and port, if any,
- * lends its knowledge (STARTTLS offered, TLS baseline). */
-#define MONITOR_PASSIVE_QUEUE 1024  /* about 3.3 KiB each */
+/* Any thread (the passive probe's): one session seen on the wire, and the
+ * probe's figures: handed to the monitor's passive intake (agent/pintake:
+ * pintake_post(), pintake_post_stats(); its mailbox holds PINTAKE_QUEUE
+ * sessions), which the monitor drains on its thread. The active target of
+ * the same address and port, if any, lends its knowledge (STARTTLS
+ * offered, TLS baseline). */
 struct passive_session;
 struct reg_passive;
 void monitor_post_passive(struct monitor *m, const struct passive_session *s, bool wait,
     const struct reg_passive *figures);
-/* Any thread: the passive probe's figures, published with the registry. */
 void monitor_post_passive_stats(struct monitor *m, const struct reg_passive *p);
 
 /* Any thread: QUIT every connection, then end the loop (at most 5 s). */

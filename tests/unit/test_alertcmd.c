@@ -1,7 +1,8 @@
 /* Tests for agent/alertcmd with real commands (sh scripts): a command's
  * descendant that left its session (setsid) ends with it; a command that
  * hangs holds back no later alert; one that outlives the timeout is
- * killed with what it started; stopping is bounded. */
+ * killed with what it started; stopping is bounded; the address of a
+ * target's text. */
 #include "buildconf.h"
 #include <setjmp.h>
 #include <stdarg.h>
@@ -159,6 +160,22 @@ test_stop_is_bounded(void **state)
 	assert_true(now_us() - t0 < 5000000u);
 }
 
+static void
+test_address_of(void **state)
+{
+	char a[64];
+
+	(void)state;
+	alert_address_of("192.0.2.1:25", a, sizeof a);
+	assert_string_equal(a, "192.0.2.1");
+	alert_address_of("[2001:db8::1]:587", a, sizeof a);
+	assert_string_equal(a, "2001:db8::1");
+	alert_address_of("mail.example", a, sizeof a);
+	assert_string_equal(a, "mail.example");
+	alert_address_of("[2001:db8::1", a, sizeof a);
+	assert_string_equal(a, "2001:db8::1");
+}
+
 int
 main(void)
 {
@@ -166,6 +183,7 @@ main(void)
 		cmocka_unit_test(test_setsid_descendant_ends),
 		cmocka_unit_test(test_hang_holds_back_nothing),
 		cmocka_unit_test(test_stop_is_bounded),
+		cmocka_unit_test(test_address_of),
 	};
 	int rc;
 
