@@ -560,12 +560,37 @@ mib_path(char *out, size_t outsz)
 	snprintf(out, outsz, "%s:%s", cand, base);
 }
 
-/* snmptable of smtpmonTargetTable through the demo snmpd; once the
- * subagent has registered (at most 10 s). */
+/* One SMTPMON-MIB table through the demo snmpd: snmptable with the MIB,
+ * or by number when the MIB modules are not found. */
+static void
+show_table(const char *host, const char *title, const char *oid_title, const char *table,
+    const char *oid)
+{
+	char cmd[5200], mibs[4400];
+
+	mib_path(mibs, sizeof mibs);
+	if (mibs[0] != '\0') {
+		printf("\n# %s\n"
+		    "$ snmptable -v2c -c public -M %s -m SMTPMON-MIB -Cb -Cw 160 %s %s\n",
+		    title, mibs, host, table);
+		fflush(stdout);
+		snprintf(cmd, sizeof cmd, "snmptable -v2c -c public -M '%s' -m SMTPMON-MIB -Cb "
+		    "-Cw 160 %s SMTPMON-MIB::%s 2>&1", mibs, host, table);
+		if (system(cmd) == 0)
+			return;
+	}
+	printf("\n# %s\n$ snmpbulkwalk -v2c -c public -On %s %s\n", oid_title, host, oid);
+	fflush(stdout);
+	snprintf(cmd, sizeof cmd, "MIBS= snmpbulkwalk -v2c -c public -On %s %s 2>&1", host, oid);
+	if (system(cmd) != 0)
+		printf("(snmpbulkwalk failed)\n");
+}
+
+/* smtpmonTargetTable, once the subagent has registered (at most 10 s). */
 static void
 show_snmp_table(const struct demo_snmpd *sd)
 {
-	char cmd[5200], mibs[4400], host[64];
+	char cmd[512], host[64];
 	uint64_t deadline = now_us() + 10u * 1000000u;
 
 	snprintf(host, sizeof host, "udp:127.0.0.1:%u", sd->port);
@@ -577,53 +602,20 @@ show_snmp_table(const struct demo_snmpd *sd)
 			break;
 		usleep(200000);
 	}
-	mib_path(mibs, sizeof mibs);
-	if (mibs[0] != '\0') {
-		printf("\n# the SNMP table, through snmpd (AgentX master) from smtpmond's subagent\n"
-		    "$ snmptable -v2c -c public -M %s -m SMTPMON-MIB -Cb -Cw 160 %s smtpmonTargetTable\n",
-		    mibs, host);
-		fflush(stdout);
-		snprintf(cmd, sizeof cmd, "snmptable -v2c -c public -M '%s' -m SMTPMON-MIB -Cb -Cw 160 "
-		    "%s SMTPMON-MIB::smtpmonTargetTable 2>&1", mibs, host);
-		if (system(cmd) == 0)
-			return;
-	}
-	/* no MIB modules: the same table by number */
-	printf("\n# the SNMP target table by OID (SMTPMON-MIB or its base modules not found)\n"
-	    "$ snmpbulkwalk -v2c -c public -On %s 1.3.6.1.3.5321.1.2\n", host);
-	fflush(stdout);
-	snprintf(cmd, sizeof cmd, "MIBS= snmpbulkwalk -v2c -c public -On %s 1.3.6.1.3.5321.1.2 2>&1",
-	    host);
-	if (system(cmd) != 0)
-		printf("(snmpbulkwalk failed)\n");
+	show_table(host, "the SNMP table, through snmpd (AgentX master) from smtpmond's subagent",
+	    "the SNMP target table by OID (SMTPMON-MIB or its base modules not found)",
+	    "smtpmonTargetTable", "1.3.6.1.3.5321.1.2");
 }
 
-/* snmptable of smtpmonPassiveServerTable (after show_snmp_table(): the
- * subagent is registered). */
+/* smtpmonPassiveServerTable (after show_snmp_table(): registered). */
 static void
 show_snmp_passive(const struct demo_snmpd *sd)
 {
-	char cmd[5200], mibs[4400], host[64];
+	char host[64];
 
 	snprintf(host, sizeof host, "udp:127.0.0.1:%u", sd->port);
-	mib_path(mibs, sizeof mibs);
-	if (mibs[0] != '\0') {
-		printf("\n# the passive probe's SNMP table\n"
-		    "$ snmptable -v2c -c public -M %s -m SMTPMON-MIB -Cb -Cw 160 %s "
-		    "smtpmonPassiveServerTable\n", mibs, host);
-		fflush(stdout);
-		snprintf(cmd, sizeof cmd, "snmptable -v2c -c public -M '%s' -m SMTPMON-MIB -Cb "
-		    "-Cw 160 %s SMTPMON-MIB::smtpmonPassiveServerTable 2>&1", mibs, host);
-		if (system(cmd) == 0)
-			return;
-	}
-	printf("\n# the passive probe's SNMP table by OID\n"
-	    "$ snmpbulkwalk -v2c -c public -On %s 1.3.6.1.3.5321.1.5.2\n", host);
-	fflush(stdout);
-	snprintf(cmd, sizeof cmd, "MIBS= snmpbulkwalk -v2c -c public -On %s 1.3.6.1.3.5321.1.5.2 "
-	    "2>&1", host);
-	if (system(cmd) != 0)
-		printf("(snmpbulkwalk failed)\n");
+	show_table(host, "the passive probe's SNMP table", "the passive probe's SNMP table by OID",
+	    "smtpmonPassiveServerTable", "1.3.6.1.3.5321.1.5.2");
 }
 
 int
