@@ -58,7 +58,8 @@ struct keyword {
 	enum kw_id id;
 	unsigned flags;
 	int nargs;        /* values: 0, 1, or -1 for one or more */
-	kw_apply *apply;  /* NULL for a block: open_block() starts it */
+	kw_apply *apply;  /* NULL for a block (open_block() starts it), a duration
+	                   * (durations[]) or a path (paths[]) */
 };
 
 /* CSSMTP statements that only concern mail delivery: accepted with any
@@ -213,15 +214,44 @@ skip_stmt_block(struct pstate *ps, const struct stmt *st)
 		ps_serr(ps, st, "block not closed (missing })");
 }
 
-struct duration_range {
+#define CFG(f) offsetof(struct config, f)
+
+/* The statements whose value is a duration, each into a uint32_t of struct
+ * config, and their ranges. */
+static const struct duration_kw {
+	enum kw_id id;
+	size_t field;
 	uint32_t min, max;
 	bool zero_ok;
 	const char *text;
+} durations[] = {
+	{ K_INITIALMSG,   CFG(initial_ms),          100, 3600000,  false, "100ms..3600s" },
+	{ K_ANYCMD,       CFG(anycmd_ms),           100, 3600000,  false, "100ms..3600s" },
+	{ K_CONNECTRETRY, CFG(connect_retry_ms),    100, 86400000, false, "100ms..86400s" },
+	{ K_CONNECT,      CFG(connect_ms),          100, 300000,   false, "100ms..300s" },
+	{ K_NOOP,         CFG(noop_interval_ms),    100, 3600000,  false, "100ms..3600s" },
+	{ K_REPROBE,      CFG(reprobe_interval_ms), 100, 86400000, true,  "0 or 100ms..86400s" },
 };
 
-static bool
-set_duration(struct pstate *ps, const struct stmt *st, const struct duration_range *r,
-    uint32_t *field)
+/* The statements whose value is an absolute path, each into a char * of
+ * struct config; max > 0: a unix socket's, at most max bytes. */
+static const struct path_kw {
+	enum kw_id id;
+	size_t field;
+	size_t max;
+} paths[] = {
+	{ K_APPLDATALOG,   CFG(appldata_log),   0 },
+	{ K_STATEDIR,      CFG(state_dir),      0 },
+	{ K_CONTROLSOCKET, CFG(control_socket), SUN_PATH_MAX },
+	{ K_PIDFILE,       CFG(pid_file),       0 },
+	{ K_CAFILE,        CFG(ca_file),        0 },
+};
+
+#define N_DURATIONS (sizeof durations / sizeof durations[0])
+#define N_PATHS     (sizeof paths / sizeof paths[0])
+
+static void
+set_duration(struct pstate *ps, const struct stmt *st, const struct duration_kw *r)
 {
 	char b[CONF_SHOW_BUF];
 	const char *v = st->vals[0].text;
@@ -229,22 +259,14 @@ set_duration(struct pstate *ps, const struct stmt *st, const struct duration_ran
 
 	if (!conf_parse_duration(v, &ms)) {
 		ps_serr(ps, st, "\"%s\" is not a duration (N, Nms, Ns, Nm or Nh)", conf_show(v, b));
-		return false;
+		return;
 	}
 	if ((ms == 0 && r->zero_ok) || (ms >= r->min && ms <= r->max)) {
-		*field = (uint32_t)ms;
-		return true;
+		*(uint32_t *)(void *)((char *)ps->cfg + r->field) = (uint32_t)ms;
+		return;
 	}
 	ps_serr(ps, st, "\"%s\" out of range (%s)", conf_show(v, b), r->text);
-	return false;
 }
-
-static const struct duration_range r_initial = { 100, 3600000, false, "100ms..3600s" };
-static const struct duration_range r_anycmd = { 100, 3600000, false, "100ms..3600s" };
-static const struct duration_range r_retry = { 100, 86400000, false, "100ms..86400s" };
-static const struct duration_range r_connect = { 100, 300000, false, "100ms..300s" };
-static const struct duration_range r_noop = { 100, 3600000, false, "100ms..3600s" };
-static const struct duration_range r_reprobe = { 100, 86400000, true, "0 or 100ms..86400s" };
 
 void
 ps_set_path(struct pstate *ps, const struct stmt *st, char **field, size_t max)
@@ -260,6 +282,20 @@ ps_set_path(struct pstate *ps, const struct stmt *st, char **field, size_t max)
 	if (max > 0 && n > max) {
 		ps_serr(ps, st, "\"%s\" is too long for a unix socket (%zu bytes, max %zu)",
 		    conf_show(v, b), n, max);
+		return;
+	}
+	free(*field);
+	*field = xstrdup(v);
+}
+
+void
+ps_set_string(struct pstate *ps, const struct stmt *st, char **field, bool ok, const char *what)
+{
+	char b[CONF_SHOW_BUF];
+	const char *v = stmt_value(st);
+
+	if (!ok) {
+		ps_serr(ps, st, "\"%s\" is not %s", conf_show(v, b), what);
 		return;
 	}
 	free(*field);
@@ -339,32 +375,11 @@ kw_extwrtname(struct pstate *ps, const struct stmt *st)
 static void
 kw_helo(struct pstate *ps, const struct stmt *st)
 {
-	char b[CONF_SHOW_BUF];
 	const char *v = stmt_value(st);
 
-	if (strlen(v) > 255 || !(conf_valid_dns_name(v, true) || conf_valid_addr_literal(v))) {
-		ps_serr(ps, st, "\"%s\" is not a host name or [address] literal", conf_show(v, b));
-		return;
-	}
-	ps->cfg->helo_name = xstrdup(v);
-}
-
-static void
-kw_appldatalog(struct pstate *ps, const struct stmt *st)
-{
-	ps_set_path(ps, st, &ps->cfg->appldata_log, 0);
-}
-
-static void
-kw_statedir(struct pstate *ps, const struct stmt *st)
-{
-	ps_set_path(ps, st, &ps->cfg->state_dir, 0);
-}
-
-static void
-kw_controlsocket(struct pstate *ps, const struct stmt *st)
-{
-	ps_set_path(ps, st, &ps->cfg->control_socket, SUN_PATH_MAX);
+	ps_set_string(ps, st, &ps->cfg->helo_name,
+	    strlen(v) <= 255 && (conf_valid_dns_name(v, true) || conf_valid_addr_literal(v)),
+	    "a host name or [address] literal");
 }
 
 /* "off", a unix socket path or another net-snmp transport address */
@@ -388,28 +403,9 @@ kw_agentx(struct pstate *ps, const struct stmt *st)
 }
 
 static void
-kw_pidfile(struct pstate *ps, const struct stmt *st)
-{
-	ps_set_path(ps, st, &ps->cfg->pid_file, 0);
-}
-
-static void
 kw_user(struct pstate *ps, const struct stmt *st)
 {
-	char b[CONF_SHOW_BUF];
-	const char *v = stmt_value(st);
-
-	if (!conf_valid_word(v, 32)) {
-		ps_serr(ps, st, "\"%s\" is not a user name", conf_show(v, b));
-		return;
-	}
-	ps->cfg->user = xstrdup(v);
-}
-
-static void
-kw_cafile(struct pstate *ps, const struct stmt *st)
-{
-	ps_set_path(ps, st, &ps->cfg->ca_file, 0);
+	ps_set_string(ps, st, &ps->cfg->user, conf_valid_word(stmt_value(st), 32), "a user name");
 }
 
 /* "ADDR[:PORT],...": the first element that is not an address is reported */
@@ -436,6 +432,19 @@ kw_nameserver(struct pstate *ps, const struct stmt *st)
 	ps->cfg->name_servers = xstrdup(v);
 }
 
+/* A NULL-terminated array of strings, or NULL. */
+static void
+free_argv(char **v)
+{
+	size_t i;
+
+	if (v == NULL)
+		return;
+	for (i = 0; v[i] != NULL; i++)
+		free(v[i]);
+	free(v);
+}
+
 /* AlertCommand /path/to/program [ARG ...]: run without a shell. */
 static void
 kw_alertcmd(struct pstate *ps, const struct stmt *st)
@@ -453,51 +462,11 @@ kw_alertcmd(struct pstate *ps, const struct stmt *st)
 		    "and without a search path)", conf_show(st->vals[0].text, b));
 		return;
 	}
-	if (cfg->alert_argv != NULL) {
-		for (i = 0; cfg->alert_argv[i] != NULL; i++)
-			free(cfg->alert_argv[i]);
-		free(cfg->alert_argv);
-	}
+	free_argv(cfg->alert_argv);
 	cfg->alert_argv = xcalloc(st->nvals + 1, sizeof(char *));
 	for (i = 0; i < st->nvals; i++)
 		cfg->alert_argv[i] = xstrdup(st->vals[i].text);
 	cfg->alert_line = st->line;
-}
-
-static void
-kw_initialmsg(struct pstate *ps, const struct stmt *st)
-{
-	set_duration(ps, st, &r_initial, &ps->cfg->initial_ms);
-}
-
-static void
-kw_anycmd(struct pstate *ps, const struct stmt *st)
-{
-	set_duration(ps, st, &r_anycmd, &ps->cfg->anycmd_ms);
-}
-
-static void
-kw_connectretry(struct pstate *ps, const struct stmt *st)
-{
-	set_duration(ps, st, &r_retry, &ps->cfg->connect_retry_ms);
-}
-
-static void
-kw_connect(struct pstate *ps, const struct stmt *st)
-{
-	set_duration(ps, st, &r_connect, &ps->cfg->connect_ms);
-}
-
-static void
-kw_noop(struct pstate *ps, const struct stmt *st)
-{
-	set_duration(ps, st, &r_noop, &ps->cfg->noop_interval_ms);
-}
-
-static void
-kw_reprobe(struct pstate *ps, const struct stmt *st)
-{
-	set_duration(ps, st, &r_reprobe, &ps->cfg->reprobe_interval_ms);
 }
 
 static void
@@ -525,22 +494,22 @@ static const struct keyword keywords[] = {
 	{ "Monitor",         CTX_TOP,     K_MONITOR,       F_BLOCK, 0, NULL },
 	{ "TargetServer",    CTX_TOP,     K_TARGETSERVER,  F_BLOCK | F_REPEAT, 0, NULL },
 	{ "AuthEntity",      CTX_TOP,     K_AUTHENTITY,    F_BLOCK | F_REPEAT, 1, NULL },
-	{ "AppldataLog",     CTX_TOP,     K_APPLDATALOG,   0, 1, kw_appldatalog },
-	{ "StateDir",        CTX_TOP,     K_STATEDIR,      0, 1, kw_statedir },
-	{ "ControlSocket",   CTX_TOP,     K_CONTROLSOCKET, 0, 1, kw_controlsocket },
+	{ "AppldataLog",     CTX_TOP,     K_APPLDATALOG,   0, 1, NULL },
+	{ "StateDir",        CTX_TOP,     K_STATEDIR,      0, 1, NULL },
+	{ "ControlSocket",   CTX_TOP,     K_CONTROLSOCKET, 0, 1, NULL },
 	{ "AgentXSocket",    CTX_TOP,     K_AGENTX,        0, 1, kw_agentx },
-	{ "PidFile",         CTX_TOP,     K_PIDFILE,       0, 1, kw_pidfile },
+	{ "PidFile",         CTX_TOP,     K_PIDFILE,       0, 1, NULL },
 	{ "User",            CTX_TOP,     K_USER,          0, 1, kw_user },
-	{ "CAFile",          CTX_TOP,     K_CAFILE,        0, 1, kw_cafile },
+	{ "CAFile",          CTX_TOP,     K_CAFILE,        0, 1, NULL },
 	{ "NameServer",      CTX_TOP,     K_NAMESERVER,    0, 1, kw_nameserver },
 	{ "AlertCommand",    CTX_TOP,     K_ALERTCMD,      0, -1, kw_alertcmd },
 	{ "Passive",         CTX_TOP,     K_PASSIVE,       F_BLOCK, 0, NULL },
-	{ "InitialMsg",      CTX_TIMEOUT, K_INITIALMSG,    0, 1, kw_initialmsg },
-	{ "AnyCmd",          CTX_TIMEOUT, K_ANYCMD,        0, 1, kw_anycmd },
-	{ "ConnectRetry",    CTX_TIMEOUT, K_CONNECTRETRY,  0, 1, kw_connectretry },
-	{ "Connect",         CTX_TIMEOUT, K_CONNECT,       0, 1, kw_connect },
-	{ "NoopInterval",    CTX_MONITOR, K_NOOP,          0, 1, kw_noop },
-	{ "ReprobeInterval", CTX_MONITOR, K_REPROBE,       0, 1, kw_reprobe },
+	{ "InitialMsg",      CTX_TIMEOUT, K_INITIALMSG,    0, 1, NULL },
+	{ "AnyCmd",          CTX_TIMEOUT, K_ANYCMD,        0, 1, NULL },
+	{ "ConnectRetry",    CTX_TIMEOUT, K_CONNECTRETRY,  0, 1, NULL },
+	{ "Connect",         CTX_TIMEOUT, K_CONNECT,       0, 1, NULL },
+	{ "NoopInterval",    CTX_MONITOR, K_NOOP,          0, 1, NULL },
+	{ "ReprobeInterval", CTX_MONITOR, K_REPROBE,       0, 1, NULL },
 	{ "NoopBudget",      CTX_MONITOR, K_NOOPBUDGET,    0, 1, kw_noopbudget },
 	{ "TargetIP",        CTX_TARGET,  K_TARGETIP,      F_REPEAT, 1, kw_targetip },
 	{ "TargetName",      CTX_TARGET,  K_TARGETNAME,    0, 1, kw_targetname },
@@ -564,6 +533,19 @@ static const struct keyword keywords[] = {
 static void
 apply(struct pstate *ps, const struct keyword *k, const struct stmt *st)
 {
+	size_t i;
+
+	for (i = 0; i < N_DURATIONS; i++)
+		if (durations[i].id == k->id) {
+			set_duration(ps, st, &durations[i]);
+			return;
+		}
+	for (i = 0; i < N_PATHS; i++)
+		if (paths[i].id == k->id) {
+			ps_set_path(ps, st, (char **)(void *)((char *)ps->cfg + paths[i].field),
+			    paths[i].max);
+			return;
+		}
 	if (k->apply != NULL)
 		k->apply(ps, st);
 }
@@ -922,11 +904,7 @@ config_free(struct config *cfg)
 	free(cfg->user);
 	free(cfg->ca_file);
 	free(cfg->name_servers);
-	if (cfg->alert_argv != NULL) {
-		for (size_t k = 0; cfg->alert_argv[k] != NULL; k++)
-			free(cfg->alert_argv[k]);
-		free(cfg->alert_argv);
-	}
+	free_argv(cfg->alert_argv);
 	free(cfg);
 }
 

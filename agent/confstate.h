@@ -100,5 +100,9 @@ const char *stmt_value(const struct stmt *st);
 /* An absolute path (at most max bytes when max > 0: a unix socket) into
  * *field, replacing what it held; otherwise an error and *field unchanged. */
 void ps_set_path(struct pstate *ps, const struct stmt *st, char **field, size_t max);
+/* The value into *field, replacing what it held, when ok; otherwise the
+ * error "\"VALUE\" is not WHAT" and *field unchanged. */
+void ps_set_string(struct pstate *ps, const struct stmt *st, char **field, bool ok,
+    const char *what);
 
 #endif

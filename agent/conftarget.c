@@ -189,29 +189,30 @@ conftarget_close_auth(struct pstate *ps)
 		ps_err(ps, bk->line, bk->kw, "missing PasswordFile");
 }
 
+/* The mark of a statement the close checks, or NULL. */
+static bool *
+given_mark(struct pstate *ps, enum kw_id id)
+{
+	size_t i = ps->blk.index;
+
+	switch (id) {
+	case K_TARGETIP:     return &ps->tp[i].has_ip;
+	case K_TARGETNAME:   return &ps->tp[i].has_name;
+	case K_TARGETMX:     return &ps->tp[i].has_mx;
+	case K_AUTHUSER:     return &ps->ap[i].has_user;
+	case K_PASSWORDFILE: return &ps->ap[i].has_pwfile;
+	default:             return NULL;
+	}
+}
+
 /* What a block checks at its end depends on what was given, valid or not. */
 void
 conftarget_given(struct pstate *ps, enum kw_id id)
 {
-	switch (id) {
-	case K_TARGETIP:
-		ps->tp[ps->blk.index].has_ip = true;
-		break;
-	case K_TARGETNAME:
-		ps->tp[ps->blk.index].has_name = true;
-		break;
-	case K_TARGETMX:
-		ps->tp[ps->blk.index].has_mx = true;
-		break;
-	case K_AUTHUSER:
-		ps->ap[ps->blk.index].has_user = true;
-		break;
-	case K_PASSWORDFILE:
-		ps->ap[ps->blk.index].has_pwfile = true;
-		break;
-	default:
-		break;
-	}
+	bool *mark = given_mark(ps, id);
+
+	if (mark != NULL)
+		*mark = true;
 }
 
 void
@@ -330,15 +331,11 @@ kw_authref(struct pstate *ps, const struct stmt *st)
 void
 kw_tlsname(struct pstate *ps, const struct stmt *st)
 {
-	char b[CONF_SHOW_BUF];
 	const char *v = stmt_value(st);
 	unsigned char a4[4];
 
-	if (!conf_valid_dns_name(v, false) || inet_pton(AF_INET, v, a4) == 1) {
-		ps_serr(ps, st, "\"%s\" is not a DNS name", conf_show(v, b));
-		return;
-	}
-	cur_target(ps)->tls_server_name = xstrdup(v);
+	ps_set_string(ps, st, &cur_target(ps)->tls_server_name,
+	    conf_valid_dns_name(v, false) && inet_pton(AF_INET, v, a4) != 1, "a DNS name");
 }
 
 void
