@@ -35,15 +35,19 @@ addr_key_cmp(const struct confdup_ref *x, const struct confdup_ref *y)
 	return px < py ? -1 : px > py;
 }
 
+/* c, the keys' order, or else the order given */
 static int
-addr_ref_cmp(const void *a, const void *b)
+then_seq(const struct confdup_ref *x, const struct confdup_ref *y, int c)
 {
-	const struct confdup_ref *x = a, *y = b;
-	int c = addr_key_cmp(x, y);
-
 	if (c != 0)
 		return c;
 	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+static int
+addr_ref_cmp(const void *a, const void *b)
+{
+	return then_seq(a, b, addr_key_cmp(a, b));
 }
 
 /* Host names compare without case and without a final dot. */
@@ -71,55 +75,64 @@ host_key_cmp(const struct confdup_ref *x, const struct confdup_ref *y)
 static int
 host_ref_cmp(const void *a, const void *b)
 {
-	const struct confdup_ref *x = a, *y = b;
-	int c = host_key_cmp(x, y);
+	return then_seq(a, b, host_key_cmp(a, b));
+}
 
-	if (c != 0)
-		return c;
-	return x->seq < y->seq ? -1 : x->seq > y->seq;
+/* Number the n refs in the order given, sort them by key (ref_cmp: key,
+ * then that order) and report each one that repeats the first of its key. */
+static void
+report_repeats(struct conferr_list *el, struct confdup_ref *r, size_t n,
+    int (*ref_cmp)(const void *, const void *),
+    int (*key_cmp)(const struct confdup_ref *, const struct confdup_ref *),
+    void (*report)(struct conferr_list *, const struct confdup_ref *, int first_line))
+{
+	size_t i, head;
+
+	for (i = 0; i < n; i++)
+		r[i].seq = i;
+	qsort(r, n, sizeof *r, ref_cmp);
+	for (head = 0, i = 1; i < n; i++) {
+		if (key_cmp(&r[head], &r[i]) != 0) {
+			head = i;
+			continue;
+		}
+		report(el, &r[i], r[head].line);
+	}
+}
+
+static void
+report_addr(struct conferr_list *el, const struct confdup_ref *d, int first_line)
+{
+	char b[CONF_SHOW_BUF];
+
+	conf_show(d->a->text, b);
+	if (d->a->ss.ss_family == AF_INET6)
+		conferr_add(el, d->line, d->kw, "[%s]:%u given twice (first at line %d)", b,
+		    (unsigned)ntohs(((const struct sockaddr_in6 *)&d->a->ss)->sin6_port),
+		    first_line);
+	else
+		conferr_add(el, d->line, d->kw, "%s:%u given twice (first at line %d)", b,
+		    (unsigned)ntohs(((const struct sockaddr_in *)&d->a->ss)->sin_port),
+		    first_line);
+}
+
+static void
+report_host(struct conferr_list *el, const struct confdup_ref *d, int first_line)
+{
+	char b[CONF_SHOW_BUF];
+
+	conferr_add(el, d->line, d->kw, "%s:%u given twice (first at line %d)",
+	    conf_show(d->host, b), (unsigned)d->port, first_line);
 }
 
 void
 confdup_addrs(struct conferr_list *el, struct confdup_ref *r, size_t n)
 {
-	size_t i, head;
-
-	for (i = 0; i < n; i++)
-		r[i].seq = i;
-	qsort(r, n, sizeof *r, addr_ref_cmp);
-	for (head = 0, i = 1; i < n; i++) {
-		char b[CONF_SHOW_BUF];
-		if (addr_key_cmp(&r[head], &r[i]) != 0) {
-			head = i;
-			continue;
-		}
-		conf_show(r[i].a->text, b);
-		if (r[i].a->ss.ss_family == AF_INET6)
-			conferr_add(el, r[i].line, r[i].kw, "[%s]:%u given twice (first at line %d)", b,
-			    (unsigned)ntohs(((const struct sockaddr_in6 *)&r[i].a->ss)->sin6_port),
-			    r[head].line);
-		else
-			conferr_add(el, r[i].line, r[i].kw, "%s:%u given twice (first at line %d)", b,
-			    (unsigned)ntohs(((const struct sockaddr_in *)&r[i].a->ss)->sin_port),
-			    r[head].line);
-	}
+	report_repeats(el, r, n, addr_ref_cmp, addr_key_cmp, report_addr);
 }
 
 void
 confdup_hosts(struct conferr_list *el, struct confdup_ref *r, size_t n)
 {
-	size_t i, head;
-
-	for (i = 0; i < n; i++)
-		r[i].seq = i;
-	qsort(r, n, sizeof *r, host_ref_cmp);
-	for (head = 0, i = 1; i < n; i++) {
-		char b[CONF_SHOW_BUF];
-		if (host_key_cmp(&r[head], &r[i]) != 0) {
-			head = i;
-			continue;
-		}
-		conferr_add(el, r[i].line, r[i].kw, "%s:%u given twice (first at line %d)",
-		    conf_show(r[i].host, b), (unsigned)r[i].port, r[head].line);
-	}
+	report_repeats(el, r, n, host_ref_cmp, host_key_cmp, report_host);
 }
