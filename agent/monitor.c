@@ -1,14 +1,11 @@
 /* agent/monitor.c: see monitor.h.
  *
  * Objects:
- *   policy  what a connection needs from its TargetServer block (Secure,
- *           AuthEntity, TlsServerName, MinTlsLevel), shared and reference
- *           counted so a closing connection keeps its strings alive.
  *   tgt     one target address:port: its registry row, its monitor and
  *           reprobe connections and three timers (NOOP, reprobe, retry).
- *           Found by "ADDR:PORT" in an open-addressing hash table.
- *   group   one TargetName/TargetMx block: its lookup, its refresh timer
- *           and the tgts it owns.
+ *           Which targets exist is agent/targets' business: it calls
+ *           the sched_*() functions (scheduler.h) and finds a tgt by
+ *           "ADDR:PORT" (targets_find()).
  *   conn    one probe connection (a smtp_session) and its role. A conn
  *           whose target is gone is "orphaned": it is sent QUIT and freed
  *           when it closes.
@@ -26,10 +23,14 @@
 #include "mlimit.h"
 #include "passive.h"
 #include "pintake.h"
+#include "policy.h"
 #include "pserver.h"
 #include "registry.h"
 #include "resolver.h"
+#include "scheduler.h"
+#include "sessenv.h"
 #include "smtp_session.h"
+#include "targets.h"
 #include "tls.h"
 #include "tlsver.h"
 #include "util.h"
@@ -53,8 +54,6 @@
 #define STOP_GRACE_MS     5000
 #define BACKOFF_MAX_SHIFT 5
 #define BACKOFF_CAP_MS    (3600u * 1000u)
-#define REFRESH_MIN_S     5
-#define REFRESH_MAX_S     86400
 #define SAVE_ALERT_MS     10      /* an alert waits this long for the state file */
 #define SAVE_QUIET_MS     1000    /* baseline changes alone are written this often */
 #define SAVE_RETRY_MS     60000   /* after a failed write */
@@ -62,27 +61,8 @@
 #define RESET_WAIT_MS     5000
 #define YOUNG_CLOSE_MS    10000   /* a server close this soon after READY is "young" */
 
-struct policy {
-	unsigned refs;
-	bool secure;
-	char *servername;
-	char *auth_user, *auth_pass;
-	int min_tls;
-	char *sig;                 /* compared on reload */
-};
-
 struct monitor;
 struct tgt;
-struct group;
-
-/* What every session of one configuration shares: the HELO name and the TLS
- * context. Counted: a reload makes a new one, and the old one goes with the
- * last connection that uses it. */
-struct sess_env {
-	unsigned refs;
-	char *helo;
-	struct tls_ctx *tls;
-};
 
 struct conn {
 	struct monitor *m;
@@ -114,7 +94,6 @@ struct tgt {
 	struct sockaddr_storage ss;
 	socklen_t sslen;
 	struct policy *pol;
-	struct group *g;           /* owner, NULL for TargetIP */
 	struct conn *c[2];         /* [REG_ROLE_MONITOR], [REG_ROLE_REPROBE] */
 	struct qnode *q[2];
 	struct event *noop_ev, *reprobe_ev, *retry_ev;
@@ -129,23 +108,6 @@ struct tgt {
 	bool lesson_pending;
 	bool lesson_news;          /* ... and it changed a limit */
 	unsigned young_closes;     /* consecutive server closes of young connections */
-	bool mark;
-};
-
-struct group {
-	struct monitor *m;
-	int kind;
-	char *host;
-	uint16_t port;
-	int line;
-	struct policy *pol;
-	char *sig;
-	struct resolver_query *q;
-	struct event *refresh_ev;
-	struct tgt **tg;           /* endpoints owned */
-	size_t n_tg, cap_tg;
-	struct reg_row *row;       /* the block's own row while it has no address */
-	bool mark;
 };
 
 struct monitor {
@@ -157,11 +119,7 @@ struct monitor {
 	struct appldata_log *alog;
 	struct conn *orphan_list;  /* closing connections of targets gone */
 
-	/* targets: open addressing, linear probing, tombstones */
-	struct tgt **ht;
-	size_t ht_cap, ht_used, ht_live;
-	struct group **groups;
-	size_t n_groups;
+	struct targets *targets;   /* what the configuration names */
 
 	struct qnode *qhead, *qtail;
 	unsigned connecting;
@@ -203,11 +161,7 @@ struct monitor {
 	struct pintake *pi;        /* the passive probe's sessions */
 };
 
-static struct tgt TOMBSTONE;
-
 static void tgt_enqueue(struct tgt *t, enum reg_role role);
-static void tgt_remove(struct tgt *t);
-static void group_lookup(struct group *g);
 static void pump(struct monitor *m);
 
 /* ---- small helpers ---- */
@@ -281,6 +235,12 @@ schedule_publish(struct monitor *m)
 	schedule_publish_in(m, PUBLISH_MS);
 }
 
+void
+sched_publish(struct monitor *m)
+{
+	schedule_publish(m);
+}
+
 static void
 touch(struct tgt *t)
 {
@@ -307,151 +267,9 @@ set_state(struct tgt *t, enum reg_state st)
 	touch(t);
 }
 
-/* ---- policies ---- */
-
-static struct policy *
-policy_new(const struct cfg_target *ct)
-{
-	struct policy *p = xcalloc(1, sizeof(*p));
-	char sig[1024];
-
-	p->refs = 1;
-	p->secure = ct->secure;
-	p->servername = ct->tls_server_name ? xstrdup(ct->tls_server_name) : NULL;
-	if (ct->auth != NULL) {
-		p->auth_user = xstrdup(ct->auth->user);
-		p->auth_pass = xstrdup(ct->auth->password ? ct->auth->password : "");
-	}
-	p->min_tls = ct->min_tls;
-	snprintf(sig, sizeof sig, "%d|%s|%s|%s|%d", p->secure, p->servername ? p->servername : "",
-	    p->auth_user ? p->auth_user : "", p->auth_pass ? p->auth_pass : "", p->min_tls);
-	p->sig = xstrdup(sig);
-	return p;
-}
-
-static struct policy *
-policy_ref(struct policy *p)
-{
-	p->refs++;
-	return p;
-}
-
-static void
-policy_unref(struct policy *p)
-{
-	if (p == NULL || --p->refs > 0)
-		return;
-	free(p->servername);
-	free(p->auth_user);
-	if (p->auth_pass != NULL)
-		explicit_bzero(p->auth_pass, strlen(p->auth_pass));
-	free(p->auth_pass);
-	free(p->sig);
-	free(p);
-}
-
-/* ---- the target table ---- */
-
-static uint64_t
-hash_key(const char *s)
-{
-	uint64_t h = 1469598103934665603ull;   /* FNV-1a */
-
-	while (*s)
-		h = (h ^ (unsigned char)*s++) * 1099511628211ull;
-	return h;
-}
-
-static void ht_insert(struct monitor *m, struct tgt *t);
-
-static void
-ht_grow(struct monitor *m)
-{
-	struct tgt **old = m->ht;
-	size_t oldcap = m->ht_cap;
-
-	m->ht_cap = oldcap ? oldcap * 2 : 256;
-	while (m->ht_live * 2 >= m->ht_cap)
-		m->ht_cap *= 2;
-	m->ht = xcalloc(m->ht_cap, sizeof(*m->ht));
-	m->ht_used = m->ht_live = 0;
-	for (size_t i = 0; i < oldcap; i++)
-		if (old[i] != NULL && old[i] != &TOMBSTONE)
-			ht_insert(m, old[i]);
-	free(old);
-}
-
-static void
-ht_insert(struct monitor *m, struct tgt *t)
-{
-	size_t i;
-
-	if ((m->ht_used + 1) * 4 >= m->ht_cap * 3)
-		ht_grow(m);
-	i = hash_key(t->key) & (m->ht_cap - 1);
-	while (m->ht[i] != NULL && m->ht[i] != &TOMBSTONE)
-		i = (i + 1) & (m->ht_cap - 1);
-	if (m->ht[i] == NULL)
-		m->ht_used++;
-	m->ht[i] = t;
-	m->ht_live++;
-}
-
-static size_t
-ht_slot(const struct monitor *m, const char *key)
-{
-	size_t i;
-
-	if (m->ht_cap == 0)
-		return SIZE_MAX;
-	i = hash_key(key) & (m->ht_cap - 1);
-	while (m->ht[i] != NULL) {
-		if (m->ht[i] != &TOMBSTONE && strcmp(m->ht[i]->key, key) == 0)
-			return i;
-		i = (i + 1) & (m->ht_cap - 1);
-	}
-	return SIZE_MAX;
-}
-
-static struct tgt *
-ht_find(const struct monitor *m, const char *key)
-{
-	size_t i = ht_slot(m, key);
-
-	return i == SIZE_MAX ? NULL : m->ht[i];
-}
-
-static void
-ht_delete(struct monitor *m, struct tgt *t)
-{
-	size_t i = ht_slot(m, t->key);
-
-	if (i != SIZE_MAX) {
-		m->ht[i] = &TOMBSTONE;
-		m->ht_live--;
-	}
-}
-
 /* ---- connections ---- */
 
 static void conn_cb(struct smtp_session *s, enum smtp_event ev, void *arg);
-
-static struct sess_env *
-env_ref(struct sess_env *e)
-{
-	e->refs++;
-	return e;
-}
-
-static void
-env_unref(struct sess_env *e)
-{
-	if (e == NULL || --e->refs > 0)
-		return;
-	free(e->helo);
-	tls_ctx_free(e->tls);
-	free(e);
-}
 
 static void
 conn_release_slot(struct conn *c)
@@ -468,7 +286,7 @@ conn_free(struct conn *c)
 	conn_release_slot(c);
 	smtp_session_free(c->s);       /* deferred when inside its callback */
 	policy_unref(c->pol);
-	env_unref(c->env);
+	sessenv_unref(c->env);
 	free(c);
 }
 
@@ -502,7 +320,7 @@ conn_start(struct tgt *t, enum reg_role role)
 	c->t = t;
 	c->role = role;
 	c->pol = policy_ref(t->pol);
-	c->env = env_ref(m->env);
+	c->env = sessenv_ref(m->env);
 	c->scfg = (struct smtp_session_cfg){
 		.helo_name = c->env->helo,
 		.secure = c->pol->secure,
@@ -802,13 +620,13 @@ reset_matching(struct monitor *m, const char *sel)
 {
 	time_t now = time(NULL);
 	int count = 0;
+	struct tgt *t;
 
-	for (size_t i = 0; i < m->ht_cap; i++) {
-		struct tgt *t = m->ht[i];
+	for (size_t i = 0; (t = targets_next(m->targets, &i)) != NULL;) {
 		struct posture p;
 		char tls[16], ciph[64];
 
-		if (t == NULL || t == &TOMBSTONE || !reg_row_matches(t->row, sel))
+		if (!reg_row_matches(t->row, sel))
 			continue;
 		if (t->row->classified) {
 			verdict_posture(&t->row->v, t->pol->secure || t->pol->auth_user != NULL,
@@ -1313,9 +1131,9 @@ on_retry(evutil_socket_t fd, short what, void *arg)
 
 /* ---- targets ---- */
 
-static struct tgt *
-tgt_new(struct monitor *m, const struct sockaddr *sa, socklen_t len, struct policy *pol,
-    const struct cfg_target *ct, struct group *g, const char *mx_host, unsigned mx_pref)
+struct tgt *
+sched_target_new(struct monitor *m, const struct sockaddr *sa, socklen_t len, struct policy *pol,
+    const struct cfg_target *ct, const char *mx_host, unsigned mx_pref)
 {
 	struct tgt *t = xcalloc(1, sizeof(*t));
 	struct reg_row *row;
@@ -1324,17 +1142,7 @@ tgt_new(struct monitor *m, const struct sockaddr *sa, socklen_t len, struct poli
 	memcpy(&t->ss, sa, len);
 	t->sslen = len;
 	sockaddr_text(sa, t->key, sizeof t->key);
-	if (pol->servername == NULL && g != NULL) {
-		/* no TlsServerName: SNI and the certificate check use the host
-		 * name the address came from (the MX exchange, or TargetName) */
-		struct cfg_target named = *ct;
-
-		named.tls_server_name = (char *)(mx_host ? mx_host : ct->host);
-		t->pol = policy_new(&named);   /* ct->auth carries the group's credentials */
-	} else {
-		t->pol = policy_ref(pol);
-	}
-	t->g = g;
+	t->pol = policy_ref(pol);
 	t->noop_ev = evtimer_new(m->base, on_noop, t);
 	t->reprobe_ev = evtimer_new(m->base, on_reprobe, t);
 	t->retry_ev = evtimer_new(m->base, on_retry, t);
@@ -1356,13 +1164,12 @@ tgt_new(struct monitor *m, const struct sockaddr *sa, socklen_t len, struct poli
 	t->bl = bstore_hold(m->bs, t->key);
 	baseline_to_row(t);
 	limits_to_row(t);
-	ht_insert(m, t);
 	touch(t);
 	return t;
 }
 
-static void
-tgt_remove(struct tgt *t)
+void
+sched_target_remove(struct tgt *t)
 {
 	struct monitor *m = t->m;
 
@@ -1375,7 +1182,6 @@ tgt_remove(struct tgt *t)
 	event_free(t->noop_ev);
 	event_free(t->reprobe_ev);
 	event_free(t->retry_ev);
-	ht_delete(m, t);
 	bstore_release(m->bs, t->key);
 	registry_remove(m->reg, t->row);
 	schedule_publish(m);
@@ -1383,194 +1189,36 @@ tgt_remove(struct tgt *t)
 	free(t);
 }
 
-/* ---- name and MX groups ---- */
-
-/* A TargetName/TargetMx block without any address yet (lookup under way,
- * failed, or a null MX) is shown as one row of its own, named after the
- * block, so an operator sees it: state resolving, or down with the reason. */
-static void
-group_row_show(struct group *g, const char *reason)
+/* The target of "ADDR:PORT", NULL when none. */
+static struct tgt *
+tgt_find(const struct monitor *m, const char *key)
 {
-	struct monitor *m = g->m;
-	struct reg_row *row = g->row;
-
-	if (row == NULL) {
-		row = g->row = registry_add(m->reg);
-		snprintf(row->target, sizeof row->target, "%.55s:%u", g->host, g->port);
-		row->port = g->port;
-		str_copy(row->name, g->host, sizeof row->name);
-		row->kind = g->kind;
-		row->secure = g->pol->secure;
-		row->auth = g->pol->auth_user != NULL;
-		row->min_tls = g->pol->min_tls;
-		row->config_line = g->line;
-		row->state_since = time(NULL);
-	}
-	row->state = reason ? REG_DOWN : REG_RESOLVING;
-	str_copy(row->fail_reason, reason ? reason : "", sizeof row->fail_reason);
-	str_copy(row->fail_kind, reason ? "resolve" : "", sizeof row->fail_kind);
-	row->last_change = time(NULL);
-	registry_touch(m->reg, row);
-	schedule_publish(m);
+	return targets_find(m->targets, key);
 }
 
-static void
-group_row_drop(struct group *g)
+void
+sched_target_start(struct tgt *t)
 {
-	if (g->row != NULL) {
-		registry_remove(g->m->reg, g->row);
-		g->row = NULL;
-		schedule_publish(g->m);
-	}
+	tgt_enqueue(t, REG_ROLE_MONITOR);
 }
 
-static void
-on_refresh(evutil_socket_t fd, short what, void *arg)
+void
+sched_target_line(struct tgt *t, int line)
 {
-	(void)fd, (void)what;
-	group_lookup(arg);
+	t->row->config_line = line;
 }
 
-static void
-group_resolved(const struct resolver_result *res, void *arg)
+void
+sched_target_drop(struct tgt *t)
 {
-	struct group *g = arg;
-	struct monitor *m = g->m;
-	struct cfg_target ct = {
-		.kind = (enum target_kind)g->kind, .host = g->host, .port = g->port,
-		.secure = g->pol->secure, .min_tls = g->pol->min_tls, .line = g->line,
-	};
-	struct cfg_auth group_auth = { .user = g->pol->auth_user, .password = g->pol->auth_pass };
-	struct tgt **keep;
-	size_t n_keep = 0;
-	uint32_t ttl;
-
-	g->q = NULL;
-	if (g->pol->auth_user != NULL)
-		ct.auth = &group_auth;
-	if (res->status != 0) {
-		log_warnx("SMD1822W name resolution failed: %s=%s port=%u error=\"%s\"; "
-		    "keeping %zu address(es), retry in %u ms",
-		    g->kind == TARGET_MX ? "mx" : "name", g->host, g->port,
-		    res->error ? res->error : "?", g->n_tg, m->cfg->connect_retry_ms);
-		if (g->n_tg == 0) {
-			char why[REG_TEXT_MAX];
-
-			snprintf(why, sizeof why, "resolution failed: %s", res->error ? res->error : "?");
-			group_row_show(g, why);
-		}
-		add_timer_ms(g->refresh_ev, m->cfg->connect_retry_ms);
-		return;
-	}
-
-	/* the new address set, in preference order; unchanged endpoints stay */
-	keep = xcalloc(RESOLVER_MAX_HOSTS * RESOLVER_MAX_ADDRS, sizeof(*keep));
-	for (size_t i = 0; i < g->n_tg; i++)
-		g->tg[i]->mark = false;
-	for (size_t h = 0; h < res->n_hosts; h++) {
-		const struct resolver_host *rh = &res->hosts[h];
-
-		for (size_t a = 0; a < rh->n_addrs; a++) {
-			char key[64];
-			struct tgt *t;
-
-			sockaddr_text((const struct sockaddr *)&rh->addrs[a], key, sizeof key);
-			t = ht_find(m, key);
-			if (t != NULL && t->g != g) {
-				log_debug("target=%s from %s already monitored", key, g->host);
-				continue;
-			}
-			if (t == NULL) {
-				t = tgt_new(m, (const struct sockaddr *)&rh->addrs[a], rh->addr_lens[a],
-				    g->pol, &ct, g, g->kind == TARGET_MX ? rh->name : NULL,
-				    rh->preference);
-				log_info("SMD1820I target added: target=%s %s=%s", key,
-				    g->kind == TARGET_MX ? "mx" : "name", g->host);
-				tgt_enqueue(t, REG_ROLE_MONITOR);
-			}
-			if (!t->mark) {
-				t->mark = true;
-				keep[n_keep++] = t;
-			}
+	for (int r = 0; r < 2; r++) {
+		if (t->c[r] != NULL) {
+			t->c[r]->t = NULL;
+			conn_free(t->c[r]);
+			t->c[r] = NULL;
 		}
 	}
-	for (size_t i = 0; i < g->n_tg; i++) {
-		if (!g->tg[i]->mark) {
-			log_info("SMD1821I target removed: target=%s %s=%s (no longer in DNS)",
-			    g->tg[i]->key, g->kind == TARGET_MX ? "mx" : "name", g->host);
-			tgt_remove(g->tg[i]);
-		}
-	}
-	if (n_keep > g->cap_tg) {
-		g->cap_tg = n_keep;
-		g->tg = xrealloc(g->tg, g->cap_tg * sizeof(*g->tg));
-	}
-	memcpy(g->tg, keep, n_keep * sizeof(*keep));
-	g->n_tg = n_keep;
-	free(keep);
-
-	if (n_keep == 0)
-		group_row_show(g, res->n_hosts == 0 ? "no mail hosts (null MX)" :
-		    "no address for the mail hosts");
-	else
-		group_row_drop(g);
-
-	ttl = res->ttl;
-	if (ttl < REFRESH_MIN_S)
-		ttl = REFRESH_MIN_S;
-	if (ttl > REFRESH_MAX_S)
-		ttl = REFRESH_MAX_S;
-	add_timer_ms(g->refresh_ev, (uint64_t)ttl * 1000u);
-}
-
-static void
-group_lookup(struct group *g)
-{
-	if (g->q != NULL || g->m->stopping)
-		return;
-	if (g->kind == TARGET_MX)
-		g->q = resolver_mx(g->m->res, g->host, g->port, group_resolved, g);
-	else
-		g->q = resolver_host(g->m->res, g->host, g->port, group_resolved, g);
-}
-
-static struct group *
-group_new(struct monitor *m, const struct cfg_target *ct, struct policy *pol)
-{
-	struct group *g = xcalloc(1, sizeof(*g));
-	char sig[1024];
-
-	g->m = m;
-	g->kind = (int)ct->kind;
-	g->host = xstrdup(ct->host);
-	g->port = ct->port;
-	g->line = ct->line;
-	g->pol = policy_ref(pol);
-	snprintf(sig, sizeof sig, "%d|%s|%u|%s", g->kind, g->host, g->port, pol->sig);
-	g->sig = xstrdup(sig);
-	g->refresh_ev = evtimer_new(m->base, on_refresh, g);
-	m->groups = xrealloc(m->groups, (m->n_groups + 1) * sizeof(*m->groups));
-	m->groups[m->n_groups++] = g;
-	group_row_show(g, NULL);
-	group_lookup(g);
-	return g;
-}
-
-static void
-group_free(struct group *g, bool remove_targets)
-{
-	if (g->q != NULL)
-		resolver_cancel(g->q);
-	if (remove_targets)
-		for (size_t i = 0; i < g->n_tg; i++)
-			tgt_remove(g->tg[i]);
-	group_row_drop(g);
-	event_free(g->refresh_ev);
-	policy_unref(g->pol);
-	free(g->tg);
-	free(g->host);
-	free(g->sig);
-	free(g);
+	sched_target_remove(t);
 }
 
 /* ---- configuration ---- */
@@ -1585,31 +1233,22 @@ rearm_reprobe(struct tgt *t)
 		add_timer_ms(t->reprobe_ev, jitter_ms(ms, 10));
 }
 
+void
+sched_target_kept(struct tgt *t)
+{
+	rearm_reprobe(t);
+	limits_to_row(t);
+}
+
 static int
 apply_globals(struct monitor *m, struct config *cfg, char *err, size_t errlen)
 {
-	char host[256];
-	const char *old_ca = m->cfg ? m->cfg->ca_file : NULL;
-	bool ca_changed = m->env == NULL ||
-	    (old_ca == NULL) != (cfg->ca_file == NULL) ||
-	    (old_ca != NULL && strcmp(old_ca, cfg->ca_file) != 0);
-	struct sess_env *env = xcalloc(1, sizeof *env);
+	/* the monitor's reference: sessions started from now on take their own */
+	struct sess_env *env = sessenv_new(cfg, m->env, m->cfg, err, errlen);
 
-	env->refs = 1;   /* the monitor's */
-	env->tls = ca_changed ? tls_ctx_new(cfg->ca_file, err, errlen) : tls_ctx_ref(m->env->tls);
-	if (env->tls == NULL) {
-		free(env);
+	if (env == NULL)
 		return -1;
-	}
-	if (cfg->helo_name != NULL) {
-		env->helo = xstrdup(cfg->helo_name);
-	} else {
-		if (gethostname(host, sizeof host) != 0 || host[0] == '\0')
-			str_copy(host, "localhost", sizeof host);
-		host[sizeof host - 1] = '\0';
-		env->helo = xstrdup(host);
-	}
-	env_unref(m->env);   /* sessions that still use the old one hold it */
+	sessenv_unref(m->env);   /* sessions that still use the old one hold it */
 	m->env = env;
 	if (m->alog == NULL || cfg->appldata_log == NULL ||
 	    strcmp(appldata_log_path(m->alog), cfg->appldata_log) != 0) {
@@ -1629,130 +1268,13 @@ apply_globals(struct monitor *m, struct config *cfg, char *err, size_t errlen)
 	return 0;
 }
 
-static size_t
-count_configured(const struct config *cfg)
-{
-	size_t n = 0;
-
-	for (size_t i = 0; i < cfg->n_targets; i++)
-		n += cfg->targets[i].kind == TARGET_IP ? cfg->targets[i].n_addrs : 1;
-	return n;
-}
-
 /* Bring the set of targets in line with cfg. */
 static void
 apply_targets(struct monitor *m, const struct config *cfg)
 {
-	size_t added = 0, removed = 0, kept = 0;
-
-	for (size_t i = 0; i < m->ht_cap; i++)
-		if (m->ht[i] != NULL && m->ht[i] != &TOMBSTONE)
-			m->ht[i]->mark = false;
-	for (size_t i = 0; i < m->n_groups; i++)
-		m->groups[i]->mark = false;
-
-	for (size_t i = 0; i < cfg->n_targets; i++) {
-		const struct cfg_target *ct = &cfg->targets[i];
-		struct policy *pol = policy_new(ct);
-
-		if (ct->kind == TARGET_IP) {
-			for (size_t a = 0; a < ct->n_addrs; a++) {
-				char key[64];
-				struct tgt *t;
-
-				sockaddr_text((const struct sockaddr *)&ct->addrs[a].ss, key, sizeof key);
-				t = ht_find(m, key);
-				if (t != NULL && t->g == NULL && !t->mark &&
-				    strcmp(t->pol->sig, pol->sig) == 0) {
-					t->mark = true;
-					t->row->config_line = ct->line;
-					rearm_reprobe(t);
-					limits_to_row(t);
-					kept++;
-					continue;
-				}
-				if (t != NULL && t->mark)
-					continue;   /* the parser rejects duplicates; be safe */
-				if (t != NULL) {
-					/* policy changed, or an MX address is now configured
-					 * by IP: start again under the new block */
-					if (t->g != NULL) {
-						struct group *og = t->g;
-						for (size_t k = 0; k < og->n_tg; k++)
-							if (og->tg[k] == t)
-								og->tg[k] = og->tg[--og->n_tg];
-					}
-					tgt_remove(t);
-					removed++;
-				}
-				t = tgt_new(m, (const struct sockaddr *)&ct->addrs[a].ss,
-				    ct->addrs[a].len, pol, ct, NULL, NULL, 0);
-				t->mark = true;
-				if (m->started != 0)
-					log_info("SMD1820I target added: target=%s line=%d", t->key,
-					    ct->line);
-				tgt_enqueue(t, REG_ROLE_MONITOR);
-				added++;
-			}
-		} else {
-			char sig[1024];
-			bool found = false;
-
-			snprintf(sig, sizeof sig, "%d|%s|%u|%s", (int)ct->kind, ct->host, ct->port,
-			    pol->sig);
-			for (size_t k = 0; k < m->n_groups; k++) {
-				if (!m->groups[k]->mark && strcmp(m->groups[k]->sig, sig) == 0) {
-					m->groups[k]->mark = true;
-					m->groups[k]->line = ct->line;
-					found = true;
-					kept++;
-					break;
-				}
-			}
-			if (!found) {
-				struct group *g = group_new(m, ct, pol);
-				g->mark = true;
-				added++;
-			}
-		}
-		policy_unref(pol);
-	}
-
-	/* groups not in the new file go, with their targets */
-	for (size_t k = 0; k < m->n_groups;) {
-		struct group *g = m->groups[k];
-
-		if (g->mark) {
-			for (size_t i = 0; i < g->n_tg; i++) {
-				g->tg[i]->mark = true;
-				rearm_reprobe(g->tg[i]);
-				limits_to_row(g->tg[i]);
-			}
-			k++;
-			continue;
-		}
-		for (size_t i = 0; i < g->n_tg; i++)
-			log_info("SMD1821I target removed: target=%s %s=%s", g->tg[i]->key,
-			    g->kind == TARGET_MX ? "mx" : "name", g->host);
-		removed += g->n_tg;
-		group_free(g, true);
-		m->groups[k] = m->groups[--m->n_groups];
-	}
-	/* TargetIP targets not in the new file go */
-	for (size_t i = 0; i < m->ht_cap; i++) {
-		struct tgt *t = m->ht[i];
-
-		if (t != NULL && t != &TOMBSTONE && !t->mark) {
-			log_info("SMD1821I target removed: target=%s", t->key);
-			tgt_remove(t);
-			removed++;
-		}
-	}
-	if (m->started != 0)
-		log_info("SMD0002I configuration reloaded: targets added=%zu removed=%zu kept=%zu",
-		    added, removed, kept);
+	targets_apply(m->targets, cfg, m->started != 0);
 	registry_set_totals(m->reg, m->started ? m->started : time(NULL), m->probes_done,
-	    m->probe_failures, count_configured(cfg));
+	    m->probe_failures, targets_configured(cfg));
 	schedule_publish(m);
 }
 
@@ -1766,7 +1288,7 @@ on_publish(evutil_socket_t fd, short what, void *arg)
 	(void)fd, (void)what;
 	m->publish_pending = false;
 	registry_set_totals(m->reg, m->started, m->probes_done, m->probe_failures,
-	    count_configured(m->cfg));
+	    targets_configured(m->cfg));
 	registry_publish(m->reg);
 }
 
@@ -1777,17 +1299,7 @@ stop_now(struct monitor *m)
 		return;
 	m->stopping = true;
 	log_info("SMD0003I stopping: sending QUIT on every connection");
-	for (size_t k = 0; k < m->n_groups; k++)
-		group_free(m->groups[k], false);
-	m->n_groups = 0;
-	for (size_t i = 0; i < m->ht_cap; i++) {
-		struct tgt *t = m->ht[i];
-
-		if (t != NULL && t != &TOMBSTONE) {
-			t->g = NULL;
-			tgt_remove(t);
-		}
-	}
+	targets_stop(m->targets);
 	registry_publish(m->reg);
 	save_now(m);                   /* while the SNMP thread still takes alerts */
 	if (m->orphans == 0)
@@ -1822,7 +1334,7 @@ static struct pserver_hint
 intake_hint(void *arg, const char *server)
 {
 	struct pserver_hint hint = { 0 };
-	struct tgt *t = ht_find(arg, server);
+	struct tgt *t = tgt_find(arg, server);
 
 	if (t != NULL) {
 		hint.starttls = t->row->classified && t->row->v.starttls_offered;
@@ -1934,7 +1446,7 @@ on_start(evutil_socket_t fd, short what, void *arg)
 	apply_targets(m, m->cfg);
 	m->started = started;
 	registry_set_totals(m->reg, m->started, m->probes_done, m->probe_failures,
-	    count_configured(m->cfg));
+	    targets_configured(m->cfg));
 }
 
 void
@@ -2017,6 +1529,7 @@ monitor_new(struct event_base *base, struct registry *reg, struct config *cfg, c
 	m->wake_ev = event_new(base, -1, 0, on_wake, m);
 	m->pi = pintake_new(reg, &own);
 	m->res = resolver_new(base, cfg->name_servers, 2000, 2, err, errlen);
+	m->targets = targets_new(m, base, reg, m->res);
 	m->bs = m->res == NULL ? NULL : bstore_open(cfg->state_dir, err, errlen);
 	if (m->res == NULL || m->bs == NULL || apply_globals(m, cfg, err, errlen) != 0) {
 		m->cfg = cfg;
@@ -2025,7 +1538,7 @@ monitor_new(struct event_base *base, struct registry *reg, struct config *cfg, c
 	}
 	m->cfg = cfg;
 	m->started = time(NULL);
-	registry_set_totals(reg, m->started, 0, 0, count_configured(cfg));
+	registry_set_totals(reg, m->started, 0, 0, targets_configured(cfg));
 	/* the targets start when the loop runs, in the monitor thread: after
 	 * smtpmond has dropped its privileges, never as root */
 	m->start_ev = event_new(base, -1, 0, on_start, m);
@@ -2040,25 +1553,7 @@ monitor_free(struct monitor *m)
 
 	if (m == NULL)
 		return;
-	for (size_t k = 0; k < m->n_groups; k++)
-		group_free(m->groups[k], false);
-	free(m->groups);
-	for (size_t i = 0; i < m->ht_cap; i++) {
-		struct tgt *t = m->ht[i];
-
-		if (t != NULL && t != &TOMBSTONE) {
-			for (int r = 0; r < 2; r++) {
-				if (t->c[r] != NULL) {
-					t->c[r]->t = NULL;
-					conn_free(t->c[r]);
-					t->c[r] = NULL;
-				}
-			}
-			t->g = NULL;
-			tgt_remove(t);
-		}
-	}
-	free(m->ht);
+	targets_free(m->targets);
 	if (m->bs != NULL) {
 		m->event_fn = NULL;        /* the SNMP thread may be gone */
 		save_now(m);               /* what is still dirty; AlertCommand still runs */
@@ -2088,7 +1583,7 @@ monitor_free(struct monitor *m)
 		m->orphan_list = c->onext;
 		conn_free(c);
 	}
-	env_unref(m->env);
+	sessenv_unref(m->env);
 	appldata_log_close(m->alog);
 	config_free(m->cfg);
 	config_free(m->mbox_cfg);
