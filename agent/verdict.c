@@ -110,7 +110,9 @@ verdict_of(const struct smtp_result *r, const struct verdict_policy *p, time_t n
 	v->cipher_id = -1;
 	if (r->tls_done) {
 		v->tls = r->tls;
-		v->tls_name = r->tls.version_name;
+		/* the table's static name: a verdict is copied, it points into no result */
+		v->tls_name = tlsver_name(r->tls.version) != NULL ? tlsver_name(r->tls.version) :
+		    "unknown";
 		v->tls_mib = tlsver_mib(r->tls.version);
 		if (r->tls.cipher_id >= 0 && r->tls.cipher_id <= 0xffff) {
 			v->cipher_id = r->tls.cipher_id;

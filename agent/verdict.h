@@ -7,9 +7,9 @@
  * 40-byte appldata record with the writer, the certificate summary, the
  * EHLO capabilities, the phase timings, the failure with its reply code and
  * text, and the TLS posture the downgrade detector compares). Pure: no I/O,
- * no clock (the caller gives now), no pointers into the result (the names
- * are the probes/ tables' static strings). A verdict is a plain value,
- * copied freely, kept in the registry's rows.
+ * no clock (the caller gives now). A verdict is a plain value, copied
+ * freely, kept in the registry's rows: its pointers are to static strings
+ * only (the probes/ tables' names), never into the result or the verdict.
  *
  * Readers (control, SNMP, reports, logs) print a verdict's fields; none maps
  * a raw value again. The tables behind the names are one per concept, in

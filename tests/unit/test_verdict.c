@@ -81,6 +81,11 @@ test_facts(void **state)
 	assert_non_null(strstr(v.appldata, "SMTPMON"));
 	assert_non_null(strstr(v.appldata, "ET13"));
 	assert_non_null(strstr(v.appldata, "1302"));
+	/* the verdict outlives the result: no name points into it */
+	memset(&r, 'Z', sizeof r);
+	assert_string_equal(v.tls_name, "TLSv1.3");
+	assert_string_equal(v.type_name, "ESMTP");
+	assert_string_equal(v.cipher_class_name, "good");
 }
 
 /* A plain SMTP server (HELO only): basic, no TLS facts, STARTTLS known absent. */
