@@ -271,54 +271,80 @@ prune(struct bstore *s, time_t now)
 	}
 }
 
-int
-bstore_save(struct bstore *s, time_t now, bool force, char *err, size_t errlen)
+bool
+bstore_render(struct bstore *s, time_t now, bool force, char **buf, size_t *len)
 {
-	char path[PATH_MAX], tmp[PATH_MAX], line[2048];
-	FILE *f;
-	int fd, dfd, saved;
+	char line[2048];
+	size_t cap = 4096, n = 0;
+	char *out;
 
+	*buf = NULL;
+	*len = 0;
 	if (!s->dirty && !force)
-		return 0;
+		return false;
 	s->dirty = false;
 	if (s->dir == NULL)
-		return 0;
+		return false;
 	prune(s, now);
-	snprintf(path, sizeof path, "%s/%s", s->dir, BSTORE_FILE);
-	snprintf(tmp, sizeof tmp, "%s/%s.tmp", s->dir, BSTORE_FILE);
+	out = xmalloc(cap);
+	memcpy(out, HEADER, sizeof HEADER - 1);
+	n = sizeof HEADER - 1;
+	for (size_t i = 0; i < s->cap; i++)
+		for (struct entry *e = s->tab[i]; e != NULL; e = e->next) {
+			size_t k;
+			if (!e->b.set)
+				continue;
+			k = baseline_format(e->key, &e->b, line, sizeof line - 1);
+			if (k == 0)
+				continue;
+			line[k++] = '\n';
+			while (n + k > cap) {
+				cap *= 2;
+				out = xrealloc(out, cap);
+			}
+			memcpy(out + n, line, k);
+			n += k;
+		}
+	*buf = out;
+	*len = n;
+	return true;
+}
+
+int
+bstore_write(const char *dir, const char *buf, size_t len, char *err, size_t errlen)
+{
+	char path[PATH_MAX], tmp[PATH_MAX];
+	size_t off = 0;
+	int fd, dfd, saved;
+
+	snprintf(path, sizeof path, "%s/%s", dir, BSTORE_FILE);
+	snprintf(tmp, sizeof tmp, "%s/%s.tmp", dir, BSTORE_FILE);
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0640);
 	if (fd < 0) {
 		saved = errno;
-		snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
-		goto fail;
-	}
-	f = fdopen(fd, "w");
-	if (f == NULL) {
-		saved = errno;
-		close(fd);
 		snprintf(err, errlen, "%s: %s", tmp, strerror(saved));
 		goto fail;
 	}
-	fputs(HEADER, f);
-	for (size_t i = 0; i < s->cap; i++)
-		for (struct entry *e = s->tab[i]; e != NULL; e = e->next) {
-			size_t n;
-			if (!e->b.set)
-				continue;
-			n = baseline_format(e->key, &e->b, line, sizeof line - 1);
-			if (n == 0)
-				continue;
-			line[n++] = '\n';
-			fwrite(line, 1, n, f);
+	saved = 0;
+	while (off < len) {
+		ssize_t w = write(fd, buf + off, len - off);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			saved = w < 0 ? errno : EIO;
+			break;
 		}
-	if (fflush(f) != 0 || ferror(f) || fsync(fileno(f)) != 0) {
+		off += (size_t)w;
+	}
+	if (saved == 0 && fsync(fd) != 0)
 		saved = errno;
+	if (saved != 0) {
 		snprintf(err, errlen, "%s: write: %s", tmp, strerror(saved));
-		fclose(f);
+		close(fd);
 		unlink(tmp);
 		goto fail;
 	}
-	if (fclose(f) != 0) {
+	if (close(fd) != 0) {
 		saved = errno;
 		snprintf(err, errlen, "%s: close: %s", tmp, strerror(saved));
 		unlink(tmp);
@@ -330,14 +356,33 @@ bstore_save(struct bstore *s, time_t now, bool force, char *err, size_t errlen)
 		unlink(tmp);
 		goto fail;
 	}
-	dfd = open(s->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd >= 0) {
 		(void)fsync(dfd);
 		close(dfd);
 	}
 	return 0;
 fail:
-	s->dirty = true;               /* try again at the next save */
 	errno = saved;
 	return -1;
+}
+
+int
+bstore_save(struct bstore *s, time_t now, bool force, char *err, size_t errlen)
+{
+	char *buf;
+	size_t len;
+	int rc;
+
+	if (!bstore_render(s, now, force, &buf, &len))
+		return 0;
+	rc = bstore_write(s->dir, buf, len, err, errlen);
+	free(buf);
+	if (rc != 0) {
+		int saved = errno;
+
+		s->dirty = true;               /* try again at the next save */
+		errno = saved;
+	}
+	return rc;
 }

@@ -16,7 +16,9 @@
  * at a save, so removed targets do not grow the file for ever but a target
  * taken out and put back by a reload keeps its baseline.
  *
- * Single-threaded: the monitor thread owns the store.
+ * Single-threaded: the monitor thread owns the store. Only bstore_write()
+ * touches no store, and may run on any thread (agent/outbox's writer): the
+ * owner renders the content with bstore_render() and hands it over.
  */
 #ifndef SMTPMON_BSTORE_H
 #define SMTPMON_BSTORE_H
@@ -48,8 +50,21 @@ struct baseline *bstore_find(struct bstore *s, const char *key);
 void bstore_mark(struct bstore *s);
 bool bstore_dirty(const struct bstore *s);
 /* Write the file if anything changed since the last save (or always when
- * force). 0 on success, -1 with errno and a message in err. */
+ * force). 0 on success, -1 with errno and a message in err. The same as
+ * bstore_render() then bstore_write(), marked again when the write fails. */
 int bstore_save(struct bstore *s, time_t now, bool force, char *err, size_t errlen);
+
+/* The file's whole content, as the next save writes it, into *buf
+ * (malloc'd; the caller frees it) and *len: entries nobody holds that
+ * expired by now are dropped first. Clears the mark. false (and *buf NULL)
+ * when there is nothing to write: nothing changed and not force, or the
+ * store is in memory only. */
+bool bstore_render(struct bstore *s, time_t now, bool force, char **buf, size_t *len);
+/* Any thread: write buf as dir/baselines atomically (dir/baselines.tmp,
+ * fsync, rename, fsync of dir; a symbolic link at the temporary path is
+ * refused). 0 on success, -1 with errno and a message in err. The store's
+ * mark is the caller's business. */
+int bstore_write(const char *dir, const char *buf, size_t len, char *err, size_t errlen);
 
 size_t bstore_count(const struct bstore *s);
 const char *bstore_dir(const struct bstore *s);

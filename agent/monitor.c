@@ -21,6 +21,7 @@
 #include "downgrade.h"
 #include "log.h"
 #include "mlimit.h"
+#include "outbox.h"
 #include "passive.h"
 #include "pintake.h"
 #include "policy.h"
@@ -32,6 +33,7 @@
 #include "smtp_session.h"
 #include "targets.h"
 #include "tls.h"
+#include "tlswatch.h"
 #include "tlsver.h"
 #include "util.h"
 #include "verdict.h"
@@ -54,10 +56,6 @@
 #define STOP_GRACE_MS     5000
 #define BACKOFF_MAX_SHIFT 5
 #define BACKOFF_CAP_MS    (3600u * 1000u)
-#define SAVE_ALERT_MS     10      /* an alert waits this long for the state file */
-#define SAVE_QUIET_MS     1000    /* baseline changes alone are written this often */
-#define SAVE_RETRY_MS     60000   /* after a failed write */
-#define PENDING_MAX       65536   /* alerts waiting for the state file */
 #define RESET_WAIT_MS     5000
 #define YOUNG_CLOSE_MS    10000   /* a server close this soon after READY is "young" */
 
@@ -100,8 +98,7 @@ struct tgt {
 	unsigned fails;            /* consecutive monitor connection failures */
 	char cls[12];              /* classification bytes 19-29 of the last record */
 	struct baseline *bl;       /* held in m->bs */
-	time_t cert_warned;        /* notAfter of the certificate announced as expiring */
-	bool cert_warned_expired;  /* ... and announced again once expired */
+	struct tw_cert cert;       /* agent/tlswatch's: the certificate announced */
 	struct mlimit lim;         /* the server's limits learned so far */
 	struct mlimit lesson;      /* ... and what the last server close taught,
 	                            * applied once a fresh connection is READY */
@@ -142,13 +139,7 @@ struct monitor {
 	void *event_arg;
 
 	struct bstore *bs;         /* TLS baselines */
-	struct event *save_ev;
-	bool save_pending;
-	uint64_t save_due;         /* monotonic us */
-	char save_err[256];        /* last write error logged */
-	struct monitor_event *pend; /* alerts waiting for the state file */
-	size_t n_pend, cap_pend;
-	uint64_t pend_dropped;
+	struct outbox *ob;         /* ... written, then their alerts announced */
 	struct alertcmd *ac;
 
 	struct reset_req *mbox_reset;
@@ -378,38 +369,31 @@ emit_event(const struct tgt *t, int kind)
 	t->m->event_fn(&ev, t->m->event_arg);
 }
 
+/* t as agent/tlswatch names it. */
+static void
+tw_target_of(const struct tgt *t, struct tw_target *id)
+{
+	id->key = t->key;
+	id->index = t->row->index;
+	id->name = t->row->name;
+	id->addr = &t->ss;
+	id->addr_len = t->sslen;
+	id->port = t->row->port;
+}
+
 /* After a classification: announce a certificate near or past its end,
  * once per certificate (by notAfter) and once more when it has expired. */
 static void
 check_cert(struct tgt *t, const struct verdict *v)
 {
 	struct monitor_event ev;
-	time_t now = time(NULL), na;
-	long long left;
+	struct tw_target id;
 
-	if (!v->tls_done || !v->cert_seen || v->tls.not_after == 0)
-		return;
-	na = v->tls.not_after;
-	left = ((long long)na - (long long)now) / 86400;
-	if (na < now)
-		left = -(((long long)now - (long long)na) / 86400) - 1;
-	if (left > MONITOR_CERT_WARN_DAYS)
-		return;
-	if (t->cert_warned == na && (left >= 0 || t->cert_warned_expired))
-		return;
-	if (t->cert_warned != na)
-		t->cert_warned_expired = false;
-	t->cert_warned = na;
-	if (left < 0)
-		t->cert_warned_expired = true;
-	log_warnx("SMD1825W certificate %s: target=%s days_left=%lld subject=\"%s\"",
-	    left < 0 ? "expired" : "expiring", t->key, left, v->tls.subject);
-	if (t->m->event_fn == NULL)
-		return;
-	event_of(t, MONITOR_EV_CERT_EXPIRING, &ev);
-	ev.cert_not_after = na;
-	ev.cert_days_left = (int)left;
-	t->m->event_fn(&ev, t->m->event_arg);
+	tw_target_of(t, &id);
+	if (tlswatch_cert(&id, &t->cert, v->tls.subject,
+	    v->tls_done && v->cert_seen ? v->tls.not_after : 0, time(NULL), &ev) &&
+	    t->m->event_fn != NULL)
+		t->m->event_fn(&ev, t->m->event_arg);
 }
 
 /* ---- TLS baselines and downgrade alerts ---- */
@@ -421,110 +405,21 @@ struct reset_req {
 	pthread_cond_t cond;
 };
 
+/* Where TLS alerts go, asked by the outbox when it hands them to its
+ * writer thread. */
 static void
-schedule_save(struct monitor *m, uint64_t ms)
+alert_dest(void *arg, struct outbox_dest *d)
 {
-	uint64_t due = now_us() + ms * 1000u;
+	struct monitor *m = arg;
 
-	if (m->save_pending && m->save_due <= due)
-		return;
-	m->save_pending = true;
-	m->save_due = due;
-	add_timer_ms(m->save_ev, ms);
-}
-
-/* The state file is written (or could not be): hand the waiting alerts
- * over to the hook and AlertCommand. */
-static void
-flush_alerts(struct monitor *m)
-{
-	for (size_t i = 0; i < m->n_pend; i++) {
-		const struct monitor_event *ev = &m->pend[i];
-
-		if (m->event_fn != NULL)
-			m->event_fn(ev, m->event_arg);
-		if (m->cfg->alert_argv != NULL) {
-			char otls[16], ntls[16], ociph[64], nciph[64], addr[64];
-			struct alert_facts f = {
-				.alert = ev->kind == MONITOR_EV_TLS_DOWNGRADE ? "downgrade" :
-				    ev->kind == MONITOR_EV_TLS_RECOVERED ? "recovery" : "information",
-				.event = ev->tls_event, .target = ev->target, .address = addr,
-				.name = ev->name, .port = ev->port, .index = ev->index,
-				.old_tls = otls, .new_tls = ntls, .old_cipher = ociph,
-				.new_cipher = nciph, .when = ev->when,
-			};
-			char *colon;
-
-			tlsver_text(ev->old_tls, otls);
-			tlsver_text(ev->new_tls, ntls);
-			cipher_text(ev->old_cipher, ociph);
-			cipher_text(ev->new_cipher, nciph);
-			str_copy(addr, ev->target[0] == '[' ? ev->target + 1 : ev->target, sizeof addr);
-			colon = strrchr(addr, ev->target[0] == '[' ? ']' : ':');
-			if (colon != NULL)
-				*colon = '\0';
-			if (m->ac == NULL)
-				m->ac = alertcmd_start(ALERTCMD_TIMEOUT_S);
-			alertcmd_post(m->ac, m->cfg->alert_argv, &f);
-		}
+	d->hook = m->event_fn;
+	d->hook_arg = m->event_arg;
+	d->argv = m->cfg->alert_argv;
+	if (d->argv != NULL) {
+		if (m->ac == NULL)
+			m->ac = alertcmd_start(ALERTCMD_TIMEOUT_S);
+		d->ac = m->ac;
 	}
-	m->n_pend = 0;
-	if (m->pend_dropped > 0) {
-		log_warnx("SMD1856E %llu TLS alerts were not sent: more than %d waited for the "
-		    "state file", (unsigned long long)m->pend_dropped, PENDING_MAX);
-		m->pend_dropped = 0;
-	}
-}
-
-static void
-save_now(struct monitor *m)
-{
-	char err[256];
-
-	m->save_pending = false;
-	if (bstore_save(m->bs, time(NULL), false, err, sizeof err) != 0) {
-		if (strcmp(err, m->save_err) != 0)
-			log_errx("SMD1856E TLS baselines not saved: %s; retrying every %d s",
-			    err, SAVE_RETRY_MS / 1000);
-		str_copy(m->save_err, err, sizeof m->save_err);
-		schedule_save(m, SAVE_RETRY_MS);
-	} else if (m->save_err[0] != '\0') {
-		log_info("SMD1856I TLS baselines saved again in %s", bstore_dir(m->bs));
-		m->save_err[0] = '\0';
-	}
-	flush_alerts(m);
-}
-
-static void
-on_save(evutil_socket_t fd, short what, void *arg)
-{
-	(void)fd, (void)what;
-	save_now(arg);
-}
-
-static void
-queue_alert(struct tgt *t, int kind, const struct dg_change *c, time_t now)
-{
-	struct monitor *m = t->m;
-	struct monitor_event *ev;
-
-	if (m->n_pend >= PENDING_MAX) {
-		m->pend_dropped++;
-		return;
-	}
-	if (m->n_pend == m->cap_pend) {
-		m->cap_pend = m->cap_pend ? m->cap_pend * 2 : 16;
-		m->pend = xrealloc(m->pend, m->cap_pend * sizeof(*m->pend));
-	}
-	ev = &m->pend[m->n_pend++];
-	event_of(t, kind, ev);
-	str_copy(ev->tls_event, dg_event_name(c->event), sizeof ev->tls_event);
-	ev->old_tls = c->old_tls;
-	ev->new_tls = c->new_tls;
-	ev->old_cipher = c->old_cipher;
-	ev->new_cipher = c->new_cipher;
-	str_copy(ev->name, t->row->name, sizeof ev->name);
-	ev->when = now;
 }
 
 static void
@@ -539,79 +434,21 @@ static void
 observe(struct tgt *t, const struct verdict *v)
 {
 	struct monitor *m = t->m;
-	struct dg_change ch[DG_N_EVENTS + 1];
 	struct posture p = v->posture;
+	struct tw_result out;
+	struct tw_target id;
 	time_t now = time(NULL);
-	bool first = !t->bl->set, changed = false, alerts = false;
-	uint16_t old_tls = t->bl->best.tls_version;
-	int8_t old_class = t->bl->best.cipher_class;
-	size_t n;
 
-	n = downgrade_observe(t->bl, &p, t->pol->min_tls, now, ch, DG_N_EVENTS + 1, &changed);
-	for (size_t i = 0; i < n; i++) {
-		char otls[16], ntls[16], ociph[64], nciph[64];
-		const char *ev = dg_event_name(ch[i].event);
-
-		tlsver_text(ch[i].old_tls, otls);
-		tlsver_text(ch[i].new_tls, ntls);
-		cipher_text(ch[i].old_cipher, ociph);
-		cipher_text(ch[i].new_cipher, nciph);
-		switch (ch[i].kind) {
-		case DG_ALERT:
-			log_warnx("SMD1850W TLS downgrade: event=%s target=%s%s%s index=%u "
-			    "old_tls=%s new_tls=%s old_cipher=%s new_cipher=%s", ev, t->key,
-			    t->row->name[0] ? " name=" : "", t->row->name, t->row->index, otls, ntls,
-			    ociph, nciph);
-			queue_alert(t, MONITOR_EV_TLS_DOWNGRADE, &ch[i], now);
-			alerts = true;
-			break;
-		case DG_RECOVERED:
-			log_info("SMD1851I TLS downgrade recovered: event=%s target=%s%s%s index=%u "
-			    "old_tls=%s new_tls=%s old_cipher=%s new_cipher=%s", ev, t->key,
-			    t->row->name[0] ? " name=" : "", t->row->name, t->row->index, otls, ntls,
-			    ociph, nciph);
-			queue_alert(t, MONITOR_EV_TLS_RECOVERED, &ch[i], now);
-			alerts = true;
-			break;
-		case DG_INFO:
-			log_info("SMD1852I certificate changed: event=%s target=%s index=%u "
-			    "subject=\"%s\" not_after=%lld", ev, t->key, t->row->index,
-			    v->tls.subject, (long long)v->tls.not_after);
-			queue_alert(t, MONITOR_EV_TLS_INFO, &ch[i], now);
-			alerts = true;
-			break;
-		case DG_SUPPRESSED:
-			log_warnx("SMD1853W TLS downgrade not announced (flapping: %d alerts of it "
-			    "within %d s): event=%s target=%s index=%u old_tls=%s new_tls=%s "
-			    "old_cipher=%s new_cipher=%s", DG_FLAP_MAX, DG_FLAP_WINDOW_S, ev, t->key,
-			    t->row->index, otls, ntls, ociph, nciph);
-			break;
-		}
-	}
-	if (first) {
-		char tls[16], ciph[64];
-
-		tlsver_text(t->bl->best.tls_version, tls);
-		cipher_text(t->bl->best.cipher_id, ciph);
-		log_debug("TLS baseline recorded: target=%s tls=%s cipher=%s starttls=%d", t->key,
-		    tls, ciph, t->bl->best.starttls);
-	} else if (t->bl->best.tls_version > old_tls || t->bl->best.cipher_class > old_class) {
-		char tls[16], ciph[64];
-
-		tlsver_text(t->bl->best.tls_version, tls);
-		cipher_text(t->bl->best.cipher_id, ciph);
-		log_info("SMD1854I TLS baseline raised: target=%s tls=%s cipher=%s class=%s",
-		    t->key, tls, ciph, cipher_class_name(t->bl->best.cipher_class));
-	}
-	if (changed) {
-		bstore_mark(m->bs);
+	tw_target_of(t, &id);
+	tlswatch_observe(&id, t->bl, &p, t->pol->min_tls, v->tls.subject, v->tls.not_after, now,
+	    &out);
+	if (out.baseline_changed) {
+		outbox_changed(m->ob);
 		baseline_to_row(t);
 		touch(t);
 	}
-	if (alerts)
-		schedule_save(m, SAVE_ALERT_MS);
-	else if (changed)
-		schedule_save(m, SAVE_QUIET_MS);
+	for (size_t i = 0; i < out.n_alerts; i++)
+		outbox_alert(m->ob, &out.alerts[i]);
 }
 
 /* Monitor thread: the reset request in the mailbox. */
@@ -623,30 +460,26 @@ reset_matching(struct monitor *m, const char *sel)
 	struct tgt *t;
 
 	for (size_t i = 0; (t = targets_next(m->targets, &i)) != NULL;) {
+		struct tw_target id;
 		struct posture p;
-		char tls[16], ciph[64];
 
 		if (!reg_row_matches(t->row, sel))
 			continue;
+		tw_target_of(t, &id);
 		if (t->row->classified) {
 			verdict_posture(&t->row->v, t->pol->secure || t->pol->auth_user != NULL,
 			    now, &p);
-			downgrade_reset(t->bl, &p, now);
+			tlswatch_reset(&id, t->bl, &p, now);
 		} else {
-			downgrade_reset(t->bl, NULL, now);
+			tlswatch_reset(&id, t->bl, NULL, now);
 		}
-		tlsver_text(t->bl->best.tls_version, tls);
-		cipher_text(t->bl->best.cipher_id, ciph);
-		log_info("SMD1855I TLS baseline reset: target=%s tls=%s cipher=%s starttls=%d%s",
-		    t->key, tls, ciph, t->bl->best.starttls,
-		    t->bl->set ? "" : " (set at the next classification)");
 		baseline_to_row(t);
 		touch(t);
 		count++;
 	}
 	if (count > 0) {
 		bstore_mark(m->bs);
-		save_now(m);
+		outbox_sync(m->ob);        /* written before the answer */
 		registry_publish(m->reg);  /* the answer shows the new baselines */
 	}
 	return count;
@@ -1301,7 +1134,7 @@ stop_now(struct monitor *m)
 	log_info("SMD0003I stopping: sending QUIT on every connection");
 	targets_stop(m->targets);
 	registry_publish(m->reg);
-	save_now(m);                   /* while the SNMP thread still takes alerts */
+	outbox_sync(m->ob);            /* while the SNMP thread still takes alerts */
 	if (m->orphans == 0)
 		event_base_loopexit(m->base, NULL);
 	else
@@ -1523,7 +1356,6 @@ monitor_new(struct event_base *base, struct registry *reg, struct config *cfg, c
 	pthread_mutex_init(&m->mbox_lock, NULL);
 	pthread_mutex_init(&m->reset_lock, NULL);
 	srandom((unsigned)(time(NULL) ^ getpid()));
-	m->save_ev = evtimer_new(base, on_save, m);
 	m->publish_ev = evtimer_new(base, on_publish, m);
 	m->stop_ev = evtimer_new(base, on_stop_timeout, m);
 	m->wake_ev = event_new(base, -1, 0, on_wake, m);
@@ -1531,7 +1363,8 @@ monitor_new(struct event_base *base, struct registry *reg, struct config *cfg, c
 	m->res = resolver_new(base, cfg->name_servers, 2000, 2, err, errlen);
 	m->targets = targets_new(m, base, reg, m->res);
 	m->bs = m->res == NULL ? NULL : bstore_open(cfg->state_dir, err, errlen);
-	if (m->res == NULL || m->bs == NULL || apply_globals(m, cfg, err, errlen) != 0) {
+	m->ob = m->bs == NULL ? NULL : outbox_new(base, m->bs, alert_dest, m, err, errlen);
+	if (m->res == NULL || m->ob == NULL || apply_globals(m, cfg, err, errlen) != 0) {
 		m->cfg = cfg;
 		monitor_free(m);
 		return NULL;
@@ -1556,12 +1389,11 @@ monitor_free(struct monitor *m)
 	targets_free(m->targets);
 	if (m->bs != NULL) {
 		m->event_fn = NULL;        /* the SNMP thread may be gone */
-		save_now(m);               /* what is still dirty; AlertCommand still runs */
+		outbox_free(m->ob);        /* what is still dirty; AlertCommand still runs */
 		bstore_free(m->bs);
 	}
 	alertcmd_stop(m->ac);
 	pintake_free(m->pi);
-	free(m->pend);
 	for (n = m->qhead; n != NULL; n = next) {
 		next = n->next;
 		free(n);
@@ -1575,8 +1407,6 @@ monitor_free(struct monitor *m)
 		event_free(m->wake_ev);
 	if (m->start_ev)
 		event_free(m->start_ev);
-	if (m->save_ev)
-		event_free(m->save_ev);
 	while (m->orphan_list != NULL) {
 		struct conn *c = m->orphan_list;
 

@@ -17,16 +17,20 @@
  *
  * Every classification (and every failure that still saw the EHLO reply:
  * STARTTLS missing or refused) is compared with the target's TLS baseline
- * (agent/downgrade); baselines live in StateDir (agent/bstore). An alert is
- * logged (SMD1850W), then the state that records it is written to disk,
- * then it is handed to the event hook and to AlertCommand
- * (agent/alertcmd): a restart, even after kill -9, never repeats an alert
- * that went out. Writing is coalesced: within ~10 ms when an alert waits,
- * within 1 s for baseline changes alone.
+ * (agent/tlswatch, agent/downgrade); baselines live in StateDir
+ * (agent/bstore). An alert is logged (SMD1850W), then the state that
+ * records it is written to disk, then it is handed to the event hook and to
+ * AlertCommand (agent/alertcmd): a restart, even after kill -9, never
+ * repeats an alert that went out. Writing is coalesced: within ~10 ms when
+ * an alert waits, within 1 s for baseline changes alone; it happens on
+ * agent/outbox's writer thread, so a slow disk stalls no probe.
  *
- * All functions but monitor_post_*() run on the monitor's own thread (the
- * thread that runs base). monitor_post_reload() and monitor_post_stop() may
- * be called from any thread: they hand the request over and wake the loop.
+ * All functions but monitor_post_*() and monitor_baseline_reset() run on
+ * the monitor's own thread (the thread that runs base).
+ * monitor_post_reload() and monitor_post_stop() may be called from any
+ * thread: they hand the request over and wake the loop. Threads the
+ * monitor starts: agent/outbox's writer (monitor_new() to monitor_free()),
+ * agent/alertcmd's runners (at the first alert with AlertCommand set).
  */
 #ifndef SMTPMON_MONITOR_H
 #define SMTPMON_MONITOR_H
@@ -56,9 +60,11 @@ void monitor_free(struct monitor *m);
  * STARTING (where SMD1818E is logged: the monitor connection was lost, or
  * the first one failed; not for every failed retry) and when it becomes UP
  * from DOWN (a STARTING target that comes up is no news: no event), as
- * SMTPMON-MIB's smtpmonTargetStatus describes its notifications. fn must
- * not block: copy the event and return. Set it before the loop runs; NULL
- * removes it. */
+ * SMTPMON-MIB's smtpmonTargetStatus describes its notifications, and when a
+ * certificate nears its end. TLS alerts (MONITOR_EV_TLS_*) reach fn on
+ * agent/outbox's writer thread, after their state is written: fn must be
+ * safe to call from any thread. fn must not block: copy the event and
+ * return. Set it before the loop runs; NULL removes it. */
 void monitor_set_event_hook(struct monitor *m, monitor_event_fn *fn, void *arg);
 
 /* Any thread: apply cfg (ownership passes; unchanged targets keep their

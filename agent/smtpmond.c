@@ -576,7 +576,8 @@ do_baseline_reset(void *arg, const char *sel)
 	return monitor_baseline_reset(d->mon, sel);
 }
 
-/* Monitor thread: a target went down or up; the SNMP thread sends it. */
+/* Monitor thread (TLS alerts: the monitor's outbox writer thread; both fine,
+ * snmp_agent_post() takes any thread): an event; the SNMP thread sends it. */
 static void
 on_monitor_event(const struct monitor_event *ev, void *arg)
 {
