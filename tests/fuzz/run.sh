@@ -17,20 +17,20 @@ src=$1 build=$2 secs=${3:-30}
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 CC=${FUZZ_CC:-clang}
-CFLAGS="-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -I$build -I$src/probes -I$src/agent -D_GNU_SOURCE"
+CFLAGS="-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -I$build -I$src/probes -I$src/agent/config -I$src/agent/schedule -I$src/agent/verdict -I$src/agent/registry -I$src/agent/output -I$src/agent/daemon -I$src/agent/cli -D_GNU_SOURCE"
 declare -A deps=(
     [fuzz_reply]="probes/smtp_reply.c"
     [fuzz_caps]="probes/smtp_caps.c"
-    [fuzz_json]="agent/json.c"
-    [fuzz_config]="agent/config.c agent/confparse.c agent/conferr.c agent/confdup.c agent/conftarget.c agent/confpassive.c probes/util.c probes/tlsver.c probes/appldata.c probes/appltype.c"
-    [fuzz_dnsttl]="agent/dnsttl.c"
-    [fuzz_mlimit]="agent/mlimit.c"
+    [fuzz_json]="agent/output/json.c"
+    [fuzz_config]="agent/config/config.c agent/config/confparse.c agent/config/conferr.c agent/config/confdup.c agent/config/conftarget.c agent/config/confpassive.c probes/util.c probes/tlsver.c probes/appldata.c probes/appltype.c"
+    [fuzz_dnsttl]="agent/schedule/dnsttl.c"
+    [fuzz_mlimit]="agent/schedule/mlimit.c"
     [fuzz_safetext]="probes/safetext.c"
-    [fuzz_baseline]="agent/downgrade.c probes/cipher.c probes/util.c probes/log.c probes/safetext.c"
+    [fuzz_baseline]="agent/verdict/downgrade.c probes/cipher.c probes/util.c probes/log.c probes/safetext.c"
     [fuzz_tls_wire]="probes/tls_wire.c"
     [fuzz_packet]="probes/pktdecode.c probes/tcp_reasm.c probes/util.c probes/log.c probes/safetext.c"
     [fuzz_smtp_wire]="probes/smtp_wire.c probes/smtp_reply.c probes/smtp_caps.c probes/tls_wire.c"
-    [fuzz_passive]="probes/pktdecode.c probes/tcp_reasm.c probes/smtp_wire.c probes/smtp_reply.c probes/smtp_caps.c probes/tls_wire.c probes/passive.c probes/appldata.c probes/appltype.c probes/tlsver.c probes/util.c probes/log.c probes/safetext.c agent/pserver.c"
+    [fuzz_passive]="probes/pktdecode.c probes/tcp_reasm.c probes/smtp_wire.c probes/smtp_reply.c probes/smtp_caps.c probes/tls_wire.c probes/passive.c probes/appldata.c probes/appltype.c probes/tlsver.c probes/util.c probes/log.c probes/safetext.c agent/verdict/pserver.c"
 )
 # libraries a target needs beyond libc (passive.c is linked for its helpers)
 declare -A libs=(

@@ -25,7 +25,7 @@ done
 . "$srcdir/tests/lib/snmp.sh"
 plan 23
 
-ROOT=.1.3.6.1.3.5321                      # agent/snmp_mib.h SMTPMON_OID_ROOT
+ROOT=.1.3.6.1.3.5321                      # agent/output/snmp_mib.h SMTPMON_OID_ROOT
 N_DOWN=$ROOT.0.4 N_REC=$ROOT.0.5 NO=$ROOT.1.4
 REPROBE=2                                 # ReprobeInterval, seconds
 # seconds from `postfix reload` to the notification: one reprobe interval

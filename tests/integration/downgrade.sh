@@ -12,7 +12,7 @@
 . "$srcdir/tests/lib/snmp.sh"
 plan 48
 
-ROOT=.1.3.6.1.3.5321                      # agent/snmp_mib.h SMTPMON_OID_ROOT
+ROOT=.1.3.6.1.3.5321                      # agent/output/snmp_mib.h SMTPMON_OID_ROOT
 N_DOWN=$ROOT.0.4 N_REC=$ROOT.0.5 NO=$ROOT.1.4 TE=$ROOT.1.2.1
 REPROBE=2                                 # ReprobeInterval, seconds
 # Waits for an event poll up to WAIT tenths of a second: a generous bound, not a

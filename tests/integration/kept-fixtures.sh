@@ -26,7 +26,7 @@ done
 . "$srcdir/tests/lib/kept.sh"
 . "$srcdir/tests/lib/snmp.sh"
 plan 52
-N_TDOWN=.1.3.6.1.3.5321.0.1               # smtpmonTargetDown (agent/snmp_mib.h)
+N_TDOWN=.1.3.6.1.3.5321.0.1               # smtpmonTargetDown (agent/output/snmp_mib.h)
 
 RUN=${KEPT_SECONDS:-75}
 RETRY=2

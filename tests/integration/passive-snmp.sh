@@ -76,7 +76,7 @@ done
     bail "SCENARIOS or the checks per capture changed: update the plan"
 plan 406
 
-ROOT=.1.3.6.1.3.5321              # agent/snmp_mib.h SMTPMON_OID_ROOT
+ROOT=.1.3.6.1.3.5321              # agent/output/snmp_mib.h SMTPMON_OID_ROOT
 PS=$ROOT.1.5.1                    # smtpmonPassiveScalars
 PE=$ROOT.1.5.2.1                  # smtpmonPassiveServerEntry
 NO=$ROOT.1.4                      # smtpmonNotifyObjects

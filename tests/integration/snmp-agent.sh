@@ -40,7 +40,7 @@ done
 
 plan 243
 
-ROOT=.1.3.6.1.3.5321              # agent/snmp_mib.h SMTPMON_OID_ROOT
+ROOT=.1.3.6.1.3.5321              # agent/output/snmp_mib.h SMTPMON_OID_ROOT
 SC=$ROOT.1.1                      # scalars
 TE=$ROOT.1.2.1                    # smtpmonTargetEntry
 CE=$ROOT.1.3.1                    # smtpmonConnectionEntry

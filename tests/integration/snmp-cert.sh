@@ -9,7 +9,7 @@
 . "$srcdir/tests/lib/snmp.sh"
 plan 12
 
-ROOT=.1.3.6.1.3.5321                      # agent/snmp_mib.h SMTPMON_OID_ROOT
+ROOT=.1.3.6.1.3.5321                      # agent/output/snmp_mib.h SMTPMON_OID_ROOT
 N_CERT=$ROOT.0.3 TE=$ROOT.1.2.1
 export MIBS=
 trap_lines() { grep -F "$N_CERT" "$TRAP_LOG" | grep -F "$TE.15.$1 = " ; }

@@ -1,5 +1,5 @@
 #!/bin/bash
-# tests/integration/snmp-mib.sh: SMTPMON-MIB against its C twin agent/snmp_mib.h,
+# tests/integration/snmp-mib.sh: SMTPMON-MIB against its C twin agent/output/snmp_mib.h,
 # checked with the real tools (smilint, snmptranslate), and the SNMP test
 # harness (tests/lib/snmp.sh) checked against a real snmpd and snmptrapd.
 #
@@ -31,7 +31,7 @@
 . "$srcdir/tests/lib/mibs.sh"
 . "$srcdir/tests/lib/snmp.sh"
 
-HDR="$srcdir/agent/snmp_mib.h"
+HDR="$srcdir/agent/output/snmp_mib.h"
 MIB="$srcdir/mib/SMTPMON-MIB.txt"
 # Warnings of `smilint -l 6` that the MIB explains in its own comments:
 # "{tag} name" as smilint -m prints them.

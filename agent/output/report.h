@@ -1,0 +1,34 @@
+/* agent/output/report.h: how one probe connection's result is shown to users.
+ *
+ * The JSON object (keys of doc/design.md "--json output"), the one-line
+ * summary used by status lines, and small text helpers. Shared by
+ * `smtpmonctl check` and, later, the daemon's status output, so every
+ * interface shows the same facts the same way.
+ */
+#ifndef SMTPMON_REPORT_H
+#define SMTPMON_REPORT_H
+
+#include <stddef.h>
+#include <time.h>
+
+#include "json.h"
+#include "verdict.h"
+
+struct report_target {
+	const char *target;     /* "ADDR:PORT" */
+	const char *name;       /* configured host name or NULL */
+	const char *state;      /* state text shown */
+	const char *writer;     /* ExtWrtName, validated */
+	const char *component;  /* APPLDATA_MONITOR ... */
+};
+
+/* Write the JSON object for one connection's verdict. */
+void report_json(struct json *j, const struct report_target *t, const struct verdict *v);
+/* The same keys without the enclosing braces, so a caller can add its own. */
+void report_json_fields(struct json *j, const struct report_target *t,
+    const struct verdict *v);
+
+/* "2035-01-01T00:00:00Z"; "" for 0. */
+void report_iso8601(time_t t, char *out, size_t outsz);
+
+#endif

@@ -1,0 +1,345 @@
+/* agent/registry/registry.c: see registry.h. */
+#include "buildconf.h"
+#include "registry.h"
+#include "util.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+struct registry {
+	pthread_mutex_t lock;          /* guards current only */
+	struct reg_snapshot *current;
+	/* monitor thread only */
+	struct reg_row **drafts;       /* index order */
+	size_t n, cap;
+	uint32_t next_index;
+	bool changed;                  /* rows added, removed or touched */
+	uint64_t generation;
+	time_t started;
+	uint64_t probes_done, probe_failures;
+	size_t targets_configured;
+	struct reg_prow **pdrafts;     /* index order */
+	size_t np, pcap;
+	struct reg_passive passive;
+};
+
+static void
+row_unref(struct reg_row *row)
+{
+	if (row != NULL && atomic_fetch_sub(&row->refs, 1) == 1)
+		free(row);
+}
+
+static void
+prow_unref(struct reg_prow *row)
+{
+	if (row != NULL && atomic_fetch_sub(&row->refs, 1) == 1)
+		free(row);
+}
+
+static struct reg_snapshot *
+snapshot_new(size_t n, size_t np)
+{
+	struct reg_snapshot *s = xcalloc(1, sizeof(*s));
+
+	atomic_init(&s->refs, 1);
+	s->n = n;
+	s->rows = n ? xcalloc(n, sizeof(*s->rows)) : NULL;
+	s->n_prows = np;
+	s->prows = np ? xcalloc(np, sizeof(*s->prows)) : NULL;
+	return s;
+}
+
+struct registry *
+registry_new(void)
+{
+	struct registry *r = xcalloc(1, sizeof(*r));
+
+	pthread_mutex_init(&r->lock, NULL);
+	r->next_index = 1;
+	r->current = snapshot_new(0, 0);
+	r->started = time(NULL);
+	r->current->started = r->started;
+	r->current->published_at = r->started;
+	return r;
+}
+
+void
+registry_free(struct registry *r)
+{
+	if (r == NULL)
+		return;
+	for (size_t i = 0; i < r->n; i++) {
+		row_unref(r->drafts[i]->published);
+		free(r->drafts[i]);
+	}
+	free(r->drafts);
+	for (size_t i = 0; i < r->np; i++) {
+		prow_unref(r->pdrafts[i]->published);
+		free(r->pdrafts[i]);
+	}
+	free(r->pdrafts);
+	registry_release(r->current);
+	pthread_mutex_destroy(&r->lock);
+	free(r);
+}
+
+struct reg_row *
+registry_add(struct registry *r)
+{
+	struct reg_row *row = xcalloc(1, sizeof(*row));
+
+	row->index = r->next_index++;
+	verdict_blank(APPLDATA_MONITOR, "", &row->v);   /* nothing known yet */
+	row->dirty = true;
+	if (r->n == r->cap) {
+		r->cap = r->cap ? r->cap * 2 : 64;
+		r->drafts = xrealloc(r->drafts, r->cap * sizeof(*r->drafts));
+	}
+	r->drafts[r->n++] = row;   /* indexes only grow: order is kept */
+	r->changed = true;
+	return row;
+}
+
+static size_t
+find_draft(const struct registry *r, const struct reg_row *row)
+{
+	size_t lo = 0, hi = r->n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (r->drafts[mid]->index < row->index)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+void
+registry_remove(struct registry *r, struct reg_row *row)
+{
+	size_t i = find_draft(r, row);
+
+	if (i >= r->n || r->drafts[i] != row)
+		return;
+	memmove(&r->drafts[i], &r->drafts[i + 1], (r->n - i - 1) * sizeof(*r->drafts));
+	r->n--;
+	row_unref(row->published);
+	free(row);
+	r->changed = true;
+}
+
+void
+registry_touch(struct registry *r, struct reg_row *row)
+{
+	row->dirty = true;
+	r->changed = true;
+}
+
+void
+registry_set_totals(struct registry *r, time_t started, uint64_t probes_done,
+    uint64_t probe_failures, size_t targets_configured)
+{
+	if (r->started != started || r->probes_done != probes_done ||
+	    r->probe_failures != probe_failures || r->targets_configured != targets_configured)
+		r->changed = true;
+	r->started = started;
+	r->probes_done = probes_done;
+	r->probe_failures = probe_failures;
+	r->targets_configured = targets_configured;
+}
+
+void
+registry_passive_put(struct registry *r, const struct pserver_view *v)
+{
+	struct reg_prow *row = NULL;
+	size_t lo = 0, hi = r->np;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (r->pdrafts[mid]->v.index < v->index)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo < r->np && r->pdrafts[lo]->v.index == v->index) {
+		row = r->pdrafts[lo];
+	} else {
+		row = xcalloc(1, sizeof(*row));
+		if (r->np == r->pcap) {
+			r->pcap = r->pcap ? r->pcap * 2 : 64;
+			r->pdrafts = xrealloc(r->pdrafts, r->pcap * sizeof(*r->pdrafts));
+		}
+		memmove(&r->pdrafts[lo + 1], &r->pdrafts[lo], (r->np - lo) * sizeof(*r->pdrafts));
+		r->pdrafts[lo] = row;
+		r->np++;
+	}
+	row->v = *v;
+	row->dirty = true;
+	r->changed = true;
+}
+
+void
+registry_set_passive(struct registry *r, const struct reg_passive *p)
+{
+	if (memcmp(&r->passive, p, sizeof(*p)) != 0) {
+		r->passive = *p;
+		r->changed = true;
+	}
+}
+
+void
+registry_publish(struct registry *r)
+{
+	struct reg_snapshot *s, *old;
+
+	if (!r->changed)
+		return;
+	s = snapshot_new(r->n, r->np);
+	for (size_t i = 0; i < r->np; i++) {
+		struct reg_prow *d = r->pdrafts[i];
+
+		if (d->dirty || d->published == NULL) {
+			struct reg_prow *copy = xmalloc(sizeof(*copy));
+
+			memcpy(copy, d, sizeof(*copy));
+			copy->published = NULL;
+			copy->dirty = false;
+			atomic_init(&copy->refs, 1);
+			prow_unref(d->published);
+			d->published = copy;
+			d->dirty = false;
+		}
+		atomic_fetch_add(&d->published->refs, 1);
+		s->prows[i] = d->published;
+	}
+	s->passive = r->passive;
+	for (size_t i = 0; i < r->n; i++) {
+		struct reg_row *d = r->drafts[i];
+
+		if (d->dirty || d->published == NULL) {
+			struct reg_row *copy = xmalloc(sizeof(*copy));
+
+			memcpy(copy, d, sizeof(*copy));
+			copy->published = NULL;
+			copy->dirty = false;
+			atomic_init(&copy->refs, 1);   /* the draft's reference */
+			row_unref(d->published);
+			d->published = copy;
+			d->dirty = false;
+		}
+		atomic_fetch_add(&d->published->refs, 1);   /* the snapshot's */
+		s->rows[i] = d->published;
+	}
+	s->generation = ++r->generation;
+	s->published_at = time(NULL);
+	s->started = r->started;
+	s->probes_done = r->probes_done;
+	s->probe_failures = r->probe_failures;
+	s->targets_configured = r->targets_configured;
+	r->changed = false;
+
+	pthread_mutex_lock(&r->lock);
+	old = r->current;
+	r->current = s;
+	pthread_mutex_unlock(&r->lock);
+	registry_release(old);
+}
+
+struct reg_snapshot *
+registry_acquire(struct registry *r)
+{
+	struct reg_snapshot *s;
+
+	pthread_mutex_lock(&r->lock);
+	s = r->current;
+	atomic_fetch_add(&s->refs, 1);
+	pthread_mutex_unlock(&r->lock);
+	return s;
+}
+
+void
+registry_release(struct reg_snapshot *s)
+{
+	if (s == NULL || atomic_fetch_sub(&s->refs, 1) != 1)
+		return;
+	for (size_t i = 0; i < s->n; i++)
+		row_unref(s->rows[i]);
+	for (size_t i = 0; i < s->n_prows; i++)
+		prow_unref(s->prows[i]);
+	free(s->rows);
+	free(s->prows);
+	free(s);
+}
+
+bool
+reg_row_matches(const struct reg_row *row, const char *sel)
+{
+	const char *t = row->target, *hs, *he;
+	size_t sl = strlen(sel);
+	char *end;
+	unsigned long idx;
+
+	if (sl == 0)
+		return false;
+	if (strcmp(sel, t) == 0)
+		return true;
+	if (sel[0] >= '0' && sel[0] <= '9' && strspn(sel, "0123456789") == sl) {
+		idx = strtoul(sel, &end, 10);
+		if (*end == '\0' && idx == row->index)
+			return true;
+	}
+	/* the address without its port, "[v6]" or "v6" */
+	if (t[0] == '[') {
+		hs = t + 1;
+		he = strchr(hs, ']');
+	} else {
+		hs = t;
+		he = strrchr(t, ':');
+	}
+	if (he != NULL) {
+		size_t hl = (size_t)(he - hs);
+		if (sl == hl && memcmp(sel, hs, hl) == 0)
+			return true;
+		if (t[0] == '[' && sl == hl + 2 && sel[0] == '[' && memcmp(sel + 1, hs, hl) == 0)
+			return true;
+	}
+	return (row->name[0] && strcasecmp(sel, row->name) == 0) ||
+	    (row->mx_host[0] && strcasecmp(sel, row->mx_host) == 0);
+}
+
+const char *
+reg_state_name(enum reg_state st)
+{
+	switch (st) {
+	case REG_STARTING:  return "starting";
+	case REG_UP:        return "up";
+	case REG_DOWN:      return "down";
+	case REG_RESOLVING: return "resolving";
+	}
+	return "unknown";
+}
+
+const char *
+reg_role_name(enum reg_role role)
+{
+	return role == REG_ROLE_MONITOR ? "monitor" : "reprobe";
+}
+
+void
+reg_row_record(const struct reg_row *row, const char *writer, char *out)
+{
+	struct verdict none;
+
+	if (row->conns[REG_ROLE_MONITOR].open) {
+		memcpy(out, row->conns[REG_ROLE_MONITOR].appldata, APPLDATA_LEN + 1);
+	} else if (row->classified) {
+		memcpy(out, row->v.appldata, APPLDATA_LEN + 1);
+	} else {
+		verdict_blank(APPLDATA_MONITOR, writer, &none);
+		memcpy(out, none.appldata, APPLDATA_LEN + 1);
+	}
+}

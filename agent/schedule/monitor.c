@@ -1,0 +1,1423 @@
+/* agent/schedule/monitor.c: see monitor.h.
+ *
+ * Objects:
+ *   tgt     one target address:port: its registry row, its monitor and
+ *           reprobe connections and three timers (NOOP, reprobe, retry).
+ *           Which targets exist is agent/targets' business: it calls
+ *           the sched_*() functions (scheduler.h) and finds a tgt by
+ *           "ADDR:PORT" (targets_find()).
+ *   conn    one probe connection (a smtp_session) and its role. A conn
+ *           whose target is gone is "orphaned": it is sent QUIT and freed
+ *           when it closes.
+ */
+#include "buildconf.h"
+#include "monitor.h"
+#include "appltype.h"
+#include "alertcmd.h"
+#include "appldata_log.h"
+#include "bstore.h"
+#include "cipher.h"
+#include "config.h"
+#include "downgrade.h"
+#include "log.h"
+#include "mlimit.h"
+#include "outbox.h"
+#include "passive.h"
+#include "pintake.h"
+#include "policy.h"
+#include "pserver.h"
+#include "registry.h"
+#include "resolver.h"
+#include "scheduler.h"
+#include "sessenv.h"
+#include "smtp_session.h"
+#include "targets.h"
+#include "tls.h"
+#include "tlswatch.h"
+#include "tlsver.h"
+#include "util.h"
+#include "verdict.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#define PUBLISH_MS        20
+#define PUBLISH_SLOW_MS   1000
+#define NOOP_TICK_MS      1000
+#define STOP_GRACE_MS     5000
+#define BACKOFF_MAX_SHIFT 5
+#define BACKOFF_CAP_MS    (3600u * 1000u)
+#define RESET_WAIT_MS     5000
+#define YOUNG_CLOSE_MS    10000   /* a server close this soon after READY is "young" */
+
+struct monitor;
+struct tgt;
+
+struct conn {
+	struct monitor *m;
+	struct tgt *t;             /* NULL once orphaned */
+	enum reg_role role;
+	struct smtp_session *s;
+	struct policy *pol;
+	struct sess_env *env;
+	struct smtp_session_cfg scfg;
+	bool connecting;           /* holds a slot of MONITOR_MAX_CONNECTING */
+	bool ready;
+	bool recycling;            /* QUIT sent by us under the NOOP budget */
+	uint64_t ready_us;         /* monotonic: classification complete */
+	uint64_t last_reply_us;    /* monotonic: the last reply (READY or a NOOP's) */
+	uint64_t rtt_base_us;      /* the fastest NOOP round trip of this connection */
+	struct conn *onext, *oprev;  /* orphan list */
+};
+
+struct qnode {                 /* a connection waiting for a start slot */
+	struct tgt *t;             /* NULL when the target went away */
+	enum reg_role role;
+	struct qnode *next;
+};
+
+struct tgt {
+	struct monitor *m;
+	struct reg_row *row;
+	char key[64];
+	struct sockaddr_storage ss;
+	socklen_t sslen;
+	struct policy *pol;
+	struct conn *c[2];         /* [REG_ROLE_MONITOR], [REG_ROLE_REPROBE] */
+	struct qnode *q[2];
+	struct event *noop_ev, *reprobe_ev, *retry_ev;
+	unsigned fails;            /* consecutive monitor connection failures */
+	char cls[12];              /* classification bytes 19-29 of the last record */
+	struct baseline *bl;       /* held in m->bs */
+	struct tw_cert cert;       /* agent/tlswatch's: the certificate announced */
+	struct mlimit lim;         /* the server's limits learned so far */
+	struct mlimit lesson;      /* ... and what the last server close taught,
+	                            * applied once a fresh connection is READY */
+	bool lesson_pending;
+	bool lesson_news;          /* ... and it changed a limit */
+	unsigned young_closes;     /* consecutive server closes of young connections */
+};
+
+struct monitor {
+	struct event_base *base;
+	struct registry *reg;
+	struct config *cfg;
+	struct resolver *res;
+	struct sess_env *env;      /* for sessions started from now on */
+	struct appldata_log *alog;
+	struct conn *orphan_list;  /* closing connections of targets gone */
+
+	struct targets *targets;   /* what the configuration names */
+
+	struct qnode *qhead, *qtail;
+	unsigned connecting;
+	bool pumping;
+
+
+	struct event *publish_ev;
+	bool publish_pending;
+	uint64_t publish_due;      /* monotonic us of the pending publish */
+	struct event *wake_ev;
+	struct event *stop_ev;
+	struct event *start_ev;
+	unsigned orphans;          /* conns closing after their target went away */
+	bool stopping;
+
+	uint64_t probes_done, probe_failures;
+	time_t started;
+
+	monitor_event_fn *event_fn; /* availability changes (SNMP notifications) */
+	void *event_arg;
+
+	struct bstore *bs;         /* TLS baselines */
+	struct outbox *ob;         /* ... written, then their alerts announced */
+	struct alertcmd *ac;
+
+	struct reset_req *mbox_reset;
+	pthread_mutex_t reset_lock; /* one baseline reset at a time */
+
+	pthread_mutex_t mbox_lock; /* guards the mailbox below */
+	struct config *mbox_cfg;
+	bool mbox_stop;
+
+	struct pintake *pi;        /* the passive probe's sessions */
+};
+
+static void tgt_enqueue(struct tgt *t, enum reg_role role);
+static void pump(struct monitor *m);
+
+/* ---- small helpers ---- */
+
+static uint32_t
+jitter_ms(uint32_t ms, unsigned pct)
+{
+	/* ms +- pct%; random() is fine for spreading load */
+	uint64_t span = (uint64_t)ms * pct / 100u;
+
+	if (span == 0)
+		return ms;
+	return (uint32_t)((uint64_t)ms - span + (uint64_t)random() % (2 * span + 1));
+}
+
+static void
+add_timer_ms(struct event *ev, uint64_t ms)
+{
+	struct timeval tv = { .tv_sec = (time_t)(ms / 1000u),
+	    .tv_usec = (suseconds_t)((ms % 1000u) * 1000u) };
+
+	evtimer_add(ev, &tv);
+}
+
+
+/* Publish soon: within PUBLISH_MS for a change of state or classification,
+ * within PUBLISH_SLOW_MS for counters (a NOOP answered). At 10,000 targets
+ * NOOPs arrive ~170 times a second; publishing each would rebuild the
+ * snapshot's row table 50 times a second for nothing a reader needs at once. */
+/* NOOP timers fire on a grid (NoopInterval/16, 10 ms to NOOP_TICK_MS):
+ * targets due in the same tick share one wake-up of the loop and their
+ * replies tend to arrive together, which at 10,000 targets costs far fewer
+ * context switches than 170 timers a second each waking the thread alone
+ * (idle CPU at 3,000 targets, NOOP every 10 s: 1.45% -> 0.80% of a core).
+ * Quantizing moves a NOOP by less than one tick, never earlier. */
+static uint32_t
+noop_ms(const struct tgt *t)
+{
+	return mlimit_noop_ms(&t->lim, t->m->cfg->noop_interval_ms);
+}
+
+static void
+arm_noop(struct tgt *t, uint64_t ms)
+{
+	uint64_t tick = noop_ms(t) / 16u;
+	uint64_t now = now_us() / 1000u, due = now + ms;
+
+	if (tick > NOOP_TICK_MS)
+		tick = NOOP_TICK_MS;
+	if (tick < 10)
+		tick = 10;
+	due = (due + tick - 1) / tick * tick;
+	add_timer_ms(t->noop_ev, due - now);
+}
+
+static void
+schedule_publish_in(struct monitor *m, uint64_t ms)
+{
+	uint64_t due = now_us() + ms * 1000u;
+
+	if (m->publish_pending && m->publish_due <= due)
+		return;
+	m->publish_pending = true;
+	m->publish_due = due;
+	add_timer_ms(m->publish_ev, ms);
+}
+
+static void
+schedule_publish(struct monitor *m)
+{
+	schedule_publish_in(m, PUBLISH_MS);
+}
+
+void
+sched_publish(struct monitor *m)
+{
+	schedule_publish(m);
+}
+
+static void
+touch(struct tgt *t)
+{
+	t->row->last_change = time(NULL);
+	registry_touch(t->m->reg, t->row);
+	schedule_publish(t->m);
+}
+
+/* Counters only: not a change of any observed fact. */
+static void
+touch_counters(struct tgt *t)
+{
+	registry_touch(t->m->reg, t->row);
+	schedule_publish_in(t->m, PUBLISH_SLOW_MS);
+}
+
+static void
+set_state(struct tgt *t, enum reg_state st)
+{
+	if (t->row->state != st) {
+		t->row->state = st;
+		t->row->state_since = time(NULL);
+	}
+	touch(t);
+}
+
+/* ---- connections ---- */
+
+static void conn_cb(struct smtp_session *s, enum smtp_event ev, void *arg);
+
+static void
+conn_release_slot(struct conn *c)
+{
+	if (c->connecting) {
+		c->connecting = false;
+		c->m->connecting--;
+	}
+}
+
+static void
+conn_free(struct conn *c)
+{
+	conn_release_slot(c);
+	smtp_session_free(c->s);       /* deferred when inside its callback */
+	policy_unref(c->pol);
+	sessenv_unref(c->env);
+	free(c);
+}
+
+/* The target no longer wants c: QUIT it and free it when it has closed. */
+static void
+conn_orphan(struct conn *c)
+{
+	struct monitor *m = c->m;
+
+	if (c->t != NULL) {
+		c->t->c[c->role] = NULL;
+		c->t = NULL;
+	}
+	c->onext = m->orphan_list;
+	if (m->orphan_list != NULL)
+		m->orphan_list->oprev = c;
+	m->orphan_list = c;
+	m->orphans++;
+	conn_release_slot(c);
+	smtp_session_quit(c->s);           /* may call back CLOSED at once */
+}
+
+static void
+conn_start(struct tgt *t, enum reg_role role)
+{
+	struct monitor *m = t->m;
+	struct conn *c = xcalloc(1, sizeof(*c));
+	const struct config *cfg = m->cfg;
+
+	c->m = m;
+	c->t = t;
+	c->role = role;
+	c->pol = policy_ref(t->pol);
+	c->env = sessenv_ref(m->env);
+	c->scfg = (struct smtp_session_cfg){
+		.helo_name = c->env->helo,
+		.secure = c->pol->secure,
+		.auth_user = c->pol->auth_user,
+		.auth_pass = c->pol->auth_pass,
+		.servername = c->pol->servername,
+		.tls = c->env->tls,
+		.mode = role == REG_ROLE_MONITOR ? SMTP_MODE_MONITOR : SMTP_MODE_PROBE,
+		.connect_ms = cfg->connect_ms,
+		.initial_ms = cfg->initial_ms,
+		.anycmd_ms = cfg->anycmd_ms,
+		.total_ms = 0,
+	};
+	c->s = smtp_session_new(m->base, &c->scfg, (const struct sockaddr *)&t->ss, t->sslen,
+	    conn_cb, c);
+	c->connecting = true;
+	m->connecting++;
+	t->c[role] = c;
+	if (role == REG_ROLE_MONITOR && t->row->state != REG_UP && t->row->state != REG_DOWN)
+		set_state(t, REG_STARTING);
+	smtp_session_start(c->s);
+}
+
+/* Classification bytes of an appldata record: type, method, level, cipher. */
+static void
+cls_of(const char *rec, char out[12])
+{
+	memcpy(out, rec + 18, 11);
+	out[11] = '\0';
+}
+
+/* Tell the event hook that t went up or down. */
+/* The identity part of an event about t. */
+static void
+event_of(const struct tgt *t, int kind, struct monitor_event *ev)
+{
+	memset(ev, 0, sizeof(*ev));
+	ev->kind = kind;
+	ev->index = t->row->index;
+	str_copy(ev->target, t->key, sizeof ev->target);
+	memcpy(&ev->addr, &t->ss, t->sslen);
+	ev->port = t->row->port;
+}
+
+static void
+emit_event(const struct tgt *t, int kind)
+{
+	struct monitor_event ev;
+
+	if (t->m->event_fn == NULL)
+		return;
+	event_of(t, kind, &ev);
+	if (kind == MONITOR_EV_DOWN)
+		str_copy(ev.last_reply, t->row->last_reply, sizeof ev.last_reply);
+	t->m->event_fn(&ev, t->m->event_arg);
+}
+
+/* t as agent/tlswatch names it. */
+static void
+tw_target_of(const struct tgt *t, struct tw_target *id)
+{
+	id->key = t->key;
+	id->index = t->row->index;
+	id->name = t->row->name;
+	id->addr = &t->ss;
+	id->addr_len = t->sslen;
+	id->port = t->row->port;
+}
+
+/* After a classification: announce a certificate near or past its end,
+ * once per certificate (by notAfter) and once more when it has expired. */
+static void
+check_cert(struct tgt *t, const struct verdict *v)
+{
+	struct monitor_event ev;
+	struct tw_target id;
+
+	tw_target_of(t, &id);
+	if (tlswatch_cert(&id, &t->cert, v->tls.subject,
+	    v->tls_done && v->cert_seen ? v->tls.not_after : 0, time(NULL), &ev) &&
+	    t->m->event_fn != NULL)
+		t->m->event_fn(&ev, t->m->event_arg);
+}
+
+/* ---- TLS baselines and downgrade alerts ---- */
+
+struct reset_req {
+	char sel[256];
+	bool done;
+	int count;
+	pthread_cond_t cond;
+};
+
+/* Where TLS alerts go, asked by the outbox when it hands them to its
+ * writer thread. */
+static void
+alert_dest(void *arg, struct outbox_dest *d)
+{
+	struct monitor *m = arg;
+
+	d->hook = m->event_fn;
+	d->hook_arg = m->event_arg;
+	d->argv = m->cfg->alert_argv;
+	if (d->argv != NULL) {
+		if (m->ac == NULL)
+			m->ac = alertcmd_start(ALERTCMD_TIMEOUT_S);
+		d->ac = m->ac;
+	}
+}
+
+static void
+baseline_to_row(struct tgt *t)
+{
+	downgrade_view(t->bl, &t->row->dg);
+}
+
+/* Compare what a classification saw with the target's baseline; log,
+ * persist and (after the write) announce what changed. */
+static void
+observe(struct tgt *t, const struct verdict *v)
+{
+	struct monitor *m = t->m;
+	struct posture p = v->posture;
+	struct tw_result out;
+	struct tw_target id;
+	time_t now = time(NULL);
+
+	tw_target_of(t, &id);
+	tlswatch_observe(&id, t->bl, &p, t->pol->min_tls, v->tls.subject, v->tls.not_after, now,
+	    &out);
+	if (out.baseline_changed) {
+		outbox_changed(m->ob);
+		baseline_to_row(t);
+		touch(t);
+	}
+	for (size_t i = 0; i < out.n_alerts; i++)
+		outbox_alert(m->ob, &out.alerts[i]);
+}
+
+/* Monitor thread: the reset request in the mailbox. */
+static int
+reset_matching(struct monitor *m, const char *sel)
+{
+	time_t now = time(NULL);
+	int count = 0;
+	struct tgt *t;
+
+	for (size_t i = 0; (t = targets_next(m->targets, &i)) != NULL;) {
+		struct tw_target id;
+		struct posture p;
+
+		if (!reg_row_matches(t->row, sel))
+			continue;
+		tw_target_of(t, &id);
+		if (t->row->classified) {
+			verdict_posture(&t->row->v, t->pol->secure || t->pol->auth_user != NULL,
+			    now, &p);
+			tlswatch_reset(&id, t->bl, &p, now);
+		} else {
+			tlswatch_reset(&id, t->bl, NULL, now);
+		}
+		baseline_to_row(t);
+		touch(t);
+		count++;
+	}
+	if (count > 0) {
+		bstore_mark(m->bs);
+		outbox_sync(m->ob);        /* written before the answer */
+		registry_publish(m->reg);  /* the answer shows the new baselines */
+	}
+	return count;
+}
+
+/* The verdict of r under t's policy. */
+static void
+judge(const struct tgt *t, const struct smtp_result *r, time_t now, struct verdict *v)
+{
+	struct verdict_policy vp = {
+		.tls_attempted = t->pol->secure || t->pol->auth_user != NULL,
+		.component = APPLDATA_MONITOR,
+		.writer = t->m->cfg->writer,
+	};
+
+	verdict_of(r, &vp, now, v);
+}
+
+static void
+log_available(const struct tgt *t, const struct verdict *v, const char *verb)
+{
+	log_info("SMD1817I target %s: target=%s%s%s type=%s security=%s tls=%s cipher=%s%s%s",
+	    verb, t->key, t->row->name[0] ? " name=" : "", t->row->name,
+	    v->type_name != NULL ? v->type_name : "unknown",
+	    v->method_name,
+	    v->tls_done ? v->tls_name : "none",
+	    v->tls_done ? v->tls.cipher : "none",
+	    v->tls_done && v->tls.verify_code != 0 ? " verify=" : "",
+	    v->tls_done && v->tls.verify_code != 0 ? v->tls.verify_text : "");
+}
+
+/* A connection finished its classification: record it. */
+static void
+classified(struct conn *c, const struct smtp_result *r)
+{
+	struct tgt *t = c->t;
+	struct reg_row *row = t->row;
+	struct reg_conn *rc = &row->conns[c->role];
+	struct monitor *m = t->m;
+	char cls[12];
+
+	m->probes_done++;
+	row->classified_at = time(NULL);
+	judge(t, r, row->classified_at, &row->v);
+	row->v.reply[0] = row->v.reason[0] = '\0';   /* the row keeps the failure's */
+	row->classified = true;
+	rc->role = c->role;
+	rc->open = true;
+	rc->since = row->classified_at;
+	str_copy(rc->local, row->v.local, sizeof rc->local);
+	str_copy(rc->remote, t->key, sizeof rc->remote);
+	memcpy(rc->appldata, row->v.appldata, sizeof rc->appldata);
+	appldata_log_write(m->alog, rc->local, rc->remote, reg_role_name(c->role), rc->appldata);
+
+	cls_of(rc->appldata, cls);
+	if (t->cls[0] != '\0' && strcmp(cls, t->cls) != 0)
+		log_info("SMD1819I target changed: target=%s old=\"%s\" new=\"%s\" role=%s", t->key,
+		    t->cls, cls, reg_role_name(c->role));
+	str_copy(t->cls, cls, sizeof t->cls);
+	touch(t);
+	check_cert(t, &row->v);
+	observe(t, &row->v);
+}
+
+/* A failure that still tells about TLS (STARTTLS not offered while Secure
+ * Yes or AuthEntity wanted it, or refused) goes to the baseline too. */
+static void
+observe_failure(struct tgt *t, const struct smtp_result *r)
+{
+	struct verdict v;
+
+	if ((r->fail != SMTP_F_NO_STARTTLS && r->fail != SMTP_F_STARTTLS) ||
+	    r->server_type == APPL_TYPE_UNKNOWN)
+		return;
+	judge(t, r, time(NULL), &v);
+	observe(t, &v);
+}
+
+static uint32_t
+backoff_ms(const struct tgt *t, bool was_421)
+{
+	uint64_t ms = t->m->cfg->connect_retry_ms;
+	unsigned shift = t->fails > 0 ? t->fails - 1 : 0;
+
+	if (shift > BACKOFF_MAX_SHIFT)
+		shift = BACKOFF_MAX_SHIFT;
+	ms <<= shift;
+	if (was_421)
+		ms *= 4;
+	if (ms > BACKOFF_CAP_MS && t->m->cfg->connect_retry_ms < BACKOFF_CAP_MS)
+		ms = BACKOFF_CAP_MS;
+	return jitter_ms((uint32_t)ms, 20);
+}
+
+static void
+record_failure(struct tgt *t, const struct smtp_result *r)
+{
+	struct reg_row *row = t->row;
+
+	str_copy(row->fail_reason, r->reason ? r->reason : smtp_fail_name(r->fail),
+	    sizeof row->fail_reason);
+	str_copy(row->last_reply, r->last_reply ? r->last_reply : "", sizeof row->last_reply);
+	str_copy(row->fail_kind, smtp_fail_name(r->fail), sizeof row->fail_kind);
+	row->last_reply_code = r->reply_code;
+}
+
+/* The limits in force, for readers. */
+static void
+limits_to_row(struct tgt *t)
+{
+	struct reg_row *row = t->row;
+
+	row->learned_idle_ms = t->lim.idle_ms;
+	row->learned_budget = t->lim.budget;
+	row->noop_budget = mlimit_budget(&t->lim, t->m->cfg->noop_budget);
+	row->noop_interval_ms = noop_ms(t);
+	registry_touch(t->m->reg, row);
+}
+
+/* A fresh monitor connection is up: what the last server close taught
+ * holds from now on. */
+static void
+apply_lesson(struct tgt *t)
+{
+	char idle[32] = "none";
+
+	if (t->lesson_pending) {
+		t->lim = t->lesson;
+		t->lesson_pending = false;
+	}
+	if (t->lesson_news) {
+		t->lesson_news = false;
+		if (t->lim.idle_ms != 0)
+			snprintf(idle, sizeof idle, "%.1fs", (double)t->lim.idle_ms / 1e3);
+		log_info("SMD1829I server limits learned: target=%s idle_limit=%s "
+		    "noop_interval=%.1fs noop_budget=%u", t->key, idle,
+		    (double)noop_ms(t) / 1e3, mlimit_budget(&t->lim, t->m->cfg->noop_budget));
+	}
+	limits_to_row(t);
+}
+
+/* The monitor connection of t is gone (closed by either side): forget it. */
+static void
+monitor_gone(struct tgt *t)
+{
+	t->c[REG_ROLE_MONITOR] = NULL;
+	t->row->conns[REG_ROLE_MONITOR].open = false;
+	evtimer_del(t->noop_ev);
+}
+
+/* End the monitor connection politely and open a fresh one: under the NOOP
+ * budget, or after a throttled reply. Not a failure: the row stays up. */
+static void
+recycle(struct conn *c)
+{
+	c->recycling = true;
+	smtp_session_quit(c->s);
+}
+
+static void
+recycled(struct conn *c)
+{
+	struct tgt *t = c->t;
+
+	monitor_gone(t);
+	t->row->recycles++;
+	log_debug("target=%s monitor connection recycled after %u NOOPs", t->key,
+	    smtp_session_result(c->s)->noops);
+	touch_counters(t);
+	tgt_enqueue(t, REG_ROLE_MONITOR);
+}
+
+/* The server ended an established monitor connection (an idle or command
+ * limit), or it was lost (no NOOP reply in time, a TLS or protocol error).
+ * Not an outage: reconnect at once; only if that fresh connection fails is
+ * the target down. What the close teaches is applied once the fresh
+ * connection is up (a server stopped for good teaches nothing). */
+static void
+server_closed(struct conn *c, const struct smtp_result *r)
+{
+	struct tgt *t = c->t;
+	struct reg_row *row = t->row;
+	struct monitor *m = t->m;
+	uint64_t now = now_us(), idle_us = now - c->last_reply_us;
+	enum mlimit_end k = mlimit_end_kind(r->fail, r->fail_state, r->reply_code, r->last_reply,
+	    idle_us);
+	uint64_t delay = 0;
+
+	monitor_gone(t);
+	if (now - c->ready_us < (uint64_t)YOUNG_CLOSE_MS * 1000u)
+		t->young_closes++;
+	else
+		t->young_closes = 0;
+	if (t->young_closes > 1) {
+		/* a server that ends every connection at once: no storm */
+		unsigned shift = t->young_closes - 2 > 10 ? 10 : t->young_closes - 2;
+
+		delay = 1000ull << shift;
+		if (delay > m->cfg->connect_retry_ms)
+			delay = m->cfg->connect_retry_ms;
+	}
+	if (k == MLIMIT_END_LOST) {
+		if (r->fail_state == SMTP_S_NOOP)
+			row->noop_failures++;   /* no answer in time to a NOOP */
+		record_failure(t, r);
+		log_warnx("SMD1828W monitor connection lost: target=%s reason=\"%s\" reply=\"%s\" "
+		    "noops=%u; reconnecting in %llu ms", t->key, row->fail_reason, row->last_reply,
+		    r->noops, (unsigned long long)delay);
+	} else {
+		struct reg_close *lc = &row->last_close;
+
+		row->server_closes++;
+		str_copy(lc->reply, r->last_reply ? r->last_reply : "", sizeof lc->reply);
+		lc->kind = (int)k;
+		lc->idle_ms = idle_us / 1000u;
+		lc->noops = r->noops;
+		lc->at = time(NULL);
+		t->lesson = t->lim;
+		t->lesson_news = mlimit_learn_close(&t->lesson, k, r->fail_state, idle_us,
+		    r->noops, r->last_reply);
+		t->lesson_pending = true;
+		log_info("SMD1826I server closed the monitor connection: target=%s kind=%s "
+		    "reply=\"%s\" idle=%.1fs noops=%u reason=\"%s\"; reconnecting in %llu ms",
+		    t->key, mlimit_end_name(k), lc->reply, (double)idle_us / 1e6, r->noops,
+		    r->reason ? r->reason : "", (unsigned long long)delay);
+	}
+	touch(t);
+	if (delay == 0)
+		tgt_enqueue(t, REG_ROLE_MONITOR);
+	else
+		add_timer_ms(t->retry_ev, delay);
+}
+
+static void
+monitor_closed(struct conn *c, const struct smtp_result *r)
+{
+	struct tgt *t = c->t;
+	struct reg_row *row = t->row;
+	struct monitor *m = t->m;
+	bool was_up = row->state == REG_UP;
+	bool was_421 = r->reply_code == 421;
+	bool announce;
+	uint32_t delay;
+
+	if (c->recycling) {
+		recycled(c);
+		return;
+	}
+	if (c->ready) {
+		server_closed(c, r);
+		return;
+	}
+	/* a fresh connection failed */
+	monitor_gone(t);
+	t->lesson_pending = t->lesson_news = false;  /* a server stopped for good teaches nothing */
+	row->connect_failures++;
+	m->probe_failures++;
+	row->fail = r->fail;
+	row->fail_state = r->fail_state;
+	t->fails++;
+	record_failure(t, r);
+	observe_failure(t, r);
+	delay = backoff_ms(t, was_421);
+	announce = was_up || row->state == REG_STARTING;
+	if (announce)
+		log_errx("SMD1818E target unavailable: target=%s%s%s reason=\"%s\" reply=\"%s\" "
+		    "retry=%ums", t->key, row->name[0] ? " name=" : "", row->name,
+		    row->fail_reason, row->last_reply, delay);
+	else
+		log_debug("target=%s still unavailable: %s; retry in %u ms", t->key,
+		    row->fail_reason, delay);
+	set_state(t, REG_DOWN);
+	if (announce)
+		emit_event(t, MONITOR_EV_DOWN);
+	add_timer_ms(t->retry_ev, delay);
+}
+
+static void
+reprobe_closed(struct conn *c, const struct smtp_result *r)
+{
+	struct tgt *t = c->t;
+	struct reg_row *row = t->row;
+
+	t->c[REG_ROLE_REPROBE] = NULL;
+	row->conns[REG_ROLE_REPROBE].open = false;
+	if (r->fail != SMTP_F_NONE) {
+		row->reprobe_failures++;
+		t->m->probe_failures++;
+		record_failure(t, r);
+		observe_failure(t, r);
+		log_warnx("SMD1824W reprobe failed: target=%s reason=\"%s\" reply=\"%s\"", t->key,
+		    row->fail_reason, row->last_reply);
+	}
+	touch(t);
+}
+
+static void
+conn_cb(struct smtp_session *s, enum smtp_event ev, void *arg)
+{
+	struct conn *c = arg;
+	const struct smtp_result *r = smtp_session_result(s);
+	struct monitor *m = c->m;
+	struct tgt *t = c->t;
+
+	if (t == NULL) {                       /* orphaned: wait for the end */
+		if (ev == SMTP_EV_CLOSED) {
+			m->orphans--;
+			if (c->oprev != NULL)
+				c->oprev->onext = c->onext;
+			else
+				m->orphan_list = c->onext;
+			if (c->onext != NULL)
+				c->onext->oprev = c->oprev;
+			conn_free(c);
+			if (m->stopping && m->orphans == 0)
+				event_base_loopexit(m->base, NULL);
+		}
+		return;
+	}
+
+	switch (ev) {
+	case SMTP_EV_READY:
+		c->ready = true;
+		conn_release_slot(c);
+		classified(c, r);
+		if (c->role == REG_ROLE_MONITOR) {
+			bool was_up = t->row->state == REG_UP;
+			bool was_down = t->row->state == REG_DOWN;
+
+			t->row->connects++;
+			t->fails = 0;
+			t->row->noop_rtt_us = r->t.noop;
+			c->ready_us = c->last_reply_us = now_us();
+			c->rtt_base_us = r->t.noop;
+			apply_lesson(t);
+			if (!was_up)
+				log_available(t, &t->row->v, "available");
+			set_state(t, REG_UP);
+			if (was_down)
+				emit_event(t, MONITOR_EV_UP);
+			/* a target's first NOOP lands at a random point of the
+			 * interval, so that targets do not NOOP together; a
+			 * fresh connection after a recycle or a server close
+			 * keeps that phase (a random one would shorten the
+			 * connection's life by half an interval on average) */
+			arm_noop(t, t->row->connects == 1 ? 1 + (uint64_t)random() % noop_ms(t) :
+			    noop_ms(t));
+			/* a fresh monitor connection is a fresh handshake too: the
+			 * next reprobe is due ReprobeInterval from now (recycles
+			 * then stand in for some reprobes instead of adding to them) */
+			if (m->cfg->reprobe_interval_ms > 0)
+				add_timer_ms(t->reprobe_ev, jitter_ms(m->cfg->reprobe_interval_ms, 10));
+		} else {
+			t->row->reprobes++;
+		}
+		pump(m);
+		return;
+
+	case SMTP_EV_NOOP:
+		t->row->noops++;
+		c->last_reply_us = now_us();
+		if (mlimit_throttled(r->noop_rtt, c->rtt_base_us)) {
+			/* Postfix's error sleep, sendmail's NOOP throttle: the
+			 * server counts us as a nuisance; end this connection
+			 * and stay under that count from now on */
+			t->row->throttles++;
+			mlimit_learn_throttle(&t->lim, r->noops);
+			limits_to_row(t);
+			log_info("SMD1827I NOOP reply throttled: target=%s rtt=%.1fms usual=%.1fms "
+			    "noops=%u; recycling, noop_budget=%u", t->key, (double)r->noop_rtt / 1e3,
+			    (double)c->rtt_base_us / 1e3, r->noops, t->row->noop_budget);
+			touch(t);
+			recycle(c);
+			return;
+		}
+		if (r->noop_rtt < c->rtt_base_us)
+			c->rtt_base_us = r->noop_rtt;
+		t->row->noop_rtt_us = r->noop_rtt;
+		touch_counters(t);
+		arm_noop(t, noop_ms(t));
+		return;
+
+	case SMTP_EV_CLOSED:
+		if (c->role == REG_ROLE_MONITOR)
+			monitor_closed(c, r);
+		else
+			reprobe_closed(c, r);
+		conn_free(c);
+		pump(m);
+		return;
+	}
+}
+
+/* ---- the start queue ---- */
+
+static void
+pump(struct monitor *m)
+{
+	if (m->pumping)
+		return;
+	m->pumping = true;
+	while (!m->stopping && m->connecting < MONITOR_MAX_CONNECTING && m->qhead != NULL) {
+		struct qnode *n = m->qhead;
+
+		m->qhead = n->next;
+		if (m->qhead == NULL)
+			m->qtail = NULL;
+		if (n->t != NULL) {
+			n->t->q[n->role] = NULL;
+			if (n->t->c[n->role] == NULL)
+				conn_start(n->t, n->role);
+		}
+		free(n);
+	}
+	m->pumping = false;
+}
+
+static void
+tgt_enqueue(struct tgt *t, enum reg_role role)
+{
+	struct monitor *m = t->m;
+	struct qnode *n;
+
+	if (t->q[role] != NULL || t->c[role] != NULL || m->stopping)
+		return;
+	n = xcalloc(1, sizeof(*n));
+	n->t = t;
+	n->role = role;
+	if (m->qtail)
+		m->qtail->next = n;
+	else
+		m->qhead = n;
+	m->qtail = n;
+	t->q[role] = n;
+	pump(m);
+}
+
+/* ---- timers of a target ---- */
+
+static void
+on_noop(evutil_socket_t fd, short what, void *arg)
+{
+	struct tgt *t = arg;
+	struct conn *c = t->c[REG_ROLE_MONITOR];
+
+	(void)fd, (void)what;
+	if (c != NULL && c->ready && !c->recycling) {
+		unsigned budget = mlimit_budget(&t->lim, t->m->cfg->noop_budget);
+
+		if (smtp_session_state(c->s) != SMTP_S_IDLE)
+			/* still busy (a NOOP outstanding): look again next interval */
+			arm_noop(t, noop_ms(t));
+		else if (budget != 0 && smtp_session_result(c->s)->noops >= budget)
+			recycle(c);
+		else
+			smtp_session_noop(c->s);
+	}
+}
+
+static void
+on_reprobe(evutil_socket_t fd, short what, void *arg)
+{
+	struct tgt *t = arg;
+	struct monitor *m = t->m;
+
+	(void)fd, (void)what;
+	if (m->cfg->reprobe_interval_ms == 0)
+		return;
+	if (t->row->state == REG_UP)   /* a target down is being retried anyway */
+		tgt_enqueue(t, REG_ROLE_REPROBE);
+	add_timer_ms(t->reprobe_ev, jitter_ms(m->cfg->reprobe_interval_ms, 10));
+}
+
+static void
+on_retry(evutil_socket_t fd, short what, void *arg)
+{
+	struct tgt *t = arg;
+
+	(void)fd, (void)what;
+	tgt_enqueue(t, REG_ROLE_MONITOR);
+}
+
+/* ---- targets ---- */
+
+struct tgt *
+sched_target_new(struct monitor *m, const struct sockaddr *sa, socklen_t len, struct policy *pol,
+    const struct cfg_target *ct, const char *mx_host, unsigned mx_pref)
+{
+	struct tgt *t = xcalloc(1, sizeof(*t));
+	struct reg_row *row;
+
+	t->m = m;
+	memcpy(&t->ss, sa, len);
+	t->sslen = len;
+	sockaddr_text(sa, t->key, sizeof t->key);
+	t->pol = policy_ref(pol);
+	t->noop_ev = evtimer_new(m->base, on_noop, t);
+	t->reprobe_ev = evtimer_new(m->base, on_reprobe, t);
+	t->retry_ev = evtimer_new(m->base, on_retry, t);
+	t->row = row = registry_add(m->reg);
+	str_copy(row->target, t->key, sizeof row->target);
+	memcpy(&row->addr, sa, len);
+	row->addr_len = len;
+	row->port = ct->port;
+	str_copy(row->name, ct->host ? ct->host : "", sizeof row->name);
+	str_copy(row->mx_host, mx_host ? mx_host : "", sizeof row->mx_host);
+	row->mx_pref = mx_pref;
+	row->kind = (int)ct->kind;
+	row->secure = ct->secure;
+	row->auth = ct->auth != NULL;
+	row->min_tls = ct->min_tls;
+	row->config_line = ct->line;
+	row->state = REG_STARTING;
+	row->state_since = row->last_change = time(NULL);
+	t->bl = bstore_hold(m->bs, t->key);
+	baseline_to_row(t);
+	limits_to_row(t);
+	touch(t);
+	return t;
+}
+
+void
+sched_target_remove(struct tgt *t)
+{
+	struct monitor *m = t->m;
+
+	for (int r = 0; r < 2; r++) {
+		if (t->q[r] != NULL)
+			t->q[r]->t = NULL;
+		if (t->c[r] != NULL)
+			conn_orphan(t->c[r]);
+	}
+	event_free(t->noop_ev);
+	event_free(t->reprobe_ev);
+	event_free(t->retry_ev);
+	bstore_release(m->bs, t->key);
+	registry_remove(m->reg, t->row);
+	schedule_publish(m);
+	policy_unref(t->pol);
+	free(t);
+}
+
+/* The target of "ADDR:PORT", NULL when none. */
+static struct tgt *
+tgt_find(const struct monitor *m, const char *key)
+{
+	return targets_find(m->targets, key);
+}
+
+void
+sched_target_start(struct tgt *t)
+{
+	tgt_enqueue(t, REG_ROLE_MONITOR);
+}
+
+void
+sched_target_line(struct tgt *t, int line)
+{
+	t->row->config_line = line;
+}
+
+void
+sched_target_drop(struct tgt *t)
+{
+	for (int r = 0; r < 2; r++) {
+		if (t->c[r] != NULL) {
+			t->c[r]->t = NULL;
+			conn_free(t->c[r]);
+			t->c[r] = NULL;
+		}
+	}
+	sched_target_remove(t);
+}
+
+/* ---- configuration ---- */
+
+/* After a reload: a target kept up gets the (possibly new) reprobe timer. */
+static void
+rearm_reprobe(struct tgt *t)
+{
+	uint32_t ms = t->m->cfg->reprobe_interval_ms;
+
+	if (ms > 0 && t->row->state == REG_UP && !evtimer_pending(t->reprobe_ev, NULL))
+		add_timer_ms(t->reprobe_ev, jitter_ms(ms, 10));
+}
+
+void
+sched_target_kept(struct tgt *t)
+{
+	rearm_reprobe(t);
+	limits_to_row(t);
+}
+
+static int
+apply_globals(struct monitor *m, struct config *cfg, char *err, size_t errlen)
+{
+	/* the monitor's reference: sessions started from now on take their own */
+	struct sess_env *env = sessenv_new(cfg, m->env, m->cfg, err, errlen);
+
+	if (env == NULL)
+		return -1;
+	sessenv_unref(m->env);   /* sessions that still use the old one hold it */
+	m->env = env;
+	if (m->alog == NULL || cfg->appldata_log == NULL ||
+	    strcmp(appldata_log_path(m->alog), cfg->appldata_log) != 0) {
+		appldata_log_close(m->alog);
+		m->alog = NULL;
+		if (cfg->appldata_log != NULL) {
+			m->alog = appldata_log_open(cfg->appldata_log);
+			if (m->alog == NULL) {
+				snprintf(err, errlen, "AppldataLog %s: %s", cfg->appldata_log,
+				    strerror(errno));
+				return -1;
+			}
+		}
+	} else {
+		appldata_log_reopen(m->alog);
+	}
+	return 0;
+}
+
+/* Bring the set of targets in line with cfg. */
+static void
+apply_targets(struct monitor *m, const struct config *cfg)
+{
+	targets_apply(m->targets, cfg, m->started != 0);
+	registry_set_totals(m->reg, m->started ? m->started : time(NULL), m->probes_done,
+	    m->probe_failures, targets_configured(cfg));
+	schedule_publish(m);
+}
+
+/* ---- loop plumbing ---- */
+
+static void
+on_publish(evutil_socket_t fd, short what, void *arg)
+{
+	struct monitor *m = arg;
+
+	(void)fd, (void)what;
+	m->publish_pending = false;
+	registry_set_totals(m->reg, m->started, m->probes_done, m->probe_failures,
+	    targets_configured(m->cfg));
+	registry_publish(m->reg);
+}
+
+static void
+stop_now(struct monitor *m)
+{
+	if (m->stopping)
+		return;
+	m->stopping = true;
+	log_info("SMD0003I stopping: sending QUIT on every connection");
+	targets_stop(m->targets);
+	registry_publish(m->reg);
+	outbox_sync(m->ob);            /* while the SNMP thread still takes alerts */
+	if (m->orphans == 0)
+		event_base_loopexit(m->base, NULL);
+	else
+		add_timer_ms(m->stop_ev, STOP_GRACE_MS);
+}
+
+static void
+on_stop_timeout(evutil_socket_t fd, short what, void *arg)
+{
+	struct monitor *m = arg;
+
+	(void)fd, (void)what;
+	log_warnx("SMD0003W stopping: %u connection(s) did not close within %u ms", m->orphans,
+	    STOP_GRACE_MS);
+	event_base_loopexit(m->base, NULL);
+}
+
+/* ---- the passive probe's sessions (agent/pintake) ---- */
+
+static void
+intake_wake(void *arg)
+{
+	struct monitor *m = arg;
+
+	event_active(m->wake_ev, EV_READ, 0);
+}
+
+/* What the active probe knows of a server the passive probe saw. */
+static struct pserver_hint
+intake_hint(void *arg, const char *server)
+{
+	struct pserver_hint hint = { 0 };
+	struct tgt *t = tgt_find(arg, server);
+
+	if (t != NULL) {
+		hint.starttls = t->row->classified && t->row->v.starttls_offered;
+		if (t->row->dg.set)
+			hint.baseline_tls = t->row->dg.best.tls_version;
+	}
+	return hint;
+}
+
+static void
+intake_publish(void *arg, bool soon)
+{
+	struct monitor *m = arg;
+
+	if (soon)
+		schedule_publish(m);
+	else
+		schedule_publish_in(m, PUBLISH_SLOW_MS);
+}
+
+static void
+intake_event(void *arg, const struct monitor_event *ev)
+{
+	struct monitor *m = arg;
+
+	if (m->event_fn != NULL)
+		m->event_fn(ev, m->event_arg);
+}
+
+static struct alertcmd *
+intake_alertcmd(void *arg)
+{
+	struct monitor *m = arg;
+
+	if (m->ac == NULL)
+		m->ac = alertcmd_start(ALERTCMD_TIMEOUT_S);
+	return m->ac;
+}
+
+void
+monitor_post_passive(struct monitor *m, const struct passive_session *s, bool wait,
+    const struct reg_passive *figures)
+{
+	pintake_post(m->pi, s, wait, figures);
+}
+
+void
+monitor_post_passive_stats(struct monitor *m, const struct reg_passive *p)
+{
+	pintake_post_stats(m->pi, p);
+}
+
+static void
+on_wake(evutil_socket_t fd, short what, void *arg)
+{
+	struct monitor *m = arg;
+	struct config *cfg;
+	bool stop;
+
+	(void)fd, (void)what;
+	pthread_mutex_lock(&m->mbox_lock);
+	cfg = m->mbox_cfg;
+	m->mbox_cfg = NULL;
+	stop = m->mbox_stop;
+	if (m->mbox_reset != NULL) {
+		struct reset_req *rq = m->mbox_reset;
+
+		m->mbox_reset = NULL;
+		rq->count = m->stopping ? -1 : reset_matching(m, rq->sel);
+		rq->done = true;
+		pthread_cond_broadcast(&rq->cond);
+	}
+	pthread_mutex_unlock(&m->mbox_lock);
+
+	pintake_drain(m->pi, m->cfg, m->alog);
+	if (stop) {
+		config_free(cfg);
+		stop_now(m);
+		return;
+	}
+	if (cfg != NULL && !m->stopping) {
+		char err[256];
+
+		if ((cfg->name_servers == NULL) != (m->cfg->name_servers == NULL) ||
+		    (cfg->name_servers != NULL &&
+		    strcmp(cfg->name_servers, m->cfg->name_servers) != 0))
+			log_warnx("SMD0002W NameServer changes take effect at restart");
+		if (apply_globals(m, cfg, err, sizeof err) != 0) {
+			log_errx("SMD0004E reload refused: %s", err);
+			config_free(cfg);
+			return;
+		}
+		/* old config strings are not referenced by sessions (policies copy
+		 * them), so the old config can go */
+		config_free(m->cfg);
+		m->cfg = cfg;
+		apply_targets(m, cfg);
+	}
+}
+
+static void
+on_start(evutil_socket_t fd, short what, void *arg)
+{
+	struct monitor *m = arg;
+	time_t started = m->started;
+
+	(void)fd, (void)what;
+	m->started = 0;   /* no "added" messages for the first set */
+	apply_targets(m, m->cfg);
+	m->started = started;
+	registry_set_totals(m->reg, m->started, m->probes_done, m->probe_failures,
+	    targets_configured(m->cfg));
+}
+
+void
+monitor_set_event_hook(struct monitor *m, monitor_event_fn *fn, void *arg)
+{
+	m->event_fn = fn;
+	m->event_arg = arg;
+}
+
+void
+monitor_post_reload(struct monitor *m, struct config *cfg)
+{
+	struct config *old;
+
+	pthread_mutex_lock(&m->mbox_lock);
+	old = m->mbox_cfg;
+	m->mbox_cfg = cfg;
+	pthread_mutex_unlock(&m->mbox_lock);
+	config_free(old);
+	event_active(m->wake_ev, EV_READ, 0);
+}
+
+int
+monitor_baseline_reset(struct monitor *m, const char *sel)
+{
+	struct reset_req rq;
+	struct timespec until;
+	int count = -1;
+
+	memset(&rq, 0, sizeof rq);
+	str_copy(rq.sel, sel, sizeof rq.sel);
+	pthread_cond_init(&rq.cond, NULL);
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += RESET_WAIT_MS / 1000;
+	pthread_mutex_lock(&m->reset_lock);
+	pthread_mutex_lock(&m->mbox_lock);
+	m->mbox_reset = &rq;
+	event_active(m->wake_ev, EV_READ, 0);
+	while (!rq.done)
+		if (pthread_cond_timedwait(&rq.cond, &m->mbox_lock, &until) != 0)
+			break;
+	if (rq.done)
+		count = rq.count;
+	else
+		m->mbox_reset = NULL;      /* withdrawn: the monitor never saw it */
+	pthread_mutex_unlock(&m->mbox_lock);
+	pthread_mutex_unlock(&m->reset_lock);
+	pthread_cond_destroy(&rq.cond);
+	return count;
+}
+
+void
+monitor_post_stop(struct monitor *m)
+{
+	pthread_mutex_lock(&m->mbox_lock);
+	m->mbox_stop = true;
+	pthread_mutex_unlock(&m->mbox_lock);
+	pintake_stop(m->pi);   /* a file reader waiting for room */
+	event_active(m->wake_ev, EV_READ, 0);
+}
+
+struct monitor *
+monitor_new(struct event_base *base, struct registry *reg, struct config *cfg, char *err,
+    size_t errlen)
+{
+	struct monitor *m = xcalloc(1, sizeof(*m));
+	const struct pintake_owner own = {
+		.arg = m, .wake = intake_wake, .hint = intake_hint, .publish = intake_publish,
+		.event = intake_event, .alertcmd = intake_alertcmd,
+	};
+
+	m->base = base;
+	m->reg = reg;
+	pthread_mutex_init(&m->mbox_lock, NULL);
+	pthread_mutex_init(&m->reset_lock, NULL);
+	srandom((unsigned)(time(NULL) ^ getpid()));
+	m->publish_ev = evtimer_new(base, on_publish, m);
+	m->stop_ev = evtimer_new(base, on_stop_timeout, m);
+	m->wake_ev = event_new(base, -1, 0, on_wake, m);
+	m->pi = pintake_new(reg, &own);
+	m->res = resolver_new(base, cfg->name_servers, 2000, 2, err, errlen);
+	m->targets = targets_new(m, base, reg, m->res);
+	m->bs = m->res == NULL ? NULL : bstore_open(cfg->state_dir, err, errlen);
+	m->ob = m->bs == NULL ? NULL : outbox_new(base, m->bs, alert_dest, m, err, errlen);
+	if (m->res == NULL || m->ob == NULL || apply_globals(m, cfg, err, errlen) != 0) {
+		m->cfg = cfg;
+		monitor_free(m);
+		return NULL;
+	}
+	m->cfg = cfg;
+	m->started = time(NULL);
+	registry_set_totals(reg, m->started, 0, 0, targets_configured(cfg));
+	/* the targets start when the loop runs, in the monitor thread: after
+	 * smtpmond has dropped its privileges, never as root */
+	m->start_ev = event_new(base, -1, 0, on_start, m);
+	event_active(m->start_ev, EV_READ, 0);
+	return m;
+}
+
+void
+monitor_free(struct monitor *m)
+{
+	struct qnode *n, *next;
+
+	if (m == NULL)
+		return;
+	targets_free(m->targets);
+	if (m->bs != NULL) {
+		m->event_fn = NULL;        /* the SNMP thread may be gone */
+		outbox_free(m->ob);        /* what is still dirty; AlertCommand still runs */
+		bstore_free(m->bs);
+	}
+	alertcmd_stop(m->ac);
+	pintake_free(m->pi);
+	for (n = m->qhead; n != NULL; n = next) {
+		next = n->next;
+		free(n);
+	}
+	resolver_free(m->res);
+	if (m->publish_ev)
+		event_free(m->publish_ev);
+	if (m->stop_ev)
+		event_free(m->stop_ev);
+	if (m->wake_ev)
+		event_free(m->wake_ev);
+	if (m->start_ev)
+		event_free(m->start_ev);
+	while (m->orphan_list != NULL) {
+		struct conn *c = m->orphan_list;
+
+		m->orphan_list = c->onext;
+		conn_free(c);
+	}
+	sessenv_unref(m->env);
+	appldata_log_close(m->alog);
+	config_free(m->cfg);
+	config_free(m->mbox_cfg);
+	pthread_mutex_destroy(&m->mbox_lock);
+	pthread_mutex_destroy(&m->reset_lock);
+	free(m);
+}

@@ -1,0 +1,35 @@
+/* agent/schedule/sessenv.h: what every probe session of one configuration shares.
+ *
+ * The HELO name (HeloName, else the host name, else "localhost") and the
+ * TLS context (CAFile, else the system store). Counted: a reload makes a
+ * new environment, and the old one goes with the last connection that
+ * uses it. The TLS context is shared with the previous environment when
+ * the CA file did not change. Readers use the fields; only this module
+ * writes them.
+ */
+#ifndef SMTPMON_SESSENV_H
+#define SMTPMON_SESSENV_H
+
+#include <stddef.h>
+
+struct config;
+struct tls_ctx;
+
+struct sess_env {
+	unsigned refs;
+	char *helo;
+	struct tls_ctx *tls;
+};
+
+/* The environment of cfg, one reference held by the caller. old (NULL at
+ * the first) is the environment in use and old_cfg (NULL at the first) the
+ * configuration last applied: old's TLS context is taken over when the CA
+ * file is the same. NULL on error (message in err). */
+struct sess_env *sessenv_new(const struct config *cfg, struct sess_env *old,
+    const struct config *old_cfg, char *err, size_t errlen);
+/* One more reference; returns e. */
+struct sess_env *sessenv_ref(struct sess_env *e);
+/* One reference less; the last frees e. NULL is allowed. */
+void sessenv_unref(struct sess_env *e);
+
+#endif

@@ -1,0 +1,40 @@
+/* agent/verdict/posture.h: the TLS posture of one classification and what readers
+ * see of a target's baseline: plain values, decided once (agent/verdict
+ * makes a posture, agent/downgrade keeps the baselines), stored in the
+ * registry's rows. No functions here.
+ */
+#ifndef SMTPMON_POSTURE_H
+#define SMTPMON_POSTURE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
+
+/* What one classification saw; a dimension it could not see is unknown
+ * (-1, or 0 where said) and is neither compared nor recorded. */
+struct posture {
+	int8_t server_type;        /* enum appl_server_type; 0 unknown */
+	int8_t starttls;           /* 1 offered, 0 not, -1 unknown */
+	int8_t tls_attempted;      /* 1 the probe tried TLS (Secure/AuthEntity), 0 not */
+	uint16_t tls_version;      /* wire version; 0 not negotiated */
+	int32_t cipher_id;         /* IANA id; -1 none */
+	int8_t cipher_class;       /* enum cipher_class; 0 unknown */
+	int8_t cert_time_ok;       /* 1 within notBefore..notAfter, 0 outside, -1 unknown */
+	int8_t cert_trusted;       /* 1 chain verifies, 0 does not, -1 unknown */
+	int8_t host_match;         /* 1 name matches, 0 does not, -1 unknown / no name */
+	bool have_key;
+	uint8_t key[32];           /* SHA-256 of the SubjectPublicKeyInfo */
+};
+
+/* What readers (control, SNMP) see of a baseline, in the registry row. */
+struct dg_view {
+	bool set;
+	struct posture best;
+	time_t set_at;
+	uint32_t active;           /* events downgraded now (1u << enum dg_event) */
+	int8_t last_event;         /* enum dg_event; DG_NONE when none yet */
+	bool last_recovered;
+	time_t last_event_at;
+};
+
+#endif

@@ -1,0 +1,147 @@
+/* agent/verdict/tlswatch.c: see tlswatch.h. */
+#include "buildconf.h"
+#include "tlswatch.h"
+#include "cipher.h"
+#include "log.h"
+#include "tlsver.h"
+#include "util.h"
+
+#include <string.h>
+
+/* The identity part of an event about t. */
+static void
+event_of(const struct tw_target *t, int kind, struct monitor_event *ev)
+{
+	memset(ev, 0, sizeof(*ev));
+	ev->kind = kind;
+	ev->index = t->index;
+	str_copy(ev->target, t->key, sizeof ev->target);
+	memcpy(&ev->addr, t->addr, t->addr_len);
+	ev->port = t->port;
+}
+
+bool
+tlswatch_cert(const struct tw_target *t, struct tw_cert *st, const char *subject,
+    time_t not_after, time_t now, struct monitor_event *ev)
+{
+	time_t na = not_after;
+	long long left;
+
+	if (na == 0)
+		return false;
+	left = ((long long)na - (long long)now) / 86400;
+	if (na < now)
+		left = -(((long long)now - (long long)na) / 86400) - 1;
+	if (left > MONITOR_CERT_WARN_DAYS)
+		return false;
+	if (st->warned == na && (left >= 0 || st->warned_expired))
+		return false;
+	if (st->warned != na)
+		st->warned_expired = false;
+	st->warned = na;
+	if (left < 0)
+		st->warned_expired = true;
+	log_warnx("SMD1825W certificate %s: target=%s days_left=%lld subject=\"%s\"",
+	    left < 0 ? "expired" : "expiring", t->key, left, subject);
+	event_of(t, MONITOR_EV_CERT_EXPIRING, ev);
+	ev->cert_not_after = na;
+	ev->cert_days_left = (int)left;
+	return true;
+}
+
+static void
+queue_alert(const struct tw_target *t, int kind, const struct dg_change *c, time_t now,
+    struct tw_result *out)
+{
+	struct monitor_event *ev = &out->alerts[out->n_alerts++];
+
+	event_of(t, kind, ev);
+	str_copy(ev->tls_event, dg_event_name(c->event), sizeof ev->tls_event);
+	ev->old_tls = c->old_tls;
+	ev->new_tls = c->new_tls;
+	ev->old_cipher = c->old_cipher;
+	ev->new_cipher = c->new_cipher;
+	str_copy(ev->name, t->name, sizeof ev->name);
+	ev->when = now;
+}
+
+void
+tlswatch_observe(const struct tw_target *t, struct baseline *b, const struct posture *p,
+    int min_tls, const char *subject, time_t not_after, time_t now, struct tw_result *out)
+{
+	struct dg_change ch[DG_N_EVENTS + 1];
+	bool first = !b->set, changed = false;
+	uint16_t old_tls = b->best.tls_version;
+	int8_t old_class = b->best.cipher_class;
+	size_t n;
+
+	out->n_alerts = 0;
+	n = downgrade_observe(b, p, min_tls, now, ch, DG_N_EVENTS + 1, &changed);
+	for (size_t i = 0; i < n; i++) {
+		char otls[16], ntls[16], ociph[64], nciph[64];
+		const char *ev = dg_event_name(ch[i].event);
+
+		tlsver_text(ch[i].old_tls, otls);
+		tlsver_text(ch[i].new_tls, ntls);
+		cipher_text(ch[i].old_cipher, ociph);
+		cipher_text(ch[i].new_cipher, nciph);
+		switch (ch[i].kind) {
+		case DG_ALERT:
+			log_warnx("SMD1850W TLS downgrade: event=%s target=%s%s%s index=%u "
+			    "old_tls=%s new_tls=%s old_cipher=%s new_cipher=%s", ev, t->key,
+			    t->name[0] ? " name=" : "", t->name, t->index, otls, ntls,
+			    ociph, nciph);
+			queue_alert(t, MONITOR_EV_TLS_DOWNGRADE, &ch[i], now, out);
+			break;
+		case DG_RECOVERED:
+			log_info("SMD1851I TLS downgrade recovered: event=%s target=%s%s%s index=%u "
+			    "old_tls=%s new_tls=%s old_cipher=%s new_cipher=%s", ev, t->key,
+			    t->name[0] ? " name=" : "", t->name, t->index, otls, ntls,
+			    ociph, nciph);
+			queue_alert(t, MONITOR_EV_TLS_RECOVERED, &ch[i], now, out);
+			break;
+		case DG_INFO:
+			log_info("SMD1852I certificate changed: event=%s target=%s index=%u "
+			    "subject=\"%s\" not_after=%lld", ev, t->key, t->index,
+			    subject, (long long)not_after);
+			queue_alert(t, MONITOR_EV_TLS_INFO, &ch[i], now, out);
+			break;
+		case DG_SUPPRESSED:
+			log_warnx("SMD1853W TLS downgrade not announced (flapping: %d alerts of it "
+			    "within %d s): event=%s target=%s index=%u old_tls=%s new_tls=%s "
+			    "old_cipher=%s new_cipher=%s", DG_FLAP_MAX, DG_FLAP_WINDOW_S, ev, t->key,
+			    t->index, otls, ntls, ociph, nciph);
+			break;
+		}
+	}
+	if (first) {
+		char tls[16], ciph[64];
+
+		tlsver_text(b->best.tls_version, tls);
+		cipher_text(b->best.cipher_id, ciph);
+		log_debug("TLS baseline recorded: target=%s tls=%s cipher=%s starttls=%d", t->key,
+		    tls, ciph, b->best.starttls);
+	} else if (b->best.tls_version > old_tls || b->best.cipher_class > old_class) {
+		char tls[16], ciph[64];
+
+		tlsver_text(b->best.tls_version, tls);
+		cipher_text(b->best.cipher_id, ciph);
+		log_info("SMD1854I TLS baseline raised: target=%s tls=%s cipher=%s class=%s",
+		    t->key, tls, ciph, cipher_class_name(b->best.cipher_class));
+	}
+	out->baseline_changed = changed;
+}
+
+void
+tlswatch_reset(const struct tw_target *t, struct baseline *b, const struct posture *p,
+    time_t now)
+{
+	char tls[16], ciph[64];
+
+	downgrade_reset(b, p, now);
+	tlsver_text(b->best.tls_version, tls);
+	cipher_text(b->best.cipher_id, ciph);
+	log_info("SMD1855I TLS baseline reset: target=%s tls=%s cipher=%s starttls=%d%s",
+	    t->key, tls, ciph, b->best.starttls,
+	    b->set ? "" : " (set at the next classification)");
+}
