@@ -86,7 +86,7 @@ enum smtpmon_target_col {
 	SMTPMON_T_TLS_EVENT,            /* DisplayString: the last downgrade or recovery event */
 	SMTPMON_T_TLS_EVENT_KIND,       /* INTEGER none(1) downgrade(2) recovery(3) */
 	SMTPMON_T_TLS_EVENT_TIME,       /* SmtpmonDateAndTimeOrEmpty: DateAndTime or empty */
-	/* the monitor connection against the server's own limits (agent/schedule/mlimit.h) */
+	/* the monitor connection against the server's own limits (agent/verdict/mlimit.h) */
 	SMTPMON_T_SERVER_CLOSES,        /* Counter32: the server ended the monitor connection */
 	SMTPMON_T_RECYCLES,             /* Counter32: smtpmond ended it (QUIT) under its NOOP budget */
 	SMTPMON_T_THROTTLES,            /* Counter32: NOOP replies the server slowed on purpose */

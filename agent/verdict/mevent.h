@@ -1,4 +1,4 @@
-/* agent/registry/mevent.h: what the monitor announces: a target down or up, a
+/* agent/verdict/mevent.h: what the monitor announces: a target down or up, a
  * certificate near its end, a TLS downgrade or recovery, a passive alert.
  * The monitor fills a struct monitor_event and hands it to its event hook
  * (monitor_set_event_hook()); the SNMP subagent turns it into a

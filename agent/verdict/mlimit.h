@@ -1,4 +1,4 @@
-/* agent/schedule/mlimit.h: what a server's self-defence means for a kept monitor
+/* agent/verdict/mlimit.h: what a server's self-defence means for a kept monitor
  * connection, and the limits smtpmond learns from it.
  *
  * Mail servers end idle clients (Postfix smtpd_timeout, Exim

@@ -1,4 +1,4 @@
-/* agent/schedule/mlimit.c: see mlimit.h. */
+/* agent/verdict/mlimit.c: see mlimit.h. */
 #include "buildconf.h"
 #include "mlimit.h"
 
