@@ -6,6 +6,7 @@
 #include "tlsver.h"
 #include "util.h"
 
+#include <stdio.h>
 #include <string.h>
 
 /* The identity part of an event about t. */
@@ -87,19 +88,24 @@ tlswatch_observe(const struct tw_target *t, struct baseline *b, const struct pos
 		cipher_text(ch[i].new_cipher, nciph);
 		switch (ch[i].kind) {
 		case DG_ALERT:
-			log_warnx("SMD1850W TLS downgrade: event=%s target=%s%s%s index=%u "
-			    "old_tls=%s new_tls=%s old_cipher=%s new_cipher=%s", ev, t->key,
-			    t->name[0] ? " name=" : "", t->name, t->index, otls, ntls,
-			    ociph, nciph);
-			queue_alert(t, MONITOR_EV_TLS_DOWNGRADE, &ch[i], now, out);
+		case DG_RECOVERED: {
+			bool down = ch[i].kind == DG_ALERT;
+			char line[1024];
+
+			if (snprintf(line, sizeof line, "%s: event=%s target=%s%s%s index=%u "
+			    "old_tls=%s new_tls=%s old_cipher=%s new_cipher=%s",
+			    down ? "SMD1850W TLS downgrade" : "SMD1851I TLS downgrade recovered", ev,
+			    t->key, t->name[0] ? " name=" : "", t->name, t->index, otls, ntls, ociph,
+			    nciph) >= (int)sizeof line)
+				line[sizeof line - 2] = '~';   /* cut: say so */
+			if (down)
+				log_warnx("%s", line);
+			else
+				log_info("%s", line);
+			queue_alert(t, down ? MONITOR_EV_TLS_DOWNGRADE : MONITOR_EV_TLS_RECOVERED, &ch[i],
+			    now, out);
 			break;
-		case DG_RECOVERED:
-			log_info("SMD1851I TLS downgrade recovered: event=%s target=%s%s%s index=%u "
-			    "old_tls=%s new_tls=%s old_cipher=%s new_cipher=%s", ev, t->key,
-			    t->name[0] ? " name=" : "", t->name, t->index, otls, ntls,
-			    ociph, nciph);
-			queue_alert(t, MONITOR_EV_TLS_RECOVERED, &ch[i], now, out);
-			break;
+		}
 		case DG_INFO:
 			log_info("SMD1852I certificate changed: event=%s target=%s index=%u "
 			    "subject=\"%s\" not_after=%lld", ev, t->key, t->index,
