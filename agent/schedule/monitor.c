@@ -19,6 +19,7 @@
 #include "cipher.h"
 #include "config.h"
 #include "downgrade.h"
+#include "keeper.h"
 #include "log.h"
 #include "mlimit.h"
 #include "outbox.h"
@@ -31,6 +32,7 @@
 #include "scheduler.h"
 #include "sessenv.h"
 #include "smtp_session.h"
+#include "startq.h"
 #include "targets.h"
 #include "tls.h"
 #include "tlswatch.h"
@@ -57,7 +59,6 @@
 #define BACKOFF_MAX_SHIFT 5
 #define BACKOFF_CAP_MS    (3600u * 1000u)
 #define RESET_WAIT_MS     5000
-#define YOUNG_CLOSE_MS    10000   /* a server close this soon after READY is "young" */
 
 struct monitor;
 struct tgt;
@@ -79,12 +80,6 @@ struct conn {
 	struct conn *onext, *oprev;  /* orphan list */
 };
 
-struct qnode {                 /* a connection waiting for a start slot */
-	struct tgt *t;             /* NULL when the target went away */
-	enum reg_role role;
-	struct qnode *next;
-};
-
 struct tgt {
 	struct monitor *m;
 	struct reg_row *row;
@@ -93,18 +88,13 @@ struct tgt {
 	socklen_t sslen;
 	struct policy *pol;
 	struct conn *c[2];         /* [REG_ROLE_MONITOR], [REG_ROLE_REPROBE] */
-	struct qnode *q[2];
+	struct startq_entry *q[2]; /* waiting in m->sq */
 	struct event *noop_ev, *reprobe_ev, *retry_ev;
 	unsigned fails;            /* consecutive monitor connection failures */
 	char cls[12];              /* classification bytes 19-29 of the last record */
 	struct baseline *bl;       /* held in m->bs */
 	struct tw_cert cert;       /* agent/tlswatch's: the certificate announced */
-	struct mlimit lim;         /* the server's limits learned so far */
-	struct mlimit lesson;      /* ... and what the last server close taught,
-	                            * applied once a fresh connection is READY */
-	bool lesson_pending;
-	bool lesson_news;          /* ... and it changed a limit */
-	unsigned young_closes;     /* consecutive server closes of young connections */
+	struct keeper keep;        /* what its monitor connections taught */
 };
 
 struct monitor {
@@ -118,9 +108,7 @@ struct monitor {
 
 	struct targets *targets;   /* what the configuration names */
 
-	struct qnode *qhead, *qtail;
-	unsigned connecting;
-	bool pumping;
+	struct startq *sq;         /* connections waiting for a start slot */
 
 
 	struct event *publish_ev;
@@ -191,7 +179,7 @@ add_timer_ms(struct event *ev, uint64_t ms)
 static uint32_t
 noop_ms(const struct tgt *t)
 {
-	return mlimit_noop_ms(&t->lim, t->m->cfg->noop_interval_ms);
+	return keeper_noop_ms(&t->keep, t->m->cfg->noop_interval_ms);
 }
 
 static void
@@ -267,7 +255,7 @@ conn_release_slot(struct conn *c)
 {
 	if (c->connecting) {
 		c->connecting = false;
-		c->m->connecting--;
+		startq_put(c->m->sq);
 	}
 }
 
@@ -328,7 +316,7 @@ conn_start(struct tgt *t, enum reg_role role)
 	c->s = smtp_session_new(m->base, &c->scfg, (const struct sockaddr *)&t->ss, t->sslen,
 	    conn_cb, c);
 	c->connecting = true;
-	m->connecting++;
+	startq_take(m->sq);
 	t->c[role] = c;
 	if (role == REG_ROLE_MONITOR && t->row->state != REG_UP && t->row->state != REG_DOWN)
 		set_state(t, REG_STARTING);
@@ -591,11 +579,13 @@ static void
 limits_to_row(struct tgt *t)
 {
 	struct reg_row *row = t->row;
+	struct keeper_view v;
 
-	row->learned_idle_ms = t->lim.idle_ms;
-	row->learned_budget = t->lim.budget;
-	row->noop_budget = mlimit_budget(&t->lim, t->m->cfg->noop_budget);
-	row->noop_interval_ms = noop_ms(t);
+	keeper_view(&t->keep, t->m->cfg->noop_interval_ms, t->m->cfg->noop_budget, &v);
+	row->learned_idle_ms = v.learned_idle_ms;
+	row->learned_budget = v.learned_budget;
+	row->noop_budget = v.noop_budget;
+	row->noop_interval_ms = v.noop_interval_ms;
 	registry_touch(t->m->reg, row);
 }
 
@@ -605,18 +595,15 @@ static void
 apply_lesson(struct tgt *t)
 {
 	char idle[32] = "none";
+	struct keeper_view v;
 
-	if (t->lesson_pending) {
-		t->lim = t->lesson;
-		t->lesson_pending = false;
-	}
-	if (t->lesson_news) {
-		t->lesson_news = false;
-		if (t->lim.idle_ms != 0)
-			snprintf(idle, sizeof idle, "%.1fs", (double)t->lim.idle_ms / 1e3);
+	if (keeper_ready(&t->keep)) {
+		keeper_view(&t->keep, t->m->cfg->noop_interval_ms, t->m->cfg->noop_budget, &v);
+		if (v.learned_idle_ms != 0)
+			snprintf(idle, sizeof idle, "%.1fs", (double)v.learned_idle_ms / 1e3);
 		log_info("SMD1829I server limits learned: target=%s idle_limit=%s "
 		    "noop_interval=%.1fs noop_budget=%u", t->key, idle,
-		    (double)noop_ms(t) / 1e3, mlimit_budget(&t->lim, t->m->cfg->noop_budget));
+		    (double)v.noop_interval_ms / 1e3, v.noop_budget);
 	}
 	limits_to_row(t);
 }
@@ -666,21 +653,11 @@ server_closed(struct conn *c, const struct smtp_result *r)
 	uint64_t now = now_us(), idle_us = now - c->last_reply_us;
 	enum mlimit_end k = mlimit_end_kind(r->fail, r->fail_state, r->reply_code, r->last_reply,
 	    idle_us);
-	uint64_t delay = 0;
+	uint64_t delay;
 
 	monitor_gone(t);
-	if (now - c->ready_us < (uint64_t)YOUNG_CLOSE_MS * 1000u)
-		t->young_closes++;
-	else
-		t->young_closes = 0;
-	if (t->young_closes > 1) {
-		/* a server that ends every connection at once: no storm */
-		unsigned shift = t->young_closes - 2 > 10 ? 10 : t->young_closes - 2;
-
-		delay = 1000ull << shift;
-		if (delay > m->cfg->connect_retry_ms)
-			delay = m->cfg->connect_retry_ms;
-	}
+	delay = keeper_closed(&t->keep, k, r->fail_state, idle_us, r->noops, r->last_reply,
+	    now - c->ready_us, m->cfg->connect_retry_ms);
 	if (k == MLIMIT_END_LOST) {
 		if (r->fail_state == SMTP_S_NOOP)
 			row->noop_failures++;   /* no answer in time to a NOOP */
@@ -697,10 +674,6 @@ server_closed(struct conn *c, const struct smtp_result *r)
 		lc->idle_ms = idle_us / 1000u;
 		lc->noops = r->noops;
 		lc->at = time(NULL);
-		t->lesson = t->lim;
-		t->lesson_news = mlimit_learn_close(&t->lesson, k, r->fail_state, idle_us,
-		    r->noops, r->last_reply);
-		t->lesson_pending = true;
 		log_info("SMD1826I server closed the monitor connection: target=%s kind=%s "
 		    "reply=\"%s\" idle=%.1fs noops=%u reason=\"%s\"; reconnecting in %llu ms",
 		    t->key, mlimit_end_name(k), lc->reply, (double)idle_us / 1e6, r->noops,
@@ -734,7 +707,7 @@ monitor_closed(struct conn *c, const struct smtp_result *r)
 	}
 	/* a fresh connection failed */
 	monitor_gone(t);
-	t->lesson_pending = t->lesson_news = false;  /* a server stopped for good teaches nothing */
+	keeper_forget_lesson(&t->keep);  /* a server stopped for good teaches nothing */
 	row->connect_failures++;
 	m->probe_failures++;
 	row->fail = r->fail;
@@ -846,7 +819,7 @@ conn_cb(struct smtp_session *s, enum smtp_event ev, void *arg)
 			 * server counts us as a nuisance; end this connection
 			 * and stay under that count from now on */
 			t->row->throttles++;
-			mlimit_learn_throttle(&t->lim, r->noops);
+			keeper_throttled(&t->keep, r->noops);
 			limits_to_row(t);
 			log_info("SMD1827I NOOP reply throttled: target=%s rtt=%.1fms usual=%.1fms "
 			    "noops=%u; recycling, noop_budget=%u", t->key, (double)r->noop_rtt / 1e3,
@@ -875,45 +848,33 @@ conn_cb(struct smtp_session *s, enum smtp_event ev, void *arg)
 
 /* ---- the start queue ---- */
 
+/* startq's start callback: the head of the queue has a slot. */
+static void
+start_one(void *item, int role, void *arg)
+{
+	struct tgt *t = item;
+
+	(void)arg;
+	t->q[role] = NULL;
+	if (!t->m->stopping && t->c[role] == NULL)
+		conn_start(t, (enum reg_role)role);
+}
+
 static void
 pump(struct monitor *m)
 {
-	if (m->pumping)
-		return;
-	m->pumping = true;
-	while (!m->stopping && m->connecting < MONITOR_MAX_CONNECTING && m->qhead != NULL) {
-		struct qnode *n = m->qhead;
-
-		m->qhead = n->next;
-		if (m->qhead == NULL)
-			m->qtail = NULL;
-		if (n->t != NULL) {
-			n->t->q[n->role] = NULL;
-			if (n->t->c[n->role] == NULL)
-				conn_start(n->t, n->role);
-		}
-		free(n);
-	}
-	m->pumping = false;
+	if (!m->stopping)
+		startq_pump(m->sq);
 }
 
 static void
 tgt_enqueue(struct tgt *t, enum reg_role role)
 {
 	struct monitor *m = t->m;
-	struct qnode *n;
 
 	if (t->q[role] != NULL || t->c[role] != NULL || m->stopping)
 		return;
-	n = xcalloc(1, sizeof(*n));
-	n->t = t;
-	n->role = role;
-	if (m->qtail)
-		m->qtail->next = n;
-	else
-		m->qhead = n;
-	m->qtail = n;
-	t->q[role] = n;
+	t->q[role] = startq_push(m->sq, t, (int)role);
 	pump(m);
 }
 
@@ -927,7 +888,7 @@ on_noop(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd, (void)what;
 	if (c != NULL && c->ready && !c->recycling) {
-		unsigned budget = mlimit_budget(&t->lim, t->m->cfg->noop_budget);
+		unsigned budget = keeper_budget(&t->keep, t->m->cfg->noop_budget);
 
 		if (smtp_session_state(c->s) != SMTP_S_IDLE)
 			/* still busy (a NOOP outstanding): look again next interval */
@@ -1008,7 +969,7 @@ sched_target_remove(struct tgt *t)
 
 	for (int r = 0; r < 2; r++) {
 		if (t->q[r] != NULL)
-			t->q[r]->t = NULL;
+			startq_cancel(t->q[r]);
 		if (t->c[r] != NULL)
 			conn_orphan(t->c[r]);
 	}
@@ -1362,6 +1323,7 @@ monitor_new(struct event_base *base, struct registry *reg, struct config *cfg, c
 	m->pi = pintake_new(reg, &own);
 	m->res = resolver_new(base, cfg->name_servers, 2000, 2, err, errlen);
 	m->targets = targets_new(m, base, reg, m->res);
+	m->sq = startq_new(MONITOR_MAX_CONNECTING, start_one, m);
 	m->bs = m->res == NULL ? NULL : bstore_open(cfg->state_dir, err, errlen);
 	m->ob = m->bs == NULL ? NULL : outbox_new(base, m->bs, alert_dest, m, err, errlen);
 	if (m->res == NULL || m->ob == NULL || apply_globals(m, cfg, err, errlen) != 0) {
@@ -1382,8 +1344,6 @@ monitor_new(struct event_base *base, struct registry *reg, struct config *cfg, c
 void
 monitor_free(struct monitor *m)
 {
-	struct qnode *n, *next;
-
 	if (m == NULL)
 		return;
 	targets_free(m->targets);
@@ -1394,10 +1354,7 @@ monitor_free(struct monitor *m)
 	}
 	alertcmd_stop(m->ac);
 	pintake_free(m->pi);
-	for (n = m->qhead; n != NULL; n = next) {
-		next = n->next;
-		free(n);
-	}
+	startq_free(m->sq);
 	resolver_free(m->res);
 	if (m->publish_ev)
 		event_free(m->publish_ev);
