@@ -1,6 +1,7 @@
 /* Unit tests for agent/mailbox (the requests other threads make of the
  * monitor thread), with a fake owner: a reset request posted from another
- * thread is taken and answered, and its poster gets the answer; a reload
+ * thread is taken and answered, and its poster gets the answer; one not
+ * taken by the deadline is withdrawn, one taken is waited for; a reload
  * replaces one not taken yet, whose configuration is freed; stop stays set.
  * config_free() is this file's, so that what is freed can be seen. */
 #include "buildconf.h"
@@ -10,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#include <time.h>
 #include <pthread.h>
 #include <cmocka.h>
 
@@ -115,6 +117,39 @@ test_reset_answered(void **state)
 	assert_int_equal(n_freed, 0);
 }
 
+/* The deadline: a request not taken by then is withdrawn (-1, and the owner
+ * never sees it); one taken before it is answered however long that takes.
+ * Both at once, on two mailboxes: one wait of MAILBOX_RESET_WAIT_MS. */
+static void
+test_reset_deadline(void **state)
+{
+	struct mailbox *idle = mailbox_new(wake, NULL), *slow = mailbox_new(wake, NULL);
+	struct poster pi = { .mb = idle, .sel = "*", .answer = -2 };
+	struct poster ps = { .mb = slow, .sel = "*", .answer = -2 };
+	struct timespec late = { .tv_sec = MAILBOX_RESET_WAIT_MS / 1000, .tv_nsec = 300000000 };
+	struct config *cfg;
+	const char *sel;
+	bool stop;
+	pthread_t ti, ts;
+
+	(void)state;
+	assert_int_equal(pthread_create(&ti, NULL, post_reset, &pi), 0);
+	assert_int_equal(pthread_create(&ts, NULL, post_reset, &ps), 0);
+	wait_wakes(2);
+	mailbox_take(slow, &cfg, &stop, &sel);
+	assert_non_null(sel);
+	nanosleep(&late, NULL);                  /* past the deadline */
+	assert_int_equal(pthread_join(ti, NULL), 0);
+	assert_int_equal(pi.answer, -1);        /* withdrawn unseen */
+	mailbox_take(idle, &cfg, &stop, &sel);
+	assert_null(sel);
+	mailbox_answer_reset(slow, 7);
+	assert_int_equal(pthread_join(ts, NULL), 0);
+	assert_int_equal(ps.answer, 7);         /* taken: waited for */
+	mailbox_free(idle);
+	mailbox_free(slow);
+}
+
 static void
 test_reload_replaces(void **state)
 {
@@ -176,6 +211,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup(test_reset_answered, setup),
+		cmocka_unit_test_setup(test_reset_deadline, setup),
 		cmocka_unit_test_setup(test_reload_replaces, setup),
 		cmocka_unit_test_setup(test_stop, setup),
 	};
