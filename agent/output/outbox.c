@@ -12,6 +12,7 @@
 #include "bstore.h"
 #include "cipher.h"
 #include "log.h"
+#include "timer.h"
 #include "tlsver.h"
 #include "util.h"
 
@@ -196,15 +197,6 @@ writer(void *arg)
 }
 
 /* ---- monitor thread ---- */
-
-static void
-add_timer_ms(struct event *ev, uint64_t ms)
-{
-	struct timeval tv = { .tv_sec = (time_t)(ms / 1000u),
-	    .tv_usec = (suseconds_t)((ms % 1000u) * 1000u) };
-
-	evtimer_add(ev, &tv);
-}
 
 static void
 schedule_save(struct outbox *o, uint64_t ms)

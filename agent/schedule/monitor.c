@@ -21,11 +21,13 @@
 #include "downgrade.h"
 #include "keeper.h"
 #include "log.h"
+#include "mailbox.h"
 #include "mlimit.h"
 #include "outbox.h"
 #include "passive.h"
 #include "pintake.h"
 #include "policy.h"
+#include "publisher.h"
 #include "pserver.h"
 #include "registry.h"
 #include "resolver.h"
@@ -34,6 +36,7 @@
 #include "smtp_session.h"
 #include "startq.h"
 #include "targets.h"
+#include "timer.h"
 #include "tls.h"
 #include "tlswatch.h"
 #include "tlsver.h"
@@ -43,7 +46,6 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,13 +54,10 @@
 
 #include <event2/event.h>
 
-#define PUBLISH_MS        20
-#define PUBLISH_SLOW_MS   1000
 #define NOOP_TICK_MS      1000
 #define STOP_GRACE_MS     5000
 #define BACKOFF_MAX_SHIFT 5
 #define BACKOFF_CAP_MS    (3600u * 1000u)
-#define RESET_WAIT_MS     5000
 
 struct monitor;
 struct tgt;
@@ -111,9 +110,7 @@ struct monitor {
 	struct startq *sq;         /* connections waiting for a start slot */
 
 
-	struct event *publish_ev;
-	bool publish_pending;
-	uint64_t publish_due;      /* monotonic us of the pending publish */
+	struct publisher *pub;     /* registry snapshots, coalesced */
 	struct event *wake_ev;
 	struct event *stop_ev;
 	struct event *start_ev;
@@ -130,12 +127,7 @@ struct monitor {
 	struct outbox *ob;         /* ... written, then their alerts announced */
 	struct alertcmd *ac;
 
-	struct reset_req *mbox_reset;
-	pthread_mutex_t reset_lock; /* one baseline reset at a time */
-
-	pthread_mutex_t mbox_lock; /* guards the mailbox below */
-	struct config *mbox_cfg;
-	bool mbox_stop;
+	struct mailbox *mb;        /* reload, stop, baseline reset */
 
 	struct pintake *pi;        /* the passive probe's sessions */
 };
@@ -145,31 +137,6 @@ static void pump(struct monitor *m);
 
 /* ---- small helpers ---- */
 
-static uint32_t
-jitter_ms(uint32_t ms, unsigned pct)
-{
-	/* ms +- pct%; random() is fine for spreading load */
-	uint64_t span = (uint64_t)ms * pct / 100u;
-
-	if (span == 0)
-		return ms;
-	return (uint32_t)((uint64_t)ms - span + (uint64_t)random() % (2 * span + 1));
-}
-
-static void
-add_timer_ms(struct event *ev, uint64_t ms)
-{
-	struct timeval tv = { .tv_sec = (time_t)(ms / 1000u),
-	    .tv_usec = (suseconds_t)((ms % 1000u) * 1000u) };
-
-	evtimer_add(ev, &tv);
-}
-
-
-/* Publish soon: within PUBLISH_MS for a change of state or classification,
- * within PUBLISH_SLOW_MS for counters (a NOOP answered). At 10,000 targets
- * NOOPs arrive ~170 times a second; publishing each would rebuild the
- * snapshot's row table 50 times a second for nothing a reader needs at once. */
 /* NOOP timers fire on a grid (NoopInterval/16, 10 ms to NOOP_TICK_MS):
  * targets due in the same tick share one wake-up of the loop and their
  * replies tend to arrive together, which at 10,000 targets costs far fewer
@@ -196,16 +163,12 @@ arm_noop(struct tgt *t, uint64_t ms)
 	add_timer_ms(t->noop_ev, due - now);
 }
 
+/* Publish soon: within PUBLISH_MS for a change of state or classification,
+ * within PUBLISH_SLOW_MS for counters (agent/publisher). */
 static void
 schedule_publish_in(struct monitor *m, uint64_t ms)
 {
-	uint64_t due = now_us() + ms * 1000u;
-
-	if (m->publish_pending && m->publish_due <= due)
-		return;
-	m->publish_pending = true;
-	m->publish_due = due;
-	add_timer_ms(m->publish_ev, ms);
+	publisher_in(m->pub, ms);
 }
 
 static void
@@ -385,13 +348,6 @@ check_cert(struct tgt *t, const struct verdict *v)
 }
 
 /* ---- TLS baselines and downgrade alerts ---- */
-
-struct reset_req {
-	char sel[256];
-	bool done;
-	int count;
-	pthread_cond_t cond;
-};
 
 /* Where TLS alerts go, asked by the outbox when it hands them to its
  * writer thread. */
@@ -1074,16 +1030,16 @@ apply_targets(struct monitor *m, const struct config *cfg)
 
 /* ---- loop plumbing ---- */
 
+/* The totals published with each snapshot. */
 static void
-on_publish(evutil_socket_t fd, short what, void *arg)
+publish_totals(void *arg, struct publish_totals *out)
 {
 	struct monitor *m = arg;
 
-	(void)fd, (void)what;
-	m->publish_pending = false;
-	registry_set_totals(m->reg, m->started, m->probes_done, m->probe_failures,
-	    targets_configured(m->cfg));
-	registry_publish(m->reg);
+	out->started = m->started;
+	out->probes_done = m->probes_done;
+	out->probe_failures = m->probe_failures;
+	out->targets_configured = targets_configured(m->cfg);
 }
 
 static void
@@ -1186,22 +1142,13 @@ on_wake(evutil_socket_t fd, short what, void *arg)
 {
 	struct monitor *m = arg;
 	struct config *cfg;
+	const char *sel;
 	bool stop;
 
 	(void)fd, (void)what;
-	pthread_mutex_lock(&m->mbox_lock);
-	cfg = m->mbox_cfg;
-	m->mbox_cfg = NULL;
-	stop = m->mbox_stop;
-	if (m->mbox_reset != NULL) {
-		struct reset_req *rq = m->mbox_reset;
-
-		m->mbox_reset = NULL;
-		rq->count = m->stopping ? -1 : reset_matching(m, rq->sel);
-		rq->done = true;
-		pthread_cond_broadcast(&rq->cond);
-	}
-	pthread_mutex_unlock(&m->mbox_lock);
+	mailbox_take(m->mb, &cfg, &stop, &sel);
+	if (sel != NULL)
+		mailbox_answer_reset(m->mb, m->stopping ? -1 : reset_matching(m, sel));
 
 	pintake_drain(m->pi, m->cfg, m->alog);
 	if (stop) {
@@ -1253,53 +1200,20 @@ monitor_set_event_hook(struct monitor *m, monitor_event_fn *fn, void *arg)
 void
 monitor_post_reload(struct monitor *m, struct config *cfg)
 {
-	struct config *old;
-
-	pthread_mutex_lock(&m->mbox_lock);
-	old = m->mbox_cfg;
-	m->mbox_cfg = cfg;
-	pthread_mutex_unlock(&m->mbox_lock);
-	config_free(old);
-	event_active(m->wake_ev, EV_READ, 0);
+	mailbox_post_reload(m->mb, cfg);
 }
 
 int
 monitor_baseline_reset(struct monitor *m, const char *sel)
 {
-	struct reset_req rq;
-	struct timespec until;
-	int count = -1;
-
-	memset(&rq, 0, sizeof rq);
-	str_copy(rq.sel, sel, sizeof rq.sel);
-	pthread_cond_init(&rq.cond, NULL);
-	clock_gettime(CLOCK_REALTIME, &until);
-	until.tv_sec += RESET_WAIT_MS / 1000;
-	pthread_mutex_lock(&m->reset_lock);
-	pthread_mutex_lock(&m->mbox_lock);
-	m->mbox_reset = &rq;
-	event_active(m->wake_ev, EV_READ, 0);
-	while (!rq.done)
-		if (pthread_cond_timedwait(&rq.cond, &m->mbox_lock, &until) != 0)
-			break;
-	if (rq.done)
-		count = rq.count;
-	else
-		m->mbox_reset = NULL;      /* withdrawn: the monitor never saw it */
-	pthread_mutex_unlock(&m->mbox_lock);
-	pthread_mutex_unlock(&m->reset_lock);
-	pthread_cond_destroy(&rq.cond);
-	return count;
+	return mailbox_reset(m->mb, sel);
 }
 
 void
 monitor_post_stop(struct monitor *m)
 {
-	pthread_mutex_lock(&m->mbox_lock);
-	m->mbox_stop = true;
-	pthread_mutex_unlock(&m->mbox_lock);
 	pintake_stop(m->pi);   /* a file reader waiting for room */
-	event_active(m->wake_ev, EV_READ, 0);
+	mailbox_post_stop(m->mb);
 }
 
 struct monitor *
@@ -1314,10 +1228,9 @@ monitor_new(struct event_base *base, struct registry *reg, struct config *cfg, c
 
 	m->base = base;
 	m->reg = reg;
-	pthread_mutex_init(&m->mbox_lock, NULL);
-	pthread_mutex_init(&m->reset_lock, NULL);
+	m->mb = mailbox_new(intake_wake, m);   /* one wake-up: on_wake takes both */
 	srandom((unsigned)(time(NULL) ^ getpid()));
-	m->publish_ev = evtimer_new(base, on_publish, m);
+	m->pub = publisher_new(base, reg, publish_totals, m);
 	m->stop_ev = evtimer_new(base, on_stop_timeout, m);
 	m->wake_ev = event_new(base, -1, 0, on_wake, m);
 	m->pi = pintake_new(reg, &own);
@@ -1356,8 +1269,7 @@ monitor_free(struct monitor *m)
 	pintake_free(m->pi);
 	startq_free(m->sq);
 	resolver_free(m->res);
-	if (m->publish_ev)
-		event_free(m->publish_ev);
+	publisher_free(m->pub);
 	if (m->stop_ev)
 		event_free(m->stop_ev);
 	if (m->wake_ev)
@@ -1373,8 +1285,6 @@ monitor_free(struct monitor *m)
 	sessenv_unref(m->env);
 	appldata_log_close(m->alog);
 	config_free(m->cfg);
-	config_free(m->mbox_cfg);
-	pthread_mutex_destroy(&m->mbox_lock);
-	pthread_mutex_destroy(&m->reset_lock);
+	mailbox_free(m->mb);
 	free(m);
 }

@@ -28,9 +28,10 @@
  * All functions but monitor_post_*() and monitor_baseline_reset() run on
  * the monitor's own thread (the thread that runs base).
  * monitor_post_reload() and monitor_post_stop() may be called from any
- * thread: they hand the request over and wake the loop. Threads the
- * monitor starts: agent/outbox's writer (monitor_new() to monitor_free()),
- * agent/alertcmd's runners (at the first alert with AlertCommand set).
+ * thread: they hand the request over (agent/mailbox) and wake the loop.
+ * Threads the monitor starts: agent/outbox's writer (monitor_new() to
+ * monitor_free()), agent/alertcmd's runners (at the first alert with
+ * AlertCommand set).
  */
 #ifndef SMTPMON_MONITOR_H
 #define SMTPMON_MONITOR_H

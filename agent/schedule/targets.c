@@ -17,6 +17,7 @@
 #include "resolver.h"
 #include "scheduler.h"
 #include "smtp_session.h"
+#include "timer.h"
 #include "util.h"
 
 #include <stdint.h>
@@ -67,15 +68,6 @@ struct targets {
 };
 
 static void group_lookup(struct group *g);
-
-static void
-add_timer_ms(struct event *ev, uint64_t ms)
-{
-	struct timeval tv = { .tv_sec = (time_t)(ms / 1000u),
-	    .tv_usec = (suseconds_t)((ms % 1000u) * 1000u) };
-
-	evtimer_add(ev, &tv);
-}
 
 /* ---- endpoints ---- */
 

@@ -1,0 +1,21 @@
+/* agent/schedule/timer.h: delays for libevent timers, shared by the monitor
+ * thread's modules (agent/monitor, agent/targets, agent/outbox).
+ *
+ * jitter_ms() spreads load: ms plus or minus pct percent, drawn with
+ * random() (the caller seeds it); pct 0 or a span that rounds to 0 gives ms
+ * itself. add_timer_ms() (re)arms a timer event ms milliseconds from now.
+ * Both run on the thread that owns the event's base.
+ */
+#ifndef SMTPMON_TIMER_H
+#define SMTPMON_TIMER_H
+
+#include <stdint.h>
+
+struct event;
+
+/* ms +- pct% (pct at most 100), uniformly at random. */
+uint32_t jitter_ms(uint32_t ms, unsigned pct);
+/* evtimer_add(ev) ms milliseconds from now. */
+void add_timer_ms(struct event *ev, uint64_t ms);
+
+#endif
