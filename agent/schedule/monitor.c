@@ -28,6 +28,7 @@
 #include "pintake.h"
 #include "policy.h"
 #include "publisher.h"
+#include "recorder.h"
 #include "pserver.h"
 #include "registry.h"
 #include "resolver.h"
@@ -90,9 +91,7 @@ struct tgt {
 	struct startq_entry *q[2]; /* waiting in m->sq */
 	struct event *noop_ev, *reprobe_ev, *retry_ev;
 	unsigned fails;            /* consecutive monitor connection failures */
-	char cls[12];              /* classification bytes 19-29 of the last record */
-	struct baseline *bl;       /* held in m->bs */
-	struct tw_cert cert;       /* agent/tlswatch's: the certificate announced */
+	struct rec_target rec;     /* agent/recorder's: what its verdicts leave */
 	struct keeper keep;        /* what its monitor connections taught */
 };
 
@@ -120,8 +119,7 @@ struct monitor {
 	uint64_t probes_done, probe_failures;
 	time_t started;
 
-	monitor_event_fn *event_fn; /* availability changes (SNMP notifications) */
-	void *event_arg;
+	struct recorder rec;       /* verdicts -> rows, logs, baselines; the event hook */
 
 	struct bstore *bs;         /* TLS baselines */
 	struct outbox *ob;         /* ... written, then their alerts announced */
@@ -286,67 +284,6 @@ conn_start(struct tgt *t, enum reg_role role)
 	smtp_session_start(c->s);
 }
 
-/* Classification bytes of an appldata record: type, method, level, cipher. */
-static void
-cls_of(const char *rec, char out[12])
-{
-	memcpy(out, rec + 18, 11);
-	out[11] = '\0';
-}
-
-/* Tell the event hook that t went up or down. */
-/* The identity part of an event about t. */
-static void
-event_of(const struct tgt *t, int kind, struct monitor_event *ev)
-{
-	memset(ev, 0, sizeof(*ev));
-	ev->kind = kind;
-	ev->index = t->row->index;
-	str_copy(ev->target, t->key, sizeof ev->target);
-	memcpy(&ev->addr, &t->ss, t->sslen);
-	ev->port = t->row->port;
-}
-
-static void
-emit_event(const struct tgt *t, int kind)
-{
-	struct monitor_event ev;
-
-	if (t->m->event_fn == NULL)
-		return;
-	event_of(t, kind, &ev);
-	if (kind == MONITOR_EV_DOWN)
-		str_copy(ev.last_reply, t->row->last_reply, sizeof ev.last_reply);
-	t->m->event_fn(&ev, t->m->event_arg);
-}
-
-/* t as agent/tlswatch names it. */
-static void
-tw_target_of(const struct tgt *t, struct tw_target *id)
-{
-	id->key = t->key;
-	id->index = t->row->index;
-	id->name = t->row->name;
-	id->addr = &t->ss;
-	id->addr_len = t->sslen;
-	id->port = t->row->port;
-}
-
-/* After a classification: announce a certificate near or past its end,
- * once per certificate (by notAfter) and once more when it has expired. */
-static void
-check_cert(struct tgt *t, const struct verdict *v)
-{
-	struct monitor_event ev;
-	struct tw_target id;
-
-	tw_target_of(t, &id);
-	if (tlswatch_cert(&id, &t->cert, v->tls.subject,
-	    v->tls_done && v->cert_seen ? v->tls.not_after : 0, time(NULL), &ev) &&
-	    t->m->event_fn != NULL)
-		t->m->event_fn(&ev, t->m->event_arg);
-}
-
 /* ---- TLS baselines and downgrade alerts ---- */
 
 /* Where TLS alerts go, asked by the outbox when it hands them to its
@@ -356,43 +293,14 @@ alert_dest(void *arg, struct outbox_dest *d)
 {
 	struct monitor *m = arg;
 
-	d->hook = m->event_fn;
-	d->hook_arg = m->event_arg;
+	d->hook = m->rec.event_fn;
+	d->hook_arg = m->rec.event_arg;
 	d->argv = m->cfg->alert_argv;
 	if (d->argv != NULL) {
 		if (m->ac == NULL)
 			m->ac = alertcmd_start(ALERTCMD_TIMEOUT_S);
 		d->ac = m->ac;
 	}
-}
-
-static void
-baseline_to_row(struct tgt *t)
-{
-	downgrade_view(t->bl, &t->row->dg);
-}
-
-/* Compare what a classification saw with the target's baseline; log,
- * persist and (after the write) announce what changed. */
-static void
-observe(struct tgt *t, const struct verdict *v)
-{
-	struct monitor *m = t->m;
-	struct posture p = v->posture;
-	struct tw_result out;
-	struct tw_target id;
-	time_t now = time(NULL);
-
-	tw_target_of(t, &id);
-	tlswatch_observe(&id, t->bl, &p, t->pol->min_tls, v->tls.subject, v->tls.not_after, now,
-	    &out);
-	if (out.baseline_changed) {
-		outbox_changed(m->ob);
-		baseline_to_row(t);
-		touch(t);
-	}
-	for (size_t i = 0; i < out.n_alerts; i++)
-		outbox_alert(m->ob, &out.alerts[i]);
 }
 
 /* Monitor thread: the reset request in the mailbox. */
@@ -404,21 +312,9 @@ reset_matching(struct monitor *m, const char *sel)
 	struct tgt *t;
 
 	for (size_t i = 0; (t = targets_next(m->targets, &i)) != NULL;) {
-		struct tw_target id;
-		struct posture p;
-
 		if (!reg_row_matches(t->row, sel))
 			continue;
-		tw_target_of(t, &id);
-		if (t->row->classified) {
-			verdict_posture(&t->row->v, t->pol->secure || t->pol->auth_user != NULL,
-			    now, &p);
-			tlswatch_reset(&id, t->bl, &p, now);
-		} else {
-			tlswatch_reset(&id, t->bl, NULL, now);
-		}
-		baseline_to_row(t);
-		touch(t);
+		recorder_reset(&m->rec, &t->rec, now);
 		count++;
 	}
 	if (count > 0) {
@@ -427,79 +323,6 @@ reset_matching(struct monitor *m, const char *sel)
 		registry_publish(m->reg);  /* the answer shows the new baselines */
 	}
 	return count;
-}
-
-/* The verdict of r under t's policy. */
-static void
-judge(const struct tgt *t, const struct smtp_result *r, time_t now, struct verdict *v)
-{
-	struct verdict_policy vp = {
-		.tls_attempted = t->pol->secure || t->pol->auth_user != NULL,
-		.component = APPLDATA_MONITOR,
-		.writer = t->m->cfg->writer,
-	};
-
-	verdict_of(r, &vp, now, v);
-}
-
-static void
-log_available(const struct tgt *t, const struct verdict *v, const char *verb)
-{
-	log_info("SMD1817I target %s: target=%s%s%s type=%s security=%s tls=%s cipher=%s%s%s",
-	    verb, t->key, t->row->name[0] ? " name=" : "", t->row->name,
-	    v->type_name != NULL ? v->type_name : "unknown",
-	    v->method_name,
-	    v->tls_done ? v->tls_name : "none",
-	    v->tls_done ? v->tls.cipher : "none",
-	    v->tls_done && v->tls.verify_code != 0 ? " verify=" : "",
-	    v->tls_done && v->tls.verify_code != 0 ? v->tls.verify_text : "");
-}
-
-/* A connection finished its classification: record it. */
-static void
-classified(struct conn *c, const struct smtp_result *r)
-{
-	struct tgt *t = c->t;
-	struct reg_row *row = t->row;
-	struct reg_conn *rc = &row->conns[c->role];
-	struct monitor *m = t->m;
-	char cls[12];
-
-	m->probes_done++;
-	row->classified_at = time(NULL);
-	judge(t, r, row->classified_at, &row->v);
-	row->v.reply[0] = row->v.reason[0] = '\0';   /* the row keeps the failure's */
-	row->classified = true;
-	rc->role = c->role;
-	rc->open = true;
-	rc->since = row->classified_at;
-	str_copy(rc->local, row->v.local, sizeof rc->local);
-	str_copy(rc->remote, t->key, sizeof rc->remote);
-	memcpy(rc->appldata, row->v.appldata, sizeof rc->appldata);
-	appldata_log_write(m->alog, rc->local, rc->remote, reg_role_name(c->role), rc->appldata);
-
-	cls_of(rc->appldata, cls);
-	if (t->cls[0] != '\0' && strcmp(cls, t->cls) != 0)
-		log_info("SMD1819I target changed: target=%s old=\"%s\" new=\"%s\" role=%s", t->key,
-		    t->cls, cls, reg_role_name(c->role));
-	str_copy(t->cls, cls, sizeof t->cls);
-	touch(t);
-	check_cert(t, &row->v);
-	observe(t, &row->v);
-}
-
-/* A failure that still tells about TLS (STARTTLS not offered while Secure
- * Yes or AuthEntity wanted it, or refused) goes to the baseline too. */
-static void
-observe_failure(struct tgt *t, const struct smtp_result *r)
-{
-	struct verdict v;
-
-	if ((r->fail != SMTP_F_NO_STARTTLS && r->fail != SMTP_F_STARTTLS) ||
-	    r->server_type == APPL_TYPE_UNKNOWN)
-		return;
-	judge(t, r, time(NULL), &v);
-	observe(t, &v);
 }
 
 static uint32_t
@@ -516,18 +339,6 @@ backoff_ms(const struct tgt *t, bool was_421)
 	if (ms > BACKOFF_CAP_MS && t->m->cfg->connect_retry_ms < BACKOFF_CAP_MS)
 		ms = BACKOFF_CAP_MS;
 	return jitter_ms((uint32_t)ms, 20);
-}
-
-static void
-record_failure(struct tgt *t, const struct smtp_result *r)
-{
-	struct reg_row *row = t->row;
-
-	str_copy(row->fail_reason, r->reason ? r->reason : smtp_fail_name(r->fail),
-	    sizeof row->fail_reason);
-	str_copy(row->last_reply, r->last_reply ? r->last_reply : "", sizeof row->last_reply);
-	str_copy(row->fail_kind, smtp_fail_name(r->fail), sizeof row->fail_kind);
-	row->last_reply_code = r->reply_code;
 }
 
 /* The limits in force, for readers. */
@@ -617,7 +428,7 @@ server_closed(struct conn *c, const struct smtp_result *r)
 	if (k == MLIMIT_END_LOST) {
 		if (r->fail_state == SMTP_S_NOOP)
 			row->noop_failures++;   /* no answer in time to a NOOP */
-		record_failure(t, r);
+		recorder_failure_facts(&t->rec, r);
 		log_warnx("SMD1828W monitor connection lost: target=%s reason=\"%s\" reply=\"%s\" "
 		    "noops=%u; reconnecting in %llu ms", t->key, row->fail_reason, row->last_reply,
 		    r->noops, (unsigned long long)delay);
@@ -669,8 +480,7 @@ monitor_closed(struct conn *c, const struct smtp_result *r)
 	row->fail = r->fail;
 	row->fail_state = r->fail_state;
 	t->fails++;
-	record_failure(t, r);
-	observe_failure(t, r);
+	recorder_failure(&m->rec, &t->rec, r);
 	delay = backoff_ms(t, was_421);
 	announce = was_up || row->state == REG_STARTING;
 	if (announce)
@@ -682,7 +492,7 @@ monitor_closed(struct conn *c, const struct smtp_result *r)
 		    row->fail_reason, delay);
 	set_state(t, REG_DOWN);
 	if (announce)
-		emit_event(t, MONITOR_EV_DOWN);
+		recorder_event(&m->rec, &t->rec, MONITOR_EV_DOWN);
 	add_timer_ms(t->retry_ev, delay);
 }
 
@@ -697,8 +507,7 @@ reprobe_closed(struct conn *c, const struct smtp_result *r)
 	if (r->fail != SMTP_F_NONE) {
 		row->reprobe_failures++;
 		t->m->probe_failures++;
-		record_failure(t, r);
-		observe_failure(t, r);
+		recorder_failure(&t->m->rec, &t->rec, r);
 		log_warnx("SMD1824W reprobe failed: target=%s reason=\"%s\" reply=\"%s\"", t->key,
 		    row->fail_reason, row->last_reply);
 	}
@@ -733,7 +542,8 @@ conn_cb(struct smtp_session *s, enum smtp_event ev, void *arg)
 	case SMTP_EV_READY:
 		c->ready = true;
 		conn_release_slot(c);
-		classified(c, r);
+		m->probes_done++;
+		recorder_classified(&m->rec, &t->rec, c->role, r);
 		if (c->role == REG_ROLE_MONITOR) {
 			bool was_up = t->row->state == REG_UP;
 			bool was_down = t->row->state == REG_DOWN;
@@ -745,10 +555,10 @@ conn_cb(struct smtp_session *s, enum smtp_event ev, void *arg)
 			c->rtt_base_us = r->t.noop;
 			apply_lesson(t);
 			if (!was_up)
-				log_available(t, &t->row->v, "available");
+				recorder_available(&t->rec);
 			set_state(t, REG_UP);
 			if (was_down)
-				emit_event(t, MONITOR_EV_UP);
+				recorder_event(&m->rec, &t->rec, MONITOR_EV_UP);
 			/* a target's first NOOP lands at a random point of the
 			 * interval, so that targets do not NOOP together; a
 			 * fresh connection after a recycle or a server close
@@ -911,8 +721,7 @@ sched_target_new(struct monitor *m, const struct sockaddr *sa, socklen_t len, st
 	row->config_line = ct->line;
 	row->state = REG_STARTING;
 	row->state_since = row->last_change = time(NULL);
-	t->bl = bstore_hold(m->bs, t->key);
-	baseline_to_row(t);
+	recorder_target_init(&m->rec, &t->rec, row, t->key, &t->ss, t->sslen, pol);
 	limits_to_row(t);
 	touch(t);
 	return t;
@@ -932,7 +741,7 @@ sched_target_remove(struct tgt *t)
 	event_free(t->noop_ev);
 	event_free(t->reprobe_ev);
 	event_free(t->retry_ev);
-	bstore_release(m->bs, t->key);
+	recorder_target_end(&m->rec, &t->rec);
 	registry_remove(m->reg, t->row);
 	schedule_publish(m);
 	policy_unref(t->pol);
@@ -1110,8 +919,8 @@ intake_event(void *arg, const struct monitor_event *ev)
 {
 	struct monitor *m = arg;
 
-	if (m->event_fn != NULL)
-		m->event_fn(ev, m->event_arg);
+	if (m->rec.event_fn != NULL)
+		m->rec.event_fn(ev, m->rec.event_arg);
 }
 
 static struct alertcmd *
@@ -1193,8 +1002,8 @@ on_start(evutil_socket_t fd, short what, void *arg)
 void
 monitor_set_event_hook(struct monitor *m, monitor_event_fn *fn, void *arg)
 {
-	m->event_fn = fn;
-	m->event_arg = arg;
+	m->rec.event_fn = fn;
+	m->rec.event_arg = arg;
 }
 
 void
@@ -1239,6 +1048,12 @@ monitor_new(struct event_base *base, struct registry *reg, struct config *cfg, c
 	m->sq = startq_new(MONITOR_MAX_CONNECTING, start_one, m);
 	m->bs = m->res == NULL ? NULL : bstore_open(cfg->state_dir, err, errlen);
 	m->ob = m->bs == NULL ? NULL : outbox_new(base, m->bs, alert_dest, m, err, errlen);
+	m->rec.reg = reg;
+	m->rec.pub = m->pub;
+	m->rec.bs = m->bs;
+	m->rec.ob = m->ob;
+	m->rec.alog = &m->alog;
+	m->rec.cfg = &m->cfg;
 	if (m->res == NULL || m->ob == NULL || apply_globals(m, cfg, err, errlen) != 0) {
 		m->cfg = cfg;
 		monitor_free(m);
@@ -1261,7 +1076,7 @@ monitor_free(struct monitor *m)
 		return;
 	targets_free(m->targets);
 	if (m->bs != NULL) {
-		m->event_fn = NULL;        /* the SNMP thread may be gone */
+		m->rec.event_fn = NULL;    /* the SNMP thread may be gone */
 		outbox_free(m->ob);        /* what is still dirty; AlertCommand still runs */
 		bstore_free(m->bs);
 	}

@@ -1,0 +1,85 @@
+/* agent/schedule/recorder.h: what the one writer does with a verdict.
+ *
+ * The scheduler (agent/monitor) runs connections; when one has classified
+ * its server, or failed, it hands the probe's result here. The recorder
+ * judges it (agent/verdict: verdict_of() under the target's policy), writes
+ * the target's registry row (the verdict, the connection's facts, the
+ * failure facts), the appldata log line, logs SMD1819I (the classification
+ * changed) and SMD1817I (available), announces a certificate near its end
+ * (agent/tlswatch: SMD1825W, to the event hook at once) and compares what
+ * the connection saw with the target's TLS baseline (agent/tlswatch; the
+ * baseline persisted and its alerts announced by agent/outbox). It sends
+ * the target's up/down events to the event hook and resets baselines.
+ *
+ * struct recorder is monitor-wide; the monitor fills it once (and sets the
+ * event hook). struct rec_target is per target, embedded in the
+ * scheduler's target and set by recorder_target_init(); only recorder.c
+ * reads or writes its fields. A target's policy never changes: a changed
+ * policy makes a new target (agent/targets), hence new policy facts.
+ * Monitor thread only.
+ */
+#ifndef SMTPMON_RECORDER_H
+#define SMTPMON_RECORDER_H
+
+#include "mevent.h"
+#include "registry.h"
+#include "smtp_session.h"
+#include "tlswatch.h"
+
+#include <stdbool.h>
+#include <sys/socket.h>
+#include <time.h>
+
+struct appldata_log;
+struct bstore;
+struct config;
+struct outbox;
+struct policy;
+struct publisher;
+
+struct recorder {
+	struct registry *reg;
+	struct publisher *pub;              /* a touched row is published soon */
+	struct bstore *bs;                  /* TLS baselines */
+	struct outbox *ob;                  /* ... written, then their alerts announced */
+	struct appldata_log *const *alog;   /* the monitor's current AppldataLog, or NULL */
+	struct config *const *cfg;          /* the monitor's current configuration (writer) */
+	monitor_event_fn *event_fn;         /* NULL: none */
+	void *event_arg;
+};
+
+struct rec_target {
+	struct reg_row *row;
+	const char *key;                    /* "ADDR:PORT" */
+	const struct sockaddr_storage *addr;
+	socklen_t addr_len;
+	struct baseline *bl;                /* held in the recorder's bstore */
+	struct tw_cert cert;                /* the certificate announced */
+	char cls[12];                       /* classification bytes 19-29 of the last record */
+	bool tls_attempted;                 /* the policy's: Secure Yes or an AuthEntity */
+	int min_tls;                        /* ... its MinTlsLevel, wire version, 0 none */
+};
+
+/* rt for row (key, addr and row outlive rt), under pol: its baseline held
+ * and shown in the row. */
+void recorder_target_init(struct recorder *rec, struct rec_target *rt, struct reg_row *row,
+    const char *key, const struct sockaddr_storage *addr, socklen_t addr_len,
+    const struct policy *pol);
+/* The target is gone: its baseline released. */
+void recorder_target_end(struct recorder *rec, struct rec_target *rt);
+
+/* A connection of role finished its classification with r: record it. */
+void recorder_classified(struct recorder *rec, struct rec_target *rt, enum reg_role role,
+    const struct smtp_result *r);
+/* A connection failed with r: the row's failure facts. */
+void recorder_failure_facts(struct rec_target *rt, const struct smtp_result *r);
+/* ... and a failure that still tells about TLS goes to the baseline too. */
+void recorder_failure(struct recorder *rec, struct rec_target *rt, const struct smtp_result *r);
+/* SMD1817I: the target is available, as its row's last verdict says. */
+void recorder_available(const struct rec_target *rt);
+/* Tell the event hook that the target went up or down (MONITOR_EV_UP/DOWN). */
+void recorder_event(const struct recorder *rec, const struct rec_target *rt, int kind);
+/* Accept the target's current posture as its baseline (SMD1855I). */
+void recorder_reset(struct recorder *rec, struct rec_target *rt, time_t now);
+
+#endif
