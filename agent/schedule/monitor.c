@@ -12,24 +12,19 @@
  */
 #include "buildconf.h"
 #include "monitor.h"
-#include "appltype.h"
 #include "alertcmd.h"
 #include "appldata_log.h"
 #include "bstore.h"
-#include "cipher.h"
 #include "config.h"
-#include "downgrade.h"
 #include "keeper.h"
 #include "log.h"
 #include "mailbox.h"
 #include "mlimit.h"
 #include "outbox.h"
-#include "passive.h"
 #include "pintake.h"
 #include "policy.h"
 #include "publisher.h"
 #include "recorder.h"
-#include "pserver.h"
 #include "registry.h"
 #include "resolver.h"
 #include "scheduler.h"
@@ -38,15 +33,9 @@
 #include "startq.h"
 #include "targets.h"
 #include "timer.h"
-#include "tls.h"
-#include "tlswatch.h"
-#include "tlsver.h"
 #include "util.h"
-#include "verdict.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
-#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
