@@ -1,4 +1,4 @@
-/* agent/schedule/timer.c: see timer.h. */
+/* probes/timer.c: see timer.h. */
 #include "buildconf.h"
 #include "timer.h"
 

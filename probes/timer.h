@@ -1,5 +1,5 @@
-/* agent/schedule/timer.h: delays for libevent timers, shared by the monitor
- * thread's modules (agent/monitor, agent/targets, agent/outbox).
+/* probes/timer.h: delays for libevent timers, shared by the loop's
+ * modules above (agent/schedule/monitor, targets; agent/output/outbox).
  *
  * jitter_ms() spreads load: ms plus or minus pct percent, drawn with
  * random() (the caller seeds it); pct 0 or a span that rounds to 0 gives ms
