@@ -309,7 +309,8 @@ plugin_status(const struct check_opts *o, const struct verdict *v, double total_
 	ADD("%s", v->type_name ? v->type_name : "unknown server type");
 	if (v->tls_done) {
 		const struct tls_info *t = &v->tls;
-		ADD(", STARTTLS %s %s (0x%04X)", v->tls_name, t->cipher, (unsigned)t->cipher_id);
+		ADD(", STARTTLS %s %s (%s)", v->tls_name, t->cipher,
+		    v->cipher_hex[0] ? v->cipher_hex : "unknown");
 		if (v->cert_seen) {
 			long d = days_left(t->not_after);
 			if (d < 0)
@@ -406,8 +407,9 @@ print_text(const struct check_opts *o, const struct verdict *v, int st, const ch
 	}
 	if (v->tls_done) {
 		const struct tls_info *t = &v->tls;
-		printf("tls: %s %s (0x%04X, OpenSSL %s) group %s\n", v->tls_name, t->cipher,
-		    (unsigned)t->cipher_id, t->cipher_openssl, t->group[0] ? t->group : "-");
+		printf("tls: %s %s (%s, OpenSSL %s) group %s\n", v->tls_name, t->cipher,
+		    v->cipher_hex[0] ? v->cipher_hex : "unknown", t->cipher_openssl,
+		    t->group[0] ? t->group : "-");
 		if (v->cert_seen) {
 			report_iso8601(t->not_after, buf, sizeof buf);
 			printf("certificate: subject \"%s\" issuer \"%s\" not after %s key %s %d\n",

@@ -195,8 +195,8 @@ render_status_text(FILE *out, const struct reg_snapshot *s, const char *writer)
 		}
 		if (row->classified && v->tls_done) {
 			tls = v->tls_name;
-			snprintf(cipher, sizeof cipher, "%.31s (0x%04X)", v->tls.cipher,
-			    (unsigned)(v->tls.cipher_id & 0xffff));
+			snprintf(cipher, sizeof cipher, "%.31s (%s)", v->tls.cipher,
+			    v->cipher_hex[0] ? v->cipher_hex : "unknown");
 			if (v->cert_seen && v->tls.not_after) {
 				report_iso8601(v->tls.not_after, exp, sizeof exp);
 				exp[10] = '\0';

@@ -32,31 +32,6 @@ cls_of(const char *rec, char out[12])
 	out[11] = '\0';
 }
 
-/* The identity part of an event about rt. */
-static void
-event_of(const struct rec_target *rt, int kind, struct monitor_event *ev)
-{
-	memset(ev, 0, sizeof(*ev));
-	ev->kind = kind;
-	ev->index = rt->row->index;
-	str_copy(ev->target, rt->key, sizeof ev->target);
-	memcpy(&ev->addr, rt->addr, rt->addr_len);
-	ev->port = rt->row->port;
-}
-
-void
-recorder_event(const struct recorder *rec, const struct rec_target *rt, int kind)
-{
-	struct monitor_event ev;
-
-	if (rec->event_fn == NULL)
-		return;
-	event_of(rt, kind, &ev);
-	if (kind == MONITOR_EV_DOWN)
-		str_copy(ev.last_reply, rt->row->last_reply, sizeof ev.last_reply);
-	rec->event_fn(&ev, rec->event_arg);
-}
-
 /* rt as agent/tlswatch names it. */
 static void
 tw_target_of(const struct rec_target *rt, struct tw_target *id)
@@ -67,6 +42,21 @@ tw_target_of(const struct rec_target *rt, struct tw_target *id)
 	id->addr = rt->addr;
 	id->addr_len = rt->addr_len;
 	id->port = rt->row->port;
+}
+
+void
+recorder_event(const struct recorder *rec, const struct rec_target *rt, int kind)
+{
+	struct monitor_event ev;
+	struct tw_target id;
+
+	if (rec->event_fn == NULL)
+		return;
+	tw_target_of(rt, &id);
+	tlswatch_event_of(&id, kind, &ev);
+	if (kind == MONITOR_EV_DOWN)
+		str_copy(ev.last_reply, rt->row->last_reply, sizeof ev.last_reply);
+	rec->event_fn(&ev, rec->event_arg);
 }
 
 /* After a classification: announce a certificate near or past its end,

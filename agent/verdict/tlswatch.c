@@ -9,9 +9,8 @@
 #include <stdio.h>
 #include <string.h>
 
-/* The identity part of an event about t. */
-static void
-event_of(const struct tw_target *t, int kind, struct monitor_event *ev)
+void
+tlswatch_event_of(const struct tw_target *t, int kind, struct monitor_event *ev)
 {
 	memset(ev, 0, sizeof(*ev));
 	ev->kind = kind;
@@ -44,7 +43,7 @@ tlswatch_cert(const struct tw_target *t, struct tw_cert *st, const char *subject
 		st->warned_expired = true;
 	log_warnx("SMD1825W certificate %s: target=%s days_left=%lld subject=\"%s\"",
 	    left < 0 ? "expired" : "expiring", t->key, left, subject);
-	event_of(t, MONITOR_EV_CERT_EXPIRING, ev);
+	tlswatch_event_of(t, MONITOR_EV_CERT_EXPIRING, ev);
 	ev->cert_not_after = na;
 	ev->cert_days_left = (int)left;
 	return true;
@@ -56,7 +55,7 @@ queue_alert(const struct tw_target *t, int kind, const struct dg_change *c, time
 {
 	struct monitor_event *ev = &out->alerts[out->n_alerts++];
 
-	event_of(t, kind, ev);
+	tlswatch_event_of(t, kind, ev);
 	str_copy(ev->tls_event, dg_event_name(c->event), sizeof ev->tls_event);
 	ev->old_tls = c->old_tls;
 	ev->new_tls = c->new_tls;

@@ -63,6 +63,10 @@ struct tw_result {
 /* Compare p, what one classification saw at now, with b; log and fill out.
  * subject and not_after: the certificate's, for SMD1852I. min_tls: the
  * target's MinTlsLevel as a wire version, 0 none. */
+/* ev zeroed, then the identity of an event of kind about t: index, target,
+ * address, port (the up/down events of agent/recorder use it too). */
+void tlswatch_event_of(const struct tw_target *t, int kind, struct monitor_event *ev);
+
 void tlswatch_observe(const struct tw_target *t, struct baseline *b, const struct posture *p,
     int min_tls, const char *subject, time_t not_after, time_t now, struct tw_result *out);
 
