@@ -74,6 +74,20 @@ appldata_log_close(struct appldata_log *l)
 	free(l);
 }
 
+int
+appldata_log_follow(struct appldata_log **l, const char *path)
+{
+	if (*l != NULL && path != NULL && strcmp((*l)->path, path) == 0) {
+		appldata_log_reopen(*l);
+		return 0;
+	}
+	appldata_log_close(*l);
+	*l = NULL;
+	if (path != NULL && (*l = appldata_log_open(path)) == NULL)
+		return -1;
+	return 0;
+}
+
 const char *
 appldata_log_path(const struct appldata_log *l)
 {

@@ -22,6 +22,10 @@ struct appldata_log *appldata_log_open(const char *path);
 /* Reopen the same path; on error the old descriptor stays. 0 or -1. */
 int appldata_log_reopen(struct appldata_log *l);
 void appldata_log_close(struct appldata_log *l);
+/* Keep *l the log at path (NULL: no log): the same path is reopened
+ * (appldata_log_reopen(), logrotate), another one replaces *l. 0, or -1
+ * with errno when path cannot be opened (*l is NULL then). */
+int appldata_log_follow(struct appldata_log **l, const char *path);
 const char *appldata_log_path(const struct appldata_log *l);
 
 /* Format one line into out (at least APPLDATA_LINE_MAX bytes); returns its length. */

@@ -28,6 +28,24 @@ keeper_closed(struct keeper *kp, enum mlimit_end k, enum smtp_state st, uint64_t
 	return delay;
 }
 
+#define BACKOFF_MAX_SHIFT 5
+
+uint32_t
+keeper_backoff_ms(unsigned fails, bool was_421, uint32_t retry_ms)
+{
+	uint64_t ms = retry_ms;
+	unsigned shift = fails > 0 ? fails - 1 : 0;
+
+	if (shift > BACKOFF_MAX_SHIFT)
+		shift = BACKOFF_MAX_SHIFT;
+	ms <<= shift;
+	if (was_421)
+		ms *= 4;
+	if (ms > KEEPER_BACKOFF_CAP_MS && retry_ms < KEEPER_BACKOFF_CAP_MS)
+		ms = KEEPER_BACKOFF_CAP_MS;
+	return (uint32_t)ms;
+}
+
 bool
 keeper_ready(struct keeper *kp)
 {

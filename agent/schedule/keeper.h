@@ -10,6 +10,8 @@
  *                          the server or lost: what it teaches is kept as a
  *                          lesson, and the delay before the next connection
  *                          (a back-off when connections die young)
+ *   keeper_backoff_ms()    the delay before the next try after consecutive
+ *                          failures of fresh connections
  *   keeper_ready()         a fresh monitor connection is READY: the lesson
  *                          holds from now on
  *   keeper_forget_lesson() a fresh connection failed: a server stopped for
@@ -61,6 +63,13 @@ struct keeper_view {
 uint64_t keeper_closed(struct keeper *kp, enum mlimit_end k, enum smtp_state st,
     uint64_t idle_us, unsigned noops, const char *reply, uint64_t since_ready_us,
     uint64_t retry_ms);
+/* The delay before the next try after fails (at least 1) consecutive
+ * failures of fresh monitor connections, before jitter: retry_ms
+ * (ConnectRetry) x2 per failure after the first, at most x32, x4 more after
+ * a 421 reply; capped at KEEPER_BACKOFF_CAP_MS unless retry_ms is larger. */
+#define KEEPER_BACKOFF_CAP_MS (3600u * 1000u)
+uint32_t keeper_backoff_ms(unsigned fails, bool was_421, uint32_t retry_ms);
+
 /* A fresh monitor connection is READY: the pending lesson holds from now
  * on. Returns true when it changed a limit (news to log, once). */
 bool keeper_ready(struct keeper *kp);

@@ -46,8 +46,6 @@
 
 #define NOOP_TICK_MS      1000
 #define STOP_GRACE_MS     5000
-#define BACKOFF_MAX_SHIFT 5
-#define BACKOFF_CAP_MS    (3600u * 1000u)
 
 struct monitor;
 struct tgt;
@@ -112,7 +110,6 @@ struct monitor {
 
 	struct bstore *bs;         /* TLS baselines */
 	struct outbox *ob;         /* ... written, then their alerts announced */
-	struct alertcmd *ac;
 
 	struct mailbox *mb;        /* reload, stop, baseline reset */
 
@@ -153,15 +150,9 @@ arm_noop(struct tgt *t, uint64_t ms)
 /* Publish soon: within PUBLISH_MS for a change of state or classification,
  * within PUBLISH_SLOW_MS for counters (agent/publisher). */
 static void
-schedule_publish_in(struct monitor *m, uint64_t ms)
-{
-	publisher_in(m->pub, ms);
-}
-
-static void
 schedule_publish(struct monitor *m)
 {
-	schedule_publish_in(m, PUBLISH_MS);
+	publisher_in(m->pub, PUBLISH_MS);
 }
 
 void
@@ -183,7 +174,7 @@ static void
 touch_counters(struct tgt *t)
 {
 	registry_touch(t->m->reg, t->row);
-	schedule_publish_in(t->m, PUBLISH_SLOW_MS);
+	publisher_in(t->m->pub, PUBLISH_SLOW_MS);
 }
 
 static void
@@ -243,26 +234,14 @@ conn_start(struct tgt *t, enum reg_role role)
 {
 	struct monitor *m = t->m;
 	struct conn *c = xcalloc(1, sizeof(*c));
-	const struct config *cfg = m->cfg;
 
 	c->m = m;
 	c->t = t;
 	c->role = role;
 	c->pol = policy_ref(t->pol);
 	c->env = sessenv_ref(m->env);
-	c->scfg = (struct smtp_session_cfg){
-		.helo_name = c->env->helo,
-		.secure = c->pol->secure,
-		.auth_user = c->pol->auth_user,
-		.auth_pass = c->pol->auth_pass,
-		.servername = c->pol->servername,
-		.tls = c->env->tls,
-		.mode = role == REG_ROLE_MONITOR ? SMTP_MODE_MONITOR : SMTP_MODE_PROBE,
-		.connect_ms = cfg->connect_ms,
-		.initial_ms = cfg->initial_ms,
-		.anycmd_ms = cfg->anycmd_ms,
-		.total_ms = 0,
-	};
+	sessenv_session_cfg(c->env, c->pol, m->cfg,
+	    role == REG_ROLE_MONITOR ? SMTP_MODE_MONITOR : SMTP_MODE_PROBE, &c->scfg);
 	c->s = smtp_session_new(m->base, &c->scfg, (const struct sockaddr *)&t->ss, t->sslen,
 	    conn_cb, c);
 	c->connecting = true;
@@ -273,24 +252,7 @@ conn_start(struct tgt *t, enum reg_role role)
 	smtp_session_start(c->s);
 }
 
-/* ---- TLS baselines and downgrade alerts ---- */
-
-/* Where TLS alerts go, asked by the outbox when it hands them to its
- * writer thread. */
-static void
-alert_dest(void *arg, struct outbox_dest *d)
-{
-	struct monitor *m = arg;
-
-	d->hook = m->rec.event_fn;
-	d->hook_arg = m->rec.event_arg;
-	d->argv = m->cfg->alert_argv;
-	if (d->argv != NULL) {
-		if (m->ac == NULL)
-			m->ac = alertcmd_start(ALERTCMD_TIMEOUT_S);
-		d->ac = m->ac;
-	}
-}
+/* ---- TLS baselines ---- */
 
 /* Monitor thread: the reset request in the mailbox. */
 static int
@@ -314,54 +276,11 @@ reset_matching(struct monitor *m, const char *sel)
 	return count;
 }
 
-static uint32_t
-backoff_ms(const struct tgt *t, bool was_421)
-{
-	uint64_t ms = t->m->cfg->connect_retry_ms;
-	unsigned shift = t->fails > 0 ? t->fails - 1 : 0;
-
-	if (shift > BACKOFF_MAX_SHIFT)
-		shift = BACKOFF_MAX_SHIFT;
-	ms <<= shift;
-	if (was_421)
-		ms *= 4;
-	if (ms > BACKOFF_CAP_MS && t->m->cfg->connect_retry_ms < BACKOFF_CAP_MS)
-		ms = BACKOFF_CAP_MS;
-	return jitter_ms((uint32_t)ms, 20);
-}
-
 /* The limits in force, for readers. */
 static void
 limits_to_row(struct tgt *t)
 {
-	struct reg_row *row = t->row;
-	struct keeper_view v;
-
-	keeper_view(&t->keep, t->m->cfg->noop_interval_ms, t->m->cfg->noop_budget, &v);
-	row->learned_idle_ms = v.learned_idle_ms;
-	row->learned_budget = v.learned_budget;
-	row->noop_budget = v.noop_budget;
-	row->noop_interval_ms = v.noop_interval_ms;
-	registry_touch(t->m->reg, row);
-}
-
-/* A fresh monitor connection is up: what the last server close taught
- * holds from now on. */
-static void
-apply_lesson(struct tgt *t)
-{
-	char idle[32] = "none";
-	struct keeper_view v;
-
-	if (keeper_ready(&t->keep)) {
-		keeper_view(&t->keep, t->m->cfg->noop_interval_ms, t->m->cfg->noop_budget, &v);
-		if (v.learned_idle_ms != 0)
-			snprintf(idle, sizeof idle, "%.1fs", (double)v.learned_idle_ms / 1e3);
-		log_info("SMD1829I server limits learned: target=%s idle_limit=%s "
-		    "noop_interval=%.1fs noop_budget=%u", t->key, idle,
-		    (double)v.noop_interval_ms / 1e3, v.noop_budget);
-	}
-	limits_to_row(t);
+	recorder_limits(&t->m->rec, &t->rec, &t->keep, false);
 }
 
 /* The monitor connection of t is gone (closed by either side): forget it. */
@@ -404,8 +323,6 @@ static void
 server_closed(struct conn *c, const struct smtp_result *r)
 {
 	struct tgt *t = c->t;
-	struct reg_row *row = t->row;
-	struct monitor *m = t->m;
 	uint64_t now = now_us(), idle_us = now - c->last_reply_us;
 	enum mlimit_end k = mlimit_end_kind(r->fail, r->fail_state, r->reply_code, r->last_reply,
 	    idle_us);
@@ -413,28 +330,8 @@ server_closed(struct conn *c, const struct smtp_result *r)
 
 	monitor_gone(t);
 	delay = keeper_closed(&t->keep, k, r->fail_state, idle_us, r->noops, r->last_reply,
-	    now - c->ready_us, m->cfg->connect_retry_ms);
-	if (k == MLIMIT_END_LOST) {
-		if (r->fail_state == SMTP_S_NOOP)
-			row->noop_failures++;   /* no answer in time to a NOOP */
-		recorder_failure_facts(&t->rec, r);
-		log_warnx("SMD1828W monitor connection lost: target=%s reason=\"%s\" reply=\"%s\" "
-		    "noops=%u; reconnecting in %llu ms", t->key, row->fail_reason, row->last_reply,
-		    r->noops, (unsigned long long)delay);
-	} else {
-		struct reg_close *lc = &row->last_close;
-
-		row->server_closes++;
-		str_copy(lc->reply, r->last_reply ? r->last_reply : "", sizeof lc->reply);
-		lc->kind = (int)k;
-		lc->idle_ms = idle_us / 1000u;
-		lc->noops = r->noops;
-		lc->at = time(NULL);
-		log_info("SMD1826I server closed the monitor connection: target=%s kind=%s "
-		    "reply=\"%s\" idle=%.1fs noops=%u reason=\"%s\"; reconnecting in %llu ms",
-		    t->key, mlimit_end_name(k), lc->reply, (double)idle_us / 1e6, r->noops,
-		    r->reason ? r->reason : "", (unsigned long long)delay);
-	}
+	    now - c->ready_us, t->m->cfg->connect_retry_ms);
+	recorder_closed(&t->rec, k, r, idle_us, delay);
 	touch(t);
 	if (delay == 0)
 		tgt_enqueue(t, REG_ROLE_MONITOR);
@@ -464,21 +361,11 @@ monitor_closed(struct conn *c, const struct smtp_result *r)
 	/* a fresh connection failed */
 	monitor_gone(t);
 	keeper_forget_lesson(&t->keep);  /* a server stopped for good teaches nothing */
-	row->connect_failures++;
 	m->probe_failures++;
-	row->fail = r->fail;
-	row->fail_state = r->fail_state;
 	t->fails++;
-	recorder_failure(&m->rec, &t->rec, r);
-	delay = backoff_ms(t, was_421);
+	delay = jitter_ms(keeper_backoff_ms(t->fails, was_421, m->cfg->connect_retry_ms), 20);
 	announce = was_up || row->state == REG_STARTING;
-	if (announce)
-		log_errx("SMD1818E target unavailable: target=%s%s%s reason=\"%s\" reply=\"%s\" "
-		    "retry=%ums", t->key, row->name[0] ? " name=" : "", row->name,
-		    row->fail_reason, row->last_reply, delay);
-	else
-		log_debug("target=%s still unavailable: %s; retry in %u ms", t->key,
-		    row->fail_reason, delay);
+	recorder_unavailable(&m->rec, &t->rec, r, announce, delay);
 	set_state(t, REG_DOWN);
 	if (announce)
 		recorder_event(&m->rec, &t->rec, MONITOR_EV_DOWN);
@@ -489,17 +376,11 @@ static void
 reprobe_closed(struct conn *c, const struct smtp_result *r)
 {
 	struct tgt *t = c->t;
-	struct reg_row *row = t->row;
 
 	t->c[REG_ROLE_REPROBE] = NULL;
-	row->conns[REG_ROLE_REPROBE].open = false;
-	if (r->fail != SMTP_F_NONE) {
-		row->reprobe_failures++;
+	t->row->conns[REG_ROLE_REPROBE].open = false;
+	if (recorder_reprobe_closed(&t->m->rec, &t->rec, r))
 		t->m->probe_failures++;
-		recorder_failure(&t->m->rec, &t->rec, r);
-		log_warnx("SMD1824W reprobe failed: target=%s reason=\"%s\" reply=\"%s\"", t->key,
-		    row->fail_reason, row->last_reply);
-	}
 	touch(t);
 }
 
@@ -542,7 +423,8 @@ conn_cb(struct smtp_session *s, enum smtp_event ev, void *arg)
 			t->row->noop_rtt_us = r->t.noop;
 			c->ready_us = c->last_reply_us = now_us();
 			c->rtt_base_us = r->t.noop;
-			apply_lesson(t);
+			/* what the last server close taught holds from now on */
+			recorder_limits(&m->rec, &t->rec, &t->keep, keeper_ready(&t->keep));
 			if (!was_up)
 				recorder_available(&t->rec);
 			set_state(t, REG_UP);
@@ -573,12 +455,8 @@ conn_cb(struct smtp_session *s, enum smtp_event ev, void *arg)
 			/* Postfix's error sleep, sendmail's NOOP throttle: the
 			 * server counts us as a nuisance; end this connection
 			 * and stay under that count from now on */
-			t->row->throttles++;
 			keeper_throttled(&t->keep, r->noops);
-			limits_to_row(t);
-			log_info("SMD1827I NOOP reply throttled: target=%s rtt=%.1fms usual=%.1fms "
-			    "noops=%u; recycling, noop_budget=%u", t->key, (double)r->noop_rtt / 1e3,
-			    (double)c->rtt_base_us / 1e3, r->noops, t->row->noop_budget);
+			recorder_throttled(&m->rec, &t->rec, &t->keep, r, c->rtt_base_us);
 			touch(t);
 			recycle(c);
 			return;
@@ -798,20 +676,9 @@ apply_globals(struct monitor *m, struct config *cfg, char *err, size_t errlen)
 		return -1;
 	sessenv_unref(m->env);   /* sessions that still use the old one hold it */
 	m->env = env;
-	if (m->alog == NULL || cfg->appldata_log == NULL ||
-	    strcmp(appldata_log_path(m->alog), cfg->appldata_log) != 0) {
-		appldata_log_close(m->alog);
-		m->alog = NULL;
-		if (cfg->appldata_log != NULL) {
-			m->alog = appldata_log_open(cfg->appldata_log);
-			if (m->alog == NULL) {
-				snprintf(err, errlen, "AppldataLog %s: %s", cfg->appldata_log,
-				    strerror(errno));
-				return -1;
-			}
-		}
-	} else {
-		appldata_log_reopen(m->alog);
+	if (appldata_log_follow(&m->alog, cfg->appldata_log) != 0) {
+		snprintf(err, errlen, "AppldataLog %s: %s", cfg->appldata_log, strerror(errno));
+		return -1;
 	}
 	return 0;
 }
@@ -900,7 +767,7 @@ intake_publish(void *arg, bool soon)
 	if (soon)
 		schedule_publish(m);
 	else
-		schedule_publish_in(m, PUBLISH_SLOW_MS);
+		publisher_in(m->pub, PUBLISH_SLOW_MS);
 }
 
 static void
@@ -908,8 +775,7 @@ intake_event(void *arg, const struct monitor_event *ev)
 {
 	struct monitor *m = arg;
 
-	if (m->rec.event_fn != NULL)
-		m->rec.event_fn(ev, m->rec.event_arg);
+	recorder_announce(&m->rec, ev);
 }
 
 static struct alertcmd *
@@ -917,9 +783,7 @@ intake_alertcmd(void *arg)
 {
 	struct monitor *m = arg;
 
-	if (m->ac == NULL)
-		m->ac = alertcmd_start(ALERTCMD_TIMEOUT_S);
-	return m->ac;
+	return recorder_alertcmd(&m->rec);
 }
 
 void
@@ -1036,7 +900,8 @@ monitor_new(struct event_base *base, struct registry *reg, struct config *cfg, c
 	m->targets = targets_new(m, base, reg, m->res);
 	m->sq = startq_new(MONITOR_MAX_CONNECTING, start_one, m);
 	m->bs = m->res == NULL ? NULL : bstore_open(cfg->state_dir, err, errlen);
-	m->ob = m->bs == NULL ? NULL : outbox_new(base, m->bs, alert_dest, m, err, errlen);
+	m->ob = m->bs == NULL ? NULL : outbox_new(base, m->bs, recorder_alert_dest, &m->rec, err,
+	    errlen);
 	m->rec.reg = reg;
 	m->rec.pub = m->pub;
 	m->rec.bs = m->bs;
@@ -1069,7 +934,7 @@ monitor_free(struct monitor *m)
 		outbox_free(m->ob);        /* what is still dirty; AlertCommand still runs */
 		bstore_free(m->bs);
 	}
-	alertcmd_stop(m->ac);
+	alertcmd_stop(m->rec.ac);
 	pintake_free(m->pi);
 	startq_free(m->sq);
 	resolver_free(m->res);

@@ -1,6 +1,7 @@
 /* agent/schedule/recorder.c: see recorder.h. */
 #include "buildconf.h"
 #include "recorder.h"
+#include "alertcmd.h"
 #include "appldata_log.h"
 #include "appltype.h"
 #include "bstore.h"
@@ -13,6 +14,7 @@
 #include "util.h"
 #include "verdict.h"
 
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 
@@ -57,6 +59,33 @@ recorder_event(const struct recorder *rec, const struct rec_target *rt, int kind
 	if (kind == MONITOR_EV_DOWN)
 		str_copy(ev.last_reply, rt->row->last_reply, sizeof ev.last_reply);
 	rec->event_fn(&ev, rec->event_arg);
+}
+
+void
+recorder_alert_dest(void *arg, struct outbox_dest *d)
+{
+	struct recorder *rec = arg;
+
+	d->hook = rec->event_fn;
+	d->hook_arg = rec->event_arg;
+	d->argv = (*rec->cfg)->alert_argv;
+	if (d->argv != NULL)
+		d->ac = recorder_alertcmd(rec);
+}
+
+void
+recorder_announce(const struct recorder *rec, const struct monitor_event *ev)
+{
+	if (rec->event_fn != NULL)
+		rec->event_fn(ev, rec->event_arg);
+}
+
+struct alertcmd *
+recorder_alertcmd(struct recorder *rec)
+{
+	if (rec->ac == NULL)
+		rec->ac = alertcmd_start(ALERTCMD_TIMEOUT_S);
+	return rec->ac;
 }
 
 /* After a classification: announce a certificate near or past its end,
@@ -238,4 +267,100 @@ recorder_failure(struct recorder *rec, struct rec_target *rt, const struct smtp_
 {
 	recorder_failure_facts(rt, r);
 	observe_failure(rec, rt, r);
+}
+
+void
+recorder_unavailable(struct recorder *rec, struct rec_target *rt, const struct smtp_result *r,
+    bool announce, uint32_t retry_ms)
+{
+	struct reg_row *row = rt->row;
+
+	row->connect_failures++;
+	row->fail = r->fail;
+	row->fail_state = r->fail_state;
+	recorder_failure(rec, rt, r);
+	if (announce)
+		log_errx("SMD1818E target unavailable: target=%s%s%s reason=\"%s\" reply=\"%s\" "
+		    "retry=%ums", rt->key, row->name[0] ? " name=" : "", row->name,
+		    row->fail_reason, row->last_reply, retry_ms);
+	else
+		log_debug("target=%s still unavailable: %s; retry in %u ms", rt->key,
+		    row->fail_reason, retry_ms);
+}
+
+bool
+recorder_reprobe_closed(struct recorder *rec, struct rec_target *rt, const struct smtp_result *r)
+{
+	struct reg_row *row = rt->row;
+
+	if (r->fail == SMTP_F_NONE)
+		return false;
+	row->reprobe_failures++;
+	recorder_failure(rec, rt, r);
+	log_warnx("SMD1824W reprobe failed: target=%s reason=\"%s\" reply=\"%s\"", rt->key,
+	    row->fail_reason, row->last_reply);
+	return true;
+}
+
+void
+recorder_closed(struct rec_target *rt, enum mlimit_end k, const struct smtp_result *r,
+    uint64_t idle_us, uint64_t retry_ms)
+{
+	struct reg_row *row = rt->row;
+
+	if (k == MLIMIT_END_LOST) {
+		if (r->fail_state == SMTP_S_NOOP)
+			row->noop_failures++;   /* no answer in time to a NOOP */
+		recorder_failure_facts(rt, r);
+		log_warnx("SMD1828W monitor connection lost: target=%s reason=\"%s\" reply=\"%s\" "
+		    "noops=%u; reconnecting in %llu ms", rt->key, row->fail_reason, row->last_reply,
+		    r->noops, (unsigned long long)retry_ms);
+	} else {
+		struct reg_close *lc = &row->last_close;
+
+		row->server_closes++;
+		str_copy(lc->reply, r->last_reply ? r->last_reply : "", sizeof lc->reply);
+		lc->kind = (int)k;
+		lc->idle_ms = idle_us / 1000u;
+		lc->noops = r->noops;
+		lc->at = time(NULL);
+		log_info("SMD1826I server closed the monitor connection: target=%s kind=%s "
+		    "reply=\"%s\" idle=%.1fs noops=%u reason=\"%s\"; reconnecting in %llu ms",
+		    rt->key, mlimit_end_name(k), lc->reply, (double)idle_us / 1e6, r->noops,
+		    r->reason ? r->reason : "", (unsigned long long)retry_ms);
+	}
+}
+
+void
+recorder_limits(struct recorder *rec, struct rec_target *rt, const struct keeper *kp, bool news)
+{
+	const struct config *cfg = *rec->cfg;
+	struct reg_row *row = rt->row;
+	char idle[32] = "none";
+	struct keeper_view v;
+
+	keeper_view(kp, cfg->noop_interval_ms, cfg->noop_budget, &v);
+	if (news) {
+		if (v.learned_idle_ms != 0)
+			snprintf(idle, sizeof idle, "%.1fs", (double)v.learned_idle_ms / 1e3);
+		log_info("SMD1829I server limits learned: target=%s idle_limit=%s "
+		    "noop_interval=%.1fs noop_budget=%u", rt->key, idle,
+		    (double)v.noop_interval_ms / 1e3, v.noop_budget);
+	}
+	row->learned_idle_ms = v.learned_idle_ms;
+	row->learned_budget = v.learned_budget;
+	row->noop_budget = v.noop_budget;
+	row->noop_interval_ms = v.noop_interval_ms;
+	registry_touch(rec->reg, row);
+}
+
+void
+recorder_throttled(struct recorder *rec, struct rec_target *rt, const struct keeper *kp,
+    const struct smtp_result *r, uint64_t usual_us)
+{
+	rt->row->throttles++;
+	recorder_limits(rec, rt, kp, false);
+	log_info("SMD1827I NOOP reply throttled: target=%s rtt=%.1fms usual=%.1fms "
+	    "noops=%u; recycling, noop_budget=%u", rt->key, (double)r->noop_rtt / 1e3,
+	    (double)usual_us / 1e3, r->noops, rt->row->noop_budget);
 }

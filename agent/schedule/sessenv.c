@@ -2,6 +2,7 @@
 #include "buildconf.h"
 #include "sessenv.h"
 #include "config.h"
+#include "policy.h"
 #include "tls.h"
 #include "util.h"
 
@@ -53,4 +54,23 @@ sessenv_unref(struct sess_env *e)
 	free(e->helo);
 	tls_ctx_free(e->tls);
 	free(e);
+}
+
+void
+sessenv_session_cfg(const struct sess_env *e, const struct policy *pol, const struct config *cfg,
+    enum smtp_mode mode, struct smtp_session_cfg *out)
+{
+	*out = (struct smtp_session_cfg){
+		.helo_name = e->helo,
+		.secure = pol->secure,
+		.auth_user = pol->auth_user,
+		.auth_pass = pol->auth_pass,
+		.servername = pol->servername,
+		.tls = e->tls,
+		.mode = mode,
+		.connect_ms = cfg->connect_ms,
+		.initial_ms = cfg->initial_ms,
+		.anycmd_ms = cfg->anycmd_ms,
+		.total_ms = 0,
+	};
 }

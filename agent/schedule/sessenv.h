@@ -5,14 +5,18 @@
  * new environment, and the old one goes with the last connection that
  * uses it. The TLS context is shared with the previous environment when
  * the CA file did not change. Readers use the fields; only this module
- * writes them.
+ * writes them. sessenv_session_cfg() gives what one session starts with:
+ * this environment, its target's policy and the configured timeouts.
  */
 #ifndef SMTPMON_SESSENV_H
 #define SMTPMON_SESSENV_H
 
+#include "smtp_session.h"
+
 #include <stddef.h>
 
 struct config;
+struct policy;
 struct tls_ctx;
 
 struct sess_env {
@@ -31,5 +35,11 @@ struct sess_env *sessenv_new(const struct config *cfg, struct sess_env *old,
 struct sess_env *sessenv_ref(struct sess_env *e);
 /* One reference less; the last frees e. NULL is allowed. */
 void sessenv_unref(struct sess_env *e);
+
+/* The configuration of a session in mode under e and pol, with cfg's
+ * ConnectTimeout, InitialTimeout and AnyCmdTimeout (no total limit). out
+ * points into e and pol: the session must hold references to both. */
+void sessenv_session_cfg(const struct sess_env *e, const struct policy *pol,
+    const struct config *cfg, enum smtp_mode mode, struct smtp_session_cfg *out);
 
 #endif

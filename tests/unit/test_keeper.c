@@ -2,7 +2,8 @@
  * teaches a target): an idle close is learned but applied only after a
  * fresh READY, a server stopped for good teaches nothing, closes of young
  * connections back off (x2, capped, never over ConnectRetry), a throttle
- * lowers the budget at once. */
+ * lowers the budget at once, failed fresh connections back off (x2 per
+ * failure, at most x32, x4 after a 421, capped). */
 #include "buildconf.h"
 #include <setjmp.h>
 #include <stdarg.h>
@@ -118,6 +119,22 @@ test_throttle_budget(void **state)
 	assert_int_equal(keeper_budget(&k, 20), 5);
 }
 
+/* ConnectRetry x2 per failure after the first, at most x32, x4 after a
+ * 421, capped at an hour unless ConnectRetry itself is longer */
+static void
+test_failure_backoff(void **state)
+{
+	(void)state;
+	assert_int_equal(keeper_backoff_ms(1, false, 1000), 1000);
+	assert_int_equal(keeper_backoff_ms(2, false, 1000), 2000);
+	assert_int_equal(keeper_backoff_ms(6, false, 1000), 32000);
+	assert_int_equal(keeper_backoff_ms(50, false, 1000), 32000);
+	assert_int_equal(keeper_backoff_ms(1, true, 1000), 4000);
+	assert_int_equal(keeper_backoff_ms(0, false, 1000), 1000);
+	assert_int_equal(keeper_backoff_ms(6, true, 60000), KEEPER_BACKOFF_CAP_MS);
+	assert_int_equal(keeper_backoff_ms(2, false, 7200000), 14400000);
+}
+
 int
 main(void)
 {
@@ -126,6 +143,7 @@ main(void)
 		cmocka_unit_test(test_stopped_teaches_nothing),
 		cmocka_unit_test(test_young_backoff),
 		cmocka_unit_test(test_throttle_budget),
+		cmocka_unit_test(test_failure_backoff),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
