@@ -3,7 +3,8 @@
  * TLS baseline) and its classification bytes kept; a certificate near its
  * end announced at once; the failure facts, and a failure that still tells
  * about TLS going to the baseline (its downgrade alert announced after the
- * write); up/down events to the hook; a baseline reset. */
+ * write); up/down events to the hook; a baseline reset; the ends of
+ * connections and the limits in force in the row; where alerts go. */
 #include "buildconf.h"
 #include <pthread.h>
 #include <setjmp.h>
@@ -285,6 +286,62 @@ test_events(void **state)
 	assert_int_equal(n_seen(), 2);
 }
 
+/* The ends of connections in the row: a server close, a lost connection,
+ * a failed fresh one, a reprobe; the limits in force; where alerts go. */
+static void
+test_ends_and_limits(void **state)
+{
+	struct fixture *f = *state;
+	struct smtp_result r;
+	struct keeper kp;
+	struct outbox_dest d;
+
+	memset(&r, 0, sizeof(r));
+	r.noops = 3;
+	r.last_reply = "421 4.4.2 idle too long";
+	recorder_closed(&f->rt, MLIMIT_END_IDLE, &r, 30500000, 0);
+	assert_int_equal(f->row->server_closes, 1);
+	assert_int_equal(f->row->last_close.kind, MLIMIT_END_IDLE);
+	assert_int_equal(f->row->last_close.idle_ms, 30500);
+	assert_int_equal(f->row->last_close.noops, 3);
+	assert_string_equal(f->row->last_close.reply, "421 4.4.2 idle too long");
+
+	r.fail = SMTP_F_TIMEOUT;
+	r.fail_state = SMTP_S_NOOP;
+	r.last_reply = NULL;
+	recorder_closed(&f->rt, MLIMIT_END_LOST, &r, 1000, 0);
+	assert_int_equal(f->row->noop_failures, 1);
+	assert_int_equal(f->row->server_closes, 1);
+	assert_string_equal(f->row->fail_kind, smtp_fail_name(SMTP_F_TIMEOUT));
+
+	r.fail = SMTP_F_CONNECT;
+	r.fail_state = SMTP_S_CONNECT;
+	recorder_unavailable(&f->rec, &f->rt, &r, true, 1000);
+	assert_int_equal(f->row->connect_failures, 1);
+	assert_int_equal(f->row->fail, SMTP_F_CONNECT);
+	assert_int_equal(f->row->fail_state, SMTP_S_CONNECT);
+
+	assert_true(recorder_reprobe_closed(&f->rec, &f->rt, &r));
+	r.fail = SMTP_F_NONE;
+	assert_false(recorder_reprobe_closed(&f->rec, &f->rt, &r));
+	assert_int_equal(f->row->reprobe_failures, 1);
+
+	memset(&kp, 0, sizeof(kp));
+	f->cfg->noop_interval_ms = 60000;
+	f->cfg->noop_budget = 8;
+	recorder_limits(&f->rec, &f->rt, &kp, false);
+	assert_int_equal(f->row->noop_interval_ms, 60000);
+	assert_int_equal(f->row->noop_budget, 8);
+	assert_int_equal(f->row->learned_idle_ms, 0);
+
+	memset(&d, 0, sizeof(d));
+	recorder_alert_dest(&f->rec, &d);   /* no AlertCommand: no runner */
+	assert_ptr_equal(d.hook, hook);
+	assert_null(d.argv);
+	assert_null(d.ac);
+	assert_null(f->rec.ac);
+}
+
 int
 main(void)
 {
@@ -292,6 +349,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_classified, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_failure, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_events, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ends_and_limits, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
