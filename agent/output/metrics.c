@@ -78,7 +78,7 @@ static const struct fam fams[] = {
 	{ F_PROBE_FAILURES, SC_TARGET, true, "smtpmon_probe_failures",
 	  "Probe connections (monitor and reprobe) to the target that failed." },
 	{ F_DG_EVENTS, SC_TARGET, true, "smtpmon_tls_downgrade_events",
-	  "TLS downgrades seen per event since the daemon started (announced or not)." },
+	  "TLS downgrades seen per event since the address was first watched (announced or not)." },
 	{ F_DG_ACTIVE, SC_TARGET, false, "smtpmon_tls_downgrade_active",
 	  "1 while the target is downgraded in the event against its TLS baseline, else 0." },
 	{ F_SERVER_CLOSES, SC_TARGET, true, "smtpmon_server_closes",
