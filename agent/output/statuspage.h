@@ -55,6 +55,7 @@
 struct reg_snapshot;
 
 #define CERT_SOON_DAYS 14
+#define STATUSPAGE_REFRESH_S 10   /* what smtpmond serves at / */
 
 int statuspage_render(FILE *out, const struct reg_snapshot *s, const char *version, time_t now,
     unsigned refresh_s);
