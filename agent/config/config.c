@@ -432,6 +432,37 @@ kw_nameserver(struct pstate *ps, const struct stmt *st)
 	ps->cfg->name_servers = xstrdup(v);
 }
 
+/* MetricsListen ADDR:PORT | [IPv6]:PORT: may repeat, each address once. */
+static void
+kw_metricslisten(struct pstate *ps, const struct stmt *st)
+{
+	struct config *cfg = ps->cfg;
+	char b[CONF_SHOW_BUF];
+	const char *v = stmt_value(st);
+	struct cfg_listen *l;
+
+	if (cfg->n_metrics_listen == CONFIG_MAX_LISTEN) {
+		ps_serr(ps, st, "more than %d MetricsListen statements", CONFIG_MAX_LISTEN);
+		return;
+	}
+	l = &cfg->metrics_listen[cfg->n_metrics_listen];
+	if (strlen(v) >= sizeof l->text || !conf_parse_listen(v, &l->ss, &l->len)) {
+		ps_serr(ps, st, "\"%s\" is not ADDR:PORT or [IPv6]:PORT (an address, not a name, "
+		    "and a port 1-65535)", conf_show(v, b));
+		return;
+	}
+	for (size_t i = 0; i < cfg->n_metrics_listen; i++)
+		if (cfg->metrics_listen[i].len == l->len && memcmp(&cfg->metrics_listen[i].ss,
+		    &l->ss, l->len) == 0) {
+			ps_serr(ps, st, "%s is already listened on (line %d)", conf_show(v, b),
+			    cfg->metrics_listen[i].line);
+			return;
+		}
+	str_copy(l->text, v, sizeof l->text);
+	l->line = st->line;
+	cfg->n_metrics_listen++;
+}
+
 /* A NULL-terminated array of strings, or NULL. */
 static void
 free_argv(char **v)
@@ -503,6 +534,7 @@ static const struct keyword keywords[] = {
 	{ "CAFile",          CTX_TOP,     K_CAFILE,        0, 1, NULL },
 	{ "NameServer",      CTX_TOP,     K_NAMESERVER,    0, 1, kw_nameserver },
 	{ "AlertCommand",    CTX_TOP,     K_ALERTCMD,      0, -1, kw_alertcmd },
+	{ "MetricsListen",   CTX_TOP,     K_METRICSLISTEN, F_REPEAT, 1, kw_metricslisten },
 	{ "Passive",         CTX_TOP,     K_PASSIVE,       F_BLOCK, 0, NULL },
 	{ "InitialMsg",      CTX_TIMEOUT, K_INITIALMSG,    0, 1, NULL },
 	{ "AnyCmd",          CTX_TIMEOUT, K_ANYCMD,        0, 1, NULL },

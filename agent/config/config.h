@@ -26,6 +26,7 @@
 #define CONFIG_MAX_ERRORS  100          /* further errors are counted, not kept */
 #define CONFIG_MAX_PORTS   32           /* Passive Ports */
 #define CONFIG_MAX_IFACES  16           /* Passive Interface lines */
+#define CONFIG_MAX_LISTEN  8            /* MetricsListen lines */
 
 enum target_kind {
 	TARGET_IP,     /* TargetIP lines (one or more per block) */
@@ -37,6 +38,13 @@ struct cfg_addr {                  /* one TargetIP */
 	struct sockaddr_storage ss;    /* port already set from ConnectPort */
 	socklen_t len;
 	char text[64];                 /* as written */
+};
+
+struct cfg_listen {                /* one MetricsListen ADDR:PORT */
+	struct sockaddr_storage ss;
+	socklen_t len;
+	char text[64];                 /* as written */
+	int line;
 };
 
 struct cfg_auth {                  /* AuthEntity NAME { User PasswordFile } */
@@ -96,6 +104,8 @@ struct config {
 	char *name_servers;            /* NameServer "ADDR[:PORT],..." for c-ares; NULL: resolv.conf */
 	char **alert_argv;             /* AlertCommand PROG ARG..., NULL-terminated; NULL: none */
 	int alert_line;
+	struct cfg_listen metrics_listen[CONFIG_MAX_LISTEN];  /* MetricsListen; none: no HTTP server */
+	size_t n_metrics_listen;
 	struct cfg_passive passive;
 	char **unused;                 /* "FILE:LINE: KEYWORD" of accepted, unused statements */
 	size_t n_unused;

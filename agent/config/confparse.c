@@ -196,6 +196,45 @@ conf_parse_port(const char *s, uint16_t *port)
 	return true;
 }
 
+/* "ADDR:PORT" or "[IPv6]:PORT"; the port is required. */
+bool
+conf_parse_listen(const char *s, struct sockaddr_storage *ss, socklen_t *len)
+{
+	char a[64];
+	const char *colon;
+	size_t alen;
+	uint16_t port;
+
+	memset(ss, 0, sizeof *ss);
+	if (s[0] == '[') {
+		const char *rb = strchr(s, ']');
+		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
+
+		if (rb == NULL || rb[1] != ':' || (alen = (size_t)(rb - s - 1)) >= sizeof a)
+			return false;
+		memcpy(a, s + 1, alen);
+		a[alen] = '\0';
+		if (inet_pton(AF_INET6, a, &s6->sin6_addr) != 1 || !conf_parse_port(rb + 2, &port))
+			return false;
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = htons(port);
+		*len = sizeof *s6;
+		return true;
+	}
+	colon = strchr(s, ':');
+	if (colon == NULL || (alen = (size_t)(colon - s)) >= sizeof a)
+		return false;
+	memcpy(a, s, alen);
+	a[alen] = '\0';
+	struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
+	if (inet_pton(AF_INET, a, &s4->sin_addr) != 1 || !conf_parse_port(colon + 1, &port))
+		return false;
+	s4->sin_family = AF_INET;
+	s4->sin_port = htons(port);
+	*len = sizeof *s4;
+	return true;
+}
+
 /* N, Nms, Ns, Nm or Nh; a number too large for any range saturates. */
 bool
 conf_parse_duration(const char *s, uint64_t *ms)

@@ -16,6 +16,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/socket.h>
 
 #define CONF_TOKEN_MAX  1024                     /* bytes kept of one word */
 #define CONF_SHOW_MAX   64                       /* bytes of a word conf_show() renders */
@@ -59,6 +60,9 @@ const char *conf_show(const char *s, char buf[CONF_SHOW_BUF]);
 bool conf_parse_uint(const char *s, unsigned long max, unsigned long *out);
 /* A port, 1-65535. */
 bool conf_parse_port(const char *s, uint16_t *port);
+/* A listening address with its port: "ADDR:PORT" (IPv4) or "[IPv6]:PORT";
+ * into ss and len. */
+bool conf_parse_listen(const char *s, struct sockaddr_storage *ss, socklen_t *len);
 /* N, Nms, Ns, Nm or Nh (unit in any case) as milliseconds; a number too
  * large for any range saturates to UINT64_MAX. */
 bool conf_parse_duration(const char *s, uint64_t *ms);

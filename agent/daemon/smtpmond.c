@@ -21,11 +21,14 @@
 #include "buildconf.h"
 #include "config.h"
 #include "control.h"
+#include "httpd.h"
 #include "log.h"
+#include "metrics.h"
 #include "monitor.h"
 #include "passive.h"
 #include "registry.h"
 #include "snmp.h"
+#include "statuspage.h"
 #include "tls.h"
 #include "util.h"
 
@@ -63,6 +66,7 @@ struct daemon {
 	struct monitor *mon;
 	struct control *ctl;
 	struct snmp_agent *snmp;       /* NULL with AgentXSocket off */
+	struct httpd *httpd;           /* NULL without MetricsListen */
 	pthread_t thread;
 	struct passive *pv;            /* the passive probe, NULL without Passive */
 	pthread_t pv_thread;
@@ -250,6 +254,7 @@ teardown(struct daemon *d)
 	for (size_t i = 0; i < 3; i++)
 		if (d->sig[i] != NULL)
 			event_free(d->sig[i]);
+	httpd_free(d->httpd);
 	snmp_agent_stop(d->snmp);
 	control_free(d->ctl);
 	passive_close(d->pv);       /* its last sessions go to the mailbox, unread */
@@ -551,6 +556,10 @@ do_reload(void *arg, char *msg, size_t msglen)
 	}
 	if (strcmp(cfg->control_socket, d->cfg->control_socket) != 0)
 		log_warnx("SMD0002W ControlSocket changes take effect at restart");
+	if (cfg->n_metrics_listen != d->cfg->n_metrics_listen ||
+	    memcmp(cfg->metrics_listen, d->cfg->metrics_listen,
+	    cfg->n_metrics_listen * sizeof cfg->metrics_listen[0]) != 0)
+		log_warnx("SMD0002W MetricsListen changes take effect at restart");
 	if ((cfg->agentx_off != d->cfg->agentx_off) ||
 	    (cfg->agentx_socket == NULL) != (d->cfg->agentx_socket == NULL) ||
 	    (cfg->agentx_socket != NULL && strcmp(cfg->agentx_socket, d->cfg->agentx_socket) != 0))
@@ -754,6 +763,52 @@ start_control(struct daemon *d)
 	return 0;
 }
 
+/* The pages of MetricsListen. */
+static int
+render_metrics(FILE *out, const struct reg_snapshot *s, time_t now, int repr, void *arg)
+{
+	(void)arg;
+	return metrics_render(out, s, PACKAGE_VERSION, now, repr == 1);
+}
+
+static int
+render_status_page(FILE *out, const struct reg_snapshot *s, time_t now, int repr, void *arg)
+{
+	(void)repr, (void)arg;
+	return statuspage_render(out, s, PACKAGE_VERSION, now, STATUSPAGE_REFRESH_S);
+}
+
+static const struct httpd_page http_pages[] = {
+	{ .path = "/metrics",
+	  .offers = { { "text/plain", "0.0.4" }, { "application/openmetrics-text", "1.0.0" } },
+	  .content_type = { "text/plain; version=0.0.4; charset=utf-8",
+	      "application/openmetrics-text; version=1.0.0; charset=utf-8" },
+	  .n_offers = 2, .render = render_metrics },
+	{ .path = "/",
+	  .offers = { { "text/html", NULL } },
+	  .content_type = { "text/html; charset=utf-8" },
+	  .n_offers = 1, .render = render_status_page,
+	  .extra_header = "Content-Security-Policy: default-src 'none'; style-src 'unsafe-inline'" },
+};
+
+/* With MetricsListen, its sockets: a port below 1024 needs the privileges
+ * about to go. */
+static int
+open_http(struct daemon *d)
+{
+	char err[512];
+
+	if (d->cfg->n_metrics_listen == 0)
+		return 0;
+	d->httpd = httpd_new(d->reg, d->cfg->metrics_listen, d->cfg->n_metrics_listen, http_pages,
+	    sizeof http_pages / sizeof http_pages[0], err, sizeof err);
+	if (d->httpd == NULL) {
+		log_errx("SMD1870E %s", err);
+		return fail_start(d, err);
+	}
+	return 0;
+}
+
 /* With a Passive block, the capture: it needs the privileges about to go. */
 static int
 open_capture(struct daemon *d)
@@ -795,6 +850,21 @@ start_snmp(struct daemon *d)
 		return fail_start(d, err);
 	}
 	monitor_set_event_hook(d->mon, on_monitor_event, d->snmp);
+	return 0;
+}
+
+/* The HTTP server's thread. */
+static int
+start_http(struct daemon *d)
+{
+	char err[512];
+
+	if (d->httpd == NULL)
+		return 0;
+	if (httpd_start(d->httpd, err, sizeof err) != 0) {
+		log_errx("SMD1870E %s", err);
+		return fail_start(d, err);
+	}
 	return 0;
 }
 
@@ -879,9 +949,11 @@ static int (*const start_phases[])(struct daemon *) = {
 	claim_files,      /* User, PidFile */
 	start_monitor,    /* registry, event loops, monitor */
 	start_control,    /* control socket */
+	open_http,        /* MetricsListen sockets, still privileged */
 	open_capture,     /* passive probe's capture, still privileged */
 	become_user,      /* privilege drop */
 	start_snmp,       /* AgentX subagent */
+	start_http,       /* HTTP server thread */
 	start_threads,    /* signals, monitor and pcap threads */
 };
 

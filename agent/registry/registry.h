@@ -21,6 +21,7 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include "downgrade.h"
 #include "posture.h"
 #include "pview.h"
 #include "verdict.h"
@@ -96,6 +97,8 @@ struct reg_row {
 	unsigned noop_budget;         /* in force; 0 no limit */
 	uint32_t noop_interval_ms;    /* in force */
 	struct dg_view dg;            /* the TLS baseline and its downgrade events */
+	uint64_t dg_raised[DG_N_EVENTS];  /* downgrades per enum dg_event since the row
+	                               * began (alerted, not announced, or informational) */
 
 	/* bookkeeping, not for readers */
 	atomic_uint refs;

@@ -146,9 +146,13 @@ observe(struct recorder *rec, struct rec_target *rt, const struct verdict *v)
 	tw_target_of(rt, &id);
 	tlswatch_observe(&id, rt->bl, &p, rt->min_tls, v->tls.subject, v->tls.not_after, now,
 	    &out);
+	for (int e = 0; e < DG_N_EVENTS; e++)
+		rt->row->dg_raised[e] += (out.raised >> e) & 1u;
 	if (out.baseline_changed) {
 		outbox_changed(rec->ob);
 		baseline_to_row(rt);
+		touch(rec, rt);
+	} else if (out.raised) {
 		touch(rec, rt);
 	}
 	for (size_t i = 0; i < out.n_alerts; i++)

@@ -76,11 +76,14 @@ tlswatch_observe(const struct tw_target *t, struct baseline *b, const struct pos
 	size_t n;
 
 	out->n_alerts = 0;
+	out->raised = 0;
 	n = downgrade_observe(b, p, min_tls, now, ch, DG_N_EVENTS + 1, &changed);
 	for (size_t i = 0; i < n; i++) {
 		char otls[16], ntls[16], ociph[64], nciph[64];
 		const char *ev = dg_event_name(ch[i].event);
 
+		if (ch[i].kind != DG_RECOVERED)
+			out->raised |= 1u << ch[i].event;
 		tlsver_text(ch[i].old_tls, otls);
 		tlsver_text(ch[i].new_tls, ntls);
 		cipher_text(ch[i].old_cipher, ociph);

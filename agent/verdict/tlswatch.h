@@ -12,8 +12,9 @@
  *                       changed, SMD1853W not announced (flapping), SMD1854I
  *                       baseline raised, "TLS baseline recorded" (debug).
  *                       Out: whether the baseline changed (to persist and to
- *                       show) and the alerts (MONITOR_EV_TLS_*) that must
- *                       wait for the state file (agent/outbox).
+ *                       show), the events downgraded now (to count) and the
+ *                       alerts (MONITOR_EV_TLS_*) that must wait for the
+ *                       state file (agent/outbox).
  *   tlswatch_cert()     SMD1825W and MONITOR_EV_CERT_EXPIRING for a
  *                       certificate within MONITOR_CERT_WARN_DAYS of its
  *                       end, once per certificate (by notAfter) and once
@@ -56,6 +57,9 @@ struct tw_cert {
 
 struct tw_result {
 	bool baseline_changed;                /* persist it, and show it (downgrade_view) */
+	uint32_t raised;                      /* events downgraded now (1u << enum dg_event):
+	                                       * alerted, not announced (flapping) or
+	                                       * informational; not recoveries */
 	size_t n_alerts;
 	struct monitor_event alerts[TW_MAX_ALERTS];  /* to announce after the write */
 };

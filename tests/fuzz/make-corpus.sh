@@ -95,7 +95,7 @@ make -s -C "$build" tests/unit/test_smtp_wire >/dev/null || exit 1
 export LC_ALL=C
 
 OUT=$T/out CAP=$T/cap
-TARGETS="fuzz_reply fuzz_caps fuzz_json fuzz_dnsttl fuzz_config fuzz_baseline fuzz_tls_wire fuzz_packet fuzz_smtp_wire fuzz_passive fuzz_mlimit fuzz_safetext"
+TARGETS="fuzz_reply fuzz_caps fuzz_json fuzz_dnsttl fuzz_config fuzz_baseline fuzz_tls_wire fuzz_packet fuzz_smtp_wire fuzz_passive fuzz_mlimit fuzz_safetext fuzz_httpneg"
 for t in $TARGETS; do mkdir -p "$OUT/$t"; done
 mkdir -p "$CAP"
 say() { echo "# $*"; }
@@ -790,6 +790,14 @@ with_octets '\017\001' "$T/sendmail-plain.s" "$S/sendmail-quotes-16"
 with_octets '\377\003' "$T/exim-auth-mail.s" "$S/exim-auth-mail-both"
 head -c 600 "$T/fix6.s" >"$T/fix6.600"
 with_octets '\200\002' "$T/fix6.600" "$S/smtpfix-starttls-then-tls-plugin"
+
+# fuzz_httpneg: the offer count octet (% 5), then an Accept header as real
+# clients send it: Prometheus 2.42's scrape, curl, Chromium; and wildcards
+H=$OUT/fuzz_httpneg
+printf '\002application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1' >"$H/prometheus-2.42"
+printf '\002*/*' >"$H/curl"
+printf '\003text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,image/apng,*/*;q=0.8,application/signed-exchange;v=b3;q=0.7' >"$H/chromium"
+printf '\004text/plain;q=0, application/*;q="0.5", */*;q=0.1' >"$H/wildcards"
 
 # fuzz_mlimit: the server's last reply of a captured session, as its end
 # came. Record: fail, state, code/3, silence (2 octets of 16 * 256 us), NOOPs,

@@ -81,6 +81,58 @@ addr_port(const struct cfg_addr *a)
 /* ---- accepted input ---- */
 
 static void
+test_metrics_listen(void **state)
+{
+	struct config *cfg;
+	const struct sockaddr_in6 *s6;
+	const struct sockaddr_in *s4;
+	char a[64];
+
+	(void)state;
+	cfg = ok("");
+	assert_int_equal(cfg->n_metrics_listen, 0);   /* absent: no HTTP server */
+	config_free(cfg);
+	cfg = ok("MetricsListen 127.0.0.1:9125\nmetricslisten [::1]:9125\n"
+	    "MetricsListen [::]:80\n");
+	assert_int_equal(cfg->n_metrics_listen, 3);
+	s4 = (const struct sockaddr_in *)&cfg->metrics_listen[0].ss;
+	assert_int_equal(s4->sin_family, AF_INET);
+	assert_int_equal(ntohs(s4->sin_port), 9125);
+	assert_string_equal(inet_ntop(AF_INET, &s4->sin_addr, a, sizeof a), "127.0.0.1");
+	assert_string_equal(cfg->metrics_listen[0].text, "127.0.0.1:9125");
+	assert_int_equal(cfg->metrics_listen[0].line, 1);
+	s6 = (const struct sockaddr_in6 *)&cfg->metrics_listen[1].ss;
+	assert_int_equal(s6->sin6_family, AF_INET6);
+	assert_int_equal(cfg->metrics_listen[1].len, sizeof *s6);
+	assert_string_equal(inet_ntop(AF_INET6, &s6->sin6_addr, a, sizeof a), "::1");
+	assert_int_equal(ntohs(((const struct sockaddr_in6 *)&cfg->metrics_listen[2].ss)->sin6_port),
+	    80);
+	config_free(cfg);
+	errors("MetricsListen localhost:9125\nMetricsListen 127.0.0.1\nMetricsListen ::1:9125\n"
+	    "MetricsListen 127.0.0.1:0\nMetricsListen [::1]9125\nMetricsListen 127.0.0.1:65536\n",
+	    "t.conf:1: MetricsListen: \"localhost:9125\" is not ADDR:PORT or [IPv6]:PORT (an "
+	    "address, not a name, and a port 1-65535)",
+	    "t.conf:2: MetricsListen: \"127.0.0.1\" is not ADDR:PORT or [IPv6]:PORT (an "
+	    "address, not a name, and a port 1-65535)",
+	    "t.conf:3: MetricsListen: \"::1:9125\" is not ADDR:PORT or [IPv6]:PORT (an "
+	    "address, not a name, and a port 1-65535)",
+	    "t.conf:4: MetricsListen: \"127.0.0.1:0\" is not ADDR:PORT or [IPv6]:PORT (an "
+	    "address, not a name, and a port 1-65535)",
+	    "t.conf:5: MetricsListen: \"[::1]9125\" is not ADDR:PORT or [IPv6]:PORT (an "
+	    "address, not a name, and a port 1-65535)",
+	    "t.conf:6: MetricsListen: \"127.0.0.1:65536\" is not ADDR:PORT or [IPv6]:PORT (an "
+	    "address, not a name, and a port 1-65535)", NULL);
+	errors("MetricsListen 127.0.0.1:1\nMetricsListen [::1]:1\nMetricsListen 127.0.0.1:1\n",
+	    "t.conf:3: MetricsListen: 127.0.0.1:1 is already listened on (line 1)", NULL);
+	errors("MetricsListen 127.0.0.1:1\nMetricsListen 127.0.0.1:2\nMetricsListen 127.0.0.1:3\n"
+	    "MetricsListen 127.0.0.1:4\nMetricsListen 127.0.0.1:5\nMetricsListen 127.0.0.1:6\n"
+	    "MetricsListen 127.0.0.1:7\nMetricsListen 127.0.0.1:8\nMetricsListen 127.0.0.1:9\n",
+	    "t.conf:9: MetricsListen: more than 8 MetricsListen statements", NULL);
+	errors("TargetServer {\n  MetricsListen 127.0.0.1:1\n  TargetIP 192.0.2.1\n}\n",
+	    "t.conf:2: MetricsListen: not allowed in TargetServer", NULL);
+}
+
+static void
 test_defaults(void **state)
 {
 	struct config *cfg = ok("");
@@ -1256,6 +1308,7 @@ main(void)
 		cmocka_unit_test(test_duration_errors),
 		cmocka_unit_test(test_given_twice),
 		cmocka_unit_test(test_unknown_keyword),
+		cmocka_unit_test(test_metrics_listen),
 		cmocka_unit_test(test_wrong_block),
 		cmocka_unit_test(test_unclosed_brace),
 		cmocka_unit_test(test_stray_brace),

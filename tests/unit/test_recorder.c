@@ -247,6 +247,8 @@ test_failure(void **state)
 	recorder_failure(&f->rec, &f->rt, &r);
 	assert_string_equal(f->row->fail_reason, "STARTTLS not offered");
 	assert_true(f->row->dg.active & (1u << DG_STARTTLS_NOT_SUPPORTED));
+	for (int e = 0; e < DG_N_EVENTS; e++)      /* counted for /metrics */
+		assert_int_equal(f->row->dg_raised[e], e == DG_STARTTLS_NOT_SUPPORTED);
 	outbox_sync(f->ob);
 	assert_int_equal(n_seen(), 1);
 	assert_int_equal(seen.ev[0].kind, MONITOR_EV_TLS_DOWNGRADE);

@@ -91,6 +91,7 @@ test_sequence(void **state)
 	see(&t, &b, tls(0x0304, 0x1302, 0xAA), 0, T0, &r);
 	assert_true(r.baseline_changed);
 	assert_int_equal(r.n_alerts, 0);
+	assert_int_equal(r.raised, 0);
 	assert_true(b.set);
 	assert_int_equal(b.best.tls_version, 0x0304);
 
@@ -100,6 +101,7 @@ test_sequence(void **state)
 	see(&t, &b, tls(0x0303, 0xC030, 0xAA), 0, T0 + 120, &r);
 	assert_true(r.baseline_changed);
 	assert_int_equal(r.n_alerts, 1);
+	assert_int_equal(r.raised, 1u << DG_TLS_VERSION_LOWERED);
 	ev = &r.alerts[0];
 	assert_int_equal(ev->kind, MONITOR_EV_TLS_DOWNGRADE);
 	assert_string_equal(ev->tls_event, "tls-version-lowered");
@@ -116,6 +118,7 @@ test_sequence(void **state)
 
 	see(&t, &b, tls(0x0303, 0xC030, 0xAA), 0, T0 + 180, &r);
 	assert_int_equal(r.n_alerts, 0);               /* still active: no second alert */
+	assert_int_equal(r.raised, 0);                 /* ... and nothing new to count */
 
 	see(&t, &b, tls(0x0304, 0x1302, 0xAA), 0, T0 + 240, &r);
 	assert_int_equal(r.n_alerts, 0);               /* one good is not a recovery yet */
@@ -123,6 +126,7 @@ test_sequence(void **state)
 	assert_int_equal(r.n_alerts, 1);
 	assert_int_equal(r.alerts[0].kind, MONITOR_EV_TLS_RECOVERED);
 	assert_string_equal(r.alerts[0].tls_event, "tls-version-lowered");
+	assert_int_equal(r.raised, 0);                 /* a recovery is not counted */
 
 	/* a new public key: information, named; the TargetIP form has no name */
 	t = target("");
@@ -131,6 +135,7 @@ test_sequence(void **state)
 	assert_int_equal(r.alerts[0].kind, MONITOR_EV_TLS_INFO);
 	assert_string_equal(r.alerts[0].tls_event, "certificate-changed");
 	assert_string_equal(r.alerts[0].name, "");
+	assert_int_equal(r.raised, 1u << DG_CERT_CHANGED);
 }
 
 /* below MinTlsLevel at first sight: alerted at once; flapping beyond
@@ -141,7 +146,7 @@ test_minimum_and_flapping(void **state)
 	struct tw_target t = target("");
 	struct baseline b = fresh(), c = fresh();
 	struct tw_result r;
-	size_t alerts = 0;
+	size_t alerts = 0, raised = 0;
 	(void)state;
 
 	see(&t, &b, tls(0x0303, 0xC030, 0xAA), 0x0304, T0, &r);
@@ -156,10 +161,12 @@ test_minimum_and_flapping(void **state)
 		see(&t, &c, tls(0x0303, 0xC030, 0xAA), 0, at, &r);
 		for (size_t k = 0; k < r.n_alerts; k++)
 			alerts += r.alerts[k].kind == MONITOR_EV_TLS_DOWNGRADE;
+		raised += r.raised == 1u << DG_TLS_VERSION_LOWERED;
 		see(&t, &c, tls(0x0304, 0x1302, 0xAA), 0, at + 10, &r);
 		see(&t, &c, tls(0x0304, 0x1302, 0xAA), 0, at + 20, &r);
 	}
 	assert_int_equal(alerts, DG_FLAP_MAX);
+	assert_int_equal(raised, DG_FLAP_MAX + 2);     /* the ones not announced count too */
 }
 
 /* a certificate within MONITOR_CERT_WARN_DAYS: announced once, again once

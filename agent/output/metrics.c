@@ -1,0 +1,468 @@
+/* agent/output/metrics.c: see metrics.h. */
+#include "buildconf.h"
+#include "metrics.h"
+#include "cipher.h"
+#include "downgrade.h"
+#include "tlsver.h"
+
+#include <inttypes.h>
+#include <stdint.h>
+#include <string.h>
+
+/* Where a family's series come from. */
+enum scope {
+	SC_DAEMON,      /* one series for the daemon */
+	SC_TARGET,      /* per registry row */
+	SC_PASSIVE,     /* one series, only when the passive probe is enabled */
+	SC_PSERVER,     /* per passive row, only when the passive probe is enabled */
+};
+
+enum fam_id {
+	F_BUILD_INFO, F_START_TIME, F_TARGETS, F_TARGET_ROWS, F_CONNS_OPEN, F_SNAPSHOT_AGE,
+	F_DAEMON_PROBES, F_DAEMON_PROBE_FAILURES,
+	F_UP, F_INFO, F_TLS_VERSION, F_TLS_CIPHER, F_TLS_STRENGTH, F_STARTTLS, F_CERT_VERIFIED,
+	F_CERT_NOT_AFTER, F_PHASE, F_PROBES, F_PROBE_FAILURES, F_DG_EVENTS, F_DG_ACTIVE,
+	F_SERVER_CLOSES, F_RECYCLES,
+	F_P_PACKETS, F_P_BYTES, F_P_SESSIONS, F_P_DROPS,
+	F_PS_SESSIONS, F_PS_TLS_SESSIONS, F_PS_TLS_VERSION, F_PS_CIPHER, F_PS_STARTTLS,
+	F_PS_ALERTS,
+};
+
+struct fam {
+	enum fam_id id;
+	enum scope scope;
+	bool counter;           /* its samples are name + "_total" */
+	const char *name;       /* the family's name (a counter's without _total) */
+	const char *help;
+};
+
+static const struct fam fams[] = {
+	{ F_BUILD_INFO, SC_DAEMON, false, "smtpmon_build_info",
+	  "The smtpmon version of this daemon." },
+	{ F_START_TIME, SC_DAEMON, false, "smtpmon_start_time_seconds",
+	  "When the daemon started, in Unix seconds." },
+	{ F_TARGETS, SC_DAEMON, false, "smtpmon_targets",
+	  "Targets configured." },
+	{ F_TARGET_ROWS, SC_DAEMON, false, "smtpmon_target_rows",
+	  "Target addresses being monitored (rows of the registry)." },
+	{ F_CONNS_OPEN, SC_DAEMON, false, "smtpmon_connections_open",
+	  "Open probe connections, monitor and reprobe." },
+	{ F_SNAPSHOT_AGE, SC_DAEMON, false, "smtpmon_snapshot_age_seconds",
+	  "Age of the registry snapshot these metrics show." },
+	{ F_DAEMON_PROBES, SC_DAEMON, true, "smtpmon_daemon_probes",
+	  "Probe connections that classified their server, all targets." },
+	{ F_DAEMON_PROBE_FAILURES, SC_DAEMON, true, "smtpmon_daemon_probe_failures",
+	  "Probe connections that failed, all targets." },
+
+	{ F_UP, SC_TARGET, false, "smtpmon_target_up",
+	  "1 when the target is up (its monitor connection open and answering), else 0." },
+	{ F_INFO, SC_TARGET, false, "smtpmon_target_info",
+	  "The target's configured name, server type and security method (last "
+	  "classification)." },
+	{ F_TLS_VERSION, SC_TARGET, false, "smtpmon_tls_version_info",
+	  "TLS version the last classification negotiated." },
+	{ F_TLS_CIPHER, SC_TARGET, false, "smtpmon_tls_cipher_info",
+	  "Cipher suite (IANA name and id) the last classification negotiated." },
+	{ F_TLS_STRENGTH, SC_TARGET, false, "smtpmon_tls_cipher_strength_info",
+	  "Strength class of the cipher suite the last classification negotiated." },
+	{ F_STARTTLS, SC_TARGET, false, "smtpmon_starttls_offered",
+	  "1 when the last EHLO reply offered STARTTLS, else 0." },
+	{ F_CERT_VERIFIED, SC_TARGET, false, "smtpmon_cert_verified",
+	  "1 when the certificate presented verified, else 0." },
+	{ F_CERT_NOT_AFTER, SC_TARGET, false, "smtpmon_cert_not_after_timestamp_seconds",
+	  "End of the validity of the certificate presented, in Unix seconds." },
+	{ F_PHASE, SC_TARGET, false, "smtpmon_phase_duration_seconds",
+	  "Round trip of each phase of the last classification; noop: the last NOOP." },
+	{ F_PROBES, SC_TARGET, true, "smtpmon_probes",
+	  "Probe connections (monitor and reprobe) that classified the target." },
+	{ F_PROBE_FAILURES, SC_TARGET, true, "smtpmon_probe_failures",
+	  "Probe connections (monitor and reprobe) to the target that failed." },
+	{ F_DG_EVENTS, SC_TARGET, true, "smtpmon_tls_downgrade_events",
+	  "TLS downgrades seen per event since the address was first watched (announced or not)." },
+	{ F_DG_ACTIVE, SC_TARGET, false, "smtpmon_tls_downgrade_active",
+	  "1 while the target is downgraded in the event against its TLS baseline, else 0." },
+	{ F_SERVER_CLOSES, SC_TARGET, true, "smtpmon_server_closes",
+	  "Monitor connections the server ended (idle or command limit)." },
+	{ F_RECYCLES, SC_TARGET, true, "smtpmon_recycles",
+	  "Monitor connections smtpmond ended under the server's NOOP budget." },
+
+	{ F_P_PACKETS, SC_PASSIVE, true, "smtpmon_passive_packets",
+	  "Packets the passive probe captured." },
+	{ F_P_BYTES, SC_PASSIVE, true, "smtpmon_passive_bytes",
+	  "Bytes the passive probe captured." },
+	{ F_P_SESSIONS, SC_PASSIVE, true, "smtpmon_passive_sessions",
+	  "SMTP sessions the passive probe saw." },
+	{ F_P_DROPS, SC_PASSIVE, true, "smtpmon_passive_capture_drops",
+	  "Packets the capture dropped (kernel and interface)." },
+
+	{ F_PS_SESSIONS, SC_PSERVER, true, "smtpmon_passive_server_sessions",
+	  "SMTP sessions the passive probe saw with the server." },
+	{ F_PS_TLS_SESSIONS, SC_PSERVER, true, "smtpmon_passive_server_tls_sessions",
+	  "Sessions with the server that negotiated TLS." },
+	{ F_PS_TLS_VERSION, SC_PSERVER, false, "smtpmon_passive_server_tls_version_info",
+	  "TLS version of the server's last TLS session seen." },
+	{ F_PS_CIPHER, SC_PSERVER, false, "smtpmon_passive_server_cipher_info",
+	  "Cipher suite (IANA name and id) of the server's last TLS session seen." },
+	{ F_PS_STARTTLS, SC_PSERVER, false, "smtpmon_passive_server_starttls_offered",
+	  "1 when the server's last EHLO reply seen offered STARTTLS, else 0." },
+	{ F_PS_ALERTS, SC_PSERVER, true, "smtpmon_passive_server_alerts",
+	  "Passive probe alerts announced about the server." },
+};
+
+#define NFAMS (sizeof fams / sizeof fams[0])
+
+/* One sample being written: name{k="v",...} value. */
+struct mw {
+	FILE *out;
+	bool om;
+	bool labels;            /* a '{' is open */
+};
+
+static void
+head(struct mw *w, const struct fam *f)
+{
+	const char *sfx = f->counter && !w->om ? "_total" : "";
+
+	fprintf(w->out, "# HELP %s%s %s\n", f->name, sfx, f->help);
+	fprintf(w->out, "# TYPE %s%s %s\n", f->name, sfx, f->counter ? "counter" : "gauge");
+}
+
+static void
+sample(struct mw *w, const struct fam *f)
+{
+	fputs(f->name, w->out);
+	if (f->counter)
+		fputs("_total", w->out);
+	w->labels = false;
+}
+
+static void
+label(struct mw *w, const char *key, const char *val)
+{
+	FILE *out = w->out;
+
+	fputc(w->labels ? ',' : '{', out);
+	w->labels = true;
+	fputs(key, out);
+	fputs("=\"", out);
+	for (const unsigned char *p = (const unsigned char *)(val != NULL ? val : ""); *p; p++) {
+		if (*p == '\\')
+			fputs("\\\\", out);
+		else if (*p == '"')
+			fputs("\\\"", out);
+		else if (*p == '\n')
+			fputs("\\n", out);
+		else if (*p < 0x20 || *p > 0x7e)
+			fputc('?', out);
+		else
+			fputc(*p, out);
+	}
+	fputc('"', out);
+}
+
+static void
+value_text(struct mw *w, const char *v)
+{
+	if (w->labels)
+		fputc('}', w->out);
+	fputc(' ', w->out);
+	fputs(v, w->out);
+	fputc('\n', w->out);
+}
+
+static void
+value_u64(struct mw *w, uint64_t v)
+{
+	char buf[24];
+
+	snprintf(buf, sizeof buf, "%" PRIu64, v);
+	value_text(w, buf);
+}
+
+static void
+value_time(struct mw *w, time_t t)
+{
+	char buf[24];
+
+	snprintf(buf, sizeof buf, "%lld", (long long)t);
+	value_text(w, buf);
+}
+
+/* Microseconds as seconds, exactly. */
+static void
+value_us(struct mw *w, uint64_t us)
+{
+	char buf[32];
+
+	snprintf(buf, sizeof buf, "%" PRIu64 ".%06" PRIu64, us / 1000000, us % 1000000);
+	value_text(w, buf);
+}
+
+/* ---- daemon-wide ---- */
+
+static void
+daemon_series(struct mw *w, const struct fam *f, const struct reg_snapshot *s,
+    const char *version, time_t now)
+{
+	uint64_t open = 0;
+
+	sample(w, f);
+	switch (f->id) {
+	case F_BUILD_INFO:
+		label(w, "version", version);
+		value_u64(w, 1);
+		break;
+	case F_START_TIME:
+		value_time(w, s->started);
+		break;
+	case F_TARGETS:
+		value_u64(w, s->targets_configured);
+		break;
+	case F_TARGET_ROWS:
+		value_u64(w, s->n);
+		break;
+	case F_CONNS_OPEN:
+		for (size_t i = 0; i < s->n; i++)
+			open += (uint64_t)s->rows[i]->conns[REG_ROLE_MONITOR].open +
+			    s->rows[i]->conns[REG_ROLE_REPROBE].open;
+		value_u64(w, open);
+		break;
+	case F_SNAPSHOT_AGE:
+		value_time(w, now - s->published_at);
+		break;
+	case F_DAEMON_PROBES:
+		value_u64(w, s->probes_done);
+		break;
+	case F_DAEMON_PROBE_FAILURES:
+		value_u64(w, s->probe_failures);
+		break;
+	case F_P_PACKETS:
+		value_u64(w, s->passive.packets);
+		break;
+	case F_P_BYTES:
+		value_u64(w, s->passive.bytes);
+		break;
+	case F_P_SESSIONS:
+		value_u64(w, s->passive.sessions);
+		break;
+	case F_P_DROPS:
+		value_u64(w, s->passive.capture_drops);
+		break;
+	default:
+		value_u64(w, 0);   /* not reached: every daemon family is above */
+		break;
+	}
+}
+
+/* ---- per target ---- */
+
+static void
+target_sample(struct mw *w, const struct fam *f, const struct reg_row *row)
+{
+	sample(w, f);
+	label(w, "target", row->target);
+}
+
+static void
+phase(struct mw *w, const struct fam *f, const struct reg_row *row, const char *name,
+    uint64_t us)
+{
+	if (us == 0)
+		return;            /* not measured */
+	target_sample(w, f, row);
+	label(w, "phase", name);
+	value_us(w, us);
+}
+
+static void
+target_series(struct mw *w, const struct fam *f, const struct reg_row *row)
+{
+	const struct verdict *v = &row->v;
+	bool cls = row->classified;
+	bool tls = cls && v->tls_done;
+	bool cert = tls && v->cert_seen;
+
+	switch (f->id) {
+	case F_UP:
+		target_sample(w, f, row);
+		value_u64(w, row->state == REG_UP);
+		break;
+	case F_INFO:
+		target_sample(w, f, row);
+		label(w, "name", row->name);
+		label(w, "server_type", cls && v->type_name != NULL ? v->type_name : "unknown");
+		label(w, "security_method", cls && v->security_name != NULL ? v->security_name :
+		    "unknown");
+		value_u64(w, 1);
+		break;
+	case F_TLS_VERSION:
+		if (!tls)
+			break;
+		target_sample(w, f, row);
+		label(w, "version", v->tls_name);
+		value_u64(w, 1);
+		break;
+	case F_TLS_CIPHER:
+		if (!tls || v->cipher_id < 0)
+			break;
+		target_sample(w, f, row);
+		label(w, "cipher", v->tls.cipher);
+		label(w, "cipher_id", v->cipher_hex);
+		value_u64(w, 1);
+		break;
+	case F_TLS_STRENGTH:
+		if (!tls)
+			break;
+		target_sample(w, f, row);
+		label(w, "class", v->cipher_class_name != NULL ? v->cipher_class_name : "unknown");
+		value_u64(w, 1);
+		break;
+	case F_STARTTLS:
+		if (!cls || !v->ehlo_seen)
+			break;
+		target_sample(w, f, row);
+		value_u64(w, v->starttls_offered);
+		break;
+	case F_CERT_VERIFIED:
+		if (!cert)
+			break;
+		target_sample(w, f, row);
+		value_u64(w, v->cert_verified);
+		break;
+	case F_CERT_NOT_AFTER:
+		if (!cert || v->tls.not_after == 0)
+			break;
+		target_sample(w, f, row);
+		value_time(w, v->tls.not_after);
+		break;
+	case F_PHASE:
+		if (cls) {
+			phase(w, f, row, "connect", v->t.connect);
+			phase(w, f, row, "banner", v->t.banner);
+			phase(w, f, row, "ehlo", v->t.ehlo);
+			phase(w, f, row, "starttls", v->t.starttls);
+			phase(w, f, row, "handshake", v->t.handshake);
+		}
+		phase(w, f, row, "noop", row->noop_rtt_us);
+		break;
+	case F_PROBES:
+		target_sample(w, f, row);
+		value_u64(w, row->connects + row->reprobes);
+		break;
+	case F_PROBE_FAILURES:
+		target_sample(w, f, row);
+		value_u64(w, row->connect_failures + row->reprobe_failures);
+		break;
+	case F_DG_EVENTS:
+	case F_DG_ACTIVE:
+		for (int e = 0; e < DG_N_EVENTS; e++) {
+			target_sample(w, f, row);
+			label(w, "event", dg_event_name(e));
+			if (f->id == F_DG_EVENTS)
+				value_u64(w, row->dg_raised[e]);
+			else
+				value_u64(w, (row->dg.active >> e) & 1u);
+		}
+		break;
+	case F_SERVER_CLOSES:
+		target_sample(w, f, row);
+		value_u64(w, row->server_closes);
+		break;
+	case F_RECYCLES:
+		target_sample(w, f, row);
+		value_u64(w, row->recycles);
+		break;
+	default:
+		break;
+	}
+}
+
+/* ---- per passive server ---- */
+
+static void
+server_sample(struct mw *w, const struct fam *f, const struct pserver_view *v)
+{
+	sample(w, f);
+	label(w, "server", v->target);
+}
+
+static void
+pserver_series(struct mw *w, const struct fam *f, const struct pserver_view *v)
+{
+	char text[64];
+
+	switch (f->id) {
+	case F_PS_SESSIONS:
+		server_sample(w, f, v);
+		value_u64(w, v->sessions);
+		break;
+	case F_PS_TLS_SESSIONS:
+		server_sample(w, f, v);
+		value_u64(w, v->sessions_tls);
+		break;
+	case F_PS_TLS_VERSION:
+		if (v->tls_version == 0)
+			break;
+		tlsver_text(v->tls_version, text);   /* the name, or its number if unknown */
+		server_sample(w, f, v);
+		label(w, "version", text);
+		value_u64(w, 1);
+		break;
+	case F_PS_CIPHER:
+		if (v->cipher_id < 0 || v->cipher_id > 0xffff)
+			break;
+		cipher_text(v->cipher_id, text);     /* the IANA name, or its number */
+		server_sample(w, f, v);
+		label(w, "cipher", text);
+		snprintf(text, sizeof text, "0x%04X", (unsigned)v->cipher_id);
+		label(w, "cipher_id", text);
+		value_u64(w, 1);
+		break;
+	case F_PS_STARTTLS:
+		if (!v->ehlo_seen)
+			break;
+		server_sample(w, f, v);
+		value_u64(w, v->starttls_offered);
+		break;
+	case F_PS_ALERTS:
+		server_sample(w, f, v);
+		value_u64(w, v->alerts);
+		break;
+	default:
+		break;
+	}
+}
+
+int
+metrics_render(FILE *out, const struct reg_snapshot *s, const char *version, time_t now,
+    bool openmetrics)
+{
+	struct mw w = { .out = out, .om = openmetrics };
+
+	for (size_t k = 0; k < NFAMS; k++) {
+		const struct fam *f = &fams[k];
+
+		if ((f->scope == SC_PASSIVE || f->scope == SC_PSERVER) && !s->passive.enabled)
+			continue;
+		head(&w, f);
+		switch (f->scope) {
+		case SC_DAEMON:
+		case SC_PASSIVE:
+			daemon_series(&w, f, s, version, now);
+			break;
+		case SC_TARGET:
+			for (size_t i = 0; i < s->n; i++)
+				target_series(&w, f, s->rows[i]);
+			break;
+		case SC_PSERVER:
+			for (size_t i = 0; i < s->n_prows; i++)
+				pserver_series(&w, f, &s->prows[i]->v);
+			break;
+		}
+	}
+	if (openmetrics)
+		fputs("# EOF\n", out);
+	if (fflush(out) != 0 || ferror(out))
+		return -1;
+	return 0;
+}
