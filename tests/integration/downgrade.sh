@@ -10,7 +10,8 @@
 . "$srcdir/tests/lib/tap.sh"
 . "$srcdir/tests/lib/daemon.sh"
 . "$srcdir/tests/lib/snmp.sh"
-plan 48
+. "$srcdir/tests/lib/postfix.sh"   # free_port
+plan 51
 
 ROOT=.1.3.6.1.3.5321                      # agent/output/snmp_mib.h SMTPMON_OID_ROOT
 N_DOWN=$ROOT.0.4 N_REC=$ROOT.0.5 NO=$ROOT.1.4 TE=$ROOT.1.2.1
@@ -76,6 +77,7 @@ EOF
 sed -i "s|\$ALERTS_OUT|$T/alerts.out|" "$T/alert.sh"
 chmod +x "$T/alert.sh"
 
+HP=$(free_port)
 mond_conf "$T/smtpmon.conf" <<EOF
 Timeout {
     ConnectRetry 1
@@ -100,6 +102,7 @@ TargetServer {
 CAFile $T/mail.test.crt
 AgentXSocket $AGENTX_SOCK
 AlertCommand $T/alert.sh "two words" \$HOME
+MetricsListen 127.0.0.1:$HP
 EOF
 mond_start "$T/smtpmon.conf" || bail "smtpmond did not start"
 wait_until "$WAIT" '[ "$(rows_where ".state == \"up\"")" = 2 ]' || bail "the targets did not come up"
@@ -149,6 +152,13 @@ bjson
 is "$BRC:$(jq -r '.[0].tls_downgrades | join(",")' <<<"$B")" 0:tls-version-lowered "baseline show: tls-version-lowered in force"
 is "$(snmpget -v2c -c public -Oqv "127.0.0.1:$SNMPD_PORT" "$TE.35.$IDX" "$TE.41.$IDX" "$TE.42.$IDX" | tr '\n' ' ')" \
     '7 "tls-version-lowered" 2 ' "SNMP table: baseline level tls13, last event tls-version-lowered (downgrade)"
+metric() { curl -s "http://127.0.0.1:$HP/metrics" | grep -F "$1" | awk '{print $NF}'; }
+is "$(metric "smtpmon_tls_downgrade_events_total{target=\"127.0.0.1:$PORT\",event=\"tls-version-lowered\"}")" 1 \
+    "/metrics: one tls-version-lowered event counted"
+is "$(metric "smtpmon_tls_downgrade_active{target=\"127.0.0.1:$PORT\",event=\"tls-version-lowered\"}")" 1 \
+    "/metrics: tls-version-lowered in force"
+is "$(metric "smtpmon_tls_version_info{target=\"127.0.0.1:$PORT\",version=\"TLSv1.2\"}")" 1 \
+    "/metrics: the version now negotiated, TLSv1.2"
 
 # ---- restarts keep the baseline and do not repeat the alert ----
 mond_stop
