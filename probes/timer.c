@@ -27,3 +27,10 @@ add_timer_ms(struct event *ev, uint64_t ms)
 
 	evtimer_add(ev, &tv);
 }
+
+void *
+loop_thread(void *base)
+{
+	event_base_loop(base, EVLOOP_NO_EXIT_ON_EMPTY);
+	return NULL;
+}

@@ -29,6 +29,7 @@
 #include "registry.h"
 #include "snmp.h"
 #include "statuspage.h"
+#include "timer.h"
 #include "tls.h"
 #include "util.h"
 
@@ -290,6 +291,15 @@ fail_start(struct daemon *d, const char *why)
 	return 1;
 }
 
+/* A start phase failed with err: log it under the message id, then
+ * fail_start(). */
+static int
+phase_failed(struct daemon *d, const char *id, const char *err)
+{
+	log_errx("%s %s", id, err);
+	return fail_start(d, err);
+}
+
 /* The user to become when started as root: User, else smtpmon if it
  * exists, else none ((uid_t)-1). -1 when User names no user. */
 static int
@@ -400,18 +410,6 @@ drop_privileges(const struct config *cfg, uid_t uid, gid_t gid)
 	log_info("SMD0007I running as user %s (uid %ld)", pw != NULL ? pw->pw_name : "?",
 	    (long)uid);
 	return 0;
-}
-
-static void *
-monitor_thread(void *arg)
-{
-	struct daemon *d = arg;
-
-	/* not dispatch(): with no target (a passive-only configuration) nothing
-	 * may be pending, and the loop must still wait for the passive probe's
-	 * sessions, reloads and stop */
-	event_base_loop(d->mbase, EVLOOP_NO_EXIT_ON_EMPTY);
-	return NULL;
 }
 
 /* ---- the passive probe's thread ---- */
@@ -740,10 +738,8 @@ start_monitor(struct daemon *d)
 		return fail_start(d, "the configuration changed while starting");
 	}
 	d->mon = monitor_new(d->mbase, d->reg, mcfg, err, sizeof err);
-	if (d->mon == NULL) {
-		log_errx("SMD0004E %s", err);
-		return fail_start(d, err);
-	}
+	if (d->mon == NULL)
+		return phase_failed(d, "SMD0004E", err);
 	return 0;
 }
 
@@ -755,10 +751,8 @@ start_control(struct daemon *d)
 
 	d->ctl = control_new(d->cbase, d->cfg->control_socket, d->reg, d->cfg->writer, do_reload,
 	    d, err, sizeof err);
-	if (d->ctl == NULL) {
-		log_errx("SMD0004E %s", err);
-		return fail_start(d, err);
-	}
+	if (d->ctl == NULL)
+		return phase_failed(d, "SMD0004E", err);
 	control_set_reset(d->ctl, do_baseline_reset, d);
 	return 0;
 }
@@ -802,10 +796,8 @@ open_http(struct daemon *d)
 		return 0;
 	d->httpd = httpd_new(d->reg, d->cfg->metrics_listen, d->cfg->n_metrics_listen, http_pages,
 	    sizeof http_pages / sizeof http_pages[0], err, sizeof err);
-	if (d->httpd == NULL) {
-		log_errx("SMD1870E %s", err);
-		return fail_start(d, err);
-	}
+	if (d->httpd == NULL)
+		return phase_failed(d, "SMD1870E", err);
 	return 0;
 }
 
@@ -845,10 +837,8 @@ start_snmp(struct daemon *d)
 	}
 	d->snmp = snmp_agent_start(d->reg, d->cfg->agentx_socket, d->cfg->writer, err,
 	    sizeof err);
-	if (d->snmp == NULL) {
-		log_errx("SMD1840E %s", err);
-		return fail_start(d, err);
-	}
+	if (d->snmp == NULL)
+		return phase_failed(d, "SMD1840E", err);
 	monitor_set_event_hook(d->mon, on_monitor_event, d->snmp);
 	return 0;
 }
@@ -861,10 +851,8 @@ start_http(struct daemon *d)
 
 	if (d->httpd == NULL)
 		return 0;
-	if (httpd_start(d->httpd, err, sizeof err) != 0) {
-		log_errx("SMD1870E %s", err);
-		return fail_start(d, err);
-	}
+	if (httpd_start(d->httpd, err, sizeof err) != 0)
+		return phase_failed(d, "SMD1870E", err);
 	return 0;
 }
 
@@ -893,7 +881,10 @@ start_threads(struct daemon *d)
 	/* the monitor thread takes no signals: they all arrive here */
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, &old);
-	if (pthread_create(&d->thread, NULL, monitor_thread, d) != 0) {
+	/* loop_thread(), not dispatch(): with no target (a passive-only
+	 * configuration) nothing may be pending, and the loop must still wait
+	 * for the passive probe's sessions, reloads and stop */
+	if (pthread_create(&d->thread, NULL, loop_thread, d->mbase) != 0) {
 		log_errx("pthread_create failed");
 		return fail_start(d, "pthread_create failed");
 	}

@@ -34,6 +34,7 @@
 #include "config.h"
 #include "log.h"
 #include "registry.h"
+#include "timer.h"
 #include "util.h"
 
 #define HTTPD_PAGES_MAX 8
@@ -299,15 +300,6 @@ stop_cb(evutil_socket_t fd, short what, void *arg)
 	event_base_loopbreak(arg);
 }
 
-static void *
-httpd_thread(void *arg)
-{
-	struct httpd *h = arg;
-
-	event_base_loop(h->base, EVLOOP_NO_EXIT_ON_EMPTY);
-	return NULL;
-}
-
 /* A listening socket on l; -1 with err. */
 static evutil_socket_t
 listen_on(const struct cfg_listen *l, char *err, size_t errlen)
@@ -390,7 +382,7 @@ httpd_start(struct httpd *h, char *err, size_t errlen)
 
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, &old);   /* signals go to the main thread */
-	if (pthread_create(&h->thread, NULL, httpd_thread, h) != 0) {
+	if (pthread_create(&h->thread, NULL, loop_thread, h->base) != 0) {
 		pthread_sigmask(SIG_SETMASK, &old, NULL);
 		snprintf(err, errlen, "MetricsListen: pthread_create failed");
 		return -1;
