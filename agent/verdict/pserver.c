@@ -210,12 +210,15 @@ pserver_view_names(struct pserver_view *v)
 {
 	enum appl_server_type type = appl_type_of_code(v->server_type);
 	enum appl_security sec = appl_security_of_code(v->last_security);
+	char tls[16];
 
 	v->type_name = appl_type_name(type);
 	v->type_mib = appl_type_mib(type);
 	v->security_name = appl_security_name(sec);
 	v->security_mib = appl_security_mib(sec);
 	v->tls_name = tlsver_name(v->tls_version);
+	tlsver_text(v->tls_version, tls);      /* at most "TLSv1.3" or "0x7f1c" */
+	str_copy(v->tls_text, tls, sizeof v->tls_text);
 	v->tls_mib = tlsver_mib(v->tls_version);
 	v->best_tls_name = tlsver_name(v->best_tls);
 	v->best_tls_mib = tlsver_mib(v->best_tls);

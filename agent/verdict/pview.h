@@ -50,6 +50,7 @@ struct pserver_view {
 	const char *security_name;    /* of last_security: "TLS"; NULL unknown */
 	int security_mib;             /* the MIB's method; APPL_MIB_UNKNOWN */
 	const char *tls_name;         /* of tls_version: "TLSv1.3"; NULL none or unknown */
+	char tls_text[8];             /* "none", "TLSv1.3", or "0x7f1c" (not in the table) */
 	int tls_mib;                  /* SmtpmonTlsLevel; TLSVER_MIB_NONE */
 	const char *best_tls_name;    /* of best_tls; NULL none or unknown */
 	int best_tls_mib;             /* SmtpmonTlsLevel; TLSVER_MIB_NONE */

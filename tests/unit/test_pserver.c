@@ -487,6 +487,7 @@ test_names(void **state)
 	assert_string_equal(o.v->security_name, "TLS");
 	assert_int_equal(o.v->security_mib, 3);
 	assert_string_equal(o.v->tls_name, "TLSv1.3");
+	assert_string_equal(o.v->tls_text, "TLSv1.3");
 	assert_int_equal(o.v->tls_mib, 7);
 	assert_string_equal(o.v->best_tls_name, "TLSv1.3");
 	assert_int_equal(o.v->best_tls_mib, 7);
@@ -510,6 +511,7 @@ test_names(void **state)
 	assert_string_equal(o.v->security_name, "basic");
 	assert_int_equal(o.v->security_mib, 2);
 	assert_null(o.v->tls_name);
+	assert_string_equal(o.v->tls_text, "none");
 	assert_int_equal(o.v->tls_mib, TLSVER_MIB_NONE);
 	assert_null(o.v->best_tls_name);
 	assert_null(o.v->cipher_name);
@@ -529,6 +531,7 @@ test_names(void **state)
 	assert_null(v.security_name);
 	assert_int_equal(v.security_mib, APPL_MIB_UNKNOWN);
 	assert_null(v.tls_name);
+	assert_string_equal(v.tls_text, "0x7f1c");
 	assert_int_equal(v.tls_mib, TLSVER_MIB_NONE);
 	assert_null(v.cipher_name);
 	assert_string_equal(v.cipher_text, "0x5a5a");
