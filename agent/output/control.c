@@ -1,8 +1,6 @@
 /* agent/output/control.c: see control.h. */
 #include "buildconf.h"
 #include "control.h"
-#include "appltype.h"
-#include "cipher.h"
 #include "config.h"
 #include "downgrade.h"
 #include "json.h"
@@ -93,24 +91,22 @@ json_tri(struct json *j, const char *key, int v)
 		json_kbool(j, key, v > 0);
 }
 
+/* p and its names (posture_names()) */
 static void
-json_posture(struct json *j, const struct posture *p)
+json_posture(struct json *j, const struct posture *p, const struct posture_names *n)
 {
-	char w[64];
 	static const char hx[] = "0123456789abcdef";
 
-	json_kstr(j, "server_type", appl_type_name((enum appl_server_type)p->server_type));
+	json_kstr(j, "server_type", n->type_name);
 	json_tri(j, "starttls_offered", p->starttls);
-	tlsver_text(p->tls_version, w);
-	json_kstr(j, "tls_version", p->tls_version ? w : NULL);
-	cipher_text(p->cipher_id, w);
-	json_kstr(j, "cipher", p->cipher_id >= 0 ? w : NULL);
+	json_kstr(j, "tls_version", p->tls_version ? n->tls_text : NULL);
+	json_kstr(j, "cipher", p->cipher_id < 0 ? NULL :
+	    n->cipher_name != NULL ? n->cipher_name : n->cipher_text);
 	if (p->cipher_id >= 0)
 		json_kint(j, "cipher_id", p->cipher_id);
 	else
 		json_knull(j, "cipher_id");
-	json_kstr(j, "cipher_class", p->cipher_class > 0 ?
-	    cipher_class_name((enum cipher_class)p->cipher_class) : NULL);
+	json_kstr(j, "cipher_class", n->class_name);
 	json_tri(j, "cert_dates_valid", p->cert_time_ok);
 	json_tri(j, "cert_trusted", p->cert_trusted);
 	json_tri(j, "cert_name_matches", p->host_match);
@@ -141,7 +137,7 @@ json_tls_state(struct json *j, const struct reg_row *row)
 		json_obj_begin(j);
 		report_iso8601(v->set_at, ts, sizeof ts);
 		json_kstr(j, "since", ts);
-		json_posture(j, &v->best);
+		json_posture(j, &v->best, &v->best_names);
 		json_obj_end(j);
 	}
 	json_key(j, "tls_downgrades");
@@ -297,7 +293,7 @@ render_status_json(FILE *out, const struct reg_snapshot *s, const char *writer)
 		report_iso8601(row->last_change, ts, sizeof ts);
 		json_kstr(&j, "last_change", ts[0] ? ts : NULL);
 		json_kuint(&j, "noop_rtt_us", row->noop_rtt_us);
-		json_kstr(&j, "cipher_class", row->classified ? row->v.cipher_class_name : NULL);
+		json_kstr(&j, "cipher_class", row->classified ? row->v.class_name : NULL);
 		json_tls_state(&j, row);
 		json_key(&j, "counters");
 		json_obj_begin(&j);
@@ -455,8 +451,9 @@ render_baselines(FILE *out, const struct reg_snapshot *s, const char *sel, bool 
 		const struct reg_row *row = s->rows[i];
 		const struct dg_view *v = &row->dg;
 		struct posture now;
-		char ts[32], btls[16], bciph[64], ntls[16], nciph[64], down[256];
-		const char *bty;
+		struct posture_names nn;
+		const struct posture_names *bn = &v->best_names;
+		char ts[32], down[256];
 
 		if (row->kind != TARGET_IP && row->addr_len == 0)
 			continue;                  /* a name/MX block's placeholder row */
@@ -466,6 +463,7 @@ render_baselines(FILE *out, const struct reg_snapshot *s, const char *sel, bool 
 		posture_unknown(&now);
 		if (row->classified)
 			verdict_posture(&row->v, row->secure || row->auth, time(NULL), &now);
+		posture_names(&now, &nn);
 		dg_events_text(v->active, down, sizeof down);
 		if (as_json) {
 			json_obj_begin(&j);
@@ -479,18 +477,13 @@ render_baselines(FILE *out, const struct reg_snapshot *s, const char *sel, bool 
 				json_obj_begin(&j);
 				report_iso8601(row->classified_at, ts, sizeof ts);
 				json_kstr(&j, "classified_at", ts);
-				json_posture(&j, &now);
+				json_posture(&j, &now, &nn);
 				json_obj_end(&j);
 			}
 			json_tls_state(&j, row);
 			json_obj_end(&j);
 			continue;
 		}
-		tlsver_text(v->best.tls_version, btls);
-		cipher_text(v->best.cipher_id, bciph);
-		tlsver_text(now.tls_version, ntls);
-		cipher_text(now.cipher_id, nciph);
-		bty = appl_type_name((enum appl_server_type)v->best.server_type);
 		if (v->last_event >= 0) {
 			report_iso8601(v->last_event_at, ts, sizeof ts);
 			snprintf(down + strlen(down), sizeof down - strlen(down), "%s%s %s %s",
@@ -498,12 +491,13 @@ render_baselines(FILE *out, const struct reg_snapshot *s, const char *sel, bool 
 			    v->last_recovered ? "recovered" : "downgrade", ts);
 		}
 		fprintf(out, "%-5u %-24s %-5s %-8s %-8s %-40s %-12s %-8s %-40s %s\n", row->index,
-		    row->target, !v->set ? "-" : bty != NULL ? bty : "?",
+		    row->target, !v->set ? "-" : bn->type_name != NULL ? bn->type_name : "?",
 		    v->set ? tri(v->best.starttls, "yes", "no") : "-",
-		    v->set ? btls : "-", v->set ? bciph : "(not set yet)",
-		    v->set && v->best.cipher_class > 0 ?
-		    cipher_class_name((enum cipher_class)v->best.cipher_class) : "-",
-		    row->classified ? ntls : "-", row->classified ? nciph : "-",
+		    v->set ? bn->tls_text : "-", !v->set ? "(not set yet)" :
+		    bn->cipher_name != NULL ? bn->cipher_name : bn->cipher_text,
+		    v->set && bn->class_name != NULL ? bn->class_name : "-",
+		    row->classified ? nn.tls_text : "-", !row->classified ? "-" :
+		    nn.cipher_name != NULL ? nn.cipher_name : nn.cipher_text,
 		    down[0] ? down : "-");
 	}
 	if (as_json) {

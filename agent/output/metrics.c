@@ -1,9 +1,7 @@
 /* agent/output/metrics.c: see metrics.h. */
 #include "buildconf.h"
 #include "metrics.h"
-#include "cipher.h"
 #include "downgrade.h"
-#include "tlsver.h"
 
 #include <inttypes.h>
 #include <stdint.h>
@@ -314,7 +312,7 @@ target_series(struct mw *w, const struct fam *f, const struct reg_row *row)
 		if (!tls)
 			break;
 		target_sample(w, f, row);
-		label(w, "class", v->cipher_class_name != NULL ? v->cipher_class_name : "unknown");
+		label(w, "class", v->class_name != NULL ? v->class_name : "unknown");
 		value_u64(w, 1);
 		break;
 	case F_STARTTLS:
@@ -403,17 +401,16 @@ pserver_series(struct mw *w, const struct fam *f, const struct pserver_view *v)
 	case F_PS_TLS_VERSION:
 		if (v->tls_version == 0)
 			break;
-		tlsver_text(v->tls_version, text);   /* the name, or its number if unknown */
 		server_sample(w, f, v);
-		label(w, "version", text);
+		label(w, "version", v->tls_text);    /* the name, or its number if unknown */
 		value_u64(w, 1);
 		break;
 	case F_PS_CIPHER:
 		if (v->cipher_id < 0 || v->cipher_id > 0xffff)
 			break;
-		cipher_text(v->cipher_id, text);     /* the IANA name, or its number */
 		server_sample(w, f, v);
-		label(w, "cipher", text);
+		/* the IANA name, or its number */
+		label(w, "cipher", v->cipher_name != NULL ? v->cipher_name : v->cipher_text);
 		snprintf(text, sizeof text, "0x%04X", (unsigned)v->cipher_id);
 		label(w, "cipher_id", text);
 		value_u64(w, 1);

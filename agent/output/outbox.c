@@ -10,10 +10,8 @@
 #include "outbox.h"
 #include "alertcmd.h"
 #include "bstore.h"
-#include "cipher.h"
 #include "log.h"
 #include "timer.h"
-#include "tlsver.h"
 #include "util.h"
 
 #include <pthread.h>
@@ -96,20 +94,18 @@ write_file(struct outbox *o, const char *buf, size_t len)
 static void
 command(const struct batch *b, const struct monitor_event *ev)
 {
-	char otls[16], ntls[16], ociph[64], nciph[64], addr[64];
+	char addr[64];
 	struct alert_facts f = {
 		.alert = ev->kind == MONITOR_EV_TLS_DOWNGRADE ? "downgrade" :
 		    ev->kind == MONITOR_EV_TLS_RECOVERED ? "recovery" : "information",
 		.event = ev->tls_event, .target = ev->target, .address = addr,
 		.name = ev->name, .port = ev->port, .index = ev->index,
-		.old_tls = otls, .new_tls = ntls, .old_cipher = ociph,
-		.new_cipher = nciph, .when = ev->when,
+		.old_tls = ev->old_tls_text, .new_tls = ev->new_tls_text,
+		.old_cipher = ev->old_cipher_name ? ev->old_cipher_name : ev->old_cipher_text,
+		.new_cipher = ev->new_cipher_name ? ev->new_cipher_name : ev->new_cipher_text,
+		.when = ev->when,
 	};
 
-	tlsver_text(ev->old_tls, otls);
-	tlsver_text(ev->new_tls, ntls);
-	cipher_text(ev->old_cipher, ociph);
-	cipher_text(ev->new_cipher, nciph);
 	alert_address_of(ev->target, addr, sizeof addr);
 	alertcmd_post(b->ac, b->argv, &f);
 }

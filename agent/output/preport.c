@@ -1,11 +1,8 @@
 /* agent/output/preport.c: see preport.h. */
 #include "buildconf.h"
 #include "preport.h"
-#include "appltype.h"
-#include "cipher.h"
 #include "report.h"
 #include "tls_wire.h"
-#include "tlsver.h"
 
 #include <string.h>
 
@@ -28,7 +25,7 @@ preport_json(struct json *j, const struct pserver_view *v)
 	json_kuint(j, "index", v->index);
 	json_kint(j, "port", v->port);
 	json_kstr(j, "state", "observed");
-	json_kstr(j, "server_type", appl_type_name(appl_type_of_code(v->server_type)));
+	json_kstr(j, "server_type", v->type_name);
 	json_kbool(j, "starttls_offered", v->ehlo_seen && v->starttls_offered);
 	json_kbool(j, "starttls_known", v->starttls_known);
 	json_key(j, "auth_offered_pretls");
@@ -41,12 +38,12 @@ preport_json(struct json *j, const struct pserver_view *v)
 		p += strspn(p, " ");
 	}
 	json_arr_end(j);
-	json_kstr(j, "security_method", appl_security_name(appl_security_of_code(v->last_security)));
-	json_kstr(j, "tls_version", v->tls_version ? tlsver_name(v->tls_version) : NULL);
+	json_kstr(j, "security_method", v->security_name);
+	json_kstr(j, "tls_version", v->tls_name);
 	if (v->cipher_id >= 0) {
 		json_kint(j, "cipher_id", v->cipher_id);
-		json_kstr(j, "cipher", cipher_name((uint16_t)v->cipher_id));
-		json_kstr(j, "cipher_class", cipher_class_name(cipher_class_of((uint16_t)v->cipher_id)));
+		json_kstr(j, "cipher", v->cipher_name);
+		json_kstr(j, "cipher_class", v->class_name);
 	} else {
 		json_knull(j, "cipher_id");
 		json_knull(j, "cipher");
@@ -55,7 +52,7 @@ preport_json(struct json *j, const struct pserver_view *v)
 	kiso(j, "cert_not_after", v->cert_not_after);
 	json_knull(j, "last_reply");
 	json_kstr(j, "appldata", v->appldata);
-	json_kstr(j, "baseline_tls_version", v->best_tls ? tlsver_name(v->best_tls) : NULL);
+	json_kstr(j, "baseline_tls_version", v->best_tls_name);
 	json_kstr(j, "sni", v->sni[0] ? v->sni : NULL);
 	json_kstr(j, "banner", v->banner[0] ? v->banner : NULL);
 	json_kstr(j, "last_client", v->last_client[0] ? v->last_client : NULL);
@@ -100,11 +97,11 @@ preport_text_header(FILE *out)
 void
 preport_text_row(FILE *out, const struct pserver_view *v)
 {
-	char cipher[64] = "-", ev[96] = "";
+	const char *cipher = v->cipher_id < 0 ? "-" :
+	    v->cipher_name != NULL ? v->cipher_name : v->cipher_text;
+	char ev[96] = "";
 	size_t used = 0;
 
-	if (v->cipher_id >= 0)
-		cipher_text(v->cipher_id, cipher);
 	for (int e = 0; e < PS_EV_COUNT; e++)
 		if (v->events & (1u << e))
 			used += (size_t)snprintf(ev + used, sizeof ev - used, "%s%s", used ? "," : "",
@@ -113,7 +110,7 @@ preport_text_row(FILE *out, const struct pserver_view *v)
 	    v->server_type == ' ' ? '-' : v->server_type,
 	    v->last_security == 'T' ? "T" : v->last_security == 'B' ? "B" : "-",
 	    !v->ehlo_seen ? "-" : v->starttls_offered ? "yes" : "no",
-	    v->tls_version ? tlsver_name(v->tls_version) : "-", cipher,
+	    v->tls_version ? v->tls_name : "-", cipher,
 	    (unsigned long long)v->sessions, (unsigned long long)v->sessions_tls,
 	    (unsigned long long)v->sessions_plain, ev[0] ? ev : "-", v->appldata);
 }
@@ -121,8 +118,7 @@ preport_text_row(FILE *out, const struct pserver_view *v)
 void
 preport_alert_text(const struct pserver_alert *a, char *out, size_t outsz)
 {
-	const char *ov = a->old_tls ? tlsver_name(a->old_tls) : NULL;
-	const char *nv = a->new_tls ? tlsver_name(a->new_tls) : NULL;
+	const char *ov = a->old_tls_name, *nv = a->new_tls_name;
 	char d[PSERVER_TEXT];
 	size_t i;
 

@@ -9,14 +9,12 @@
 #include "buildconf.h"
 
 #include "snmpcol.h"
-#include "cipher.h"
 #include "downgrade.h"
 #include "mlimit.h"
 #include "pserver.h"
 #include "registry.h"
 #include "safetext.h"
 #include "snmp_mib.h"
-#include "appltype.h"
 #include "tlsver.h"
 
 #include <arpa/inet.h>
@@ -273,15 +271,6 @@ status_value(enum reg_state st)
 	return 1;
 }
 
-/* SmtpmonCipherClass: unknown(1) .. good(5) */
-static long
-class_value(int32_t cipher_id)
-{
-	if (cipher_id < 0 || cipher_id > 0xffff)
-		return 1;
-	return 1 + (long)cipher_class_of((uint16_t)cipher_id);
-}
-
 /* SmtpmonCapabilities: BITS, bit N is the MSB-first bit N of the octets */
 static size_t
 caps_bits(uint32_t caps, uint8_t *out)
@@ -342,9 +331,9 @@ target_session(const struct reg_row *row, const char *writer, unsigned col,
 
 	switch (col) {
 	case SMTPMON_T_SERVER_TYPE:
-		return integer(out, appl_type_mib(v->server_type));
+		return integer(out, v->type_mib);
 	case SMTPMON_T_SECURITY:
-		return integer(out, appl_security_mib(v->security));
+		return integer(out, v->security_mib);
 	case SMTPMON_T_TLS_LEVEL:
 		return integer(out, v->tls_done ? v->tls_mib : TLSVER_MIB_NONE);
 	case SMTPMON_T_CIPHER_ID:
@@ -444,15 +433,14 @@ target_baseline(const struct reg_row *row, unsigned col, struct snmpcol_value *o
 
 	switch (col) {
 	case SMTPMON_T_BASELINE_TLS_LEVEL:
-		return integer(out, dg->set ? tlsver_mib(dg->best.tls_version) : TLSVER_MIB_NONE);
+		return integer(out, dg->set ? dg->best_names.tls_mib : TLSVER_MIB_NONE);
 	case SMTPMON_T_BASELINE_CIPHER_ID:
 		return integer(out, dg->set ? dg->best.cipher_id : -1);
 	case SMTPMON_T_BASELINE_CIPHER_NAME:
-		name = dg->set && dg->best.cipher_id >= 0 ?
-		    cipher_name((uint16_t)dg->best.cipher_id) : NULL;
+		name = dg->set ? dg->best_names.cipher_name : NULL;
 		return text(out, name ? name : "", SNMPCOL_TEXT_MAX);
 	case SMTPMON_T_BASELINE_CIPHER_CLASS:
-		return integer(out, dg->set ? class_value(dg->best.cipher_id) : 1);
+		return integer(out, dg->set ? dg->best_names.class_mib : 1);
 	case SMTPMON_T_BASELINE_SINCE:
 		return date(out, dg->set, dg->set_at);
 	case SMTPMON_T_TLS_DOWNGRADES:
@@ -581,7 +569,7 @@ snmpcol_pserver(const struct pserver_view *v, unsigned col, struct snmpcol_value
 	case SMTPMON_P_PORT:
 		return uns(out, SNMPCOL_UNSIGNED, v->port);
 	case SMTPMON_P_TYPE:
-		return integer(out, v->server_type == 'E' ? 3 : v->server_type == 'S' ? 2 : 1);
+		return integer(out, v->type_mib);
 	case SMTPMON_P_STARTTLS:
 		return integer(out, truth(v->ehlo_seen && v->starttls_offered));
 	case SMTPMON_P_TLS_KNOWN:
@@ -590,18 +578,18 @@ snmpcol_pserver(const struct pserver_view *v, unsigned col, struct snmpcol_value
 		return octets_len(out, words_text(v->auth_pretls, sizeof v->auth_pretls, buf,
 		    SNMPCOL_TEXT_MAX + 1));
 	case SMTPMON_P_SECURITY:
-		return integer(out, v->last_security == 'T' ? 3 : v->last_security == 'B' ? 2 : 1);
+		return integer(out, v->security_mib);
 	case SMTPMON_P_TLS_LEVEL:
-		return integer(out, tlsver_mib(v->tls_version));
+		return integer(out, v->tls_mib);
 	case SMTPMON_P_CIPHER_ID:
 		return integer(out, v->cipher_id >= 0 ? (long)(v->cipher_id & 0xffff) : -1);
 	case SMTPMON_P_CIPHER_NAME:
-		name = v->cipher_id >= 0 ? cipher_name((uint16_t)v->cipher_id) : NULL;
+		name = v->cipher_name;
 		return text(out, name ? name : "", SNMPCOL_TEXT_MAX);
 	case SMTPMON_P_CIPHER_CLASS:
-		return integer(out, class_value(v->cipher_id));
+		return integer(out, v->class_mib);
 	case SMTPMON_P_BASELINE_TLS:
-		return integer(out, tlsver_mib(v->best_tls));
+		return integer(out, v->best_tls_mib);
 	case SMTPMON_P_CERT_NOT_AFTER:
 		return date(out, true, v->cert_not_after);
 	case SMTPMON_P_SNI:

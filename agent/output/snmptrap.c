@@ -9,7 +9,6 @@
 #include "safetext.h"
 #include "snmp_mib.h"
 #include "snmpcol.h"
-#include "tlsver.h"
 #include "util.h"
 
 #include <stdint.h>
@@ -107,7 +106,7 @@ send_tls_event(const struct monitor_event *ev)
 {
 	oid n = ev->kind == MONITOR_EV_TLS_DOWNGRADE ? SMTPMON_N_TLS_DOWNGRADE :
 	    ev->kind == MONITOR_EV_TLS_RECOVERED ? SMTPMON_N_TLS_RECOVERED : SMTPMON_N_CERT_CHANGED;
-	long old_level = tlsver_mib(ev->old_tls), new_level = tlsver_mib(ev->new_tls);
+	long old_level = ev->old_tls_mib, new_level = ev->new_tls_mib;
 	long old_c = ev->old_cipher, new_c = ev->new_cipher;
 	netsnmp_variable_list *vars = trap_begin(n, ev);
 
@@ -132,7 +131,7 @@ send_tls_event(const struct monitor_event *ev)
 static void
 send_passive_event(const struct monitor_event *ev)
 {
-	long old_level = tlsver_mib(ev->old_tls), new_level = tlsver_mib(ev->new_tls);
+	long old_level = ev->old_tls_mib, new_level = ev->new_tls_mib;
 	netsnmp_variable_list *vars = trap_begin(SMTPMON_N_PASSIVE_ALERT, ev);
 
 	add_notify_text(&vars, SMTPMON_NO_REASON, ev->tls_event, sizeof ev->tls_event);

@@ -1,12 +1,10 @@
 /* agent/output/statuspage.c: see statuspage.h. */
 #include "buildconf.h"
 #include "statuspage.h"
-#include "cipher.h"
 #include "downgrade.h"
 #include "registry.h"
 #include "report.h"
 #include "safetext.h"
-#include "tlsver.h"
 
 #include <string.h>
 
@@ -188,7 +186,6 @@ passive_table(FILE *out, const struct reg_snapshot *s)
 	    "<tbody>\n", out);
 	for (size_t i = 0; i < s->n_prows; i++) {
 		const struct pserver_view *v = &s->prows[i]->v;
-		char cipher[64];
 
 		fputs("<tr data-server=\"", out);
 		put_text(out, v->target);
@@ -197,10 +194,9 @@ passive_table(FILE *out, const struct reg_snapshot *s)
 		fprintf(out, "<td class=\"sessions\">%llu (%llu TLS, %llu basic)</td>",
 		    (unsigned long long)v->sessions, (unsigned long long)v->sessions_tls,
 		    (unsigned long long)v->sessions_plain);
-		cell_text(out, "tls", v->tls_version ? tlsver_name(v->tls_version) : NULL);
-		if (v->cipher_id >= 0)
-			cipher_text(v->cipher_id, cipher);
-		cell_text(out, "cipher", v->cipher_id >= 0 ? cipher : NULL);
+		cell_text(out, "tls", v->tls_name);
+		cell_text(out, "cipher", v->cipher_id < 0 ? NULL :
+		    v->cipher_name != NULL ? v->cipher_name : v->cipher_text);
 		cell_text(out, "starttls", !v->ehlo_seen ? NULL : v->starttls_offered ? "yes" : "no");
 		fputs("</tr>\n", out);
 	}

@@ -4,14 +4,13 @@
 #include "alertcmd.h"
 #include "appldata.h"
 #include "appldata_log.h"
-#include "cipher.h"
 #include "config.h"
 #include "log.h"
 #include "passive.h"
 #include "preport.h"
 #include "pserver.h"
 #include "registry.h"
-#include "tlsver.h"
+#include "tlswatch.h"
 #include "util.h"
 
 #include <arpa/inet.h>
@@ -106,23 +105,22 @@ passive_alert(struct pintake *pi, const struct config *cfg, const struct pserver
 	ev.new_tls = a->new_tls;
 	ev.old_cipher = -1;
 	ev.new_cipher = a->cipher_id;
+	tlswatch_event_names(&ev);
 	ev.when = a->when;
 	str_copy(ev.client, a->client, sizeof ev.client);
 	str_copy(ev.detail, a->detail, sizeof ev.detail);
 	pi->own.event(pi->own.arg, &ev);
 	if (cfg->alert_argv != NULL) {
-		char otls[16], ntls[16], ociph[64], nciph[64], addr[64];
+		char addr[64];
 		struct alert_facts f = {
 			.alert = "passive", .event = ev.tls_event, .target = ev.target,
 			.address = addr, .name = "", .port = ev.port, .index = ev.index,
-			.old_tls = otls, .new_tls = ntls, .old_cipher = ociph, .new_cipher = nciph,
+			.old_tls = ev.old_tls_text, .new_tls = ev.new_tls_text,
+			.old_cipher = ev.old_cipher_name ? ev.old_cipher_name : ev.old_cipher_text,
+			.new_cipher = ev.new_cipher_name ? ev.new_cipher_name : ev.new_cipher_text,
 			.when = ev.when, .client = ev.client, .detail = ev.detail,
 		};
 
-		tlsver_text(ev.old_tls, otls);
-		tlsver_text(ev.new_tls, ntls);
-		cipher_text(-1, ociph);
-		cipher_text(ev.new_cipher, nciph);
 		alert_address_of(ev.target, addr, sizeof addr);
 		alertcmd_post(pi->own.alertcmd(pi->own.arg), cfg->alert_argv, &f);
 	}

@@ -2,6 +2,9 @@
 #include "buildconf.h"
 #include "downgrade.h"
 #include "appldata.h"
+#include "appltype.h"
+#include "cipher.h"
+#include "tlsver.h"
 #include "util.h"
 
 #include <errno.h>
@@ -308,10 +311,39 @@ downgrade_reset(struct baseline *b, const struct posture *p, time_t now)
 }
 
 void
+posture_cipher_names(int32_t id, const char **name, char text[8])
+{
+	*name = id >= 0 && id <= 0xffff ? cipher_name((uint16_t)id) : NULL;
+	text[0] = '\0';
+	if (id < 0)
+		snprintf(text, 8, "none");
+	else if (*name == NULL)
+		snprintf(text, 8, "0x%04x", (unsigned)id & 0xffffu);
+}
+
+void
+posture_names(const struct posture *p, struct posture_names *out)
+{
+	bool known_id = p->cipher_id >= 0 && p->cipher_id <= 0xffff;
+	char tls[16];
+
+	memset(out, 0, sizeof(*out));
+	out->type_name = appl_type_name((enum appl_server_type)p->server_type);
+	tlsver_text(p->tls_version, tls);      /* at most "TLSv1.3" or "0x7f1c" */
+	str_copy(out->tls_text, tls, sizeof out->tls_text);
+	out->tls_mib = tlsver_mib(p->tls_version);
+	posture_cipher_names(p->cipher_id, &out->cipher_name, out->cipher_text);
+	out->class_name = p->cipher_class > 0 ?
+	    cipher_class_name((enum cipher_class)p->cipher_class) : NULL;
+	out->class_mib = known_id ? 1 + (int)cipher_class_of((uint16_t)p->cipher_id) : 1;
+}
+
+void
 downgrade_view(const struct baseline *b, struct dg_view *v)
 {
 	v->set = b->set;
 	v->best = b->best;
+	posture_names(&b->best, &v->best_names);
 	v->set_at = b->set_at;
 	v->active = b->active;
 	v->last_event = b->last_event;

@@ -86,6 +86,7 @@ struct baseline {
 };
 
 
+/* What readers see of b: its values and the names of its best posture. */
 void downgrade_view(const struct baseline *b, struct dg_view *v);
 
 enum dg_change_kind {
@@ -105,6 +106,13 @@ struct dg_change {
 
 /* A posture with every dimension unknown. */
 void posture_unknown(struct posture *p);
+
+/* The names of p's values, as every reader shows them (posture.h). Pure. */
+void posture_names(const struct posture *p, struct posture_names *out);
+/* A suite id as posture_names() names it: *name its IANA name (NULL: none,
+ * or not in the table) and, when *name is NULL, text "none" or "0x00ff"
+ * ("" otherwise). Pure. */
+void posture_cipher_names(int32_t id, const char **name, char text[8]);
 
 /* Compare p with b (set from p when b is not set yet), update b, and write
  * the changes into out (at most max; DG_N_EVENTS + 1 always suffice).

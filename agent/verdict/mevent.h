@@ -2,7 +2,10 @@
  * certificate near its end, a TLS downgrade or recovery, a passive alert.
  * The monitor fills a struct monitor_event and hands it to its event hook
  * (monitor_set_event_hook()); the SNMP subagent turns it into a
- * notification. A plain value: no pointers, copied freely.
+ * notification. Whoever makes a TLS or passive event names its versions and
+ * suites once (tlswatch_event_names()); readers (traps, AlertCommand) print
+ * the names and map no raw value again. A plain value, copied freely: its
+ * only pointers are to the probes/ tables' static strings.
  */
 #ifndef SMTPMON_MEVENT_H
 #define SMTPMON_MEVENT_H
@@ -38,6 +41,11 @@ struct monitor_event {
 	char tls_event[32];            /* TLS_*: the event name, e.g. "tls-version-lowered" */
 	uint16_t old_tls, new_tls;     /* TLS_*: wire versions, 0 none */
 	int32_t old_cipher, new_cipher; /* TLS_*: IANA ids, -1 none */
+	/* TLS_*, PASSIVE: the four values above named (tlswatch_event_names()) */
+	char old_tls_text[8], new_tls_text[8];  /* "none", "TLSv1.2", "0x7f1c" (unknown) */
+	int old_tls_mib, new_tls_mib;  /* SmtpmonTlsLevel; TLSVER_MIB_NONE none or unknown */
+	const char *old_cipher_name, *new_cipher_name;  /* IANA; NULL none or unknown */
+	char old_cipher_text[8], new_cipher_text[8];     /* name NULL: "none", "0x00ff" */
 	char name[128];                /* TargetName / TargetMx domain, "" for TargetIP */
 	time_t when;
 	/* PASSIVE: index is the passive row's (smtpmonPassiveServerTable), target

@@ -1,7 +1,9 @@
-/* agent/verdict/posture.h: the TLS posture of one classification and what readers
- * see of a target's baseline: plain values, decided once (agent/verdict
- * makes a posture, agent/downgrade keeps the baselines), stored in the
- * registry's rows. No functions here.
+/* agent/verdict/posture.h: the TLS posture of one classification, the names
+ * of its values, and what readers see of a target's baseline: plain values,
+ * decided once (agent/verdict makes a posture, agent/downgrade keeps the
+ * baselines and names a posture: posture_names()), stored in the registry's
+ * rows. Readers print the names; none maps a raw value again. No functions
+ * here.
  */
 #ifndef SMTPMON_POSTURE_H
 #define SMTPMON_POSTURE_H
@@ -26,10 +28,24 @@ struct posture {
 	uint8_t key[32];           /* SHA-256 of the SubjectPublicKeyInfo */
 };
 
+/* A posture's values as readers show them: names from the probes/ tables
+ * (pointers to their static strings only) and the texts of values the
+ * tables do not know. */
+struct posture_names {
+	const char *type_name;     /* "ESMTP"; NULL unknown */
+	char tls_text[8];          /* "none", "TLSv1.3", or "0x7f1c" (not in the table) */
+	int tls_mib;               /* SmtpmonTlsLevel; TLSVER_MIB_NONE none or unknown */
+	const char *cipher_name;   /* IANA name; NULL none, or not in the table */
+	char cipher_text[8];       /* when cipher_name is NULL: "none", or "0x00ff" */
+	const char *class_name;    /* of cipher_class: "good"; NULL when 0 (unknown) */
+	int class_mib;             /* SmtpmonCipherClass of cipher_id's class; 1 none */
+};
+
 /* What readers (control, SNMP) see of a baseline, in the registry row. */
 struct dg_view {
 	bool set;
 	struct posture best;
+	struct posture_names best_names;  /* of best */
 	time_t set_at;
 	uint32_t active;           /* events downgraded now (1u << enum dg_event) */
 	int8_t last_event;         /* enum dg_event; DG_NONE when none yet */

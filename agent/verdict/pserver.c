@@ -3,6 +3,7 @@
 #include "pserver.h"
 #include "appldata.h"
 #include "appltype.h"
+#include "cipher.h"
 #include "tls_wire.h"
 #include "tlsver.h"
 #include "util.h"
@@ -204,6 +205,38 @@ flap_allow(struct flap *f, time_t now)
 	return true;
 }
 
+void
+pserver_view_names(struct pserver_view *v)
+{
+	enum appl_server_type type = appl_type_of_code(v->server_type);
+	enum appl_security sec = appl_security_of_code(v->last_security);
+	char tls[16];
+
+	v->type_name = appl_type_name(type);
+	v->type_mib = appl_type_mib(type);
+	v->security_name = appl_security_name(sec);
+	v->security_mib = appl_security_mib(sec);
+	v->tls_name = tlsver_name(v->tls_version);
+	tlsver_text(v->tls_version, tls);      /* at most "TLSv1.3" or "0x7f1c" */
+	str_copy(v->tls_text, tls, sizeof v->tls_text);
+	v->tls_mib = tlsver_mib(v->tls_version);
+	v->best_tls_name = tlsver_name(v->best_tls);
+	v->best_tls_mib = tlsver_mib(v->best_tls);
+	v->cipher_name = NULL;
+	v->cipher_text[0] = '\0';
+	v->class_name = NULL;
+	v->class_mib = 1;
+	if (v->cipher_id < 0)
+		return;
+	v->cipher_name = cipher_name((uint16_t)v->cipher_id);
+	if (v->cipher_name == NULL)
+		snprintf(v->cipher_text, sizeof v->cipher_text, "0x%04x",
+		    (unsigned)v->cipher_id & 0xffffu);
+	v->class_name = cipher_class_name(cipher_class_of((uint16_t)v->cipher_id));
+	if (v->cipher_id <= 0xffff)
+		v->class_mib = 1 + (int)cipher_class_of((uint16_t)v->cipher_id);
+}
+
 static void
 raise_event(struct prow *r, const struct passive_session *s, enum ps_event ev, time_t now,
     const char *detail, uint16_t old_tls, struct pserver_alert *alerts, size_t *n)
@@ -224,6 +257,8 @@ raise_event(struct prow *r, const struct passive_session *s, enum ps_event ev, t
 	str_copy(a->client, s->client_text, sizeof a->client);
 	a->old_tls = old_tls;
 	a->new_tls = s->facts.tls_version;
+	a->old_tls_name = tlsver_name(old_tls);
+	a->new_tls_name = tlsver_name(a->new_tls);
 	a->cipher_id = s->facts.cipher_id;
 	str_copy(a->detail, detail, sizeof a->detail);
 	a->when = now;
@@ -343,5 +378,6 @@ pserver_observe(struct pserver_table *t, const struct passive_session *s,
 	if (r->v.first_seen == 0)
 		r->v.first_seen = (time_t)(s->start_us / 1000000u);
 	r->v.last_seen = now;
+	pserver_view_names(&r->v);
 	return &r->v;
 }

@@ -32,6 +32,9 @@
  * announcements of one event per server per PSERVER_FLAP_WINDOW_S; beyond
  * that the alert is returned with .suppressed set (log it, do not send it).
  *
+ * A row carries the names of its values (pview.h) and an alert those of
+ * its versions, decided here from the probes/ tables: readers print them.
+ *
  * The table holds at most max rows; sessions of further servers are counted
  * (pserver_dropped) and produce no row and no alert.
  */
@@ -66,6 +69,7 @@ struct pserver_alert {
 	bool suppressed;              /* over the flap limit: log only */
 	char server[64], client[64];
 	uint16_t old_tls, new_tls;    /* the server's TLS baseline then (0 none), the session's */
+	const char *old_tls_name, *new_tls_name;  /* ... named; NULL none or unknown */
 	int32_t cipher_id;            /* the session's, -1 none */
 	char detail[PSERVER_TEXT];    /* e.g. "EHLO reply without STARTTLS" */
 	time_t when;
@@ -90,6 +94,10 @@ void pserver_free(struct pserver_table *t);
 const struct pserver_view *pserver_observe(struct pserver_table *t,
     const struct passive_session *s, const struct pserver_hint *hint,
     struct pserver_alert *alerts, size_t *n_alerts, char appldata[41]);
+
+/* Fill v's names (pview.h) from its values, from the probes/ tables:
+ * pserver_observe() does for its rows; pure. */
+void pserver_view_names(struct pserver_view *v);
 
 /* Rows in index order; i < pserver_count(). */
 size_t pserver_count(const struct pserver_table *t);

@@ -1,6 +1,9 @@
 /* agent/verdict/pview.h: one server as the passive probe sees it: the row that
  * agent/pserver keeps and the registry publishes (smtpmonPassiveServerTable,
- * `status --passive`). A plain value, no functions here.
+ * `status --passive`), with the names of its values, decided by pserver
+ * when it updates the row: readers print them and map no raw value again.
+ * A plain value (pointers only to the probes/ tables' static strings), no
+ * functions here.
  */
 #ifndef SMTPMON_PVIEW_H
 #define SMTPMON_PVIEW_H
@@ -40,6 +43,21 @@ struct pserver_view {
 	char last_event_detail[PSERVER_TEXT];
 	time_t last_event_at;
 	time_t first_seen, last_seen;
+
+	/* the names of the values above (probes/ tables), as readers show them */
+	const char *type_name;        /* of server_type: "ESMTP"; NULL unknown */
+	int type_mib;                 /* SmtpmonServerType; APPL_MIB_UNKNOWN */
+	const char *security_name;    /* of last_security: "TLS"; NULL unknown */
+	int security_mib;             /* the MIB's method; APPL_MIB_UNKNOWN */
+	const char *tls_name;         /* of tls_version: "TLSv1.3"; NULL none or unknown */
+	char tls_text[8];             /* "none", "TLSv1.3", or "0x7f1c" (not in the table) */
+	int tls_mib;                  /* SmtpmonTlsLevel; TLSVER_MIB_NONE */
+	const char *best_tls_name;    /* of best_tls; NULL none or unknown */
+	int best_tls_mib;             /* SmtpmonTlsLevel; TLSVER_MIB_NONE */
+	const char *cipher_name;      /* of cipher_id: IANA name; NULL none or unknown */
+	char cipher_text[8];          /* cipher_id >= 0 and no name: "0x00ff"; else "" */
+	const char *class_name;       /* cipher_id >= 0: its class, "good" .. "unknown" */
+	int class_mib;                /* SmtpmonCipherClass; 1 none */
 };
 
 #endif

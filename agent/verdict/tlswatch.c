@@ -49,6 +49,21 @@ tlswatch_cert(const struct tw_target *t, struct tw_cert *st, const char *subject
 	return true;
 }
 
+void
+tlswatch_event_names(struct monitor_event *ev)
+{
+	char tls[16];
+
+	tlsver_text(ev->old_tls, tls);          /* at most "TLSv1.3" or "0x7f1c" */
+	str_copy(ev->old_tls_text, tls, sizeof ev->old_tls_text);
+	tlsver_text(ev->new_tls, tls);
+	str_copy(ev->new_tls_text, tls, sizeof ev->new_tls_text);
+	ev->old_tls_mib = tlsver_mib(ev->old_tls);
+	ev->new_tls_mib = tlsver_mib(ev->new_tls);
+	posture_cipher_names(ev->old_cipher, &ev->old_cipher_name, ev->old_cipher_text);
+	posture_cipher_names(ev->new_cipher, &ev->new_cipher_name, ev->new_cipher_text);
+}
+
 static void
 queue_alert(const struct tw_target *t, int kind, const struct dg_change *c, time_t now,
     struct tw_result *out)
@@ -61,6 +76,7 @@ queue_alert(const struct tw_target *t, int kind, const struct dg_change *c, time
 	ev->new_tls = c->new_tls;
 	ev->old_cipher = c->old_cipher;
 	ev->new_cipher = c->new_cipher;
+	tlswatch_event_names(ev);
 	str_copy(ev->name, t->name, sizeof ev->name);
 	ev->when = now;
 }

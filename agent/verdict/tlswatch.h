@@ -20,6 +20,7 @@
  *                       end, once per certificate (by notAfter) and once
  *                       more when it has expired; announced at once.
  *   tlswatch_reset()    accept a posture as the new baseline (SMD1855I).
+ *   tlswatch_event_names()  the names of an event's versions and suites.
  *
  * No clock, no I/O but the log; one thread at a time per target (the
  * monitor thread).
@@ -70,6 +71,12 @@ struct tw_result {
 /* ev zeroed, then the identity of an event of kind about t: index, target,
  * address, port (the up/down events of agent/recorder use it too). */
 void tlswatch_event_of(const struct tw_target *t, int kind, struct monitor_event *ev);
+
+/* Name ev's old_tls/new_tls and old_cipher/new_cipher (set before): the
+ * texts and levels readers print (mevent.h). The events tlswatch_observe()
+ * fills are named; the maker of a passive event (agent/pintake) calls it.
+ * Pure. */
+void tlswatch_event_names(struct monitor_event *ev);
 
 void tlswatch_observe(const struct tw_target *t, struct baseline *b, const struct posture *p,
     int min_tls, const char *subject, time_t not_after, time_t now, struct tw_result *out);

@@ -90,8 +90,10 @@ verdict_of(const struct smtp_result *r, const struct verdict_policy *p, time_t n
 	v->server_type = r->server_type;
 	v->type_name = appl_type_name(r->server_type);
 	v->type_code = appl_type_code(r->server_type);
+	v->type_mib = appl_type_mib(r->server_type);
 	v->security = r->security;
 	v->security_name = appl_security_name(r->security);
+	v->security_mib = appl_security_mib(r->security);
 	/* a classified connection without TLS was basic */
 	v->method_name = appl_security_name(r->security == APPL_SEC_TLS ? APPL_SEC_TLS :
 	    APPL_SEC_BASIC);
@@ -119,7 +121,7 @@ verdict_of(const struct smtp_result *r, const struct verdict_policy *p, time_t n
 			snprintf(v->cipher_hex, sizeof v->cipher_hex, "0x%04X",
 			    (unsigned)r->tls.cipher_id);
 			v->cipher_class = (int)cipher_class_of((uint16_t)r->tls.cipher_id);
-			v->cipher_class_name = cipher_class_name((enum cipher_class)v->cipher_class);
+			v->class_name = cipher_class_name((enum cipher_class)v->cipher_class);
 		}
 		v->cert_seen = r->tls.have_cert;
 		v->cert_verified = r->tls.have_cert && r->tls.verify_code == X509_V_OK;

@@ -2,19 +2,21 @@
  *
  * verdict_of() turns a probe's result (probes/smtp_session) and the target's
  * policy into a struct verdict: the facts as every reader shows them (server
- * type and security method with their names and codes, the TLS version's
- * name and MIB level, the cipher suite's id, name and strength class, the
- * 40-byte appldata record with the writer, the certificate summary, the
- * EHLO capabilities, the phase timings, the failure with its reply code and
- * text, and the TLS posture the downgrade detector compares). Pure: no I/O,
- * no clock (the caller gives now). A verdict is a plain value, copied
- * freely, kept in the registry's rows: its pointers are to static strings
- * only (the probes/ tables' names), never into the result or the verdict.
+ * type and security method with their names, codes and MIB values, the TLS
+ * version's name and MIB level, the cipher suite's id, name and strength
+ * class, the 40-byte appldata record with the writer, the certificate
+ * summary, the EHLO capabilities, the phase timings, the failure with its
+ * reply code and text, and the TLS posture the downgrade detector compares).
+ * Pure: no I/O, no clock (the caller gives now). A verdict is a plain value,
+ * copied freely, kept in the registry's rows: its pointers are to static
+ * strings only (the probes/ tables' names), never into the result or the
+ * verdict.
  *
  * Readers (control, SNMP, reports, logs) print a verdict's fields; none maps
- * a raw value again. The tables behind the names are one per concept, in
- * probes/: tlsver (TLS version), appltype (server type, security method),
- * cipher (suite names and classes).
+ * a raw value again, nor one of a baseline, a passive row or an event: those
+ * carry their names too (posture.h, pview.h, mevent.h). The tables behind
+ * the names are one per concept, in probes/: tlsver (TLS version), appltype
+ * (server type, security method), cipher (suite names and classes).
  */
 #ifndef SMTPMON_VERDICT_H
 #define SMTPMON_VERDICT_H
@@ -51,8 +53,10 @@ struct verdict {
 	enum appl_server_type server_type;
 	const char *type_name;         /* "ESMTP"; NULL unknown */
 	const char *type_code;         /* "E"; NULL unknown */
+	int type_mib;                  /* SmtpmonServerType; APPL_MIB_UNKNOWN */
 	enum appl_security security;   /* as the probe recorded it */
 	const char *security_name;     /* of security, NULL unknown */
+	int security_mib;              /* the MIB's method of security; APPL_MIB_UNKNOWN */
 	const char *method_name;       /* the method shown: "TLS" with TLS, else "basic" */
 	const char *method_code;       /* ... and its appldata letter, "T" or "B" */
 	bool ehlo_seen;                /* an EHLO 250 reply */
@@ -71,7 +75,7 @@ struct verdict {
 	int32_t cipher_id;             /* IANA id; -1 none */
 	char cipher_hex[8];            /* "0x1302"; "" none */
 	int cipher_class;              /* enum cipher_class; 0 none */
-	const char *cipher_class_name; /* NULL none */
+	const char *class_name;        /* cipher_class named: "good"; NULL none */
 	bool cert_seen;                /* a certificate was presented */
 	bool cert_verified;            /* ... and its chain verified */
 	enum verdict_cert cert_status;

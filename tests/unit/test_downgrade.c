@@ -4,8 +4,9 @@
  * one alert per downgrade, recovery after DG_RECOVER_AFTER, flap damping,
  * dimensions a classification cannot see, baseline raising, reset,
  * certificate-changed over a set of keys, the posture of a probe result,
- * the line format round trip and its errors, and the file written, read
- * back, pruned and survived by a leftover temporary file. */
+ * the line format round trip and its errors, the file written, read
+ * back, pruned and survived by a leftover temporary file, and the names of
+ * a posture (the same texts and levels as the probes/ tables give). */
 #include "buildconf.h"
 #include <setjmp.h>
 #include <stdarg.h>
@@ -25,6 +26,7 @@
 #include "cipher.h"
 #include "downgrade.h"
 #include "smtp_session.h"
+#include "tlsver.h"
 
 #define T0 1764489600     /* 2025-11-30 */
 
@@ -452,6 +454,107 @@ test_event_names(void **state)
 	assert_string_equal(text, "");
 }
 
+/* what the readers showed before the names: cipher_text() */
+static void
+assert_cipher_shown(const struct posture_names *n, int32_t id)
+{
+	char want[64];
+
+	cipher_text(id, want);
+	assert_string_equal(n->cipher_name != NULL ? n->cipher_name : n->cipher_text, want);
+	if (n->cipher_name != NULL)
+		assert_string_equal(n->cipher_text, "");
+}
+
+static void
+test_posture_names(void **state)
+{
+	static const int versions[] = { 0, 0x0002, 0x0300, 0x0301, 0x0302, 0x0303, 0x0304,
+	    0x0305, 0x7f1c, 0xffff };
+	static const int32_t odd_ids[] = { -1, 0x0a0a, 0xfafa, 0x5a5a };
+	struct posture p;
+	struct posture_names n;
+	struct baseline b;
+	struct dg_view v;
+	char want[16];
+
+	(void)state;
+	/* a TLS 1.3 ESMTP posture */
+	posture_unknown(&p);
+	p.server_type = APPL_TYPE_ESMTP;
+	p.tls_version = 0x0304;
+	p.cipher_id = 0x1302;
+	p.cipher_class = CIPHER_GOOD;
+	posture_names(&p, &n);
+	assert_string_equal(n.type_name, "ESMTP");
+	assert_string_equal(n.tls_text, "TLSv1.3");
+	assert_int_equal(n.tls_mib, 7);
+	assert_string_equal(n.cipher_name, "TLS_AES_256_GCM_SHA384");
+	assert_string_equal(n.cipher_text, "");
+	assert_string_equal(n.class_name, "good");
+	assert_int_equal(n.class_mib, 5);
+	/* nothing known */
+	posture_unknown(&p);
+	posture_names(&p, &n);
+	assert_null(n.type_name);
+	assert_string_equal(n.tls_text, "none");
+	assert_int_equal(n.tls_mib, TLSVER_MIB_NONE);
+	assert_null(n.cipher_name);
+	assert_string_equal(n.cipher_text, "none");
+	assert_null(n.class_name);
+	assert_int_equal(n.class_mib, 1);
+	/* a draft version and a suite not in the table */
+	p.tls_version = 0x7f1c;
+	p.cipher_id = 0x5a5a;
+	assert_null(cipher_name(0x5a5a));
+	posture_names(&p, &n);
+	assert_string_equal(n.tls_text, "0x7f1c");
+	assert_int_equal(n.tls_mib, TLSVER_MIB_NONE);
+	assert_null(n.cipher_name);
+	assert_string_equal(n.cipher_text, "0x5a5a");
+	assert_int_equal(n.class_mib, 1 + (int)CIPHER_UNKNOWN);
+
+	/* the same texts and levels as the tables: every version, every suite */
+	posture_unknown(&p);
+	for (size_t i = 0; i < sizeof versions / sizeof versions[0]; i++) {
+		p.tls_version = (uint16_t)versions[i];
+		posture_names(&p, &n);
+		tlsver_text(versions[i], want);
+		assert_string_equal(n.tls_text, want);
+		assert_int_equal(n.tls_mib, tlsver_mib(versions[i]));
+	}
+	for (size_t i = 0; i < cipher_table_len(); i++) {
+		uint16_t id = cipher_table_id(i);
+
+		p.cipher_id = id;
+		p.cipher_class = (int8_t)cipher_class_of(id);
+		posture_names(&p, &n);
+		assert_cipher_shown(&n, id);
+		assert_int_equal(n.class_mib, 1 + (int)cipher_class_of(id));
+		if (p.cipher_class > 0)
+			assert_string_equal(n.class_name, cipher_class_name(cipher_class_of(id)));
+		else
+			assert_null(n.class_name);
+	}
+	for (size_t i = 0; i < sizeof odd_ids / sizeof odd_ids[0]; i++) {
+		p.cipher_id = odd_ids[i];
+		posture_names(&p, &n);
+		assert_cipher_shown(&n, odd_ids[i]);
+	}
+
+	/* downgrade_view() names the baseline's best posture */
+	memset(&b, 0, sizeof b);
+	posture_unknown(&b.best);
+	b.set = true;
+	b.best.tls_version = 0x0303;
+	b.best.cipher_id = 0xC02F;
+	b.last_event = DG_NONE;
+	downgrade_view(&b, &v);
+	assert_string_equal(v.best_names.tls_text, "TLSv1.2");
+	assert_int_equal(v.best_names.tls_mib, 6);
+	assert_string_equal(v.best_names.cipher_name, cipher_name(0xC02F));
+}
+
 int
 main(void)
 {
@@ -470,6 +573,7 @@ main(void)
 		cmocka_unit_test(test_line_errors),
 		cmocka_unit_test(test_store_persists),
 		cmocka_unit_test(test_event_names),
+		cmocka_unit_test(test_posture_names),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

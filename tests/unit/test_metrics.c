@@ -28,6 +28,7 @@
 
 #include "downgrade.h"
 #include "metrics.h"
+#include "pserver.h"
 #include "registry.h"
 #include "verdict.h"
 
@@ -263,6 +264,8 @@ fixture_build(struct fixture *f, bool passive)
 	p->v.cipher_id = 0x0A0A;            /* not in the table */
 	p->v.sessions = 1;
 	p->v.sessions_tls = 1;
+	for (size_t i = 0; i < 3; i++)
+		pserver_view_names(&f->prows[i]->v);   /* as pserver_observe() names its rows */
 	f->s.n_prows = 3;
 	f->s.prows = f->prows;
 	f->s.passive.enabled = passive;

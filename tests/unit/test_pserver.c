@@ -4,7 +4,7 @@
  * episode until a clean session, flap damping, mangled keywords at first
  * sight, a refused STARTTLS, plaintext after 220, a lower TLS version only
  * when the client offered the baseline, the appldata record of a session,
- * counts, and the table bound. */
+ * counts, the table bound, and the names of a row and an alert. */
 #include "buildconf.h"
 #include <setjmp.h>
 #include <stdarg.h>
@@ -15,7 +15,10 @@
 #include <arpa/inet.h>
 #include <cmocka.h>
 
+#include "appltype.h"
+#include "cipher.h"
 #include "pserver.h"
+#include "tlsver.h"
 
 #define T0 1764489600ull     /* 2025-11-30 */
 
@@ -466,6 +469,77 @@ test_421_is_not_refused(void **state)
 	pserver_free(t);
 }
 
+/* A row and an alert carry the names of their values (pview.h). */
+static void
+test_names(void **state)
+{
+	struct pserver_table *t = pserver_new(0, "SMTPMON");
+	struct passive_session a = tls_sess("198.51.100.30", T0, 0x0304, 0x0304);
+	struct passive_session low = tls_sess("198.51.100.30", T0 + 10, 0x0303, 0x0304);
+	struct passive_session p = plain_sess("198.51.100.31", T0);
+	struct pserver_view v;
+	struct obs o;
+
+	(void)state;
+	o = observe(t, &a, NULL);
+	assert_string_equal(o.v->type_name, "ESMTP");
+	assert_int_equal(o.v->type_mib, 3);
+	assert_string_equal(o.v->security_name, "TLS");
+	assert_int_equal(o.v->security_mib, 3);
+	assert_string_equal(o.v->tls_name, "TLSv1.3");
+	assert_string_equal(o.v->tls_text, "TLSv1.3");
+	assert_int_equal(o.v->tls_mib, 7);
+	assert_string_equal(o.v->best_tls_name, "TLSv1.3");
+	assert_int_equal(o.v->best_tls_mib, 7);
+	assert_string_equal(o.v->cipher_name, "TLS_AES_128_GCM_SHA256");
+	assert_string_equal(o.v->cipher_text, "");
+	assert_string_equal(o.v->class_name, "good");
+	assert_int_equal(o.v->class_mib, 1 + (int)CIPHER_GOOD);
+	o = observe(t, &low, NULL);
+	assert_int_equal(o.n, 1);
+	assert_string_equal(o.al[0].old_tls_name, "TLSv1.3");
+	assert_string_equal(o.al[0].new_tls_name, "TLSv1.2");
+	assert_string_equal(o.v->tls_name, "TLSv1.2");
+	assert_int_equal(o.v->tls_mib, 6);
+	assert_string_equal(o.v->best_tls_name, "TLSv1.3");
+	assert_string_equal(o.v->cipher_name, cipher_name(0xC02F));
+	assert_string_equal(o.v->class_name, cipher_class_name(cipher_class_of(0xC02F)));
+
+	/* basic, no TLS: no version, no suite */
+	o = observe(t, &p, NULL);
+	assert_int_equal(o.n, 0);
+	assert_string_equal(o.v->security_name, "basic");
+	assert_int_equal(o.v->security_mib, 2);
+	assert_null(o.v->tls_name);
+	assert_string_equal(o.v->tls_text, "none");
+	assert_int_equal(o.v->tls_mib, TLSVER_MIB_NONE);
+	assert_null(o.v->best_tls_name);
+	assert_null(o.v->cipher_name);
+	assert_null(o.v->class_name);
+	assert_int_equal(o.v->class_mib, 1);
+
+	/* nothing determined, a draft version and a suite not in the table */
+	memset(&v, 0, sizeof v);
+	v.server_type = ' ';
+	v.last_security = ' ';
+	v.cipher_id = 0x5a5a;
+	v.tls_version = 0x7f1c;
+	assert_null(cipher_name(0x5a5a));
+	pserver_view_names(&v);
+	assert_null(v.type_name);
+	assert_int_equal(v.type_mib, APPL_MIB_UNKNOWN);
+	assert_null(v.security_name);
+	assert_int_equal(v.security_mib, APPL_MIB_UNKNOWN);
+	assert_null(v.tls_name);
+	assert_string_equal(v.tls_text, "0x7f1c");
+	assert_int_equal(v.tls_mib, TLSVER_MIB_NONE);
+	assert_null(v.cipher_name);
+	assert_string_equal(v.cipher_text, "0x5a5a");
+	assert_string_equal(v.class_name, "unknown");
+	assert_int_equal(v.class_mib, 1 + (int)CIPHER_UNKNOWN);
+	pserver_free(t);
+}
+
 int
 main(void)
 {
@@ -485,6 +559,7 @@ main(void)
 		cmocka_unit_test(test_per_client_policy_once_a_day),
 		cmocka_unit_test(test_implicit_tls_clears),
 		cmocka_unit_test(test_421_is_not_refused),
+		cmocka_unit_test(test_names),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

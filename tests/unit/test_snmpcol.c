@@ -105,11 +105,12 @@ check_target(const struct reg_row *row, const struct want *w, size_t n)
 }
 
 static void
-check_pserver(const struct pserver_view *pv, const struct want *w, size_t n)
+check_pserver(struct pserver_view *pv, const struct want *w, size_t n)
 {
 	struct snmpcol_value v;
 
 	assert_int_equal(n, 30);              /* smtpmonPassiveServerEntry 2 .. 31 */
+	pserver_view_names(pv);               /* as pserver_observe() names its rows */
 	for (size_t i = 0; i < n; i++) {
 		assert_int_equal(w[i].col, i + 2);
 		assert_true(snmpcol_pserver(pv, w[i].col, &v));
@@ -342,6 +343,7 @@ test_target_esmtp_tls13(void **state)
 	row->dg.best.tls_version = 0x0304;
 	row->dg.best.cipher_id = 0x1302;
 	row->dg.set_at = T_2026_11_01_083000;
+	posture_names(&row->dg.best, &row->dg.best_names);  /* as downgrade_view() names it */
 	row->dg.last_event = DG_TLS_VERSION_LOWERED;
 	row->dg.last_recovered = true;
 	row->dg.last_event_at = T_2026_11_20_101530;
@@ -451,6 +453,7 @@ test_target_smtp_plain(void **state)
 	row->dg.best.tls_version = 0;
 	row->dg.best.cipher_id = -1;
 	row->dg.set_at = T_2026_11_01_083000;
+	posture_names(&row->dg.best, &row->dg.best_names);  /* as downgrade_view() names it */
 	strcpy(row->last_close.reply, "421 stale");
 	row->last_close.kind = MLIMIT_END_COMMAND;
 	row->last_close.idle_ms = 5;
@@ -563,6 +566,7 @@ test_target_down(void **state)
 	row->dg.best.tls_version = 0x0304;
 	row->dg.best.cipher_id = 0x1302;
 	row->dg.set_at = T_2026_11_01_083000;
+	posture_names(&row->dg.best, &row->dg.best_names);  /* as downgrade_view() names it */
 	row->dg.active = (1u << DG_TLS_VERSION_LOWERED) | (1u << DG_CERT_EXPIRED);
 	row->dg.last_event = DG_CERT_EXPIRED;
 	row->dg.last_event_at = T_2026_11_29_000000;

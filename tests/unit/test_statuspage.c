@@ -19,6 +19,7 @@
 #include <openssl/x509_vfy.h>
 
 #include "downgrade.h"
+#include "pserver.h"
 #include "registry.h"
 #include "statuspage.h"
 #include "verdict.h"
@@ -145,6 +146,8 @@ sample_build(struct sample *x, bool passive)
 	x->prows[0]->v.cipher_id = 0x1301;
 	snprintf(x->prows[1]->v.target, sizeof x->prows[1]->v.target, "[2001:db8::80]:25");
 	x->prows[1]->v.sessions = 1;
+	for (int i = 0; i < 2; i++)
+		pserver_view_names(&x->prows[i]->v);   /* as pserver_observe() names its rows */
 	x->s.passive.enabled = true;
 	x->s.n_prows = 2;
 	x->s.prows = x->prows;

@@ -1,7 +1,7 @@
 /* Tests for agent/tlswatch: what a sequence of postures means for one
  * target (the alerts and their facts, the baseline changes to persist), a
  * certificate near its end announced once per certificate and once more
- * when expired, and a reset. */
+ * when expired, a reset, and the names of an event's versions and suites. */
 #include "buildconf.h"
 #include <setjmp.h>
 #include <stdarg.h>
@@ -16,6 +16,7 @@
 #include "appldata.h"
 #include "cipher.h"
 #include "downgrade.h"
+#include "tlsver.h"
 #include "tlswatch.h"
 
 #define T0 1764489600     /* 2025-11-30 */
@@ -234,6 +235,49 @@ test_reset(void **state)
 	assert_true(b.set);
 }
 
+/* an event names its versions and suites: what the readers (traps,
+ * AlertCommand) showed before, tlsver_text() and cipher_text() */
+static void
+test_event_names(void **state)
+{
+	struct tw_target t = target("mx.example");
+	struct baseline b = fresh();
+	struct tw_result r;
+	struct monitor_event ev;
+	static const int32_t ids[] = { -1, 0x1302, 0xC030, 0x5a5a };
+	char want[64];
+	(void)state;
+
+	see(&t, &b, tls(0x0304, 0x1302, 0xAA), 0, T0, &r);
+	see(&t, &b, tls(0x0303, 0xC030, 0xAA), 0, T0 + 60, &r);
+	assert_int_equal(r.n_alerts, 1);
+	assert_string_equal(r.alerts[0].old_tls_text, "TLSv1.3");
+	assert_string_equal(r.alerts[0].new_tls_text, "TLSv1.2");
+	assert_int_equal(r.alerts[0].old_tls_mib, 7);
+	assert_int_equal(r.alerts[0].new_tls_mib, 6);
+	assert_string_equal(r.alerts[0].old_cipher_name, "TLS_AES_256_GCM_SHA384");
+	assert_string_equal(r.alerts[0].new_cipher_name, cipher_name(0xC030));
+
+	memset(&ev, 0, sizeof ev);
+	ev.old_tls = 0;
+	ev.new_tls = 0x7f1c;
+	for (size_t i = 0; i < sizeof ids / sizeof ids[0]; i++) {
+		ev.old_cipher = ids[i];
+		ev.new_cipher = ids[(i + 1) % (sizeof ids / sizeof ids[0])];
+		tlswatch_event_names(&ev);
+		assert_string_equal(ev.old_tls_text, "none");
+		assert_string_equal(ev.new_tls_text, "0x7f1c");
+		assert_int_equal(ev.old_tls_mib, TLSVER_MIB_NONE);
+		assert_int_equal(ev.new_tls_mib, TLSVER_MIB_NONE);
+		cipher_text(ev.old_cipher, want);
+		assert_string_equal(ev.old_cipher_name ? ev.old_cipher_name : ev.old_cipher_text,
+		    want);
+		cipher_text(ev.new_cipher, want);
+		assert_string_equal(ev.new_cipher_name ? ev.new_cipher_name : ev.new_cipher_text,
+		    want);
+	}
+}
+
 int
 main(void)
 {
@@ -242,6 +286,7 @@ main(void)
 		cmocka_unit_test(test_minimum_and_flapping),
 		cmocka_unit_test(test_cert),
 		cmocka_unit_test(test_reset),
+		cmocka_unit_test(test_event_names),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -58,6 +58,8 @@ test_facts(void **state)
 	assert_string_equal(v.type_name, "ESMTP");
 	assert_string_equal(v.type_code, "E");
 	assert_string_equal(v.security_name, "TLS");
+	assert_int_equal(v.type_mib, 3);           /* esmtp(3) */
+	assert_int_equal(v.security_mib, 3);       /* tls(3) */
 	assert_string_equal(v.method_name, "TLS");
 	assert_string_equal(v.method_code, "T");
 	assert_true(v.tls_done);
@@ -66,7 +68,7 @@ test_facts(void **state)
 	assert_int_equal(v.cipher_id, 0x1302);
 	assert_string_equal(v.cipher_hex, "0x1302");
 	assert_int_equal(v.cipher_class, CIPHER_GOOD);
-	assert_string_equal(v.cipher_class_name, "good");
+	assert_string_equal(v.class_name, "good");
 	assert_true(v.caps_tls_seen);
 	assert_true(v.cert_seen);
 	assert_true(v.cert_verified);
@@ -85,7 +87,7 @@ test_facts(void **state)
 	memset(&r, 'Z', sizeof r);
 	assert_string_equal(v.tls_name, "TLSv1.3");
 	assert_string_equal(v.type_name, "ESMTP");
-	assert_string_equal(v.cipher_class_name, "good");
+	assert_string_equal(v.class_name, "good");
 }
 
 /* A plain SMTP server (HELO only): basic, no TLS facts, STARTTLS known absent. */
@@ -102,7 +104,9 @@ test_plain(void **state)
 	r.tls.cipher_id = 0x1302;      /* stale: not negotiated, must not show */
 	verdict_of(&r, &POL, T0, &v);
 	assert_string_equal(v.type_name, "SMTP");
+	assert_int_equal(v.type_mib, 2);           /* smtp(2) */
 	assert_null(v.security_name);
+	assert_int_equal(v.security_mib, 1);       /* unknown(1) */
 	assert_string_equal(v.method_name, "basic");
 	assert_string_equal(v.method_code, "B");
 	assert_false(v.tls_done);
@@ -110,7 +114,7 @@ test_plain(void **state)
 	assert_int_equal(v.tls_mib, TLSVER_MIB_NONE);
 	assert_int_equal(v.cipher_id, -1);
 	assert_string_equal(v.cipher_hex, "");
-	assert_null(v.cipher_class_name);
+	assert_null(v.class_name);
 	assert_int_equal(v.cert_status, VERDICT_CERT_UNKNOWN);
 	assert_int_equal(v.posture.starttls, 0);
 	assert_int_equal(v.posture.tls_version, 0);
