@@ -65,6 +65,7 @@ struct cfg_target {                /* one TargetServer block */
 	const struct cfg_auth *auth;   /* AuthEntity, NULL when none */
 	char *tls_server_name;         /* TlsServerName, NULL when none */
 	int min_tls;                   /* MinTlsLevel as wire version 0x0301..0x0304; 0 none */
+	const char *min_tls_name;      /* ... and its name ("TLSv1.2"); NULL none */
 	int line;                      /* line of "TargetServer" */
 };
 

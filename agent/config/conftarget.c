@@ -351,6 +351,7 @@ kw_mintls(struct pstate *ps, const struct stmt *st)
 		return;
 	}
 	cur_target(ps)->min_tls = level;
+	cur_target(ps)->min_tls_name = tlsver_name(level);
 }
 
 void

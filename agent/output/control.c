@@ -10,7 +10,6 @@
 #include "registry.h"
 #include "report.h"
 #include "safetext.h"
-#include "tlsver.h"
 #include "util.h"
 
 #include <errno.h>
@@ -411,7 +410,7 @@ render_targets(FILE *out, const struct reg_snapshot *s, bool as_json)
 				json_kuint(&j, "mx_preference", row->mx_pref);
 			json_kbool(&j, "secure", row->secure);
 			json_kbool(&j, "auth", row->auth);
-			json_kstr(&j, "min_tls", row->min_tls ? tlsver_name(row->min_tls) : NULL);
+			json_kstr(&j, "min_tls", row->min_tls_name);
 			json_kint(&j, "config_line", row->config_line);
 			json_kstr(&j, "state", reg_state_name(row->state));
 			json_obj_end(&j);
@@ -423,7 +422,7 @@ render_targets(FILE *out, const struct reg_snapshot *s, bool as_json)
 			snprintf(name, sizeof name, "%s", row->name[0] ? row->name : "-");
 		fprintf(out, "%-6u %-28s %-4s %-6s %-4s %-6s %-5d %-9s %s\n", row->index, row->target,
 		    kind_name(row->kind), row->secure ? "yes" : "no", row->auth ? "yes" : "no",
-		    row->min_tls ? tlsver_name(row->min_tls) : "-", row->config_line,
+		    row->min_tls_name ? row->min_tls_name : "-", row->config_line,
 		    reg_state_name(row->state), name);
 	}
 	if (as_json) {

@@ -62,6 +62,7 @@ struct reg_row {
 	bool secure;
 	bool auth;                    /* an AuthEntity is configured */
 	int min_tls;                  /* wire version; 0 none */
+	const char *min_tls_name;     /* its name ("TLSv1.2"), static; NULL none */
 	int config_line;
 
 	/* live state */

@@ -585,6 +585,7 @@ sched_target_new(struct monitor *m, const struct sockaddr *sa, socklen_t len, st
 	row->secure = ct->secure;
 	row->auth = ct->auth != NULL;
 	row->min_tls = ct->min_tls;
+	row->min_tls_name = ct->min_tls_name;
 	row->config_line = ct->line;
 	row->state = REG_STARTING;
 	row->state_since = row->last_change = time(NULL);

@@ -22,6 +22,7 @@ policy_new(const struct cfg_target *ct)
 		p->auth_pass = xstrdup(ct->auth->password ? ct->auth->password : "");
 	}
 	p->min_tls = ct->min_tls;
+	p->min_tls_name = ct->min_tls_name;
 	snprintf(sig, sizeof sig, "%d|%s|%s|%s|%d", p->secure, p->servername ? p->servername : "",
 	    p->auth_user ? p->auth_user : "", p->auth_pass ? p->auth_pass : "", p->min_tls);
 	p->sig = xstrdup(sig);

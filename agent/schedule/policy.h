@@ -20,6 +20,7 @@ struct policy {
 	char *servername;
 	char *auth_user, *auth_pass;
 	int min_tls;
+	const char *min_tls_name;  /* NULL none */
 	char *sig;                 /* compared on reload */
 };
 

@@ -123,6 +123,7 @@ group_row_show(struct group *g, const char *reason)
 		row->secure = g->pol->secure;
 		row->auth = g->pol->auth_user != NULL;
 		row->min_tls = g->pol->min_tls;
+		row->min_tls_name = g->pol->min_tls_name;
 		row->config_line = g->line;
 		row->state_since = time(NULL);
 	}

@@ -11,7 +11,7 @@
 . "$srcdir/tests/lib/daemon.sh"
 . "$srcdir/tests/lib/snmp.sh"
 . "$srcdir/tests/lib/postfix.sh"   # free_port
-plan 51
+plan 52
 
 ROOT=.1.3.6.1.3.5321                      # agent/output/snmp_mib.h SMTPMON_OID_ROOT
 N_DOWN=$ROOT.0.4 N_REC=$ROOT.0.5 NO=$ROOT.1.4 TE=$ROOT.1.2.1
@@ -106,6 +106,8 @@ MetricsListen 127.0.0.1:$HP
 EOF
 mond_start "$T/smtpmon.conf" || bail "smtpmond did not start"
 wait_until "$WAIT" '[ "$(rows_where ".state == \"up\"")" = 2 ]' || bail "the targets did not come up"
+is "$(ctl targets --json | jq -r '[.[] | .min_tls // "none"] | join(" ")')" "none TLSv1.3" \
+    "targets --json: MinTlsLevel by name, null where none"
 IDX=$(ctl status --json | jq -r ".[] | select(.target == \"127.0.0.1:$PORT\") | .index")
 IDX_OLD=$(ctl status --json | jq -r ".[] | select(.target == \"127.0.0.1:$PORT_OLD\") | .index")
 [[ $IDX =~ ^[0-9]+$ && $IDX_OLD =~ ^[0-9]+$ ]] || bail "no index for the targets: '$IDX' '$IDX_OLD'"
