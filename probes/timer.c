@@ -1,6 +1,7 @@
 /* probes/timer.c: see timer.h. */
 #include "buildconf.h"
 #include "timer.h"
+#include "util.h"
 
 #include <stdlib.h>
 #include <sys/time.h>
@@ -26,6 +27,18 @@ add_timer_ms(struct event *ev, uint64_t ms)
 	    .tv_usec = (suseconds_t)((ms % 1000u) * 1000u) };
 
 	evtimer_add(ev, &tv);
+}
+
+void
+due_timer_in(struct due_timer *t, uint64_t ms)
+{
+	uint64_t due = now_us() + ms * 1000u;
+
+	if (t->pending && t->due <= due)
+		return;
+	t->pending = true;
+	t->due = due;
+	add_timer_ms(t->ev, ms);
 }
 
 void *

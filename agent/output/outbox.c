@@ -48,9 +48,8 @@ struct outbox {
 	void *dest_arg;
 
 	/* monitor thread */
-	struct event *save_ev, *done_ev;
-	bool save_pending;
-	uint64_t save_due;         /* monotonic us */
+	struct due_timer save;     /* the next save_now() */
+	struct event *done_ev;
 	struct monitor_event *q;   /* alerts not handed over yet */
 	size_t n_q, cap_q;
 	uint64_t dropped;
@@ -194,18 +193,6 @@ writer(void *arg)
 
 /* ---- monitor thread ---- */
 
-static void
-schedule_save(struct outbox *o, uint64_t ms)
-{
-	uint64_t due = now_us() + ms * 1000u;
-
-	if (o->save_pending && o->save_due <= due)
-		return;
-	o->save_pending = true;
-	o->save_due = due;
-	add_timer_ms(o->save_ev, ms);
-}
-
 static char **
 argv_dup(char *const *argv)
 {
@@ -231,7 +218,7 @@ save_now(struct outbox *o)
 	size_t len;
 	bool have;
 
-	o->save_pending = false;
+	o->save.pending = false;
 	have = bstore_render(o->bs, time(NULL), false, &buf, &len);
 	if (o->n_q > 0 || o->dropped > 0) {
 		b = xcalloc(1, sizeof(*b));
@@ -280,7 +267,7 @@ check_failed(struct outbox *o)
 	pthread_mutex_unlock(&o->lock);
 	if (failed) {
 		bstore_mark(o->bs);
-		schedule_save(o, SAVE_RETRY_MS);
+		due_timer_in(&o->save, SAVE_RETRY_MS);
 	}
 }
 
@@ -298,6 +285,20 @@ on_done(evutil_socket_t fd, short what, void *arg)
 	check_failed(arg);
 }
 
+/* What outbox_new() made, once no writer thread runs. */
+static void
+destroy(struct outbox *o)
+{
+	event_free(o->save.ev);
+	event_free(o->done_ev);
+	pthread_mutex_destroy(&o->lock);
+	pthread_cond_destroy(&o->work);
+	pthread_cond_destroy(&o->idle);
+	free(o->q);
+	free(o->dir);
+	free(o);
+}
+
 struct outbox *
 outbox_new(struct event_base *base, struct bstore *bs, outbox_dest_fn *dest, void *dest_arg,
     char *err, size_t errlen)
@@ -311,7 +312,7 @@ outbox_new(struct event_base *base, struct bstore *bs, outbox_dest_fn *dest, voi
 	o->dir = bstore_dir(bs) != NULL ? xstrdup(bstore_dir(bs)) : NULL;
 	o->dest = dest;
 	o->dest_arg = dest_arg;
-	o->save_ev = evtimer_new(base, on_save, o);
+	o->save.ev = evtimer_new(base, on_save, o);
 	o->done_ev = event_new(base, -1, 0, on_done, o);
 	o->tail = &o->head;
 	pthread_mutex_init(&o->lock, NULL);
@@ -324,13 +325,7 @@ outbox_new(struct event_base *base, struct bstore *bs, outbox_dest_fn *dest, voi
 	if (rc != 0) {
 		snprintf(err, errlen, "TLS baselines: cannot start the writer thread: %s",
 		    strerror(rc));
-		event_free(o->save_ev);
-		event_free(o->done_ev);
-		pthread_mutex_destroy(&o->lock);
-		pthread_cond_destroy(&o->work);
-		pthread_cond_destroy(&o->idle);
-		free(o->dir);
-		free(o);
+		destroy(o);
 		return NULL;
 	}
 	return o;
@@ -347,14 +342,7 @@ outbox_free(struct outbox *o)
 	pthread_cond_signal(&o->work);
 	pthread_mutex_unlock(&o->lock);
 	pthread_join(o->thread, NULL);
-	event_free(o->save_ev);
-	event_free(o->done_ev);
-	pthread_mutex_destroy(&o->lock);
-	pthread_cond_destroy(&o->work);
-	pthread_cond_destroy(&o->idle);
-	free(o->q);
-	free(o->dir);
-	free(o);
+	destroy(o);
 }
 
 void
@@ -374,14 +362,14 @@ outbox_alert(struct outbox *o, const struct monitor_event *ev)
 		}
 		o->q[o->n_q++] = *ev;
 	}
-	schedule_save(o, SAVE_ALERT_MS);
+	due_timer_in(&o->save, SAVE_ALERT_MS);
 }
 
 void
 outbox_changed(struct outbox *o)
 {
 	bstore_mark(o->bs);
-	schedule_save(o, SAVE_QUIET_MS);
+	due_timer_in(&o->save, SAVE_QUIET_MS);
 }
 
 void

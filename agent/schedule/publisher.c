@@ -14,9 +14,7 @@ struct publisher {
 	struct registry *reg;
 	publisher_totals_fn *totals;
 	void *arg;
-	struct event *ev;
-	bool pending;
-	uint64_t due;              /* monotonic us of the pending publish */
+	struct due_timer t;        /* the pending publish */
 };
 
 static void
@@ -26,7 +24,7 @@ on_publish(evutil_socket_t fd, short what, void *arg)
 	struct publish_totals t = { 0 };
 
 	(void)fd, (void)what;
-	p->pending = false;
+	p->t.pending = false;
 	p->totals(p->arg, &t);
 	registry_set_totals(p->reg, t.started, t.probes_done, t.probe_failures,
 	    t.targets_configured);
@@ -42,7 +40,7 @@ publisher_new(struct event_base *base, struct registry *reg, publisher_totals_fn
 	p->reg = reg;
 	p->totals = totals;
 	p->arg = arg;
-	p->ev = evtimer_new(base, on_publish, p);
+	p->t.ev = evtimer_new(base, on_publish, p);
 	return p;
 }
 
@@ -51,19 +49,13 @@ publisher_free(struct publisher *p)
 {
 	if (p == NULL)
 		return;
-	if (p->ev)
-		event_free(p->ev);
+	if (p->t.ev)
+		event_free(p->t.ev);
 	free(p);
 }
 
 void
 publisher_in(struct publisher *p, uint64_t ms)
 {
-	uint64_t due = now_us() + ms * 1000u;
-
-	if (p->pending && p->due <= due)
-		return;
-	p->pending = true;
-	p->due = due;
-	add_timer_ms(p->ev, ms);
+	due_timer_in(&p->t, ms);
 }
