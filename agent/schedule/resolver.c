@@ -566,6 +566,17 @@ literal_addr(const char *name, uint16_t port, struct resolver_host *h)
 	return true;
 }
 
+/* The starter lets go of q, started: c-ares or the loop delivers it. */
+static struct resolver_query *
+query_started(struct resolver_query *q)
+{
+	struct resolver *r = q->r;
+
+	query_release(q);
+	arm_timer(r);
+	return q;
+}
+
 struct resolver_query *
 resolver_host(struct resolver *r, const char *name, uint16_t port, resolver_cb *cb, void *arg)
 {
@@ -580,9 +591,7 @@ resolver_host(struct resolver *r, const char *name, uint16_t port, resolver_cb *
 		str_copy(q->res.hosts[0].name, name, sizeof(q->res.hosts[0].name));
 		lookup_start(q, 0);
 	}
-	query_release(q);
-	arm_timer(r);
-	return q;
+	return query_started(q);
 }
 
 struct resolver_query *
@@ -597,9 +606,7 @@ resolver_mx(struct resolver *r, const char *domain, uint16_t port, resolver_cb *
 		/* may call mx_cb before returning */
 		ares_query(r->channel, domain, DNSTTL_CLASS_IN, DNSTTL_TYPE_MX, mx_cb, q);
 	}
-	query_release(q);
-	arm_timer(r);
-	return q;
+	return query_started(q);
 }
 
 void
