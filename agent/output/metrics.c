@@ -198,12 +198,39 @@ value_us(struct mw *w, uint64_t us)
 
 /* ---- daemon-wide ---- */
 
+static uint64_t
+conns_open(const struct reg_snapshot *s)
+{
+	uint64_t open = 0;
+
+	for (size_t i = 0; i < s->n; i++)
+		open += (uint64_t)s->rows[i]->conns[REG_ROLE_MONITOR].open +
+		    s->rows[i]->conns[REG_ROLE_REPROBE].open;
+	return open;
+}
+
+/* The value of a daemon family that is a count with no label. */
+static uint64_t
+daemon_count(const struct fam *f, const struct reg_snapshot *s)
+{
+	switch (f->id) {
+	case F_TARGETS:                 return s->targets_configured;
+	case F_TARGET_ROWS:             return s->n;
+	case F_CONNS_OPEN:              return conns_open(s);
+	case F_DAEMON_PROBES:           return s->probes_done;
+	case F_DAEMON_PROBE_FAILURES:   return s->probe_failures;
+	case F_P_PACKETS:               return s->passive.packets;
+	case F_P_BYTES:                 return s->passive.bytes;
+	case F_P_SESSIONS:              return s->passive.sessions;
+	case F_P_DROPS:                 return s->passive.capture_drops;
+	default:                        return 0;   /* not reached: every family is above */
+	}
+}
+
 static void
 daemon_series(struct mw *w, const struct fam *f, const struct reg_snapshot *s,
     const char *version, time_t now)
 {
-	uint64_t open = 0;
-
 	sample(w, f);
 	switch (f->id) {
 	case F_BUILD_INFO:
@@ -213,53 +240,26 @@ daemon_series(struct mw *w, const struct fam *f, const struct reg_snapshot *s,
 	case F_START_TIME:
 		value_time(w, s->started);
 		break;
-	case F_TARGETS:
-		value_u64(w, s->targets_configured);
-		break;
-	case F_TARGET_ROWS:
-		value_u64(w, s->n);
-		break;
-	case F_CONNS_OPEN:
-		for (size_t i = 0; i < s->n; i++)
-			open += (uint64_t)s->rows[i]->conns[REG_ROLE_MONITOR].open +
-			    s->rows[i]->conns[REG_ROLE_REPROBE].open;
-		value_u64(w, open);
-		break;
 	case F_SNAPSHOT_AGE:
 		value_time(w, now - s->published_at);
 		break;
-	case F_DAEMON_PROBES:
-		value_u64(w, s->probes_done);
-		break;
-	case F_DAEMON_PROBE_FAILURES:
-		value_u64(w, s->probe_failures);
-		break;
-	case F_P_PACKETS:
-		value_u64(w, s->passive.packets);
-		break;
-	case F_P_BYTES:
-		value_u64(w, s->passive.bytes);
-		break;
-	case F_P_SESSIONS:
-		value_u64(w, s->passive.sessions);
-		break;
-	case F_P_DROPS:
-		value_u64(w, s->passive.capture_drops);
-		break;
 	default:
-		value_u64(w, 0);   /* not reached: every daemon family is above */
+		value_u64(w, daemon_count(f, s));
 		break;
 	}
 }
 
-/* ---- per target ---- */
+/* ---- per row ---- */
 
+/* A per-row family's sample, labelled with the row's address. */
 static void
-target_sample(struct mw *w, const struct fam *f, const struct reg_row *row)
+row_sample(struct mw *w, const struct fam *f, const char *addr)
 {
 	sample(w, f);
-	label(w, "target", row->target);
+	label(w, f->scope == SC_TARGET ? "target" : "server", addr);
 }
+
+/* ---- per target ---- */
 
 static void
 phase(struct mw *w, const struct fam *f, const struct reg_row *row, const char *name,
@@ -267,9 +267,24 @@ phase(struct mw *w, const struct fam *f, const struct reg_row *row, const char *
 {
 	if (us == 0)
 		return;            /* not measured */
-	target_sample(w, f, row);
+	row_sample(w, f, row->target);
 	label(w, "phase", name);
 	value_us(w, us);
+}
+
+/* The value of a target family that is a count with no label of its own,
+ * on every row. */
+static uint64_t
+target_count(const struct fam *f, const struct reg_row *row)
+{
+	switch (f->id) {
+	case F_UP:                      return row->state == REG_UP;
+	case F_PROBES:                  return row->connects + row->reprobes;
+	case F_PROBE_FAILURES:          return row->connect_failures + row->reprobe_failures;
+	case F_SERVER_CLOSES:           return row->server_closes;
+	case F_RECYCLES:                return row->recycles;
+	default:                        return 0;   /* not reached: every family is above */
+	}
 }
 
 static void
@@ -281,12 +296,8 @@ target_series(struct mw *w, const struct fam *f, const struct reg_row *row)
 	bool cert = tls && v->cert_seen;
 
 	switch (f->id) {
-	case F_UP:
-		target_sample(w, f, row);
-		value_u64(w, row->state == REG_UP);
-		break;
 	case F_INFO:
-		target_sample(w, f, row);
+		row_sample(w, f, row->target);
 		label(w, "name", row->name);
 		label(w, "server_type", cls && v->type_name != NULL ? v->type_name : "unknown");
 		label(w, "security_method", cls && v->security_name != NULL ? v->security_name :
@@ -296,14 +307,14 @@ target_series(struct mw *w, const struct fam *f, const struct reg_row *row)
 	case F_TLS_VERSION:
 		if (!tls)
 			break;
-		target_sample(w, f, row);
+		row_sample(w, f, row->target);
 		label(w, "version", v->tls_name);
 		value_u64(w, 1);
 		break;
 	case F_TLS_CIPHER:
 		if (!tls || v->cipher_id < 0)
 			break;
-		target_sample(w, f, row);
+		row_sample(w, f, row->target);
 		label(w, "cipher", v->tls.cipher);
 		label(w, "cipher_id", v->cipher_hex);
 		value_u64(w, 1);
@@ -311,26 +322,26 @@ target_series(struct mw *w, const struct fam *f, const struct reg_row *row)
 	case F_TLS_STRENGTH:
 		if (!tls)
 			break;
-		target_sample(w, f, row);
+		row_sample(w, f, row->target);
 		label(w, "class", v->class_name != NULL ? v->class_name : "unknown");
 		value_u64(w, 1);
 		break;
 	case F_STARTTLS:
 		if (!cls || !v->ehlo_seen)
 			break;
-		target_sample(w, f, row);
+		row_sample(w, f, row->target);
 		value_u64(w, v->starttls_offered);
 		break;
 	case F_CERT_VERIFIED:
 		if (!cert)
 			break;
-		target_sample(w, f, row);
+		row_sample(w, f, row->target);
 		value_u64(w, v->cert_verified);
 		break;
 	case F_CERT_NOT_AFTER:
 		if (!cert || v->tls.not_after == 0)
 			break;
-		target_sample(w, f, row);
+		row_sample(w, f, row->target);
 		value_time(w, v->tls.not_after);
 		break;
 	case F_PHASE:
@@ -343,18 +354,10 @@ target_series(struct mw *w, const struct fam *f, const struct reg_row *row)
 		}
 		phase(w, f, row, "noop", row->noop_rtt_us);
 		break;
-	case F_PROBES:
-		target_sample(w, f, row);
-		value_u64(w, row->connects + row->reprobes);
-		break;
-	case F_PROBE_FAILURES:
-		target_sample(w, f, row);
-		value_u64(w, row->connect_failures + row->reprobe_failures);
-		break;
 	case F_DG_EVENTS:
 	case F_DG_ACTIVE:
 		for (int e = 0; e < DG_N_EVENTS; e++) {
-			target_sample(w, f, row);
+			row_sample(w, f, row->target);
 			label(w, "event", dg_event_name(e));
 			if (f->id == F_DG_EVENTS)
 				value_u64(w, row->dg_raised[e]);
@@ -362,26 +365,26 @@ target_series(struct mw *w, const struct fam *f, const struct reg_row *row)
 				value_u64(w, (row->dg.active >> e) & 1u);
 		}
 		break;
-	case F_SERVER_CLOSES:
-		target_sample(w, f, row);
-		value_u64(w, row->server_closes);
-		break;
-	case F_RECYCLES:
-		target_sample(w, f, row);
-		value_u64(w, row->recycles);
-		break;
 	default:
+		row_sample(w, f, row->target);
+		value_u64(w, target_count(f, row));
 		break;
 	}
 }
 
 /* ---- per passive server ---- */
 
-static void
-server_sample(struct mw *w, const struct fam *f, const struct pserver_view *v)
+/* The value of a passive server family that is a count with no label of
+ * its own, on every row. */
+static uint64_t
+pserver_count(const struct fam *f, const struct pserver_view *v)
 {
-	sample(w, f);
-	label(w, "server", v->target);
+	switch (f->id) {
+	case F_PS_SESSIONS:             return v->sessions;
+	case F_PS_TLS_SESSIONS:         return v->sessions_tls;
+	case F_PS_ALERTS:               return v->alerts;
+	default:                        return 0;   /* not reached: every family is above */
+	}
 }
 
 static void
@@ -390,25 +393,17 @@ pserver_series(struct mw *w, const struct fam *f, const struct pserver_view *v)
 	char text[64];
 
 	switch (f->id) {
-	case F_PS_SESSIONS:
-		server_sample(w, f, v);
-		value_u64(w, v->sessions);
-		break;
-	case F_PS_TLS_SESSIONS:
-		server_sample(w, f, v);
-		value_u64(w, v->sessions_tls);
-		break;
 	case F_PS_TLS_VERSION:
 		if (v->tls_version == 0)
 			break;
-		server_sample(w, f, v);
+		row_sample(w, f, v->target);
 		label(w, "version", v->tls_text);    /* the name, or its number if unknown */
 		value_u64(w, 1);
 		break;
 	case F_PS_CIPHER:
 		if (v->cipher_id < 0 || v->cipher_id > 0xffff)
 			break;
-		server_sample(w, f, v);
+		row_sample(w, f, v->target);
 		/* the IANA name, or its number */
 		label(w, "cipher", v->cipher_name != NULL ? v->cipher_name : v->cipher_text);
 		snprintf(text, sizeof text, "0x%04X", (unsigned)v->cipher_id);
@@ -418,14 +413,12 @@ pserver_series(struct mw *w, const struct fam *f, const struct pserver_view *v)
 	case F_PS_STARTTLS:
 		if (!v->ehlo_seen)
 			break;
-		server_sample(w, f, v);
+		row_sample(w, f, v->target);
 		value_u64(w, v->starttls_offered);
 		break;
-	case F_PS_ALERTS:
-		server_sample(w, f, v);
-		value_u64(w, v->alerts);
-		break;
 	default:
+		row_sample(w, f, v->target);
+		value_u64(w, pserver_count(f, v));
 		break;
 	}
 }
