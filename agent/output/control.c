@@ -14,6 +14,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -353,17 +354,42 @@ render_status_json(FILE *out, const struct reg_snapshot *s, const char *writer)
 	fputc('\n', out);
 }
 
+/* A listing opens as a JSON array, or as the text table's header line
+ * (fmt and what follows, as for fprintf). */
+static void list_begin(FILE *out, struct json *j, bool as_json, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static void
+list_begin(FILE *out, struct json *j, bool as_json, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (as_json) {
+		json_init(j, out);
+		json_arr_begin(j);
+	} else {
+		va_start(ap, fmt);
+		vfprintf(out, fmt, ap);
+		va_end(ap);
+	}
+}
+
+static void
+list_end(FILE *out, struct json *j, bool as_json)
+{
+	if (as_json) {
+		json_arr_end(j);
+		fputc('\n', out);
+	}
+}
+
 static void
 render_appldata(FILE *out, const struct reg_snapshot *s, bool as_json)
 {
 	struct json j;
 
-	if (as_json) {
-		json_init(&j, out);
-		json_arr_begin(&j);
-	} else {
-		fprintf(out, "%-28s %-28s %-8s %s\n", "LOCAL", "REMOTE", "ROLE", "APPLDATA");
-	}
+	list_begin(out, &j, as_json, "%-28s %-28s %-8s %s\n", "LOCAL", "REMOTE", "ROLE",
+	    "APPLDATA");
 	for (size_t i = 0; i < s->n; i++) {
 		for (int k = 0; k < 2; k++) {
 			const struct reg_conn *c = &s->rows[i]->conns[k];
@@ -377,10 +403,7 @@ render_appldata(FILE *out, const struct reg_snapshot *s, bool as_json)
 				    reg_role_name(c->role), c->appldata);
 		}
 	}
-	if (as_json) {
-		json_arr_end(&j);
-		fputc('\n', out);
-	}
+	list_end(out, &j, as_json);
 }
 
 static void
@@ -388,13 +411,8 @@ render_targets(FILE *out, const struct reg_snapshot *s, bool as_json)
 {
 	struct json j;
 
-	if (as_json) {
-		json_init(&j, out);
-		json_arr_begin(&j);
-	} else {
-		fprintf(out, "%-6s %-28s %-4s %-6s %-4s %-6s %-5s %-9s %s\n", "INDEX", "TARGET", "KIND",
-		    "SECURE", "AUTH", "MINTLS", "LINE", "STATE", "NAME");
-	}
+	list_begin(out, &j, as_json, "%-6s %-28s %-4s %-6s %-4s %-6s %-5s %-9s %s\n", "INDEX",
+	    "TARGET", "KIND", "SECURE", "AUTH", "MINTLS", "LINE", "STATE", "NAME");
 	for (size_t i = 0; i < s->n; i++) {
 		const struct reg_row *row = s->rows[i];
 		char name[600];
@@ -425,10 +443,7 @@ render_targets(FILE *out, const struct reg_snapshot *s, bool as_json)
 		    row->min_tls_name ? row->min_tls_name : "-", row->config_line,
 		    reg_state_name(row->state), name);
 	}
-	if (as_json) {
-		json_arr_end(&j);
-		fputc('\n', out);
-	}
+	list_end(out, &j, as_json);
 }
 
 /* "baseline show [SEL] [json]": the rows sel names (every row when NULL). */
@@ -438,14 +453,9 @@ render_baselines(FILE *out, const struct reg_snapshot *s, const char *sel, bool 
 	struct json j;
 	size_t shown = 0;
 
-	if (as_json) {
-		json_init(&j, out);
-		json_arr_begin(&j);
-	} else {
-		fprintf(out, "%-5s %-24s %-5s %-8s %-8s %-40s %-12s %-8s %-40s %s\n", "INDEX",
-		    "TARGET", "TYPE", "STARTTLS", "BASE-TLS", "BASE-CIPHER", "BASE-CLASS", "NOW-TLS",
-		    "NOW-CIPHER", "DOWNGRADED / LAST EVENT");
-	}
+	list_begin(out, &j, as_json, "%-5s %-24s %-5s %-8s %-8s %-40s %-12s %-8s %-40s %s\n",
+	    "INDEX", "TARGET", "TYPE", "STARTTLS", "BASE-TLS", "BASE-CIPHER", "BASE-CLASS",
+	    "NOW-TLS", "NOW-CIPHER", "DOWNGRADED / LAST EVENT");
 	for (size_t i = 0; i < s->n; i++) {
 		const struct reg_row *row = s->rows[i];
 		const struct dg_view *v = &row->dg;
@@ -499,10 +509,7 @@ render_baselines(FILE *out, const struct reg_snapshot *s, const char *sel, bool 
 		    nn.cipher_name != NULL ? nn.cipher_name : nn.cipher_text,
 		    down[0] ? down : "-");
 	}
-	if (as_json) {
-		json_arr_end(&j);
-		fputc('\n', out);
-	}
+	list_end(out, &j, as_json);
 	return sel != NULL && shown == 0 ? 1 : 0;
 }
 
@@ -565,30 +572,36 @@ render_passive(FILE *out, const struct reg_snapshot *s, bool as_json)
 		preport_text_row(out, &s->prows[i]->v);
 }
 
+/* The n octets at req are word. */
+static bool
+is_word(const char *req, size_t n, const char *word)
+{
+	return strlen(word) == n && strncmp(req, word, n) == 0;
+}
+
 int
 control_render(FILE *out, const struct reg_snapshot *s, const char *writer, const char *request)
 {
 	char sel[CONTROL_REQ_MAX];
+	size_t n = strlen(request);
 	bool as_json;
 
 	if (baseline_request(request, sel, sizeof sel, &as_json))
 		return render_baselines(out, s, sel[0] ? sel : NULL, as_json) == 0 ? 0 : -2;
-	if (strcmp(request, "status") == 0)
-		render_status_text(out, s, writer);
-	else if (strcmp(request, "status json") == 0)
+	/* "WORD" or "WORD json" */
+	as_json = n > 5 && strcmp(request + n - 5, " json") == 0;
+	if (as_json)
+		n -= 5;
+	if (is_word(request, n, "status") && as_json)
 		render_status_json(out, s, writer);
-	else if (strcmp(request, "appldata") == 0)
-		render_appldata(out, s, false);
-	else if (strcmp(request, "appldata json") == 0)
-		render_appldata(out, s, true);
-	else if (strcmp(request, "targets") == 0)
-		render_targets(out, s, false);
-	else if (strcmp(request, "targets json") == 0)
-		render_targets(out, s, true);
-	else if (strcmp(request, "passive") == 0)
-		render_passive(out, s, false);
-	else if (strcmp(request, "passive json") == 0)
-		render_passive(out, s, true);
+	else if (is_word(request, n, "status"))
+		render_status_text(out, s, writer);
+	else if (is_word(request, n, "appldata"))
+		render_appldata(out, s, as_json);
+	else if (is_word(request, n, "targets"))
+		render_targets(out, s, as_json);
+	else if (is_word(request, n, "passive"))
+		render_passive(out, s, as_json);
 	else
 		return -1;
 	return 0;
