@@ -109,6 +109,28 @@ sockaddr_text(const struct sockaddr *sa, char *out, size_t outsz)
 	}
 }
 
+/* Between the TLS 1.3 handshake and the reply to the EHLO that follows it,
+ * the server may send NewSessionTickets (Postfix sends one, though we never
+ * resume) in a segment of its own; with Nagle on, its EHLO reply then waits
+ * for our ACK of that segment, and Linux delays that ACK by 40 ms (the
+ * connection is in its interactive, "pingpong" mode), a stall that
+ * ehlo_tls would blame on the server. TCP_QUICKACK leaves that mode, so the
+ * read that drains the ticket ACKs it at once. It is not permanent (sending
+ * data enters the mode again): set after the EHLO is sent and after every
+ * read that leaves its reply incomplete. Failure only costs the stall. */
+static void
+quick_ack(const struct smtp_session *s)
+{
+#ifdef TCP_QUICKACK
+	int one = 1;
+
+	if (s->tls != NULL && s->state == SMTP_S_EHLO_TLS)
+		(void)setsockopt(s->fd, IPPROTO_TCP, TCP_QUICKACK, &one, sizeof one);
+#else
+	(void)s;
+#endif
+}
+
 static void on_event(evutil_socket_t fd, short what, void *arg);
 static void do_handshake(struct smtp_session *s);
 static void fail(struct smtp_session *s, enum smtp_fail f, bool with_reply, const char *fmt, ...)
@@ -283,6 +305,7 @@ flush_out(struct smtp_session *s)
 	free(s->out);
 	s->out = NULL;
 	s->out_len = s->out_off = 0;
+	quick_ack(s);
 	/* the result is final once QUIT is sent: do not wait long for 221 */
 	wait_for(s, EV_READ, after_ms(s->state == SMTP_S_QUIT && s->cfg.anycmd_ms > QUIT_WAIT_MAX_MS ?
 	    QUIT_WAIT_MAX_MS : s->cfg.anycmd_ms));
@@ -695,8 +718,10 @@ do_read(struct smtp_session *s)
 		}
 		if (s->tls) {
 			enum tls_status st = tls_read(s->tls, buf, sizeof buf, &n);
-			if (st == TLS_WANT_READ)
+			if (st == TLS_WANT_READ) {
+				quick_ack(s);
 				return;
+			}
 			if (st == TLS_WANT_WRITE) {
 				wait_for(s, EV_WRITE, s->deadline);
 				return;
