@@ -7,10 +7,13 @@
 # reads ~40500 us instead of ~200 (bench/README, "ehlo_tls stall"). smtpmon sets
 # TCP_QUICKACK around that reply (probes/smtp_session.c, quick_ack).
 #
-# The bound below (every one of N runs under 20 ms) asserts the absence of that
-# fixed 40 ms artefact, which hit about half the runs before the fix; it is not
-# a performance figure: on loopback a whole EHLO round trip takes well under
-# 1 ms, so 20 ms leaves room for a busy machine and none for a delayed ACK.
+# The bound below (at most ALLOWED of N runs at or over 20 ms) asserts the
+# absence of that fixed 40 ms artefact, which hit about half the runs before
+# the fix (10 or more of 20); it is not a performance figure: on loopback a
+# whole EHLO round trip takes well under 1 ms, so 20 ms leaves room for a busy
+# machine, and the ALLOWED runs for a rare scheduling hiccup of one (the suite
+# also runs under ASan on a loaded CI machine), none for a delayed ACK in
+# every other run.
 # Checked for the one-shot (smtpmonctl check) and for the daemon (smtpmond's
 # reprobes every 100 ms, status --json timings_us), which share the session
 # code. The distributions are printed as diagnostics.
@@ -25,6 +28,7 @@ plan 7
 
 N=20
 LIMIT_US=20000
+ALLOWED=2
 NAME=pfstall.test
 P=$(free_port)
 postfix_start "$NAME" "$P"
@@ -34,8 +38,8 @@ dist() {
     sort -n "$1" | awk -v lim="$LIMIT_US" '{ v[NR] = $1; if ($1 >= lim) o++ }
         END { printf "min %d median %d max %d us, %d of %d at or over %d", v[1], v[int((NR + 1) / 2)], v[NR], o, NR, lim }'
 }
-# max FILE
-maxof() { sort -n "$1" | tail -1; }
+# over FILE: how many at or over the limit
+over() { awk -v lim="$LIMIT_US" '$1 >= lim { o++ } END { print o + 0 }' "$1"; }
 
 # ---- one-shot ----
 : > "$T/rc" ; : > "$T/ver"; : > "$T/once"
@@ -49,8 +53,8 @@ done
 is "$(sort -u "$T/rc" | tr '\n' ' ')" "0 " "one-shot: $N checks exit 0"
 is "$(sort -u "$T/ver" | tr '\n' ' ')" "TLSv1.3 " "one-shot: every check negotiated TLS 1.3 (Postfix sends a ticket)"
 echo "# one-shot ehlo_tls: $(dist "$T/once")"
-m=$(maxof "$T/once")
-[ "$m" -lt "$LIMIT_US" ]; ok $? "one-shot: ehlo_tls under $LIMIT_US us in every run (max $m)"
+o=$(over "$T/once")
+[ "$o" -le "$ALLOWED" ]; ok $? "one-shot: ehlo_tls under $LIMIT_US us in all runs but at most $ALLOWED ($o over)"
 
 # ---- daemon ----
 mond_conf "$T/smtpmon.conf" <<EOF
@@ -81,6 +85,6 @@ n=$(wc -l < "$T/seen")
 [ "$n" -ge "$N" ]; ok $? "daemon: $N classifications over TLS seen in status --json ($n)"
 cut -d' ' -f2 "$T/seen" > "$T/mond"
 echo "# daemon ehlo_tls: $(dist "$T/mond")"
-m=$(maxof "$T/mond")
-[ -n "$m" ] && [ "$m" -lt "$LIMIT_US" ]; ok $? "daemon: ehlo_tls under $LIMIT_US us in every classification (max $m)"
+o=$(over "$T/mond")
+[ -s "$T/mond" ] && [ "$o" -le "$ALLOWED" ]; ok $? "daemon: ehlo_tls under $LIMIT_US us in all classifications but at most $ALLOWED ($o over)"
 mond_stop_ok "smtpmond exits 0"
