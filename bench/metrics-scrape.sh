@@ -42,6 +42,9 @@
 #   --window W         each window of part 3 in seconds (default 60)
 #   --scraper prometheus|curl  the scraper of part 3 (default prometheus;
 #                      curl: one GET /metrics a second)
+#   --scrape-path P    the path the curl scraper of part 3 asks for (default
+#                      /metrics; e.g. /none, a 404, for the scraper's own
+#                      cost without the render)
 #   --skip-live        parts 1 and 3 only
 #   --keep             keep the scratch directory
 set -u
@@ -49,7 +52,7 @@ set -u
 usage() { sed -n '2,/^set -u/p' "$0" | sed '$d; s/^# \{0,1\}//' >&2; exit 2; }
 
 srcdir=$(cd "$(dirname "$0")/.." && pwd)
-N=10000 RUNS=50 REQ=5 PINT=5 PWIN=30 M=500 W=60 SCRAPER=prometheus KEEP=0 LIVE=1
+N=10000 RUNS=50 REQ=5 PINT=5 PWIN=30 M=500 W=60 SCRAPER=prometheus KEEP=0 LIVE=1 SPATH=/metrics
 while [ $# -gt 0 ]; do
     case $1 in
     --targets) N=${2:?}; shift ;;
@@ -60,6 +63,7 @@ while [ $# -gt 0 ]; do
     --rtt-targets) M=${2:?}; shift ;;
     --window) W=${2:?}; shift ;;
     --scraper) SCRAPER=${2:?}; shift ;;
+    --scrape-path) SPATH=${2:?}; shift ;;
     --skip-live) LIVE=0 ;;
     --keep) KEEP=1 ;;
     -h|--help) usage ;;
@@ -295,7 +299,7 @@ log "   window without scraper done"
 if [ "$SCRAPER" = prometheus ]; then
     start_prom 1 "$T/prom3" || exit 1
 else
-    ( while :; do curl -s -o /dev/null "http://127.0.0.1:$HP/metrics"; sleep 1; done ) &
+    ( while :; do curl -s -o /dev/null "http://127.0.0.1:$HP$SPATH"; sleep 1; done ) &
     LOOP_PID=$!
 fi
 CPU_B=$(window scraped)
@@ -350,7 +354,8 @@ echo "3. NOOP round trips, $M targets, NoopInterval 1, NoopBudget 0; $W s each, 
 echo
 echo "| window | NOOPs sampled | RTT median us | p90 us | p99 us | max us | smtpmond CPU % of one core |"
 echo "|---|---:|---:|---:|---:|---:|---:|"
-for w in "none:no scraper:$CPU_A" "scraped:$SCRAPER scraping /metrics every 1 s:$CPU_B"; do
+[ "$SCRAPER" = curl ] || SPATH=/metrics
+for w in "none:no scraper:$CPU_A" "scraped:$SCRAPER scraping $SPATH every 1 s:$CPU_B"; do
     IFS=: read -r f name cpu <<<"$w"
     # shellcheck disable=SC2046 # the five figures
     set -- $(stats <"$T/rtt.$f")
