@@ -138,22 +138,24 @@ static void
 label(struct mw *w, const char *key, const char *val)
 {
 	FILE *out = w->out;
+	const unsigned char *p = (const unsigned char *)(val != NULL ? val : ""), *run = p;
 
 	fputc(w->labels ? ',' : '{', out);
 	w->labels = true;
 	fputs(key, out);
 	fputs("=\"", out);
-	for (const unsigned char *p = (const unsigned char *)(val != NULL ? val : ""); *p; p++) {
-		if (*p == '\\')
-			fputs("\\\\", out);
-		else if (*p == '"')
-			fputs("\\\"", out);
-		else if (*p == '\n')
-			fputs("\\n", out);
-		else if (*p < 0x20 || *p > 0x7e)
-			fputc('?', out);
-		else
-			fputc(*p, out);
+	/* the printable runs in one write each, the rest escaped or '?' */
+	for (;; p++) {
+		unsigned char c = *p;
+
+		if (c >= 0x20 && c <= 0x7e && c != '\\' && c != '"')
+			continue;
+		if (p > run)
+			fwrite(run, 1, (size_t)(p - run), out);
+		if (c == '\0')
+			break;
+		fputs(c == '\\' ? "\\\\" : c == '"' ? "\\\"" : c == '\n' ? "\\n" : "?", out);
+		run = p + 1;
 	}
 	fputc('"', out);
 }
@@ -428,7 +430,9 @@ metrics_render(FILE *out, const struct reg_snapshot *s, const char *version, tim
     bool openmetrics)
 {
 	struct mw w = { .out = out, .om = openmetrics };
+	int rc = 0;
 
+	flockfile(out);   /* once, not at each of the ~100 writes per row */
 	for (size_t k = 0; k < NFAMS; k++) {
 		const struct fam *f = &fams[k];
 
@@ -453,6 +457,7 @@ metrics_render(FILE *out, const struct reg_snapshot *s, const char *version, tim
 	if (openmetrics)
 		fputs("# EOF\n", out);
 	if (fflush(out) != 0 || ferror(out))
-		return -1;
-	return 0;
+		rc = -1;
+	funlockfile(out);
+	return rc;
 }
