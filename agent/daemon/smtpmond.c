@@ -536,6 +536,22 @@ reload_check(const struct config *cfg, char *msg, size_t msglen)
 	return 0;
 }
 
+/* The same MetricsListen addresses, in the same order (their lines and
+ * spelling aside)? */
+static bool
+same_listen(const struct config *a, const struct config *b)
+{
+	if (a->n_metrics_listen != b->n_metrics_listen)
+		return false;
+	for (size_t i = 0; i < a->n_metrics_listen; i++) {
+		const struct cfg_listen *x = &a->metrics_listen[i], *y = &b->metrics_listen[i];
+
+		if (x->len != y->len || memcmp(&x->ss, &y->ss, x->len) != 0)
+			return false;
+	}
+	return true;
+}
+
 static int
 do_reload(void *arg, char *msg, size_t msglen)
 {
@@ -554,9 +570,7 @@ do_reload(void *arg, char *msg, size_t msglen)
 	}
 	if (strcmp(cfg->control_socket, d->cfg->control_socket) != 0)
 		log_warnx("SMD0002W ControlSocket changes take effect at restart");
-	if (cfg->n_metrics_listen != d->cfg->n_metrics_listen ||
-	    memcmp(cfg->metrics_listen, d->cfg->metrics_listen,
-	    cfg->n_metrics_listen * sizeof cfg->metrics_listen[0]) != 0)
+	if (!same_listen(cfg, d->cfg))
 		log_warnx("SMD0002W MetricsListen changes take effect at restart");
 	if ((cfg->agentx_off != d->cfg->agentx_off) ||
 	    (cfg->agentx_socket == NULL) != (d->cfg->agentx_socket == NULL) ||

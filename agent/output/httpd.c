@@ -2,15 +2,19 @@
  *
  * libevent's evhttp parses the requests. libevent 2.1 neither limits
  * evhttp's connections nor says when one ends, so this module makes each
- * connection's bufferevent itself (httpd_bevcb), without
- * BEV_OPT_CLOSE_ON_FREE, and keeps a reference to it: when evhttp is done
- * with the connection it closes the descriptor itself and frees the
- * bufferevent (which clears its callbacks; the memory stays, referenced).
- * A sweep (at each new connection and every HTTPD_TICK_MS while any is
- * open) counts those still open, drops the rest and cuts the ones past
- * their deadline (shutdown(): evhttp sees the end and closes). Keep-alive is not offered (every response closes): one
- * request per connection keeps the deadline simple, and a scrape a second
- * costs one accept.
+ * connection's bufferevent itself (httpd_bevcb) and keeps a reference to
+ * it. When evhttp is done with a connection it shuts its sending side
+ * (the client sees the end at once) and frees the bufferevent, which clears
+ * its callbacks; our reference keeps the bufferevent, its events and its
+ * descriptor until a sweep (at each new connection, before that one's
+ * descriptor is registered, and every HTTPD_TICK_MS while any is open) sees
+ * the cleared callbacks and lets go: the events are removed while the
+ * descriptor is still open, then it is closed (BEV_OPT_CLOSE_ON_FREE), so
+ * no descriptor number is ever reused under a stale event. The sweep also
+ * counts the connections still open and cuts those past their deadline
+ * (shutdown(): evhttp sees the end and frees). Keep-alive is not offered
+ * (every response closes): one request per connection keeps the deadline
+ * simple, and a scrape a second costs one accept.
  */
 #include "buildconf.h"
 #include "httpd.h"
@@ -41,9 +45,18 @@
 
 struct hconn {                     /* one connection evhttp has or had */
 	struct bufferevent *bev;       /* evhttp's, and one reference ours */
-	time_t since;                  /* accepted */
+	uint64_t since_us;             /* accepted (monotonic) */
 	bool cut;                      /* past its deadline: shut down */
 	struct hconn *next;
+};
+
+struct body {                      /* one rendered page, shared */
+	struct httpd *h;
+	char *data;
+	size_t len;
+	unsigned refs;                 /* the cache's and each response's */
+	uint64_t generation;           /* of the snapshot rendered */
+	time_t at;                     /* the second it was rendered for */
 };
 
 struct httpd {
@@ -55,6 +68,8 @@ struct httpd {
 	size_t n_lev;
 	struct httpd_page pages[HTTPD_PAGES_MAX];
 	size_t n_pages;
+	struct body *cache[HTTPD_PAGES_MAX][HTTPD_REPR_MAX];  /* the last of each */
+	size_t n_bodies;               /* alive: cached or being sent */
 	struct hconn *conns;           /* open, newest first */
 	size_t n_conns;
 	bool resting;                  /* listeners disabled: full, or accept() failed */
@@ -83,7 +98,7 @@ listeners_enable(struct httpd *h, bool on)
  * those past their deadline; the listeners listen again when there is
  * room. */
 static void
-sweep(struct httpd *h, time_t now)
+sweep(struct httpd *h, uint64_t now)
 {
 	struct hconn **pp = &h->conns;
 
@@ -99,7 +114,7 @@ sweep(struct httpd *h, time_t now)
 			h->n_conns--;
 			continue;
 		}
-		if (!c->cut && now - c->since >= HTTPD_DEADLINE_S) {
+		if (!c->cut && now - c->since_us >= (uint64_t)HTTPD_DEADLINE_S * 1000000) {
 			/* evhttp sees the end and closes it */
 			shutdown(bufferevent_getfd(c->bev), SHUT_RDWR);
 			c->cut = true;
@@ -116,7 +131,7 @@ static void
 tick_cb(evutil_socket_t fd, short what, void *arg)
 {
 	(void)fd, (void)what;
-	sweep(arg, time(NULL));
+	sweep(arg, now_us());
 }
 
 /* evhttp's new connection: a socket bufferevent (evhttp gives it the
@@ -128,16 +143,16 @@ httpd_bevcb(struct event_base *base, void *arg)
 	struct httpd *h = arg;
 	struct hconn *c = xcalloc(1, sizeof *c);
 	struct timeval tv = { 0, HTTPD_TICK_MS * 1000 };
-	time_t now = time(NULL);
+	uint64_t now = now_us();
 
 	sweep(h, now);
-	c->bev = bufferevent_socket_new(base, -1, 0);
+	c->bev = bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE);
 	if (c->bev == NULL) {
 		log_errx("SMD1871E MetricsListen: out of memory");
 		abort();
 	}
 	bufferevent_incref(c->bev);
-	c->since = now;
+	c->since_us = now;
 	c->next = h->conns;
 	h->conns = c;
 	if (++h->n_conns >= HTTPD_CONNS_MAX)
@@ -204,44 +219,106 @@ send_text(struct evhttp_request *req, int code, const char *reason, const char *
 }
 
 static void
-free_body(const void *data, size_t len, void *arg)
+body_unref(struct body *b)
 {
-	(void)len, (void)arg;
-	free((void *)data);
+	if (b == NULL || --b->refs > 0)
+		return;
+	b->h->n_bodies--;
+	free(b->data);
+	free(b);
+}
+
+/* evbuffer's cleanup of a response's reference to a body */
+static void
+body_sent(const void *data, size_t len, void *arg)
+{
+	(void)data, (void)len;
+	body_unref(arg);
+}
+
+/* The body of representation repr of page pi for the snapshot s at now:
+ * the cached one when it is of the same snapshot and second (the render
+ * is a function of those two), else a new render, cached. NULL with *why
+ * (503: too many bodies alive; 500: the render failed). */
+static struct body *
+page_body(struct httpd *h, size_t pi, int repr, int *why)
+{
+	struct body **slot = &h->cache[pi][repr], *b;
+	struct reg_snapshot *s = registry_acquire(h->reg);
+	time_t now = time(NULL);
+	FILE *f;
+	int rc;
+
+	if (*slot != NULL && (*slot)->generation == s->generation && (*slot)->at == now) {
+		registry_release(s);
+		(*slot)->refs++;
+		return *slot;
+	}
+	if (h->n_bodies >= HTTPD_BODIES_MAX) {
+		registry_release(s);
+		*why = 503;
+		return NULL;
+	}
+	b = xcalloc(1, sizeof *b);
+	b->h = h;
+	b->generation = s->generation;
+	b->at = now;
+	f = open_memstream(&b->data, &b->len);
+	rc = f != NULL ? h->pages[pi].render(f, s, now, repr, h->pages[pi].arg) : -1;
+	registry_release(s);
+	if (f == NULL || fclose(f) != 0 || rc != 0) {
+		free(b->data);
+		free(b);
+		*why = 500;
+		return NULL;
+	}
+	h->n_bodies++;
+	b->refs = 2;                   /* the cache's, the caller's */
+	body_unref(*slot);
+	*slot = b;
+	return b;
 }
 
 static void
-serve_page(struct httpd *h, struct evhttp_request *req, const struct httpd_page *p)
+serve_page(struct httpd *h, struct evhttp_request *req, size_t pi)
 {
+	const struct httpd_page *p = &h->pages[pi];
 	struct evkeyvalq *ih = evhttp_request_get_input_headers(req);
 	struct evkeyvalq *oh = evhttp_request_get_output_headers(req);
 	int repr = httpneg_choose(evhttp_find_header(ih, "Accept"), p->offers, p->n_offers);
-	struct reg_snapshot *s;
+	struct body *body;
 	struct evbuffer *b;
-	char *body = NULL;
-	size_t len = 0;
-	FILE *f;
-	int rc;
+	int why = 0;
 
 	if (repr < 0) {
 		send_text(req, 406, "Not Acceptable", "406 not acceptable: no representation "
 		    "of this page matches the Accept header");
 		return;
 	}
-	f = open_memstream(&body, &len);
-	if (f == NULL) {
+	if ((body = page_body(h, pi, repr, &why)) == NULL) {
+		if (why == 503) {
+			evhttp_add_header(oh, "Retry-After", "1");
+			send_text(req, 503, "Service Unavailable", "503 busy: too many pages being "
+			    "sent; try again");
+		} else
+			send_text(req, 500, "Internal Server Error", "500 the page could not be "
+			    "rendered");
+		return;
+	}
+	if ((b = evbuffer_new()) == NULL) {
+		body_unref(body);
 		send_text(req, 500, "Internal Server Error", "500 out of memory");
 		return;
 	}
-	s = registry_acquire(h->reg);
-	rc = p->render(f, s, time(NULL), repr, p->arg);
-	registry_release(s);
-	if (fclose(f) != 0 || rc != 0 || (b = evbuffer_new()) == NULL) {
-		free(body);
-		send_text(req, 500, "Internal Server Error", "500 the page could not be rendered");
-		return;
-	}
-	evbuffer_add_reference(b, body, len, free_body, NULL);
+	if (evhttp_request_get_command(req) == EVHTTP_REQ_HEAD) {
+		/* evhttp 2.1 would send a body to HEAD too: the length alone */
+		char n[24];
+
+		snprintf(n, sizeof n, "%zu", body->len);
+		evhttp_add_header(oh, "Content-Length", n);
+		body_unref(body);
+	} else
+		evbuffer_add_reference(b, body->data, body->len, body_sent, body);
 	common_headers(req);
 	evhttp_add_header(oh, "Content-Type", p->content_type[repr]);
 	if (p->n_offers > 1)
@@ -281,11 +358,7 @@ on_request(struct evhttp_request *req, void *arg)
 			    "server is read-only (GET, HEAD)");
 			return;
 		}
-		if (evbuffer_get_length(evhttp_request_get_input_buffer(req)) > 0) {
-			send_text(req, 413, "Payload Too Large", "413 a request has no body here");
-			return;
-		}
-		serve_page(h, req, &h->pages[i]);
+		serve_page(h, req, i);
 		return;
 	}
 	send_text(req, 404, "Not Found", "404 not found: the pages are / and /metrics");
@@ -364,6 +437,8 @@ httpd_new(struct registry *reg, const struct cfg_listen *addrs, size_t n,
 		if (bs == NULL) {
 			if (h->lev[i] == NULL)
 				close(fd);
+			else
+				evconnlistener_free(h->lev[i]);
 			snprintf(err, errlen, "MetricsListen %s: cannot listen", addrs[i].text);
 			httpd_free(h);
 			return NULL;
@@ -409,6 +484,9 @@ httpd_free(struct httpd *h)
 		event_free(h->wake);
 	if (h->tick != NULL)
 		event_free(h->tick);
+	for (size_t i = 0; i < HTTPD_PAGES_MAX; i++)   /* the responses have gone */
+		for (size_t r = 0; r < HTTPD_REPR_MAX; r++)
+			body_unref(h->cache[i][r]);
 	while (h->conns != NULL) {   /* evhttp_free() has closed them */
 		struct hconn *c = h->conns;
 

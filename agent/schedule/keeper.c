@@ -43,6 +43,8 @@ keeper_backoff_ms(unsigned fails, bool was_421, uint32_t retry_ms)
 		ms *= 4;
 	if (ms > KEEPER_BACKOFF_CAP_MS && retry_ms < KEEPER_BACKOFF_CAP_MS)
 		ms = KEEPER_BACKOFF_CAP_MS;
+	if (ms > UINT32_MAX)           /* a ConnectRetry of days, multiplied */
+		ms = UINT32_MAX;
 	return (uint32_t)ms;
 }
 

@@ -66,7 +66,8 @@ uint64_t keeper_closed(struct keeper *kp, enum mlimit_end k, enum smtp_state st,
 /* The delay before the next try after fails (at least 1) consecutive
  * failures of fresh monitor connections, before jitter: retry_ms
  * (ConnectRetry) x2 per failure after the first, at most x32, x4 more after
- * a 421 reply; capped at KEEPER_BACKOFF_CAP_MS unless retry_ms is larger. */
+ * a 421 reply; capped at KEEPER_BACKOFF_CAP_MS unless retry_ms is larger,
+ * and at UINT32_MAX always (never wrapped). */
 #define KEEPER_BACKOFF_CAP_MS (3600u * 1000u)
 uint32_t keeper_backoff_ms(unsigned fails, bool was_421, uint32_t retry_ms);
 

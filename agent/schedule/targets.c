@@ -159,7 +159,8 @@ group_resolved(const struct resolver_result *res, void *arg)
 	struct targets *tt = g->tt;
 	struct cfg_target ct = {
 		.kind = (enum target_kind)g->kind, .host = g->host, .port = g->port,
-		.secure = g->pol->secure, .min_tls = g->pol->min_tls, .line = g->line,
+		.secure = g->pol->secure, .min_tls = g->pol->min_tls,
+		.min_tls_name = g->pol->min_tls_name, .line = g->line,
 	};
 	struct cfg_auth group_auth = { .user = g->pol->auth_user, .password = g->pol->auth_pass };
 	struct endpoint **keep;

@@ -8,7 +8,7 @@
 . "$srcdir/tests/lib/tap.sh"
 . "$srcdir/tests/lib/daemon.sh"
 . "$srcdir/tests/lib/dns.sh"
-plan 15
+plan 16
 
 fix_at mx1 127.0.20.1:0 --
 P=${FIX_ADDRS##*:} LOG1=$FIX_LOG
@@ -42,6 +42,7 @@ TargetServer {
 TargetServer {
     TargetName name.example.test
     ConnectPort $P
+    MinTlsLevel 12
 }
 TargetServer {
     TargetMx nxdomain.example.test
@@ -59,6 +60,8 @@ is "$(jq -r '[.[] | select(.kind == "mx" and .state == "up") | "\(.mx_preference
 is "$(jq -r '[.[] | select(.kind == "mx") | .name] | unique | join(",")' "$T/st.json")" \
     "example.test,nxdomain.example.test" "rows carry the MX domain as their name"
 is "$(jq -r '.[] | select(.kind == "name") | .target' "$T/st.json")" "127.0.20.3:$P" "TargetName resolved to its address"
+is "$(ctl targets --json | jq -r '.[] | select(.kind == "name") | .min_tls')" TLSv1.2 \
+    "targets --json: the resolved address keeps its block's MinTlsLevel by name"
 is "$(jq -r '.[] | select(.name == "nxdomain.example.test") | .state' "$T/st.json")" down \
     "a domain that does not resolve shows as down"
 like "$(jq -r '.[] | select(.name == "nxdomain.example.test") | .last_failure.reason' "$T/st.json")" \

@@ -133,6 +133,9 @@ test_failure_backoff(void **state)
 	assert_int_equal(keeper_backoff_ms(0, false, 1000), 1000);
 	assert_int_equal(keeper_backoff_ms(6, true, 60000), KEEPER_BACKOFF_CAP_MS);
 	assert_int_equal(keeper_backoff_ms(2, false, 7200000), 14400000);
+	/* ConnectRetry 33554432ms (allowed) x32 x4 is 2^32: saturates, never 0 */
+	assert_int_equal(keeper_backoff_ms(6, true, 33554432u), UINT32_MAX);
+	assert_int_equal(keeper_backoff_ms(6, true, 86400000u), UINT32_MAX);
 }
 
 int
