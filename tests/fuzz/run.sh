@@ -27,11 +27,11 @@ declare -A deps=(
     [fuzz_mlimit]="agent/verdict/mlimit.c"
     [fuzz_safetext]="probes/safetext.c"
     [fuzz_httpneg]="agent/output/httpneg.c"
-    [fuzz_baseline]="agent/verdict/downgrade.c probes/cipher.c probes/util.c probes/log.c probes/safetext.c"
+    [fuzz_baseline]="agent/verdict/downgrade.c probes/cipher.c probes/appltype.c probes/tlsver.c probes/util.c probes/log.c probes/safetext.c"
     [fuzz_tls_wire]="probes/tls_wire.c"
     [fuzz_packet]="probes/pktdecode.c probes/tcp_reasm.c probes/util.c probes/log.c probes/safetext.c"
     [fuzz_smtp_wire]="probes/smtp_wire.c probes/smtp_reply.c probes/smtp_caps.c probes/tls_wire.c"
-    [fuzz_passive]="probes/pktdecode.c probes/tcp_reasm.c probes/smtp_wire.c probes/smtp_reply.c probes/smtp_caps.c probes/tls_wire.c probes/passive.c probes/appldata.c probes/appltype.c probes/tlsver.c probes/util.c probes/log.c probes/safetext.c agent/verdict/pserver.c"
+    [fuzz_passive]="probes/pktdecode.c probes/tcp_reasm.c probes/smtp_wire.c probes/smtp_reply.c probes/smtp_caps.c probes/tls_wire.c probes/passive.c probes/appldata.c probes/appltype.c probes/tlsver.c probes/util.c probes/log.c probes/safetext.c agent/verdict/pserver.c probes/cipher.c"
 )
 # libraries a target needs beyond libc (passive.c is linked for its helpers)
 declare -A libs=(
