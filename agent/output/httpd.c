@@ -94,9 +94,10 @@ listeners_enable(struct httpd *h, bool on)
 
 /* ---- connections ---- */
 
-/* Drop the connections evhttp has closed (their descriptor is gone), cut
- * those past their deadline; the listeners listen again when there is
- * room. */
+/* Let go of the connections evhttp is done with (their callbacks cleared:
+ * our reference was the last, so their events go and their descriptor
+ * closes now), cut those past their deadline; the listeners listen again
+ * when there is room. */
 static void
 sweep(struct httpd *h, uint64_t now)
 {
