@@ -119,11 +119,22 @@ for d in learn1 learn10; do
         "$d/sendmail: one throttled reply; budget 3"
 done
 # a 421 that speaks of a timeout is believed at once; a silent close or a
-# reset (or a restart, a fail-over) only when a second one agrees
+# reset (or a restart, a fail-over) only when a second one agrees.
+# A race the test cannot rule out: the first NOOP lands at a random point of
+# the 10 s interval; when it leaves within a few ms of the fixture's 3 s idle
+# close, the close is met in state NOOP and read as a command limit
+# (SMD1826I kind=command; these fixtures have none). That close teaches
+# nothing about idleness, so one more idle close follows: counted here, and
+# in the total below, as what it is (seen once in an ASan run of CI).
+raced_all=0
 for a in "$S_IDLE idle-421 1" "$S_DROP idle-drop 2" "$S_RESET idle-reset 2"; do
     set -- $a
+    raced=$(grep -c "SMD1826I server closed the monitor connection: target=$1 kind=command " "$T/learn10.log")
+    raced_all=$((raced_all + raced))
+    [ "$raced" -eq 0 ] || echo "# learn10/$2: $raced close(s) met in state NOOP (the race above)"
     is "$(kept_sel learn1 "$1" .server_closes)" 0 "learn1/$2: a NOOP a second never meets a 3 s idle limit"
-    is "$(kept_sel learn10 "$1" '"\(.server_closes) \(.last_server_close.kind)"')" "$3 idle" "learn10/$2: idle limit met $3 time(s)"
+    is "$(kept_sel learn10 "$1" '"\(.server_closes) \(.last_server_close.kind)"')" "$(($3 + raced)) idle" \
+        "learn10/$2: idle limit met $3 time(s), plus $raced raced"
     li=$(kept_sel learn10 "$1" .learned_idle_s)
     awk -v v="$li" 'BEGIN { exit !(v >= 2.9 && v <= 3.6) }'; ok $? "learn10/$2: idle limit learned as $li s (3 s)"
 done
@@ -131,8 +142,8 @@ is "$(kept_sel learn10 "$S_DROP" .last_server_close.reply)" null "learn10/idle-d
 is "$(kept_sel learn10 "$S_RESET" .last_server_close.reply)" null "learn10/idle-reset: reset without a word"
 is "$(grep -c ' nonmail-limit ' "$T/sexim.log")" 2 "the Exim fixture met its limit twice in all (once per smtpmond)"
 is "$(grep -c ' throttle ' "$T/ssendmail.log")" 2 "the sendmail fixture throttled twice in all (once per smtpmond)"
-is "$(grep -cE ' idle-(close|reset) ' "$T/sidle.log" "$T/sdrop.log" "$T/sreset.log" | awk -F: '{ s += $2 } END { print s }')" 5 \
-    "the idle fixtures closed 5 times in all (learn10: 421 once, silent ones twice)"
+is "$(grep -cE ' idle-(close|reset) ' "$T/sidle.log" "$T/sdrop.log" "$T/sreset.log" | awk -F: '{ s += $2 } END { print s }')" $((5 + raced_all)) \
+    "the idle fixtures closed 5 times in all (learn10: 421 once, silent ones twice), plus $raced_all raced"
 grep -q "SMD1829I server limits learned: target=$S_IDLE idle_limit=3\.[0-9]s noop_interval=2\.[0-9]s" "$T/learn10.log"
 ok $? "learn10: the lesson logged (SMD1829I)"
 
