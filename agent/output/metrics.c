@@ -392,8 +392,6 @@ pserver_count(const struct fam *f, const struct pserver_view *v)
 static void
 pserver_series(struct mw *w, const struct fam *f, const struct pserver_view *v)
 {
-	char text[64];
-
 	switch (f->id) {
 	case F_PS_TLS_VERSION:
 		if (v->tls_version == 0)
@@ -408,8 +406,7 @@ pserver_series(struct mw *w, const struct fam *f, const struct pserver_view *v)
 		row_sample(w, f, v->target);
 		/* the IANA name, or its number */
 		label(w, "cipher", v->cipher_name != NULL ? v->cipher_name : v->cipher_text);
-		snprintf(text, sizeof text, "0x%04X", (unsigned)v->cipher_id);
-		label(w, "cipher_id", text);
+		label(w, "cipher_id", v->cipher_hex);
 		value_u64(w, 1);
 		break;
 	case F_PS_STARTTLS:

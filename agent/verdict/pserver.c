@@ -224,10 +224,13 @@ pserver_view_names(struct pserver_view *v)
 	v->best_tls_mib = tlsver_mib(v->best_tls);
 	v->cipher_name = NULL;
 	v->cipher_text[0] = '\0';
+	v->cipher_hex[0] = '\0';
 	v->class_name = NULL;
 	v->class_mib = 1;
 	if (v->cipher_id < 0)
 		return;
+	if (v->cipher_id <= 0xffff)
+		snprintf(v->cipher_hex, sizeof v->cipher_hex, "0x%04X", (unsigned)v->cipher_id);
 	v->cipher_name = cipher_name((uint16_t)v->cipher_id);
 	if (v->cipher_name == NULL)
 		snprintf(v->cipher_text, sizeof v->cipher_text, "0x%04x",

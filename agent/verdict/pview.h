@@ -56,6 +56,7 @@ struct pserver_view {
 	int best_tls_mib;             /* SmtpmonTlsLevel; TLSVER_MIB_NONE */
 	const char *cipher_name;      /* of cipher_id: IANA name; NULL none or unknown */
 	char cipher_text[8];          /* cipher_id >= 0 and no name: "0x00ff"; else "" */
+	char cipher_hex[8];           /* cipher_id 0..0xffff: "0x1302" (as the verdict's); else "" */
 	const char *class_name;       /* cipher_id >= 0: its class, "good" .. "unknown" */
 	int class_mib;                /* SmtpmonCipherClass; 1 none */
 };

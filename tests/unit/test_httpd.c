@@ -35,7 +35,7 @@ render_big(FILE *out, const struct reg_snapshot *s, time_t now, int repr, void *
 	__atomic_add_fetch(&renders, 1, __ATOMIC_SEQ_CST);
 	fprintf(out, "generation %llu\n", (unsigned long long)s->generation);
 	for (size_t i = 0; i < BIG / 64; i++)
-		fputs("xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\n", out);
+		fputs("0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcde\n", out);
 	return 0;
 }
 
