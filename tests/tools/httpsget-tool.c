@@ -2,12 +2,15 @@
  * line, for the integration tests.
  *
  *   httpsget-tool --cafile FILE --connect ADDR:PORT --host NAME --path PATH
- *       [--max-body N] [--timeout-ms N] [--out FILE]
+ *       [--max-body N] [--timeout-ms N] [--out FILE] [--cancel-after-ms N]
  *
  * Prints one line "status=NAME http=CODE len=N detail=TEXT" and writes the
  * body to --out (when given). Exit 0 for status ok, 2 for any other status,
  * 3 if the callback ran inside httpsget_start() or not exactly once, 1 on a
  * usage or set-up error. Defaults: max-body 65536, timeout 10000 ms.
+ * --cancel-after-ms N: httpsget_cancel() after N ms instead (the request must
+ * not have called back by then); prints "cancelled calls=N" once the loop has
+ * nothing left to run, exit 0 when no callback ran, 3 otherwise.
  */
 #include "buildconf.h"
 
@@ -18,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/time.h>
 
 #include <event2/event.h>
 #include <openssl/ssl.h>
@@ -28,6 +32,20 @@ static int calls;
 static bool starting;
 static int exit_code = 1;
 static const char *outfile;
+static struct httpsget *req;
+static bool cancelled;
+
+static void
+cancel_now(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	(void)arg;
+	if (calls == 0) {
+		httpsget_cancel(req);
+		cancelled = true;
+	}
+}
 
 static void
 done(const struct httpsget_result *r, void *arg)
@@ -68,11 +86,14 @@ main(int argc, char **argv)
 		{ "max-body", required_argument, NULL, 'm' },
 		{ "timeout-ms", required_argument, NULL, 't' },
 		{ "out", required_argument, NULL, 'o' },
+		{ "cancel-after-ms", required_argument, NULL, 'x' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *cafile = NULL, *connect = NULL, *host = NULL, *path = NULL;
 	size_t max_body = 65536;
-	unsigned long timeout_ms = 10000;
+	unsigned long timeout_ms = 10000, cancel_ms = 0;
+	struct event *cancel_ev = NULL;
+	struct timeval tv;
 	struct sockaddr_storage ss;
 	struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
 	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
@@ -92,6 +113,7 @@ main(int argc, char **argv)
 		case 'm': max_body = strtoul(optarg, NULL, 10); break;
 		case 't': timeout_ms = strtoul(optarg, NULL, 10); break;
 		case 'o': outfile = optarg; break;
+		case 'x': cancel_ms = strtoul(optarg, NULL, 10); break;
 		default: usage();
 		}
 	}
@@ -128,16 +150,28 @@ main(int argc, char **argv)
 	}
 	base = event_base_new();
 	starting = true;
-	g = httpsget_start(base, ctx, (struct sockaddr *)&ss, sslen, host, path, max_body,
+	req = g = httpsget_start(base, ctx, (struct sockaddr *)&ss, sslen, host, path, max_body,
 	    (uint32_t)timeout_ms, done, NULL);
 	starting = false;
 	if (g == NULL) {
 		fprintf(stderr, "httpsget-tool: httpsget_start failed\n");
 		return 1;
 	}
+	if (cancel_ms > 0) {
+		cancel_ev = evtimer_new(base, cancel_now, NULL);
+		tv.tv_sec = (time_t)(cancel_ms / 1000);
+		tv.tv_usec = (suseconds_t)(cancel_ms % 1000) * 1000;
+		evtimer_add(cancel_ev, &tv);
+	}
 	event_base_dispatch(base);
-	if (calls != 1)
+	if (cancel_ev != NULL) {
+		/* the loop ended: nothing of the request is left in it */
+		printf("cancelled calls=%d\n", calls);
+		exit_code = cancelled && calls == 0 ? 0 : 3;
+		event_free(cancel_ev);
+	} else if (calls != 1) {
 		exit_code = 3;
+	}
 	event_base_free(base);
 	SSL_CTX_free(ctx);
 	return exit_code;
