@@ -116,6 +116,7 @@ struct httpsget_resp {
 	uint64_t length;          /* Content-Length, or what is left of it / of a chunk */
 };
 
+/* A fresh parser (p new, or freed by httpsget_resp_free). */
 void httpsget_resp_init(struct httpsget_resp *p, size_t max_body);
 void httpsget_resp_free(struct httpsget_resp *p);
 /* Consume input; stops at the end of the response (DONE) or at an error. */
