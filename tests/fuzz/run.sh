@@ -27,6 +27,7 @@ declare -A deps=(
     [fuzz_mlimit]="agent/verdict/mlimit.c"
     [fuzz_safetext]="probes/safetext.c"
     [fuzz_httpneg]="agent/output/httpneg.c"
+    [fuzz_httpsget]="probes/httpsget.c probes/util.c probes/log.c probes/safetext.c"
     [fuzz_baseline]="agent/verdict/downgrade.c probes/cipher.c probes/appltype.c probes/tlsver.c probes/util.c probes/log.c probes/safetext.c"
     [fuzz_tls_wire]="probes/tls_wire.c"
     [fuzz_packet]="probes/pktdecode.c probes/tcp_reasm.c probes/util.c probes/log.c probes/safetext.c"
@@ -36,8 +37,9 @@ declare -A deps=(
 # libraries a target needs beyond libc (passive.c is linked for its helpers)
 declare -A libs=(
     [fuzz_passive]="-lpcap -lssl -lcrypto"
+    [fuzz_httpsget]="-levent_openssl -levent_core -lssl -lcrypto"
 )
-targets=(fuzz_reply fuzz_caps fuzz_json fuzz_dnsttl fuzz_config fuzz_baseline fuzz_tls_wire fuzz_packet fuzz_smtp_wire fuzz_passive fuzz_mlimit fuzz_safetext fuzz_httpneg)
+targets=(fuzz_reply fuzz_caps fuzz_json fuzz_dnsttl fuzz_config fuzz_baseline fuzz_tls_wire fuzz_packet fuzz_smtp_wire fuzz_passive fuzz_mlimit fuzz_safetext fuzz_httpneg fuzz_httpsget)
 # FUZZ_TARGETS="fuzz_reply fuzz_caps": only these
 [ -n "${FUZZ_TARGETS:-}" ] && read -r -a targets <<<"$FUZZ_TARGETS"
 echo "1..$(( ${#targets[@]} * 3 ))"
