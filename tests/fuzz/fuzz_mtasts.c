@@ -1,7 +1,8 @@
 /* libFuzzer target: probes/mtasts under arbitrary records, bodies and names.
  * The whole input is, at once: TXT records (split on '\n', each given by
- * length, no NUL added), a policy body, and a pattern and an MX name (the
- * first and second line). Checks: an OK record's id is 1-32 letters and
+ * length, no NUL added), a policy body (alone, and after a valid head of
+ * version, mode and max_age), and a pattern and an MX name (the first line
+ * and the rest). Checks: an OK record's id is 1-32 letters and
  * digits; a parsed policy keeps its bounds (mode, max_age, 1-32 lower-case
  * patterns that match nothing with '*' outside "*.", none when mode needs
  * one), a refused one says why and is zeroed; a pattern matches the same MX
@@ -51,13 +52,13 @@ check_txt(const uint8_t *data, size_t size)
 }
 
 static void
-check_policy(const uint8_t *data, size_t size)
+check_policy(const char *data, size_t size)
 {
 	static struct mtasts_policy p;
 	struct mtasts_eval e;
 	char err[80];
 
-	if (mtasts_policy_parse((const char *)data, size, &p, err, sizeof err)) {
+	if (mtasts_policy_parse(data, size, &p, err, sizeof err)) {
 		assert(err[0] == '\0');
 		assert(p.mode == MTASTS_MODE_ENFORCE || p.mode == MTASTS_MODE_TESTING ||
 		    p.mode == MTASTS_MODE_NONE);
@@ -137,11 +138,38 @@ check_match(const uint8_t *data, size_t size)
 	}
 }
 
+/* The input after a valid head, so that mx lines and the rest are reached
+ * without the fuzzer first finding three required fields; the first octet
+ * picks the mode. */
+static void
+check_headed_policy(const uint8_t *data, size_t size)
+{
+	static const char *const heads[] = {
+		"version: STSv1\nmode: enforce\nmax_age: 86400\n",
+		"version: STSv1\r\nmode: testing\r\nmax_age: 0\r\n",
+		"version: STSv1\nmode: none\nmax_age: 31557600\n",
+	};
+	const char *head;
+	size_t hl;
+	char *body;
+
+	if (size < 1)
+		return;
+	head = heads[data[0] % 3];
+	hl = strlen(head);
+	body = malloc(hl + size - 1);
+	memcpy(body, head, hl);
+	memcpy(body + hl, data + 1, size - 1);
+	check_policy(body, hl + size - 1);
+	free(body);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	check_txt(data, size);
-	check_policy(data, size);
+	check_policy((const char *)data, size);
+	check_headed_policy(data, size);
 	check_match(data, size);
 	return 0;
 }
