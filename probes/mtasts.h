@@ -25,7 +25,7 @@
  * a NUL, a body over MTASTS_BODY_MAX) makes the policy invalid.
  *
  * MX matching (4.1): "mail.example.com" matches that name exactly, letter
- * case and one trailing dot of the MX aside; "*.example.com" matches exactly
+ * case and one trailing dot (of either) aside; "*.example.com" matches exactly
  * one extra leftmost label; a '*' anywhere else never matches; an MX with an
  * empty label or a '*' matches nothing.
  */

@@ -333,6 +333,7 @@ test_mx_match(void **state)
 	assert_true(mtasts_mx_match("mail.example.com", "MAIL.Example.COM"));
 	assert_true(mtasts_mx_match("MAIL.example.com", "mail.example.com"));
 	assert_true(mtasts_mx_match("mail.example.com", "mail.example.com."));
+	assert_true(mtasts_mx_match("mail.example.com.", "mail.example.com"));
 	assert_false(mtasts_mx_match("mail.example.com", "mail.example.com.."));
 	assert_false(mtasts_mx_match("mail.example.com", "mail.example.co"));
 	assert_false(mtasts_mx_match("mail.example.com", "mail.example.com.au"));
