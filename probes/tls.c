@@ -8,6 +8,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <openssl/err.h>
@@ -346,5 +347,46 @@ tls_get_info(const struct tls_conn *c, struct tls_info *out)
 	if (cert != NULL) {
 		cert_info(c, cert, out);
 		X509_free(cert);
+	}
+}
+
+size_t
+tls_peer_chain(const struct tls_conn *c, uint8_t **der, size_t *len, size_t max)
+{
+	/* the client side's chain includes the leaf; not counted, not ours */
+	STACK_OF(X509) *sk = SSL_get_peer_cert_chain(c->ssl);
+	size_t n = 0;
+	int i, num;
+
+	if (sk == NULL)
+		return 0;
+	num = sk_X509_num(sk);
+	for (i = 0; i < num && n < max; i++) {
+		X509 *x = sk_X509_value(sk, i);
+		unsigned char *p;
+		int l = i2d_X509(x, NULL);
+
+		if (l <= 0)
+			break;           /* keep the order: stop at the first gap */
+		der[n] = xmalloc((size_t)l);
+		p = der[n];
+		if (i2d_X509(x, &p) != l) {
+			free(der[n]);
+			break;
+		}
+		len[n] = (size_t)l;
+		n++;
+	}
+	return n;
+}
+
+void
+tls_chain_free(uint8_t **der, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		free(der[i]);
+		der[i] = NULL;
 	}
 }

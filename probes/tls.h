@@ -70,4 +70,11 @@ const char *tls_error(const struct tls_conn *c);
 /* Facts of the established session. */
 void tls_get_info(const struct tls_conn *c, struct tls_info *out);
 
+/* The chain the server presented (leaf first), DER-encoded, at most max
+ * certificates; returns the count, each der[i] (length len[i]) malloc'd
+ * (free with tls_chain_free). 0 if none. For dane_match(). */
+size_t tls_peer_chain(const struct tls_conn *c, uint8_t **der, size_t *len, size_t max);
+/* Frees the n certificates tls_peer_chain() gave. */
+void tls_chain_free(uint8_t **der, size_t n);
+
 #endif

@@ -32,6 +32,7 @@ declare -A deps=(
     [fuzz_tls_wire]="probes/tls_wire.c"
     [fuzz_packet]="probes/pktdecode.c probes/tcp_reasm.c probes/util.c probes/log.c probes/safetext.c"
     [fuzz_smtp_wire]="probes/smtp_wire.c probes/smtp_reply.c probes/smtp_caps.c probes/tls_wire.c"
+    [fuzz_dane]="probes/dane.c"
     [fuzz_passive]="probes/pktdecode.c probes/tcp_reasm.c probes/smtp_wire.c probes/smtp_reply.c probes/smtp_caps.c probes/tls_wire.c probes/passive.c probes/appldata.c probes/appltype.c probes/tlsver.c probes/util.c probes/log.c probes/safetext.c agent/verdict/pserver.c probes/cipher.c"
     [fuzz_mtasts]="probes/mtasts.c probes/safetext.c"
 )
@@ -39,8 +40,9 @@ declare -A deps=(
 declare -A libs=(
     [fuzz_passive]="-lpcap -lssl -lcrypto"
     [fuzz_httpsget]="-levent_openssl -levent_core -lssl -lcrypto"
+    [fuzz_dane]="-lcrypto"
 )
-targets=(fuzz_reply fuzz_caps fuzz_json fuzz_dnsttl fuzz_config fuzz_baseline fuzz_tls_wire fuzz_packet fuzz_smtp_wire fuzz_passive fuzz_mlimit fuzz_safetext fuzz_httpneg fuzz_httpsget fuzz_mtasts)
+targets=(fuzz_reply fuzz_caps fuzz_json fuzz_dnsttl fuzz_config fuzz_baseline fuzz_tls_wire fuzz_packet fuzz_smtp_wire fuzz_passive fuzz_mlimit fuzz_safetext fuzz_httpneg fuzz_httpsget fuzz_mtasts fuzz_dane)
 # FUZZ_TARGETS="fuzz_reply fuzz_caps": only these
 [ -n "${FUZZ_TARGETS:-}" ] && read -r -a targets <<<"$FUZZ_TARGETS"
 echo "1..$(( ${#targets[@]} * 3 ))"
