@@ -31,6 +31,9 @@
 #define QUIT_WAIT_MAX_MS 5000
 
 struct smtp_session {
+	uint8_t *chain[SMTP_CHAIN_MAX]; /* cfg.keep_chain: presented chain, DER */
+	size_t chain_len[SMTP_CHAIN_MAX];
+	size_t nchain;
 	struct event_base *base;
 	struct event ev;
 	bool ev_set;
@@ -769,6 +772,8 @@ do_handshake(struct smtp_session *s)
 		s->res.tls_done = true;
 		s->res.security = APPL_SEC_TLS;
 		tls_get_info(s->tls, &s->res.tls);
+		if (s->cfg.keep_chain && s->nchain == 0)
+			s->nchain = tls_peer_chain(s->tls, s->chain, s->chain_len, SMTP_CHAIN_MAX);
 		/* forget everything learnt before TLS: EHLO again */
 		smtp_reply_init(&s->rp);
 		send_cmd(s, SMTP_S_EHLO_TLS, "EHLO %s", s->cfg.helo_name);
@@ -937,6 +942,7 @@ smtp_session_free(struct smtp_session *s)
 		return;
 	}
 	close_fd(s);
+	tls_chain_free(s->chain, s->nchain);
 	free(s->res.reason);
 	free(s->res.last_reply);
 	free(s);
@@ -952,6 +958,15 @@ const struct smtp_result *
 smtp_session_result(const struct smtp_session *s)
 {
 	return &s->res;
+}
+
+size_t
+smtp_session_chain(const struct smtp_session *s, const uint8_t *const **der,
+    const size_t **len)
+{
+	*der = (const uint8_t *const *)s->chain;
+	*len = s->chain_len;
+	return s->nchain;
 }
 
 const char *

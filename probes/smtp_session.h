@@ -86,6 +86,7 @@ struct smtp_session_cfg {
 	uint32_t initial_ms;       /* greeting (CSSMTP InitialMsg) */
 	uint32_t anycmd_ms;        /* each reply and the handshake (CSSMTP AnyCmd) */
 	uint32_t total_ms;         /* whole session up to READY; 0 none */
+	bool keep_chain;           /* keep the presented chain (smtp_session_chain) */
 };
 
 /* Phase durations in microseconds; 0 when the phase did not happen. */
@@ -136,6 +137,12 @@ enum smtp_state smtp_session_state(const struct smtp_session *s);
 const struct smtp_result *smtp_session_result(const struct smtp_session *s);
 /* "ADDR:PORT" / "[ADDR]:PORT" of the target. */
 const char *smtp_session_peer(const struct smtp_session *s);
+/* With cfg.keep_chain, after the handshake: the certificates the server
+ * presented, leaf first, DER (at most SMTP_CHAIN_MAX); owned by the session.
+ * Returns the count, 0 before TLS or without keep_chain. */
+#define SMTP_CHAIN_MAX 10
+size_t smtp_session_chain(const struct smtp_session *s, const uint8_t *const **der,
+    const size_t **len);
 
 const char *smtp_state_name(enum smtp_state st);
 const char *smtp_fail_name(enum smtp_fail f);

@@ -1,11 +1,13 @@
 /* agent/cli/check.c: see check.h. */
 #include "buildconf.h"
 #include "check.h"
+#include "checkpol.h"
 #include "appltype.h"
 #include "safetext.h"
 #include "log.h"
 #include "report.h"
 #include "smtp_session.h"
+#include "vdns.h"
 #include "util.h"
 
 #include <arpa/inet.h>
@@ -38,6 +40,12 @@ struct check_opts {
 	long warn_days, crit_days; /* certificate expiry; -1 none */
 	bool json;
 	bool verbose;
+	bool secure_set;           /* --secure given */
+	bool dane;
+	const char *sts_domain;
+	const char *nameserver;
+	const char *trust_anchor;
+	bool dane_valid;           /* DANE authenticated the server: WebPKI does not count */
 	char target_buf[300];
 };
 
@@ -48,7 +56,8 @@ check_usage(FILE *f)
 	      "                        [--timeout S] [-w MS -c MS] [-D WARN,CRIT] [--json]\n"
 	      "                        [--helo NAME] [--writer NAME]\n"
 	      "                        [--auth-user USER --auth-password-file FILE] [-v]\n"
-	      "                        HOST[:PORT]\n"
+	      "                        [--dane] [--mta-sts DOMAIN] [--name-server ADDR[:PORT]]\n"
+	      "                        [--trust-anchor FILE] HOST[:PORT]\n"
 	      "\n"
 	      "Probe one SMTP server once: banner, EHLO (HELO if refused), STARTTLS only\n"
 	      "with --secure yes or an AUTH user, EHLO again, NOOP, QUIT.\n"
@@ -63,6 +72,14 @@ check_usage(FILE *f)
 	      "  --writer NAME     writer name in the appldata record (default SMTPMON)\n"
 	      "  --auth-user USER, --auth-password-file FILE\n"
 	      "                    authenticate over TLS (implies STARTTLS; never in clear)\n"
+	      "  --dane            check the server against its DNSSEC-validated TLSA records\n"
+	      "                    (_PORT._tcp.HOST, RFC 7672; implies STARTTLS)\n"
+	      "  --mta-sts DOMAIN  check HOST as an MX of DOMAIN against DOMAIN's MTA-STS\n"
+	      "                    policy (RFC 8461; implies STARTTLS)\n"
+	      "  --name-server ADDR[:PORT]\n"
+	      "                    send every DNS query to this server only (no hosts file);\n"
+	      "                    answers are validated here, from the trust anchor\n"
+	      "  --trust-anchor FILE  DS/DNSKEY lines (default " VDNS_ROOT_ANCHOR ")\n"
 	      "Exit status: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.\n", f);
 }
 
@@ -162,6 +179,10 @@ parse_opts(int argc, char **argv, struct check_opts *o)
 		{ "auth-user", required_argument, NULL, 'u' },
 		{ "auth-password-file", required_argument, NULL, 'P' },
 		{ "verbose", no_argument, NULL, 'v' },
+		{ "dane", no_argument, NULL, 'd' },
+		{ "mta-sts", required_argument, NULL, 'm' },
+		{ "name-server", required_argument, NULL, 'n' },
+		{ "trust-anchor", required_argument, NULL, 'a' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -182,7 +203,12 @@ parse_opts(int argc, char **argv, struct check_opts *o)
 				o->secure = false;
 			else
 				return unknown("--secure: expected yes or no, got '%s'", optarg);
+			o->secure_set = true;
 			break;
+		case 'd': o->dane = true; break;
+		case 'm': o->sts_domain = optarg; break;
+		case 'n': o->nameserver = optarg; break;
+		case 'a': o->trust_anchor = optarg; break;
 		case 'N': o->servername = optarg; break;
 		case 'C': o->cafile = optarg; break;
 		case 't':
@@ -235,6 +261,13 @@ parse_opts(int argc, char **argv, struct check_opts *o)
 		return unknown("bad target '%s': expected HOST[:PORT]", argv[optind]);
 	if (!appldata_writer_norm(o->writer_in, o->writer))
 		return unknown("--writer '%s': 1-8 characters of A-Z 0-9 $ # @", o->writer_in);
+	if ((o->dane || o->sts_domain) && !o->secure) {
+		if (o->secure_set)
+			return unknown("%s", "--dane and --mta-sts need STARTTLS: not with --secure no");
+		o->secure = true;
+	}
+	if (o->sts_domain && (o->sts_domain[0] == '\0' || strlen(o->sts_domain) > 240))
+		return unknown("--mta-sts '%s': expected a domain name", o->sts_domain);
 	if ((pwfile != NULL) != (o->auth_user != NULL))
 		return unknown("%s", "--auth-user and --auth-password-file go together");
 	if (pwfile) {
@@ -321,11 +354,11 @@ plugin_status(const struct check_opts *o, const struct verdict *v, double total_
 				st = worse(st, CHECK_CRITICAL);
 			else if (o->warn_days >= 0 && d < o->warn_days)
 				st = worse(st, CHECK_WARNING);
-			if (!v->cert_verified) {
+			if (!v->cert_verified && !o->dane_valid) {
 				ADD(", certificate not trusted (%s)", t->verify_text);
 				st = worse(st, CHECK_WARNING);
 			}
-			if (t->host_match == 0) {
+			if (t->host_match == 0 && !o->dane_valid) {
 				ADD(", certificate does not match %s", o->servername ? o->servername : o->host);
 				st = worse(st, CHECK_WARNING);
 			}
@@ -424,6 +457,53 @@ print_text(const struct check_opts *o, const struct verdict *v, int st, const ch
 		printf("server reply: %s\n", plain(v->reply));
 }
 
+static bool
+is_literal(const char *host)
+{
+	unsigned char tmp[sizeof(struct in6_addr)];
+
+	return inet_pton(AF_INET, host, tmp) == 1 || inet_pton(AF_INET6, host, tmp) == 1;
+}
+
+/* HOST's address records are bogus: no connection (a sender would not make
+ * one either); the policy facts are still gathered and shown. CRITICAL. */
+static int
+unresolved(const struct check_opts *o, struct checkpol *pol, const char *tlsa_host,
+    unsigned port, const char *why)
+{
+	char target[300], frag[300];
+
+	checkpol_start(pol, tlsa_host, port);
+	while (!checkpol_done(pol))
+		if (event_base_loop(checkpol_base(pol), EVLOOP_ONCE) != 0)
+			break;
+	checkpol_decide(pol, NULL, tlsa_host);
+	snprintf(target, sizeof target, "%s:%u", o->host, port);
+	if (o->json) {
+		struct json j;
+
+		json_init(&j, stdout);
+		json_obj_begin(&j);
+		json_kstr(&j, "target", target);
+		json_kstr(&j, "name", o->host);
+		json_kstr(&j, "state", "failed");
+		json_key(&j, "failure");
+		json_obj_begin(&j);
+		json_kstr(&j, "kind", "dnssec-bogus");
+		json_kstr(&j, "in_state", "RESOLVE");
+		json_kstr(&j, "reason", why);
+		json_obj_end(&j);
+		checkpol_json(pol, &j);
+		json_obj_end(&j);
+		fputc('\n', stdout);
+	} else {
+		checkpol_summary(pol, frag, sizeof frag);
+		printf("SMTP CRITICAL - %s%s\n", plain(why), plain(frag));
+		checkpol_text(pol);
+	}
+	return CHECK_CRITICAL;
+}
+
 int
 check_main(int argc, char **argv)
 {
@@ -432,9 +512,13 @@ check_main(int argc, char **argv)
 	struct tls_ctx *tls = NULL;
 	struct smtp_session *s;
 	struct run run = { 0 };
+	struct checkpol *pol = NULL;
+	struct sockaddr_storage ss;
+	socklen_t sslen = 0;
 	const struct smtp_result *r;
 	struct verdict v;
-	char helo[256], err[256], summary[512], target[80];
+	char helo[256], err[256], summary[768], target[80];
+	const char *tlsa_host = NULL;
 	int rc, gai;
 
 	memset(&o, 0, sizeof o);
@@ -443,23 +527,67 @@ check_main(int argc, char **argv)
 		return rc;
 	log_init("smtpmonctl", false, o.verbose ? LOG_LVL_DEBUG : LOG_LVL_ERR);
 
-	memset(&hints, 0, sizeof hints);
-	hints.ai_socktype = SOCK_STREAM;
-	hints.ai_flags = AI_ADDRCONFIG;
-	gai = getaddrinfo(o.host, o.port, &hints, &ai);
-	if (gai == EAI_ADDRFAMILY || gai == EAI_NONAME) {
-		hints.ai_flags = 0; /* loopback-only hosts have no "configured" family */
+	run.base = event_base_new();
+	if (run.base == NULL)
+		return unknown("%s", "event_base_new failed");
+	if (o.dane || o.sts_domain || o.nameserver) {
+		struct checkpol_opts po = {
+			.dane = o.dane,
+			.sts_domain = o.sts_domain,
+			.nameserver = o.nameserver,
+			.trust_anchor = o.trust_anchor,
+			.cafile = o.cafile,
+			.timeout_s = o.timeout_s,
+		};
+		long port;
+
+		if (!parse_long(o.port, 1, 65535, &port)) {
+			event_base_free(run.base);
+			return unknown("port '%s': expected a number with --dane, --mta-sts or "
+			    "--name-server", o.port);
+		}
+		pol = checkpol_new(run.base, &po, err, sizeof err);
+		if (pol == NULL) {
+			event_base_free(run.base);
+			return unknown("%s", err);
+		}
+		/* the TLSA base domain and MX name: HOST, or for an address the
+		 * name the certificate is checked against */
+		tlsa_host = o.host;
+		if (o.servername && is_literal(o.host))
+			tlsa_host = o.servername;
+		if (!checkpol_resolve(pol, o.host, (unsigned)port, &ss, &sslen, err, sizeof err)) {
+			if (checkpol_bogus(pol)) {
+				rc = unresolved(&o, pol, tlsa_host, (unsigned)port, err);
+				checkpol_free(pol);
+				event_base_free(run.base);
+				return rc;
+			}
+			checkpol_free(pol);
+			event_base_free(run.base);
+			return unknown("cannot resolve %s: %s", o.host, err);
+		}
+		checkpol_start(pol, tlsa_host, (unsigned)port);
+	} else {
+		memset(&hints, 0, sizeof hints);
+		hints.ai_socktype = SOCK_STREAM;
+		hints.ai_flags = AI_ADDRCONFIG;
 		gai = getaddrinfo(o.host, o.port, &hints, &ai);
+		if (gai == EAI_ADDRFAMILY || gai == EAI_NONAME) {
+			hints.ai_flags = 0; /* loopback-only hosts have no "configured" family */
+			gai = getaddrinfo(o.host, o.port, &hints, &ai);
+		}
+		if (gai != 0) {
+			snprintf(err, sizeof err, "%s:%s: %s", o.host, o.port, gai_strerror(gai));
+			event_base_free(run.base);
+			return unknown("cannot resolve %s", err);
+		}
+		memcpy(&ss, ai->ai_addr, ai->ai_addrlen);
+		sslen = ai->ai_addrlen;
+		freeaddrinfo(ai);
 	}
-	if (gai != 0) {
-		snprintf(err, sizeof err, "%s:%s: %s", o.host, o.port, gai_strerror(gai));
-		return unknown("cannot resolve %s", err);
-	}
-	if (o.servername == NULL) {
-		unsigned char tmp[sizeof(struct in6_addr)];
-		if (inet_pton(AF_INET, o.host, tmp) != 1 && inet_pton(AF_INET6, o.host, tmp) != 1)
-			o.servername = o.host;
-	}
+	if (o.servername == NULL && !is_literal(o.host))
+		o.servername = o.host;
 	if (o.helo == NULL) {
 		if (gethostname(helo, sizeof helo) != 0 || helo[0] == '\0')
 			snprintf(helo, sizeof helo, "localhost");
@@ -469,16 +597,10 @@ check_main(int argc, char **argv)
 	if (o.secure || o.auth_user) {
 		tls = tls_ctx_new(o.cafile, err, sizeof err);
 		if (tls == NULL) {
-			freeaddrinfo(ai);
+			checkpol_free(pol);
+			event_base_free(run.base);
 			return unknown("TLS setup failed: %s", err);
 		}
-	}
-
-	run.base = event_base_new();
-	if (run.base == NULL) {
-		freeaddrinfo(ai);
-		tls_ctx_free(tls);
-		return unknown("%s", "event_base_new failed");
 	}
 	{
 		uint32_t ms = (uint32_t)(o.timeout_s * 1000);
@@ -494,25 +616,39 @@ check_main(int argc, char **argv)
 			.initial_ms = ms,
 			.anycmd_ms = ms,
 			.total_ms = ms,
+			.keep_chain = o.dane,
 		};
-		s = smtp_session_new(run.base, &cfg, ai->ai_addr, ai->ai_addrlen, on_session, &run);
+		s = smtp_session_new(run.base, &cfg, (struct sockaddr *)&ss, sslen, on_session, &run);
 	}
-	freeaddrinfo(ai);
 	smtp_session_start(s);
-	while (!run.closed && event_base_dispatch(run.base) == 0)
-		;
+	/* the resolver's descriptor stays armed: run until both parts are done */
+	while (!run.closed || (pol && !checkpol_done(pol)))
+		if (event_base_loop(run.base, EVLOOP_ONCE) != 0)
+			break;
 	r = smtp_session_result(s);
 	snprintf(target, sizeof target, "%s", smtp_session_peer(s));
 	{
-		struct verdict_policy pol = {
+		struct verdict_policy vp = {
 			.tls_attempted = o.secure || o.auth_user != NULL,
 			.component = APPLDATA_MONITOR,
 			.writer = o.writer,
 		};
 
-		verdict_of(r, &pol, time(NULL), &v);
+		verdict_of(r, &vp, time(NULL), &v);
+	}
+	if (pol) {
+		checkpol_decide(pol, s, tlsa_host);
+		o.dane_valid = checkpol_dane_valid(pol);
 	}
 	rc = plugin_status(&o, &v, (double)v.t.total / 1000.0, summary, sizeof summary);
+	if (pol) {
+		char frag[300];
+		size_t n = strlen(summary);
+
+		checkpol_summary(pol, frag, sizeof frag);
+		snprintf(summary + n, sizeof summary - n, "%s", frag);
+		rc = worse(rc, checkpol_status(pol));
+	}
 	if (o.json) {
 		struct json j;
 		struct report_target t = {
@@ -521,12 +657,19 @@ check_main(int argc, char **argv)
 			.state = v.fail == SMTP_F_NONE ? "ok" : "failed",
 		};
 		json_init(&j, stdout);
-		report_json(&j, &t, &v);
+		json_obj_begin(&j);
+		report_json_fields(&j, &t, &v);
+		if (pol)
+			checkpol_json(pol, &j);
+		json_obj_end(&j);
 		fputc('\n', stdout);
 	} else {
 		print_text(&o, &v, rc, summary);
+		if (pol)
+			checkpol_text(pol);
 	}
 	smtp_session_free(s);
+	checkpol_free(pol);
 	event_base_free(run.base);
 	tls_ctx_free(tls);
 	if (o.auth_pass) {

@@ -245,6 +245,7 @@ static const struct path_kw {
 	{ K_CONTROLSOCKET, CFG(control_socket), SUN_PATH_MAX },
 	{ K_PIDFILE,       CFG(pid_file),       0 },
 	{ K_CAFILE,        CFG(ca_file),        0 },
+	{ K_TRUSTANCHOR,   CFG(trust_anchor),   0 },
 };
 
 #define N_DURATIONS (sizeof durations / sizeof durations[0])
@@ -532,6 +533,7 @@ static const struct keyword keywords[] = {
 	{ "PidFile",         CTX_TOP,     K_PIDFILE,       0, 1, NULL },
 	{ "User",            CTX_TOP,     K_USER,          0, 1, kw_user },
 	{ "CAFile",          CTX_TOP,     K_CAFILE,        0, 1, NULL },
+	{ "DnssecTrustAnchor", CTX_TOP,   K_TRUSTANCHOR,   0, 1, NULL },
 	{ "NameServer",      CTX_TOP,     K_NAMESERVER,    0, 1, kw_nameserver },
 	{ "AlertCommand",    CTX_TOP,     K_ALERTCMD,      0, -1, kw_alertcmd },
 	{ "MetricsListen",   CTX_TOP,     K_METRICSLISTEN, F_REPEAT, 1, kw_metricslisten },
@@ -551,6 +553,8 @@ static const struct keyword keywords[] = {
 	{ "AuthEntity",      CTX_TARGET,  K_AUTHREF,       0, 1, kw_authref },
 	{ "TlsServerName",   CTX_TARGET,  K_TLSNAME,       0, 1, kw_tlsname },
 	{ "MinTlsLevel",     CTX_TARGET,  K_MINTLS,        0, 1, kw_mintls },
+	{ "Dane",            CTX_TARGET,  K_DANE,          0, 1, kw_dane },
+	{ "MtaSts",          CTX_TARGET,  K_MTASTS,        0, 1, kw_mtasts },
 	{ "User",            CTX_AUTH,    K_AUTHUSER,      0, 1, kw_authuser },
 	{ "PasswordFile",    CTX_AUTH,    K_PASSWORDFILE,  0, 1, kw_passwordfile },
 	{ "Interface",       CTX_PASSIVE, K_INTERFACE,     F_REPEAT, 1, kw_interface },
@@ -907,6 +911,7 @@ config_free(struct config *cfg)
 		free(cfg->targets[i].addrs);
 		free(cfg->targets[i].host);
 		free(cfg->targets[i].tls_server_name);
+		free(cfg->targets[i].mta_sts);
 	}
 	free(cfg->targets);
 	for (i = 0; i < cfg->n_auths; i++) {
@@ -935,6 +940,7 @@ config_free(struct config *cfg)
 	free(cfg->pid_file);
 	free(cfg->user);
 	free(cfg->ca_file);
+	free(cfg->trust_anchor);
 	free(cfg->name_servers);
 	free_argv(cfg->alert_argv);
 	free(cfg);

@@ -66,6 +66,8 @@ struct cfg_target {                /* one TargetServer block */
 	char *tls_server_name;         /* TlsServerName, NULL when none */
 	int min_tls;                   /* MinTlsLevel as wire version 0x0301..0x0304; 0 none */
 	const char *min_tls_name;      /* ... and its name ("TLSv1.2"); NULL none */
+	bool dane;                     /* Dane Yes: check the TLSA records (RFC 7672) */
+	char *mta_sts;                 /* MtaSts DOMAIN (TargetMx: its domain unless No); NULL none */
 	int line;                      /* line of "TargetServer" */
 };
 
@@ -102,6 +104,7 @@ struct config {
 	char *pid_file;                /* PidFile, default /run/smtpmon/smtpmond.pid */
 	char *user;                    /* User to run as when started as root; NULL: none */
 	char *ca_file;                 /* CAFile; NULL: system store */
+	char *trust_anchor;            /* DnssecTrustAnchor; NULL: the system's root anchor */
 	char *name_servers;            /* NameServer "ADDR[:PORT],..." for c-ares; NULL: resolv.conf */
 	char **alert_argv;             /* AlertCommand PROG ARG..., NULL-terminated; NULL: none */
 	int alert_line;

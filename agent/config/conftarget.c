@@ -20,6 +20,7 @@
 struct tpriv {                     /* per target, for late checks */
 	size_t addrs_cap;
 	bool has_ip, has_name, has_mx;
+	bool mta_sts_off;           /* MtaSts No */
 	int host_line;
 	char host_kw[KW_NAME];
 	char *auth_name;
@@ -129,6 +130,7 @@ split_target(struct pstate *ps)
 	h->addrs = NULL;
 	h->n_addrs = 0;
 	h->tls_server_name = t->tls_server_name ? xstrdup(t->tls_server_name) : NULL;
+	h->mta_sts = t->mta_sts ? xstrdup(t->mta_sts) : NULL;
 	hp->addrs_cap = 0;
 	hp->has_ip = false;
 	hp->auth_name = tp->auth_name ? xstrdup(tp->auth_name) : NULL;
@@ -169,6 +171,8 @@ conftarget_close(struct pstate *ps)
 		free(t->host);
 		t->host = NULL;
 	}
+	if (t->kind == TARGET_MX && t->mta_sts == NULL && !tp->mta_sts_off && t->host)
+		t->mta_sts = xstrdup(t->host); /* an MX of that domain: its policy applies */
 	for (i = 0; i < t->n_addrs; i++) {
 		struct cfg_addr *a = &t->addrs[i];
 		if (a->ss.ss_family == AF_INET)
@@ -352,6 +356,36 @@ kw_mintls(struct pstate *ps, const struct stmt *st)
 	}
 	cur_target(ps)->min_tls = level;
 	cur_target(ps)->min_tls_name = tlsver_name(level);
+}
+
+void
+kw_dane(struct pstate *ps, const struct stmt *st)
+{
+	char b[CONF_SHOW_BUF];
+	const char *v = stmt_value(st);
+
+	if (strcasecmp(v, "yes") == 0)
+		cur_target(ps)->dane = true;
+	else if (strcasecmp(v, "no") == 0)
+		cur_target(ps)->dane = false;
+	else
+		ps_serr(ps, st, "\"%s\" is not Yes or No", conf_show(v, b));
+}
+
+/* MtaSts DOMAIN | No */
+void
+kw_mtasts(struct pstate *ps, const struct stmt *st)
+{
+	const char *v = stmt_value(st);
+
+	if (strcasecmp(v, "no") == 0) {
+		free(cur_target(ps)->mta_sts);
+		cur_target(ps)->mta_sts = NULL;
+		ps->tp[ps->blk.index].mta_sts_off = true;
+		return;
+	}
+	ps_set_string(ps, st, &cur_target(ps)->mta_sts,
+	    conf_valid_dns_name(v, false) && strchr(v, '.') != NULL, "a domain name or No");
 }
 
 void

@@ -38,7 +38,7 @@ void conftarget_free(struct pstate *ps);
 
 /* The handlers of TargetServer's statements ... */
 kw_apply kw_targetip, kw_targetname, kw_targetmx, kw_connectport, kw_secure,
-    kw_authref, kw_tlsname, kw_mintls;
+    kw_authref, kw_tlsname, kw_mintls, kw_dane, kw_mtasts;
 /* ... and of AuthEntity's. */
 kw_apply kw_authuser, kw_passwordfile;
 

@@ -2,6 +2,7 @@
 #include "buildconf.h"
 #include "report.h"
 
+
 #include <stdio.h>
 #include <string.h>
 
@@ -164,4 +165,45 @@ report_json_fields(struct json *j, const struct report_target *t, const struct v
 		json_obj_end(j);
 	}
 	timings_json(j, &v->t);
+}
+
+void
+report_policy_json(struct json *j, const struct policy_view *pv)
+{
+	size_t i;
+
+	if (pv->dane != DANE_ST_OFF) {
+		json_key(j, "dane");
+		json_obj_begin(j);
+		json_kstr(j, "status", pv->dane_name);
+		json_key(j, "tlsa");
+		json_arr_begin(j);
+		for (i = 0; i < pv->n_tlsa; i++)
+			json_str(j, pv->tlsa[i]);
+		json_arr_end(j);
+		json_kstr(j, "matched", pv->matched >= 0 ? pv->tlsa[pv->matched] : NULL);
+		json_obj_end(j);
+	}
+	if (pv->sts_asked) {
+		json_key(j, "mta_sts");
+		json_obj_begin(j);
+		json_kstr(j, "status", pv->sts_name);
+		json_kstr(j, "mode", pv->sts_policy ? pv->mode_name : NULL);
+		json_kstr(j, "id", pv->id[0] ? pv->id : NULL);
+		if (pv->sts_policy)
+			json_kint(j, "max_age", pv->max_age);
+		else
+			json_knull(j, "max_age");
+		json_key(j, "mx");
+		json_arr_begin(j);
+		for (i = 0; i < pv->nmx; i++)
+			json_str(j, pv->mx[i]);
+		json_arr_end(j);
+		if (pv->mx_match >= 0)
+			json_kbool(j, "mx_match", pv->mx_match == 1);
+		else
+			json_knull(j, "mx_match");
+		json_kstr(j, "violation", pv->violation[0] ? pv->violation : NULL);
+		json_obj_end(j);
+	}
 }

@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "json.h"
+#include "tlspolicy.h"
 #include "verdict.h"
 
 struct report_target {
@@ -27,6 +28,10 @@ void report_json(struct json *j, const struct report_target *t, const struct ver
 /* The same keys without the enclosing braces, so a caller can add its own. */
 void report_json_fields(struct json *j, const struct report_target *t,
     const struct verdict *v);
+
+/* The "dane" and "mta_sts" keys of a connection (doc/design.md), each only
+ * when asked (status not OFF). */
+void report_policy_json(struct json *j, const struct policy_view *pv);
 
 /* "2035-01-01T00:00:00Z"; "" for 0. */
 void report_iso8601(time_t t, char *out, size_t outsz);

@@ -23,8 +23,11 @@ policy_new(const struct cfg_target *ct)
 	}
 	p->min_tls = ct->min_tls;
 	p->min_tls_name = ct->min_tls_name;
-	snprintf(sig, sizeof sig, "%d|%s|%s|%s|%d", p->secure, p->servername ? p->servername : "",
-	    p->auth_user ? p->auth_user : "", p->auth_pass ? p->auth_pass : "", p->min_tls);
+	p->dane = ct->dane;
+	p->mta_sts = ct->mta_sts ? xstrdup(ct->mta_sts) : NULL;
+	snprintf(sig, sizeof sig, "%d|%s|%s|%s|%d|%d|%s", p->secure,
+	    p->servername ? p->servername : "", p->auth_user ? p->auth_user : "",
+	    p->auth_pass ? p->auth_pass : "", p->min_tls, p->dane, p->mta_sts ? p->mta_sts : "");
 	p->sig = xstrdup(sig);
 	return p;
 }
@@ -42,6 +45,7 @@ policy_unref(struct policy *p)
 	if (p == NULL || --p->refs > 0)
 		return;
 	free(p->servername);
+	free(p->mta_sts);
 	free(p->auth_user);
 	if (p->auth_pass != NULL)
 		explicit_bzero(p->auth_pass, strlen(p->auth_pass));

@@ -1,6 +1,7 @@
 /* agent/schedule/policy.h: what a connection needs from its TargetServer block.
  *
- * A policy is Secure, AuthEntity, TlsServerName and MinTlsLevel, copied out
+ * A policy is Secure, AuthEntity, TlsServerName, MinTlsLevel, Dane and
+ * MtaSts, copied out
  * of the configuration, shared and reference counted: a connection that
  * is still closing keeps its strings alive after a reload dropped the
  * block. Readers use the fields; only this module writes them. sig is the
@@ -21,6 +22,8 @@ struct policy {
 	char *auth_user, *auth_pass;
 	int min_tls;
 	const char *min_tls_name;  /* NULL none */
+	bool dane;                 /* Dane Yes */
+	char *mta_sts;             /* MtaSts domain; NULL none */
 	char *sig;                 /* compared on reload */
 };
 
