@@ -222,6 +222,18 @@ fail(struct mtasts_policy *out, char *err, size_t errlen, unsigned line,
 	return false;
 }
 
+/* Only CR, LF, blanks left. */
+static bool
+tail_blank(const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (s[i] != '\r' && s[i] != '\n' && s[i] != ' ' && s[i] != '\t')
+			return false;
+	return true;
+}
+
 bool
 mtasts_policy_parse(const char *body, size_t len, struct mtasts_policy *out,
     char *err, size_t errlen)
@@ -250,6 +262,9 @@ mtasts_policy_parse(const char *body, size_t len, struct mtasts_policy *out,
 		if (n > 0 && l[n - 1] == '\r')
 			n--;
 		colon = memchr(l, ':', n);
+		if (n == 0 && tail_blank(body + pos, len - pos))
+			break; /* blank lines at the end: not in the grammar, but a stray newline
+				* in a hand-written file must not make a false alarm */
 		if (colon == NULL)
 			return fail(out, err, errlen, line, NULL, n == 0 ? "empty line" : "no ':'");
 		klen = (size_t)(colon - l);

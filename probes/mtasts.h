@@ -21,7 +21,8 @@
  * "max_age: 0..31557600" (1-10 digits) are required, each once; "mx:" is
  * repeated, in order, required unless mode is none, at most MTASTS_MX_MAX,
  * each ["*."]Domain (RFC 5321 labels, at most 253 octets), kept lower-cased.
- * Other keys are ignored. Anything else (a line without ':', an empty line,
+ * Other keys are ignored. Blank lines at the very end are tolerated.
+ * Anything else (a line without ':', an empty line inside,
  * a NUL, a body over MTASTS_BODY_MAX) makes the policy invalid.
  *
  * MX matching (4.1): "mail.example.com" matches that name exactly, letter

@@ -281,7 +281,9 @@ test_policy_invalid(void **state)
 	assert_string_equal(err, "line 2: no ':'");
 	assert_false(parse("version: STSv1\nmode: none\n\nmax_age: 1\n", &p, err));
 	assert_string_equal(err, "line 3: empty line");
-	assert_false(parse("version: STSv1\nmode: none\nmax_age: 1\n\n", &p, err));
+	/* blank lines at the very end are tolerated, not inside */
+	assert_true(parse("version: STSv1\nmode: none\nmax_age: 1\n\n", &p, err));
+	assert_true(parse("version: STSv1\r\nmode: none\r\nmax_age: 1\r\n\r\n\r\n", &p, err));
 	assert_false(parse("version: STSv1\n mode: none\nmax_age: 1\n", &p, err));
 	assert_string_equal(err, "line 2: bad key");
 	assert_false(parse("version: STSv1\nmode : none\nmax_age: 1\n", &p, err));
