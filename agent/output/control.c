@@ -294,6 +294,8 @@ render_status_json(FILE *out, const struct reg_snapshot *s, const char *writer)
 		json_kstr(&j, "last_change", ts[0] ? ts : NULL);
 		json_kuint(&j, "noop_rtt_us", row->noop_rtt_us);
 		json_kstr(&j, "cipher_class", row->classified ? row->v.class_name : NULL);
+		if (row->pol != NULL)
+			report_policy_json(&j, row->pol);
 		json_tls_state(&j, row);
 		json_key(&j, "counters");
 		json_obj_begin(&j);

@@ -25,11 +25,42 @@ struct registry {
 	struct reg_passive passive;
 };
 
+/* A policy view shared by a draft and the snapshots' copies of its row. */
+struct reg_polref {
+	atomic_uint refs;
+	struct policy_view v;
+};
+
+static void
+polref_unref(struct reg_polref *p)
+{
+	if (p != NULL && atomic_fetch_sub(&p->refs, 1) == 1)
+		free(p);
+}
+
 static void
 row_unref(struct reg_row *row)
 {
-	if (row != NULL && atomic_fetch_sub(&row->refs, 1) == 1)
+	if (row != NULL && atomic_fetch_sub(&row->refs, 1) == 1) {
+		polref_unref(row->polref);
 		free(row);
+	}
+}
+
+void
+registry_set_policy(struct registry *r, struct reg_row *row, const struct policy_view *v)
+{
+	struct reg_polref *p = NULL;
+
+	if (v != NULL) {
+		p = xmalloc(sizeof(*p));
+		atomic_init(&p->refs, 1);
+		p->v = *v;
+	}
+	polref_unref(row->polref);
+	row->polref = p;
+	row->pol = p ? &p->v : NULL;
+	registry_touch(r, row);
 }
 
 static void
@@ -73,6 +104,7 @@ registry_free(struct registry *r)
 		return;
 	for (size_t i = 0; i < r->n; i++) {
 		row_unref(r->drafts[i]->published);
+		polref_unref(r->drafts[i]->polref);
 		free(r->drafts[i]);
 	}
 	free(r->drafts);
@@ -128,6 +160,7 @@ registry_remove(struct registry *r, struct reg_row *row)
 	memmove(&r->drafts[i], &r->drafts[i + 1], (r->n - i - 1) * sizeof(*r->drafts));
 	r->n--;
 	row_unref(row->published);
+	polref_unref(row->polref);
 	free(row);
 	r->changed = true;
 }
@@ -227,6 +260,8 @@ registry_publish(struct registry *r)
 			copy->published = NULL;
 			copy->dirty = false;
 			atomic_init(&copy->refs, 1);   /* the draft's reference */
+			if (copy->polref != NULL)      /* the copy's own hold on the view */
+				atomic_fetch_add(&copy->polref->refs, 1);
 			row_unref(d->published);
 			d->published = copy;
 			d->dirty = false;

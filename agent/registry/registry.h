@@ -24,6 +24,7 @@
 #include "downgrade.h"
 #include "posture.h"
 #include "pview.h"
+#include "tlspolicy.h"
 #include "verdict.h"
 
 enum reg_state {
@@ -100,11 +101,15 @@ struct reg_row {
 	struct dg_view dg;            /* the TLS baseline and its downgrade events */
 	uint64_t dg_raised[DG_N_EVENTS];  /* downgrades per enum dg_event since the row
 	                               * began (alerted, not announced, or informational) */
+	/* the published TLS policy (Dane, MtaSts) against the last connection,
+	 * NULL when the target has none: shared, immutable (registry_set_policy) */
+	const struct policy_view *pol;
 
 	/* bookkeeping, not for readers */
 	atomic_uint refs;
 	bool dirty;
 	struct reg_row *published;
+	struct reg_polref *polref;    /* holds pol */
 };
 
 struct reg_prow {                 /* one server seen by the passive probe */
@@ -155,6 +160,9 @@ struct reg_row *registry_add(struct registry *r);
 void registry_remove(struct registry *r, struct reg_row *row);
 /* Mark a draft row changed. */
 void registry_touch(struct registry *r, struct reg_row *row);
+/* row's policy view becomes a copy of v (NULL: none); touches the row. The
+ * view is kept once and shared by the snapshots that show it. */
+void registry_set_policy(struct registry *r, struct reg_row *row, const struct policy_view *v);
 /* Daemon-wide figures for the next snapshot. */
 void registry_set_totals(struct registry *r, time_t started, uint64_t probes_done,
     uint64_t probe_failures, size_t targets_configured);

@@ -176,6 +176,8 @@ policy_view_of(const struct tlsa_set *t, const struct dane_result *d,
 	out->mx_match = -1;
 	out->dane = d->status;
 	out->dane_name = d->status_name;
+	out->dane_mib = PV_MIB_NOT_CHECKED + (int)d->status;     /* OFF is 0 */
+	out->sts_mib = PV_MIB_NOT_CHECKED;
 	if (d->status != DANE_ST_OFF) {
 		for (i = 0; i < t->n && i < PV_TLSA_MAX; i++) {
 			tlsa_set_text(t, i, out->tlsa[i], sizeof out->tlsa[i]);
@@ -198,6 +200,7 @@ policy_view_of(const struct tlsa_set *t, const struct dane_result *d,
 	out->sts_asked = true;
 	out->sts = sr->status;
 	out->sts_name = sr->status_name;
+	out->sts_mib = PV_MIB_NOT_CHECKED + 1 + (int)sr->status; /* ENFORCE_OK is 0 */
 	snprintf(out->id, sizeof out->id, "%s", sf->id);
 	if (sf->kind == STS_F_POLICY) {
 		out->sts_policy = true;

@@ -85,9 +85,14 @@ struct sts_result {
 #define PV_TLSA_TEXT 144             /* "3 1 2 " and a SHA-512 in hex */
 #define PV_MX_MAX 8
 #define PV_MX_TEXT 128
+/* MIB enumerations (SmtpmonDaneStatus, SmtpmonMtaStsStatus): notChecked(1),
+ * then the statuses in the order of their enums. */
+#define PV_MIB_NOT_CHECKED 1
 struct policy_view {
 	enum dane_status dane;           /* DANE_ST_OFF: not asked, nothing else set */
 	const char *dane_name;
+	int dane_mib;                    /* notChecked(1) valid(2) mismatch(3) noTlsa(4)
+	                                  * insecure(5) bogus(6) error(7) */
 	uint8_t n_tlsa;
 	bool tlsa_more;
 	int8_t matched;                  /* index in tlsa, -1 none */
@@ -97,6 +102,8 @@ struct policy_view {
 	bool sts_asked;
 	enum mtasts_status sts;
 	const char *sts_name;
+	int sts_mib;                     /* notChecked(1) enforceOk(2) enforceViolation(3)
+	                                  * testing(4) none(5) invalid(6) error(7) */
 	bool sts_policy;                 /* mode, max_age, mx below are the policy's */
 	const char *mode_name;
 	char id[MTASTS_ID_MAX + 1];
