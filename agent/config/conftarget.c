@@ -21,6 +21,7 @@ struct tpriv {                     /* per target, for late checks */
 	size_t addrs_cap;
 	bool has_ip, has_name, has_mx;
 	bool mta_sts_off;           /* MtaSts No */
+	int dane_line, mta_sts_line; /* where Dane Yes / MtaSts DOMAIN was given; 0 not */
 	int host_line;
 	char host_kw[KW_NAME];
 	char *auth_name;
@@ -171,7 +172,20 @@ conftarget_close(struct pstate *ps)
 		free(t->host);
 		t->host = NULL;
 	}
-	if (t->kind == TARGET_MX && t->mta_sts == NULL && !tp->mta_sts_off && t->host)
+	/* DANE and MTA-STS judge the TLS a connection negotiates, and smtpmon
+	 * negotiates TLS only when told to (Secure Yes, AuthEntity: PH66548) */
+	if ((t->dane || (t->mta_sts && tp->mta_sts_line)) && !t->secure && tp->auth_name == NULL)
+		ps_err(ps, t->dane ? tp->dane_line : tp->mta_sts_line, t->dane ? "Dane" : "MtaSts",
+		    "needs Secure Yes or an AuthEntity (the checks judge the TLS a connection "
+		    "negotiates)");
+	if (t->dane && t->kind == TARGET_IP && t->tls_server_name == NULL)
+		ps_err(ps, tp->dane_line, "Dane", "needs a host name for the TLSA lookup: "
+		    "TargetName, TargetMx or TlsServerName");
+	if (t->mta_sts && t->kind == TARGET_IP && t->tls_server_name == NULL)
+		ps_err(ps, tp->mta_sts_line, "MtaSts", "needs the MX host name: TargetName, "
+		    "TargetMx or TlsServerName");
+	if (t->kind == TARGET_MX && t->mta_sts == NULL && !tp->mta_sts_off && t->host &&
+	    (t->secure || tp->auth_name != NULL))
 		t->mta_sts = xstrdup(t->host); /* an MX of that domain: its policy applies */
 	for (i = 0; i < t->n_addrs; i++) {
 		struct cfg_addr *a = &t->addrs[i];
@@ -364,10 +378,12 @@ kw_dane(struct pstate *ps, const struct stmt *st)
 	char b[CONF_SHOW_BUF];
 	const char *v = stmt_value(st);
 
-	if (strcasecmp(v, "yes") == 0)
+	if (strcasecmp(v, "yes") == 0) {
 		cur_target(ps)->dane = true;
-	else if (strcasecmp(v, "no") == 0)
+		ps->tp[ps->blk.index].dane_line = st->line;
+	} else if (strcasecmp(v, "no") == 0) {
 		cur_target(ps)->dane = false;
+	}
 	else
 		ps_serr(ps, st, "\"%s\" is not Yes or No", conf_show(v, b));
 }
@@ -386,6 +402,7 @@ kw_mtasts(struct pstate *ps, const struct stmt *st)
 	}
 	ps_set_string(ps, st, &cur_target(ps)->mta_sts,
 	    conf_valid_dns_name(v, false) && strchr(v, '.') != NULL, "a domain name or No");
+	ps->tp[ps->blk.index].mta_sts_line = st->line;
 }
 
 void

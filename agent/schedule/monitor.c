@@ -79,6 +79,7 @@ struct tgt {
 	struct event *noop_ev, *reprobe_ev, *retry_ev;
 	unsigned fails;            /* consecutive monitor connection failures */
 	struct rec_target rec;     /* agent/recorder's: what its verdicts leave */
+	struct tpolicy *tp;        /* Dane, MtaSts: its published TLS policy; NULL none */
 	struct keeper keep;        /* what its monitor connections taught */
 };
 
@@ -114,6 +115,9 @@ struct monitor {
 	struct mailbox *mb;        /* reload, stop, baseline reset */
 
 	struct pintake *pi;        /* the passive probe's sessions */
+
+	struct tpolicy_env penv;   /* Dane, MtaSts: resolver and policy fetches, made at first use */
+	char *p_ns, *p_ta, *p_ca;  /* ... its settings, as at the start */
 };
 
 static void tgt_enqueue(struct tgt *t, enum reg_role role);
@@ -414,6 +418,8 @@ conn_cb(struct smtp_session *s, enum smtp_event ev, void *arg)
 		conn_release_slot(c);
 		m->probes_done++;
 		recorder_classified(&m->rec, &t->rec, c->role, r);
+		if (t->tp != NULL)
+			tpolicy_connection(t->tp, c->s);
 		if (c->role == REG_ROLE_MONITOR) {
 			bool was_up = t->row->state == REG_UP;
 			bool was_down = t->row->state == REG_DOWN;
@@ -558,6 +564,16 @@ on_retry(evutil_socket_t fd, short what, void *arg)
 
 /* ---- targets ---- */
 
+static void
+on_policy(struct tpolicy *tp, const struct policy_view *view, const struct tpolicy_event *ev,
+    size_t nev, void *arg)
+{
+	struct tgt *t = arg;
+
+	(void)tp;
+	recorder_policy(&t->m->rec, &t->rec, view, ev, nev);
+}
+
 struct tgt *
 sched_target_new(struct monitor *m, const struct sockaddr *sa, socklen_t len, struct policy *pol,
     const struct cfg_target *ct, const char *mx_host, unsigned mx_pref)
@@ -592,6 +608,17 @@ sched_target_new(struct monitor *m, const struct sockaddr *sa, socklen_t len, st
 	recorder_target_init(&m->rec, &t->rec, row, t->key, &t->ss, t->sslen, pol);
 	limits_to_row(t);
 	touch(t);
+	if (pol->dane || pol->mta_sts) {
+		/* the TLSA base domain and MX name: the name the certificate is
+		 * checked against (TlsServerName, the MX host, TargetName) */
+		const char *host = pol->servername ? pol->servername : mx_host ? mx_host : ct->host;
+
+		if (host != NULL) {
+			t->tp = xcalloc(1, sizeof(*t->tp));
+			tpolicy_init(t->tp, &m->penv, host, ct->port, pol->dane, pol->mta_sts,
+			    on_policy, t);
+		}
+	}
 	return t;
 }
 
@@ -609,6 +636,10 @@ sched_target_remove(struct tgt *t)
 	event_free(t->noop_ev);
 	event_free(t->reprobe_ev);
 	event_free(t->retry_ev);
+	if (t->tp != NULL) {
+		tpolicy_end(t->tp);
+		free(t->tp);
+	}
 	recorder_target_end(&m->rec, &t->rec);
 	registry_remove(m->reg, t->row);
 	schedule_publish(m);
@@ -916,6 +947,16 @@ monitor_new(struct event_base *base, struct registry *reg, struct config *cfg, c
 	}
 	m->cfg = cfg;
 	m->started = time(NULL);
+	/* published-policy checks keep the start's NameServer, DnssecTrustAnchor
+	 * and CAFile (a reload that changes them warns: smtpmond) */
+	m->p_ns = cfg->name_servers ? xstrdup(cfg->name_servers) : NULL;
+	m->p_ta = cfg->trust_anchor ? xstrdup(cfg->trust_anchor) : NULL;
+	m->p_ca = cfg->ca_file ? xstrdup(cfg->ca_file) : NULL;
+	m->penv = (struct tpolicy_env){
+		.base = base, .nameserver = m->p_ns, .trust_anchor = m->p_ta, .cafile = m->p_ca,
+		.timeout_ms = cfg->connect_ms < 30000 ? cfg->connect_ms : 30000,
+		.refresh_ms = cfg->reprobe_interval_ms ? cfg->reprobe_interval_ms : 300000,
+	};
 	registry_set_totals(reg, m->started, 0, 0, targets_configured(cfg));
 	/* the targets start when the loop runs, in the monitor thread: after
 	 * smtpmond has dropped its privileges, never as root */
@@ -953,6 +994,10 @@ monitor_free(struct monitor *m)
 		conn_free(c);
 	}
 	sessenv_unref(m->env);
+	tpolicy_env_free(&m->penv);
+	free(m->p_ns);
+	free(m->p_ta);
+	free(m->p_ca);
 	appldata_log_close(m->alog);
 	config_free(m->cfg);
 	mailbox_free(m->mb);

@@ -31,6 +31,7 @@ struct polfetch {
 	char host[256];
 	char sts_host[300];         /* mta-sts.DOMAIN */
 	char sts_txt_name[300];     /* _mta-sts.DOMAIN */
+	char known_id[MTASTS_ID_MAX + 1];
 	uint64_t tlsa_q;            /* pending TLSA query, 0 none */
 	uint64_t sts_q;             /* pending STS lookup, 0 none */
 	struct httpsget *get;
@@ -213,6 +214,8 @@ on_sts_dns(const struct vdns_answer *a, void *arg)
 			snprintf(detail, sizeof detail, "%s: no single valid v=STSv1 record",
 			    p->sts_txt_name);
 			sts_done(p, STS_F_INVALID, detail);
+		} else if (p->known_id[0] && strcmp(p->known_id, p->out.sts.id) == 0) {
+			sts_done(p, STS_F_POLICY, NULL); /* unchanged: the caller's copy stands */
 		} else {
 			sts_ask(p, STS_ADDR_A, p->sts_host, RR_A);
 		}
@@ -274,6 +277,8 @@ polfetch_start(struct event_base *base, struct vdns *dns, SSL_CTX *ssl_ctx,
 		snprintf(name, sizeof name, "_%u._tcp.%s", req->port, req->host);
 		p->tlsa_q = vdns_query(dns, name, RR_TLSA, p->timeout_ms, on_tlsa, p);
 	}
+	if (req->known_id)
+		snprintf(p->known_id, sizeof p->known_id, "%s", req->known_id);
 	if (req->sts_domain) {
 		snprintf(p->sts_host, sizeof p->sts_host, "mta-sts.%s", req->sts_domain);
 		snprintf(p->sts_txt_name, sizeof p->sts_txt_name, "_mta-sts.%s", req->sts_domain);

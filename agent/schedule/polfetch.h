@@ -31,6 +31,9 @@ struct polfetch_req {
 	unsigned port;             /* SMTP port: _PORT._tcp */
 	bool dane;
 	const char *sts_domain;    /* NULL: no MTA-STS */
+	const char *known_id;      /* a cached, fresh policy's id: when the TXT
+	                            * record still names it, nothing is fetched and
+	                            * sts is STS_F_POLICY with fetched 0 (keep yours) */
 	uint32_t timeout_ms;       /* for each lookup and for the fetch */
 };
 

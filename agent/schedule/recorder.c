@@ -160,6 +160,43 @@ observe(struct recorder *rec, struct rec_target *rt, const struct verdict *v)
 }
 
 void
+recorder_policy(struct recorder *rec, struct rec_target *rt, const struct policy_view *v,
+    const struct tpolicy_event *ev, size_t nev)
+{
+	struct reg_row *row = rt->row;
+	struct monitor_event mev;
+	struct tw_target id;
+
+	registry_set_policy(rec->reg, row, v);
+	touch(rec, rt);
+	tw_target_of(rt, &id);
+	for (size_t i = 0; i < nev; i++) {
+		if (ev[i].recovered)
+			log_info("SMD1861I TLS policy failure cleared: target=%s%s%s event=%s dane=%s "
+			    "mta_sts=%s", rt->key, row->name[0] ? " name=" : "", row->name, ev[i].name,
+			    v->dane_name ? v->dane_name : "-", v->sts_name ? v->sts_name : "-");
+		else
+			log_warnx("SMD1860W TLS policy failure: target=%s%s%s event=%s dane=%s "
+			    "mta_sts=%s detail=\"%s\"", rt->key, row->name[0] ? " name=" : "",
+			    row->name, ev[i].name, v->dane_name ? v->dane_name : "-",
+			    v->sts_name ? v->sts_name : "-", ev[i].detail);
+		tlswatch_event_of(&id, ev[i].recovered ? MONITOR_EV_TLS_RECOVERED :
+		    MONITOR_EV_TLS_DOWNGRADE, &mev);
+		str_copy(mev.tls_event, ev[i].name, sizeof mev.tls_event);
+		str_copy(mev.detail, ev[i].detail, sizeof mev.detail);
+		if (row->classified && row->v.tls_done) {
+			mev.old_tls = mev.new_tls = (uint16_t)row->v.tls.version;
+			mev.old_cipher = mev.new_cipher = row->v.tls.cipher_id;
+		} else {
+			mev.old_cipher = mev.new_cipher = -1;
+		}
+		mev.when = time(NULL);
+		tlswatch_event_names(&mev);
+		outbox_alert(rec->ob, &mev);
+	}
+}
+
+void
 recorder_reset(struct recorder *rec, struct rec_target *rt, time_t now)
 {
 	struct tw_target id;

@@ -35,6 +35,7 @@
 #include "registry.h"
 #include "smtp_session.h"
 #include "tlswatch.h"
+#include "tpolicy.h"
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -82,6 +83,12 @@ void recorder_target_init(struct recorder *rec, struct rec_target *rt, struct re
 /* The target is gone: its baseline released. */
 void recorder_target_end(struct recorder *rec, struct rec_target *rt);
 
+/* The target's published TLS policy was judged again (agent/tpolicy): the
+ * view to the row; each event logged (SMD1860W raised, SMD1861I recovered)
+ * and announced as a TLS downgrade or recovery named as RFC 8460 names it,
+ * through the outbox like the TLS baseline's (traps, syslog, AlertCommand). */
+void recorder_policy(struct recorder *rec, struct rec_target *rt, const struct policy_view *v,
+    const struct tpolicy_event *ev, size_t nev);
 /* A connection of role finished its classification with r: record it. */
 void recorder_classified(struct recorder *rec, struct rec_target *rt, enum reg_role role,
     const struct smtp_result *r);

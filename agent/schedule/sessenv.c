@@ -72,5 +72,6 @@ sessenv_session_cfg(const struct sess_env *e, const struct policy *pol, const st
 		.initial_ms = cfg->initial_ms,
 		.anycmd_ms = cfg->anycmd_ms,
 		.total_ms = 0,
+		.keep_chain = pol->dane,
 	};
 }

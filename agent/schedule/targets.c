@@ -161,6 +161,7 @@ group_resolved(const struct resolver_result *res, void *arg)
 		.kind = (enum target_kind)g->kind, .host = g->host, .port = g->port,
 		.secure = g->pol->secure, .min_tls = g->pol->min_tls,
 		.min_tls_name = g->pol->min_tls_name, .line = g->line,
+		.dane = g->pol->dane, .mta_sts = g->pol->mta_sts,
 	};
 	struct cfg_auth group_auth = { .user = g->pol->auth_user, .password = g->pol->auth_pass };
 	struct endpoint **keep;
