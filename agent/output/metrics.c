@@ -20,7 +20,7 @@ enum fam_id {
 	F_DAEMON_PROBES, F_DAEMON_PROBE_FAILURES,
 	F_UP, F_INFO, F_TLS_VERSION, F_TLS_CIPHER, F_TLS_STRENGTH, F_STARTTLS, F_CERT_VERIFIED,
 	F_CERT_NOT_AFTER, F_PHASE, F_PROBES, F_PROBE_FAILURES, F_DG_EVENTS, F_DG_ACTIVE,
-	F_SERVER_CLOSES, F_RECYCLES,
+	F_SERVER_CLOSES, F_RECYCLES, F_DANE, F_MTA_STS,
 	F_P_PACKETS, F_P_BYTES, F_P_SESSIONS, F_P_DROPS,
 	F_PS_SESSIONS, F_PS_TLS_SESSIONS, F_PS_TLS_VERSION, F_PS_CIPHER, F_PS_STARTTLS,
 	F_PS_ALERTS,
@@ -83,6 +83,11 @@ static const struct fam fams[] = {
 	  "Monitor connections the server ended (idle or command limit)." },
 	{ F_RECYCLES, SC_TARGET, true, "smtpmon_recycles",
 	  "Monitor connections smtpmond ended under the server's NOOP budget." },
+	{ F_DANE, SC_TARGET, false, "smtpmon_dane_status",
+	  "DANE (RFC 7672) result of the target's last connection, for targets checked." },
+	{ F_MTA_STS, SC_TARGET, false, "smtpmon_mta_sts_status",
+	  "MTA-STS (RFC 8461) result of the target's last connection and the policy's mode, "
+	  "for targets checked." },
 
 	{ F_P_PACKETS, SC_PASSIVE, true, "smtpmon_passive_packets",
 	  "Packets the passive probe captured." },
@@ -293,11 +298,27 @@ static void
 target_series(struct mw *w, const struct fam *f, const struct reg_row *row)
 {
 	const struct verdict *v = &row->v;
+	const struct policy_view *pol = row->pol;
 	bool cls = row->classified;
 	bool tls = cls && v->tls_done;
 	bool cert = tls && v->cert_seen;
 
 	switch (f->id) {
+	case F_DANE:
+		if (pol == NULL || pol->dane == DANE_ST_OFF)
+			break;
+		row_sample(w, f, row->target);
+		label(w, "status", pol->dane_name);
+		value_u64(w, 1);
+		break;
+	case F_MTA_STS:
+		if (pol == NULL || !pol->sts_asked)
+			break;
+		row_sample(w, f, row->target);
+		label(w, "status", pol->sts_name);
+		label(w, "mode", pol->sts_policy && pol->mode_name != NULL ? pol->mode_name : "");
+		value_u64(w, 1);
+		break;
 	case F_INFO:
 		row_sample(w, f, row->target);
 		label(w, "name", row->name);

@@ -40,6 +40,14 @@
  *   smtpmon_tls_downgrade_active{target,event} 0|1    the baseline's active set
  *       every event of dg_event_name(), 0 included
  *   smtpmon_server_closes_total{target}, smtpmon_recycles_total{target}
+ *   the published TLS policy (reg_row.pol, agent/verdict/tlspolicy.h), only
+ *   for rows whose view asked for it:
+ *   smtpmon_dane_status{target,status} 1   when pol->dane is not DANE_ST_OFF;
+ *       status the view's dane_name: valid|mismatch|no-tlsa|insecure|bogus|error
+ *   smtpmon_mta_sts_status{target,status,mode} 1   when pol->sts_asked;
+ *       status the view's sts_name: enforce-ok|enforce-violation|testing|none|
+ *       invalid|error; mode its mode_name (enforce|testing|none), "" without
+ *       a policy
  * only when the passive probe is enabled (else no passive family at all):
  *   smtpmon_passive_packets_total, smtpmon_passive_bytes_total,
  *   smtpmon_passive_sessions_total, smtpmon_passive_capture_drops_total

@@ -98,7 +98,14 @@ enum smtpmon_target_col {
 	SMTPMON_T_LEARNED_IDLE,         /* Unsigned32, milliseconds: learned idle limit, 0 none */
 	SMTPMON_T_NOOP_BUDGET,          /* Unsigned32: NOOPs per connection in force, 0 no limit */
 	SMTPMON_T_NOOP_INTERVAL,        /* Unsigned32, milliseconds: NOOP interval in force */
-	SMTPMON_T_LAST_COLUMN = SMTPMON_T_NOOP_INTERVAL,
+	/* the published TLS policy (agent/verdict/tlspolicy.h, struct policy_view),
+	 * notChecked(1) and "" when the target has no Dane / MtaSts */
+	SMTPMON_T_DANE_STATUS,          /* INTEGER notChecked(1) valid(2) mismatch(3) noTlsa(4) insecure(5) bogus(6) error(7) */
+	SMTPMON_T_MTA_STS_STATUS,       /* INTEGER notChecked(1) enforceOk(2) enforceViolation(3) testing(4) none(5) invalid(6) error(7) */
+	SMTPMON_T_MTA_STS_MODE,         /* DisplayString (SIZE(0..16)): enforce, testing, none, "" no policy */
+	SMTPMON_T_MTA_STS_POLICY_ID,    /* DisplayString (SIZE(0..32)): the TXT record's id, "" unknown */
+	SMTPMON_T_POLICY_FAILURE,       /* DisplayString (SIZE(0..64)): RFC 8460 result types failing, "" none */
+	SMTPMON_T_LAST_COLUMN = SMTPMON_T_POLICY_FAILURE,
 };
 
 /* smtpmonConnectionTable columns: ROOT.1.3.1.C.TINDEX.ROLE */

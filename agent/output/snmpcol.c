@@ -493,6 +493,36 @@ target_limits(const struct reg_row *row, unsigned col, struct snmpcol_value *out
 	}
 }
 
+/* the published TLS policy: the view's decided codes and names, printed as
+ * they are; a row without a view (pol NULL) is notChecked(1) and "" */
+static bool
+target_policy(const struct reg_row *row, unsigned col, struct snmpcol_value *out)
+{
+	const struct policy_view *p = row->pol;
+	const char *mode, *de, *se;
+	char fail[64 + 1];
+
+	switch (col) {
+	case SMTPMON_T_DANE_STATUS:
+		return integer(out, p != NULL ? p->dane_mib : PV_MIB_NOT_CHECKED);
+	case SMTPMON_T_MTA_STS_STATUS:
+		return integer(out, p != NULL ? p->sts_mib : PV_MIB_NOT_CHECKED);
+	case SMTPMON_T_MTA_STS_MODE:
+		mode = p != NULL && p->sts_policy ? p->mode_name : NULL;
+		return text(out, mode != NULL ? mode : "", 16);
+	case SMTPMON_T_MTA_STS_POLICY_ID:
+		return text(out, p != NULL ? p->id : "", MTASTS_ID_MAX);
+	case SMTPMON_T_POLICY_FAILURE:
+		de = p != NULL && p->dane_event != NULL ? p->dane_event : "";
+		se = p != NULL && p->sts_event != NULL ? p->sts_event : "";
+		snprintf(fail, sizeof fail, "%s%s%s", de, *de != '\0' && *se != '\0' ? " " : "",
+		    se);
+		return text(out, fail, sizeof fail - 1);
+	default:
+		return false;
+	}
+}
+
 bool
 snmpcol_target(const struct reg_row *row, const char *writer,
     const struct snmpcol_clock *clk, unsigned col, struct snmpcol_value *out)
@@ -500,7 +530,8 @@ snmpcol_target(const struct reg_row *row, const char *writer,
 	none(out);
 	return target_identity(row, clk, col, out) || target_session(row, writer, col, out) ||
 	    target_cert(row, clk, col, out) || target_counts(row, col, out) ||
-	    target_baseline(row, col, out) || target_limits(row, col, out);
+	    target_baseline(row, col, out) || target_limits(row, col, out) ||
+	    target_policy(row, col, out);
 }
 
 /* ---- smtpmonPassiveServerTable ---- */

@@ -38,7 +38,7 @@ done
 [ -f "$srcdir/tests/lib/snmp.sh" ] || { echo "1..0 # SKIP tests/lib/snmp.sh missing"; exit 0; }
 . "$srcdir/tests/lib/snmp.sh"
 
-plan 244
+plan 259
 
 ROOT=.1.3.6.1.3.5321              # agent/output/snmp_mib.h SMTPMON_OID_ROOT
 SC=$ROOT.1.1                      # scalars
@@ -53,7 +53,8 @@ COLS=(- index addressType address port name mxHost secure status serverType secu
     lastReply cipherClass baselineTlsLevel baselineCipherId baselineCipherName
     baselineCipherClass baselineSince tlsDowngrades tlsEvent tlsEventKind tlsEventTime
     serverCloses recycles throttles lastCloseReply lastCloseKind lastCloseIdle lastCloseNoops
-    lastCloseTime learnedIdle noopBudget noopInterval)
+    lastCloseTime learnedIdle noopBudget noopInterval daneStatus mtaStsStatus mtaStsMode
+    mtaStsPolicyId policyFailure)
 NTCOL=$((${#COLS[@]} - 1))        # the last column of smtpmonTargetTable (SMTPMON_T_LAST_COLUMN)
 CCOLS=(- role localAddrType localAddr localPort remoteAddrType remoteAddr remotePort appldata)
 
@@ -97,6 +98,19 @@ def edat: gmtime | [(.[0] / 256 | floor), (.[0] % 256), .[1] + 1, .[2], .[3], .[
 def printable: [explode[] | if . == 10 then 32 elif . == 65533 or . < 32 or . == 127 then 63
         elif . < 128 then . elif . < 2048 then (63, 63) elif . < 65536 then (63, 63, 63)
         else (63, 63, 63, 63) end] | implode | .[0:159];
+# the published TLS policy (tlspolicy.h): the RFC 8460 result types failing,
+# DANE first, joined by a blank
+def polfail: (.dane.status // "") as $d | (.mta_sts.status // "") as $s
+    | [(if $d == "mismatch" then (if .security_method == "TLS" then "tlsa-invalid" else "dane-required" end)
+        elif $d == "bogus" then "dnssec-invalid" else empty end),
+       (if $s == "error" then "sts-policy-fetch-error" elif $s == "invalid" then "sts-policy-invalid"
+        elif $s == "enforce-violation" then
+            (if .mta_sts.mx_match == false then "validation-failure"
+             elif .security_method != "TLS" then "starttls-not-supported"
+             elif .cert_verified == false then "sts-webpki-invalid"
+             elif .cert_host_match == false then "certificate-host-mismatch"
+             else "validation-failure" end)
+        else empty end)] | join(" ");
 def verify: if (.cert_not_after // null) == null then 1
     elif .cert_verified == false then (if (.cert_verify | test("expired|not yet valid")) then 4 else 3 end)
     elif .cert_host_match == false then 5 else 2 end;
@@ -131,7 +145,11 @@ JQ_TARGETS='.[] | . as $r | (.target | addrpart) as $a
    [48, ({"idle": 2, "command": 3}[.last_server_close.kind // ""] // 1)],
    [49, (.last_server_close.idle_s // 0 | ms)], [50, (.last_server_close.noops // 0)],
    [51, (if .last_server_close then .last_server_close.at | dat else "" end)],
-   [52, (.learned_idle_s // 0 | ms)], [53, .noop_budget], [54, (.noop_interval_s | ms)]]
+   [52, (.learned_idle_s // 0 | ms)], [53, .noop_budget], [54, (.noop_interval_s | ms)],
+   [55, ({"valid": 2, "mismatch": 3, "no-tlsa": 4, "insecure": 5, "bogus": 6, "error": 7}[.dane.status // ""] // 1)],
+   [56, ({"enforce-ok": 2, "enforce-violation": 3, "testing": 4, "none": 5, "invalid": 6,
+          "error": 7}[.mta_sts.status // ""] // 1)],
+   [57, (.mta_sts.mode // "" | hex)], [58, (.mta_sts.id // "" | hex)], [59, (polfail | hex)]]
 | .[] | "'"$TE"'.\(.[0]).\($r.index) \(.[1])"'
 JQ_CONNS='.[] | . as $r | .connections[]
 | "\($r.index).\(if .role == "monitor" then 1 else 2 end)" as $i
@@ -149,7 +167,8 @@ JQ_CONNS='.[] | . as $r | .connections[]
 # monitor connections (closes, connects, reply, kind); $ss: per target the
 # local end of smtpmond's connection (the kernel's); $idx: status --json,
 # only to find a target's row; $now: the time certDaysLeft counts from.
-# The class of a TLS 1.3 suite: good (doc/ciphers.md).
+# The class of a TLS 1.3 suite: good (doc/ciphers.md). No target has Dane or
+# MtaSts: columns 55-59 notChecked(1) and empty.
 JQ_FACTS='
 def level2: {"SSLv3": "S3", "TLSv1": "T1", "TLSv1.1": "11", "TLSv1.2": "12", "TLSv1.3": "13"}[.];
 def hex4: [(. / 256 | floor), (. % 256)] | hexbytes;
@@ -184,7 +203,8 @@ def suiteclass: if startswith("TLS_AES_") or startswith("TLS_CHACHA20_") then 5 
     [40, ""], [41, ""], [42, 1], [43, ""],
     [44, ($e.closes // 0)], [45, 0], [46, 0], [47, ($e.reply // "" | hex)],
     (if $e.closes then ([48, $e.kind] | select(.[1] != null))
-     else [48, 1], [49, 0], [50, 0], [51, ""], [52, 0], [53, 8], [54, 600000] end)]
+     else [48, 1], [49, 0], [50, 0], [51, ""], [52, 0], [53, 8], [54, 600000] end),
+    [55, 1], [56, 1], [57, ""], [58, ""], [59, ""]]
    | .[] | "'"$TE"'.\(.[0]).\($i) \(.[1])"),
   (if .up then ($ss[.t] // "") as $l | ($l | if . == "" then "" else addrpart end) as $la
    | [[2, ($la | addrtype)], [3, ($la | addrhex)], [4, (if $l == "" then "" else $l | portpart end)],

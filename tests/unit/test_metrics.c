@@ -1,7 +1,8 @@
 /* Unit tests for agent/metrics (a registry snapshot as Prometheus metrics):
  * snapshots built by hand with a row of each kind (up with TLS 1.3, down
  * and never classified, SMTP without EHLO, ESMTP without STARTTLS, IPv6
- * down after a TLS 1.2 classification, a hostile configured name) and the
+ * down after a TLS 1.2 classification, a hostile configured name), the
+ * published TLS policy views of some (DANE, MTA-STS, both, neither) and the
  * passive probe on with two servers, or off. The expected lines are facts
  * written out here, not computed by the code under test. Then the format:
  * HELP and TYPE once per family, before its series, which stay together;
@@ -46,6 +47,7 @@ struct fixture {
 	struct reg_snapshot s;
 	struct reg_row *rows[8];
 	struct reg_prow *prows[4];
+	struct policy_view pol[5];
 };
 
 static struct reg_row *
@@ -225,6 +227,37 @@ prow_new(uint32_t index, const char *target)
 	return p;
 }
 
+/* A view as the monitor decides it (policy_view_of()): DANE status ds
+ * (DANE_ST_OFF: not asked); MTA-STS facts of kind sk (STS_F_OFF: not asked)
+ * with mode, evaluated to sts; the connection had TLS with a trusted
+ * certificate valid for the MX name. */
+static void
+view_make(enum dane_status ds, enum sts_fact sk, enum mtasts_mode mode,
+    enum mtasts_status sts, bool mx_match, struct policy_view *out)
+{
+	static struct sts_facts sf;
+	struct tlsa_set t;
+	struct dane_result d = { ds, dane_status_name(ds), -1 };
+	struct sts_result sr;
+
+	memset(&t, 0, sizeof t);
+	memset(&sf, 0, sizeof sf);
+	memset(&sr, 0, sizeof sr);
+	sf.kind = sk;
+	strcpy(sf.id, "20261207");
+	if (sk == STS_F_POLICY) {
+		sf.policy.mode = mode;
+		sf.policy.max_age = 86400;
+	}
+	if (sk != STS_F_OFF) {
+		sr.status = sts;
+		sr.status_name = mtasts_status_name(sts);
+		sr.have_policy = sk == STS_F_POLICY;
+		sr.mx_match = mx_match;
+	}
+	policy_view_of(&t, &d, &sf, &sr, true, true, true, out);
+}
+
 static void
 fixture_build(struct fixture *f, bool passive)
 {
@@ -238,6 +271,21 @@ fixture_build(struct fixture *f, bool passive)
 	f->rows[4] = row_ipv6();
 	f->rows[5] = row_hostile();
 	f->s.n = 6;
+	/* the published TLS policy: both, a violation, MTA-STS alone without a
+	 * record, DANE alone, a view that asked for neither; row 1 has none */
+	view_make(DANE_ST_VALID, STS_F_POLICY, MTASTS_MODE_ENFORCE, MTASTS_ENFORCE_OK, true,
+	    &f->pol[0]);
+	f->rows[0]->pol = &f->pol[0];
+	view_make(DANE_ST_MISMATCH, STS_F_POLICY, MTASTS_MODE_ENFORCE,
+	    MTASTS_ENFORCE_VIOLATION, false, &f->pol[1]);
+	f->rows[4]->pol = &f->pol[1];
+	view_make(DANE_ST_OFF, STS_F_NONE, MTASTS_MODE_ENFORCE, MTASTS_NONE, true, &f->pol[2]);
+	f->rows[2]->pol = &f->pol[2];
+	view_make(DANE_ST_NO_TLSA, STS_F_OFF, MTASTS_MODE_ENFORCE, MTASTS_NONE, true,
+	    &f->pol[3]);
+	f->rows[3]->pol = &f->pol[3];
+	view_make(DANE_ST_OFF, STS_F_OFF, MTASTS_MODE_ENFORCE, MTASTS_NONE, true, &f->pol[4]);
+	f->rows[5]->pol = &f->pol[4];
 	f->s.rows = f->rows;
 	f->s.started = NOW - 3600;
 	f->s.published_at = NOW - 2;
@@ -592,6 +640,51 @@ test_target_ipv6(void **state)
 	fixture_free(&f);
 }
 
+/* the published TLS policy: one series per family for a row whose view
+ * asked for it, none otherwise */
+static void
+test_target_policy(void **state)
+{
+	struct fixture f;
+	char *buf;
+	static const char *const lines[] = {
+		"smtpmon_dane_status{target=\"192.0.2.25:25\",status=\"valid\"} 1",
+		"smtpmon_mta_sts_status{target=\"192.0.2.25:25\",status=\"enforce-ok\","
+		    "mode=\"enforce\"} 1",
+		"smtpmon_dane_status{target=\"[2001:db8::25]:587\",status=\"mismatch\"} 1",
+		"smtpmon_mta_sts_status{target=\"[2001:db8::25]:587\","
+		    "status=\"enforce-violation\",mode=\"enforce\"} 1",
+		"smtpmon_mta_sts_status{target=\"192.0.2.27:25\",status=\"none\",mode=\"\"} 1",
+		"smtpmon_dane_status{target=\"192.0.2.28:2525\",status=\"no-tlsa\"} 1",
+		"# TYPE smtpmon_dane_status gauge",
+		"# TYPE smtpmon_mta_sts_status gauge",
+	};
+	static const char *const none[] = {
+		"smtpmon_dane_status{target=\"192.0.2.26:25\"",     /* no view */
+		"smtpmon_mta_sts_status{target=\"192.0.2.26:25\"",
+		"smtpmon_dane_status{target=\"192.0.2.27:25\"",     /* MtaSts alone */
+		"smtpmon_mta_sts_status{target=\"192.0.2.28:2525\"",   /* Dane alone */
+		"smtpmon_dane_status{target=\"192.0.2.29:25\"",     /* a view asking nothing */
+		"smtpmon_mta_sts_status{target=\"192.0.2.29:25\"",
+	};
+
+	(void)state;
+	fixture_build(&f, false);
+	buf = render(&f.s, false);
+	want_lines(buf, lines, N(lines));
+	want_none(buf, none, N(none));
+	assert_int_equal(count_prefix(buf, "smtpmon_dane_status{"), 3);
+	assert_int_equal(count_prefix(buf, "smtpmon_mta_sts_status{"), 3);
+	assert_int_equal(count_prefix(buf, "# HELP smtpmon_dane_status DANE "), 1);
+	assert_int_equal(count_prefix(buf, "# HELP smtpmon_mta_sts_status MTA-STS "), 1);
+	free(buf);
+	/* OpenMetrics: the same series, gauges keep their names */
+	buf = render(&f.s, true);
+	want_lines(buf, lines, N(lines));
+	free(buf);
+	fixture_free(&f);
+}
+
 static void
 test_escaping(void **state)
 {
@@ -827,7 +920,7 @@ test_format_text(void **state)
 	(void)state;
 	fixture_build(&f, true);
 	buf = render(&f.s, false);
-	assert_int_equal(check_format(buf, false), 33);
+	assert_int_equal(check_format(buf, false), 35);
 	assert_null(strstr(buf, "# EOF"));
 	assert_int_equal(count_lines(buf, "# TYPE smtpmon_probes_total counter"), 1);
 	assert_int_equal(count_lines(buf, "# TYPE smtpmon_target_up gauge"), 1);
@@ -835,14 +928,14 @@ test_format_text(void **state)
 	assert_int_equal(count_prefix(buf, "# HELP smtpmon_tls_downgrade_events_total "), 1);
 	free(buf);
 
-	/* passive off: 23 families; no target: HELP and TYPE all the same */
+	/* passive off: 25 families; no target: HELP and TYPE all the same */
 	f.s.passive.enabled = false;
 	buf = render(&f.s, false);
-	assert_int_equal(check_format(buf, false), 23);
+	assert_int_equal(check_format(buf, false), 25);
 	free(buf);
 	f.s.n = 0;
 	buf = render(&f.s, false);
-	assert_int_equal(check_format(buf, false), 23);
+	assert_int_equal(check_format(buf, false), 25);
 	assert_int_equal(count_lines(buf, "# TYPE smtpmon_tls_cipher_info gauge"), 1);
 	assert_int_equal(count_prefix(buf, "smtpmon_target_up"), 0);
 	free(buf);
@@ -871,7 +964,7 @@ test_format_openmetrics(void **state)
 	(void)state;
 	fixture_build(&f, true);
 	buf = render(&f.s, true);
-	assert_int_equal(check_format(buf, true), 33);
+	assert_int_equal(check_format(buf, true), 35);
 	want_lines(buf, lines, N(lines));
 	assert_int_equal(count_prefix(buf, "# TYPE smtpmon_probes_total"), 0);
 	assert_int_equal(count_prefix(buf, "# HELP smtpmon_probes_total"), 0);
@@ -885,7 +978,7 @@ test_format_openmetrics(void **state)
 	f.s.n = 0;
 	f.s.passive.enabled = false;
 	buf = render(&f.s, true);
-	assert_int_equal(check_format(buf, true), 23);
+	assert_int_equal(check_format(buf, true), 25);
 	len = strlen(buf);
 	assert_string_equal(buf + len - 6, "# EOF\n");
 	free(buf);
@@ -987,6 +1080,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_target_never),
 		cmocka_unit_test(test_target_plain),
 		cmocka_unit_test(test_target_ipv6),
+		cmocka_unit_test(test_target_policy),
 		cmocka_unit_test(test_escaping),
 		cmocka_unit_test(test_passive),
 		cmocka_unit_test(test_format_text),

@@ -1,7 +1,9 @@
 /* Unit tests for agent/snmpcol (the value of every SMTPMON-MIB column and
  * scalar, without an agent): every column of smtpmonTargetTable for an
  * ESMTP target with TLS 1.3, a plain SMTP one, a target down and one of
- * which nothing is known yet; every column of smtpmonConnectionTable for
+ * which nothing is known yet; the published TLS policy columns (DANE,
+ * MTA-STS) for each status, with and without a view; every column of
+ * smtpmonConnectionTable for
  * IPv4, IPv6 with a zone and a connection whose addresses do not parse;
  * every column of smtpmonPassiveServerTable for a TLS 1.3 server, a plain
  * one and one never determined; both scalar groups. The expected values are
@@ -96,7 +98,7 @@ check_target(const struct reg_row *row, const struct want *w, size_t n)
 {
 	struct snmpcol_value v;
 
-	assert_int_equal(n, 53);              /* smtpmonTargetEntry 2 .. 54 */
+	assert_int_equal(n, 58);              /* smtpmonTargetEntry 2 .. 59 */
 	for (size_t i = 0; i < n; i++) {
 		assert_int_equal(w[i].col, i + 2);
 		assert_true(snmpcol_target(row, WRITER, &clk, w[i].col, &v));
@@ -200,7 +202,10 @@ test_columns_match_mib(void **state)
 	assert_int_equal(SMTPMON_T_CIPHER_CLASS, 34);
 	assert_int_equal(SMTPMON_T_TLS_EVENT_TIME, 43);
 	assert_int_equal(SMTPMON_T_LAST_CLOSE_REPLY, 47);
-	assert_int_equal(SMTPMON_T_LAST_COLUMN, 54);
+	assert_int_equal(SMTPMON_T_NOOP_INTERVAL, 54);
+	assert_int_equal(SMTPMON_T_DANE_STATUS, 55);
+	assert_int_equal(SMTPMON_T_POLICY_FAILURE, 59);
+	assert_int_equal(SMTPMON_T_LAST_COLUMN, 59);
 	assert_int_equal(SMTPMON_C_LOCAL_ADDRESS_TYPE, 2);
 	assert_int_equal(SMTPMON_C_LAST_COLUMN, 8);
 	assert_int_equal(SMTPMON_P_ADDR_TYPE, 2);
@@ -217,7 +222,7 @@ test_columns_match_mib(void **state)
 	snmpcol_conn_fill(&c, row, REG_ROLE_MONITOR);
 	assert_false(snmpcol_target(row, WRITER, &clk, 1, &v));
 	assert_int_equal(v.type, SNMPCOL_NONE);
-	assert_false(snmpcol_target(row, WRITER, &clk, 55, &v));
+	assert_false(snmpcol_target(row, WRITER, &clk, 60, &v));
 	assert_false(snmpcol_target(row, WRITER, &clk, 0, &v));
 	assert_false(snmpcol_pserver(&pv, 1, &v));
 	assert_false(snmpcol_pserver(&pv, 32, &v));
@@ -299,6 +304,12 @@ test_target_esmtp_tls13(void **state)
 		U32(52, 290000),                           /* LearnedIdle */
 		U32(53, 0),                                /* NoopBudget: no limit */
 		U32(54, 60000),                            /* NoopInterval */
+		/* no Dane, no MtaSts (pol NULL) */
+		INT(55, 1),                                /* DaneStatus notChecked */
+		INT(56, 1),                                /* MtaStsStatus notChecked */
+		STR(57, ""),                               /* MtaStsMode */
+		STR(58, ""),                               /* MtaStsPolicyId */
+		STR(59, ""),                               /* PolicyFailure */
 	};
 
 	(void)state;
@@ -425,6 +436,12 @@ test_target_smtp_plain(void **state)
 		U32(52, 0),
 		U32(53, 50),                               /* NoopBudget */
 		U32(54, 30000),
+		/* no Dane, no MtaSts (pol NULL) */
+		INT(55, 1),                                /* DaneStatus notChecked */
+		INT(56, 1),                                /* MtaStsStatus notChecked */
+		STR(57, ""),                               /* MtaStsMode */
+		STR(58, ""),                               /* MtaStsPolicyId */
+		STR(59, ""),                               /* PolicyFailure */
 	};
 
 	(void)state;
@@ -532,6 +549,12 @@ test_target_down(void **state)
 		U32(52, 0),
 		U32(53, 99),
 		U32(54, 60000),
+		/* no Dane, no MtaSts (pol NULL) */
+		INT(55, 1),                                /* DaneStatus notChecked */
+		INT(56, 1),                                /* MtaStsStatus notChecked */
+		STR(57, ""),                               /* MtaStsMode */
+		STR(58, ""),                               /* MtaStsPolicyId */
+		STR(59, ""),                               /* PolicyFailure */
 	};
 
 	(void)state;
@@ -642,6 +665,12 @@ test_target_unknown(void **state)
 		U32(52, 0),
 		U32(53, 0),
 		U32(54, 0),
+		/* no Dane, no MtaSts (pol NULL) */
+		INT(55, 1),                                /* DaneStatus notChecked */
+		INT(56, 1),                                /* MtaStsStatus notChecked */
+		STR(57, ""),                               /* MtaStsMode */
+		STR(58, ""),                               /* MtaStsPolicyId */
+		STR(59, ""),                               /* PolicyFailure */
 	};
 
 	(void)state;
@@ -651,6 +680,173 @@ test_target_unknown(void **state)
 	row->state = REG_RESOLVING;
 	check_target(row, w, N(w));
 	free(row);
+}
+
+/* ---- the published TLS policy (smtpmonTargetEntry 55 .. 59) ---- */
+
+/* A view as the monitor decides it (policy_view_of()): DANE status ds
+ * (DANE_ST_OFF: not asked); MTA-STS facts of kind sk (STS_F_OFF: not asked)
+ * with mode and id, evaluated to sts; tls_done, trusted, name_ok the
+ * connection's. */
+static void
+view_make(enum dane_status ds, enum sts_fact sk, enum mtasts_mode mode, const char *id,
+    enum mtasts_status sts, bool mx_match, bool tls_done, bool trusted, bool name_ok,
+    struct policy_view *out)
+{
+	static struct sts_facts sf;
+	struct tlsa_set t;
+	struct dane_result d = { ds, dane_status_name(ds), -1 };
+	struct sts_result sr;
+
+	memset(&t, 0, sizeof t);
+	memset(&sf, 0, sizeof sf);
+	memset(&sr, 0, sizeof sr);
+	t.asked = ds != DANE_ST_OFF;
+	strcpy(t.detail, "a reason");
+	sf.kind = sk;
+	strcpy(sf.id, id);
+	if (sk == STS_F_POLICY) {
+		sf.policy.mode = mode;
+		sf.policy.max_age = 86400;
+		sf.policy.nmx = 1;
+		strcpy(sf.policy.mx[0], "mx1.example.org");
+	}
+	if (sk != STS_F_OFF) {
+		sr.status = sts;
+		sr.status_name = mtasts_status_name(sts);
+		sr.have_policy = sk == STS_F_POLICY;
+		sr.mx_match = mx_match;
+	}
+	policy_view_of(&t, &d, &sf, &sr, tls_done, trusted, name_ok, out);
+}
+
+/* columns 55 .. 59 of row */
+static void
+check_policy(const struct reg_row *row, const struct want w[5])
+{
+	struct snmpcol_value v;
+
+	for (size_t i = 0; i < 5; i++) {
+		assert_int_equal(w[i].col, 55 + i);
+		assert_true(snmpcol_target(row, WRITER, &clk, w[i].col, &v));
+		check_value(&v, &w[i]);
+	}
+}
+
+/* Every DANE and MTA-STS status through the columns, each alone and
+ * together; the failing result types joined; a view's row against one
+ * without (the other columns of both rows equal). */
+static void
+test_target_policy(void **state)
+{
+	struct reg_row *row = row_new(), *bare = row_new();
+	struct policy_view pv;
+	struct snmpcol_value a, b;
+
+	(void)state;
+	row->index = 7;
+	set_ipv4(row, "192.0.2.30", 25);
+	bare->index = 7;
+	set_ipv4(bare, "192.0.2.30", 25);
+	row->pol = &pv;
+
+	/* DANE valid, MTA-STS enforce met */
+	view_make(DANE_ST_VALID, STS_F_POLICY, MTASTS_MODE_ENFORCE, "20261201T1", MTASTS_ENFORCE_OK,
+	    true, true, true, true, &pv);
+	{
+		static const struct want w[] = { INT(55, 2), INT(56, 2), STR(57, "enforce"),
+		    STR(58, "20261201T1"), STR(59, "") };
+		check_policy(row, w);
+	}
+	/* both fail without TLS: dane-required, starttls-not-supported */
+	view_make(DANE_ST_MISMATCH, STS_F_POLICY, MTASTS_MODE_ENFORCE, "abc",
+	    MTASTS_ENFORCE_VIOLATION, true, false, false, false, &pv);
+	{
+		static const struct want w[] = { INT(55, 3), INT(56, 3), STR(57, "enforce"),
+		    STR(58, "abc"), STR(59, "dane-required starttls-not-supported") };
+		check_policy(row, w);
+	}
+	/* DANE mismatch with TLS; MX outside the patterns */
+	view_make(DANE_ST_MISMATCH, STS_F_POLICY, MTASTS_MODE_ENFORCE, "abc",
+	    MTASTS_ENFORCE_VIOLATION, false, true, true, true, &pv);
+	{
+		static const struct want w[] = { INT(55, 3), INT(56, 3), STR(57, "enforce"),
+		    STR(58, "abc"), STR(59, "tlsa-invalid validation-failure") };
+		check_policy(row, w);
+	}
+	/* no TLSA; testing */
+	view_make(DANE_ST_NO_TLSA, STS_F_POLICY, MTASTS_MODE_TESTING, "t1", MTASTS_TESTING,
+	    true, true, false, true, &pv);
+	{
+		static const struct want w[] = { INT(55, 4), INT(56, 4), STR(57, "testing"),
+		    STR(58, "t1"), STR(59, "") };
+		check_policy(row, w);
+	}
+	/* insecure; a policy in mode none */
+	view_make(DANE_ST_INSECURE, STS_F_POLICY, MTASTS_MODE_NONE, "n1", MTASTS_NONE,
+	    true, true, true, true, &pv);
+	{
+		static const struct want w[] = { INT(55, 5), INT(56, 5), STR(57, "none"),
+		    STR(58, "n1"), STR(59, "") };
+		check_policy(row, w);
+	}
+	/* bogus alone (MtaSts not configured) */
+	view_make(DANE_ST_BOGUS, STS_F_OFF, MTASTS_MODE_ENFORCE, "", MTASTS_NONE,
+	    true, true, true, true, &pv);
+	{
+		static const struct want w[] = { INT(55, 6), INT(56, 1), STR(57, ""),
+		    STR(58, ""), STR(59, "dnssec-invalid") };
+		check_policy(row, w);
+	}
+	/* a DANE lookup error; a policy that does not parse (id known) */
+	view_make(DANE_ST_ERROR, STS_F_INVALID, MTASTS_MODE_ENFORCE, "bad1", MTASTS_INVALID,
+	    true, true, true, true, &pv);
+	{
+		static const struct want w[] = { INT(55, 7), INT(56, 6), STR(57, ""),
+		    STR(58, "bad1"), STR(59, "sts-policy-invalid") };
+		check_policy(row, w);
+	}
+	/* MtaSts alone: no STS record; then the fetch failed */
+	view_make(DANE_ST_OFF, STS_F_NONE, MTASTS_MODE_ENFORCE, "", MTASTS_NONE,
+	    true, true, true, true, &pv);
+	{
+		static const struct want w[] = { INT(55, 1), INT(56, 5), STR(57, ""),
+		    STR(58, ""), STR(59, "") };
+		check_policy(row, w);
+	}
+	view_make(DANE_ST_OFF, STS_F_ERROR, MTASTS_MODE_ENFORCE, "e20261207", MTASTS_ERROR,
+	    true, true, true, true, &pv);
+	{
+		static const struct want w[] = { INT(55, 1), INT(56, 7), STR(57, ""),
+		    STR(58, "e20261207"), STR(59, "sts-policy-fetch-error") };
+		check_policy(row, w);
+	}
+	/* the longest pair of result types fits SIZE (0..64) */
+	view_make(DANE_ST_BOGUS, STS_F_POLICY, MTASTS_MODE_ENFORCE,
+	    "12345678901234567890123456789012", MTASTS_ENFORCE_VIOLATION, true, true, true,
+	    false, &pv);
+	{
+		static const struct want w[] = { INT(55, 6), INT(56, 3), STR(57, "enforce"),
+		    STR(58, "12345678901234567890123456789012"),
+		    STR(59, "dnssec-invalid certificate-host-mismatch") };
+		check_policy(row, w);
+	}
+	/* the view changes the five columns and nothing else */
+	for (unsigned col = 2; col < SMTPMON_T_DANE_STATUS; col++) {
+		assert_true(snmpcol_target(row, WRITER, &clk, col, &a));
+		assert_true(snmpcol_target(bare, WRITER, &clk, col, &b));
+		assert_int_equal(a.type, b.type);
+		assert_int_equal(a.num, b.num);
+		assert_int_equal(a.len, b.len);
+		assert_memory_equal(a.octets, b.octets, a.len);
+	}
+	{
+		static const struct want w[] = { INT(55, 1), INT(56, 1), STR(57, ""), STR(58, ""),
+		    STR(59, "") };
+		check_policy(bare, w);
+	}
+	free(row);
+	free(bare);
 }
 
 /* Status of each state; whole days left, rounded down; TimeStamp bounds. */
@@ -1061,6 +1257,7 @@ main(void)
 		cmocka_unit_test(test_target_down),
 		cmocka_unit_test(test_target_unknown),
 		cmocka_unit_test(test_target_status_days_time),
+		cmocka_unit_test(test_target_policy),
 		cmocka_unit_test(test_conn_rows),
 		cmocka_unit_test(test_pserver_tls13),
 		cmocka_unit_test(test_pserver_plain),
