@@ -17,6 +17,7 @@
 #include <time.h>
 
 #include <event2/event.h>
+#include <openssl/x509_vfy.h>
 
 #define RR_A 1
 #define RR_AAAA 28
@@ -216,6 +217,7 @@ checkpol_decide(struct checkpol *c, const struct smtp_session *s, const char *mx
 	size_t n = s ? smtp_session_chain(s, &der, &len) : 0;
 	const char *names[1] = { mx };
 	char why[200] = "";
+	struct tls_standing ts;
 	bool webpki, trusted, name_ok;
 
 	if (c->addr_bogus && c->out.tlsa.asked && !c->out.tlsa.bogus) {
@@ -235,8 +237,11 @@ checkpol_decide(struct checkpol *c, const struct smtp_session *s, const char *mx
 			snprintf(why, sizeof why, "certificate not valid for %s", mx);
 	}
 	sts_verdict(&c->out.sts, mx, r->tls_done, webpki, why, &c->sts);
-	policy_view_of(&c->out.tlsa, &c->dane, &c->out.sts, &c->sts, r->tls_done, trusted,
-	    name_ok, &c->view);
+	ts = (struct tls_standing){
+		.tls_done = r->tls_done, .trusted = trusted, .name_ok = name_ok,
+		.expired = r->tls_done && r->tls.verify_code == X509_V_ERR_CERT_HAS_EXPIRED,
+	};
+	policy_view_of(&c->out.tlsa, &c->dane, &c->out.sts, &c->sts, &ts, &c->view);
 }
 
 int

@@ -182,6 +182,7 @@ report_policy_json(struct json *j, const struct policy_view *pv)
 			json_str(j, pv->tlsa[i]);
 		json_arr_end(j);
 		json_kstr(j, "matched", pv->matched >= 0 ? pv->tlsa[pv->matched] : NULL);
+		json_kstr(j, "failure", pv->dane_event);
 		json_obj_end(j);
 	}
 	if (pv->sts_asked) {
@@ -204,6 +205,7 @@ report_policy_json(struct json *j, const struct policy_view *pv)
 		else
 			json_knull(j, "mx_match");
 		json_kstr(j, "violation", pv->violation[0] ? pv->violation : NULL);
+		json_kstr(j, "failure", pv->sts_event);
 		json_obj_end(j);
 	}
 }

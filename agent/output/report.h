@@ -30,7 +30,8 @@ void report_json_fields(struct json *j, const struct report_target *t,
     const struct verdict *v);
 
 /* The "dane" and "mta_sts" keys of a connection (doc/design.md), each only
- * when asked (status not OFF). */
+ * when asked (status not OFF); each with "failure", the RFC 8460 result type
+ * of what fails now, or null. */
 void report_policy_json(struct json *j, const struct policy_view *pv);
 
 /* "2035-01-01T00:00:00Z"; "" for 0. */

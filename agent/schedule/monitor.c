@@ -475,6 +475,8 @@ conn_cb(struct smtp_session *s, enum smtp_event ev, void *arg)
 		return;
 
 	case SMTP_EV_CLOSED:
+		if (!c->ready && t->tp != NULL)
+			tpolicy_connection(t->tp, c->s); /* TLS did not come up? */
 		if (c->role == REG_ROLE_MONITOR)
 			monitor_closed(c, r);
 		else
@@ -609,9 +611,10 @@ sched_target_new(struct monitor *m, const struct sockaddr *sa, socklen_t len, st
 	limits_to_row(t);
 	touch(t);
 	if (pol->dane || pol->mta_sts) {
-		/* the TLSA base domain and MX name: the name the certificate is
-		 * checked against (TlsServerName, the MX host, TargetName) */
-		const char *host = pol->servername ? pol->servername : mx_host ? mx_host : ct->host;
+		/* the TLSA base domain and MX name: the MX host, the TargetName,
+		 * or for a TargetIP its TlsServerName */
+		const char *host = mx_host ? mx_host : ct->kind == TARGET_NAME ? ct->host :
+		    pol->servername;
 
 		if (host != NULL) {
 			t->tp = xcalloc(1, sizeof(*t->tp));
@@ -954,8 +957,11 @@ monitor_new(struct event_base *base, struct registry *reg, struct config *cfg, c
 	m->p_ca = cfg->ca_file ? xstrdup(cfg->ca_file) : NULL;
 	m->penv = (struct tpolicy_env){
 		.base = base, .nameserver = m->p_ns, .trust_anchor = m->p_ta, .cafile = m->p_ca,
-		.timeout_ms = cfg->connect_ms < 30000 ? cfg->connect_ms : 30000,
-		.refresh_ms = cfg->reprobe_interval_ms ? cfg->reprobe_interval_ms : 300000,
+		/* a cold DNSSEC validation takes a few round trips: 5..30 s;
+		 * the facts change slowly: at most once a minute */
+		.timeout_ms = cfg->connect_ms < 5000 ? 5000 : cfg->connect_ms > 30000 ? 30000 :
+		    cfg->connect_ms,
+		.refresh_ms = cfg->reprobe_interval_ms > 60000 ? cfg->reprobe_interval_ms : 60000,
 	};
 	registry_set_totals(reg, m->started, 0, 0, targets_configured(cfg));
 	/* the targets start when the loop runs, in the monitor thread: after

@@ -1,6 +1,7 @@
 /* agent/schedule/polfetch.c: see polfetch.h. */
 #include "polfetch.h"
 #include "httpsget.h"
+#include "log.h"
 #include "timer.h"
 #include "util.h"
 #include "vdns.h"
@@ -17,6 +18,8 @@
 #define RR_TXT 16
 #define RR_AAAA 28
 #define RR_TLSA 52
+
+#define POLFETCH_ADDRS 4            /* addresses of the policy host tried in turn */
 
 /* The MTA-STS part, one state per wait. */
 enum sts_state { STS_IDLE, STS_TXT, STS_ADDR_A, STS_ADDR_AAAA, STS_FETCH, STS_DONE };
@@ -36,6 +39,8 @@ struct polfetch {
 	uint64_t sts_q;             /* pending STS lookup, 0 none */
 	struct httpsget *get;
 	enum sts_state sts_state;
+	struct sockaddr_storage addr[POLFETCH_ADDRS]; /* of mta-sts.DOMAIN: A, then AAAA */
+	size_t naddr, next_addr;
 	struct event *finish;       /* reports from the loop, never from inside a call */
 	struct polfetch_out out;
 };
@@ -139,6 +144,7 @@ txt_join(const uint8_t *d, size_t len, char *out, size_t outsz)
 }
 
 static void on_sts_dns(const struct vdns_answer *a, void *arg);
+static void sts_fetch(struct polfetch *p);
 
 static void
 on_policy(const struct httpsget_result *r, void *arg)
@@ -147,7 +153,13 @@ on_policy(const struct httpsget_result *r, void *arg)
 	char err[160];
 
 	p->get = NULL;
+	if ((r->status == HTTPSGET_CONNECT || r->status == HTTPSGET_TIMEOUT) &&
+	    p->next_addr < p->naddr) {
+		sts_fetch(p); /* the next address of mta-sts.DOMAIN */
+		return;
+	}
 	if (r->status != HTTPSGET_OK) {
+		p->out.sts.cert_error = r->status == HTTPSGET_CERT;
 		sts_done(p, STS_F_ERROR, r->detail);
 		return;
 	}
@@ -159,12 +171,16 @@ on_policy(const struct httpsget_result *r, void *arg)
 	sts_done(p, STS_F_POLICY, NULL);
 }
 
+/* GET the policy from the next address not tried. */
 static void
-sts_fetch(struct polfetch *p, const struct sockaddr *sa, socklen_t salen)
+sts_fetch(struct polfetch *p)
 {
+	struct sockaddr_storage *ss = &p->addr[p->next_addr++];
+
 	p->sts_state = STS_FETCH;
-	p->get = httpsget_start(p->base, p->ssl_ctx, sa, salen, p->sts_host,
-	    "/.well-known/mta-sts.txt", MTASTS_BODY_MAX, p->timeout_ms, on_policy, p);
+	p->get = httpsget_start(p->base, p->ssl_ctx, (struct sockaddr *)ss,
+	    ss->ss_family == AF_INET ? sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6),
+	    p->sts_host, "/.well-known/mta-sts.txt", MTASTS_BODY_MAX, p->timeout_ms, on_policy, p);
 	if (p->get == NULL)
 		sts_done(p, STS_F_ERROR, "cannot start the policy fetch");
 }
@@ -189,6 +205,10 @@ on_sts_dns(const struct vdns_answer *a, void *arg)
 		    : "lookup failed");
 		if (p->sts_state == STS_ADDR_A && a->err == VDNS_OK && a->sec != VDNS_BOGUS) {
 			sts_ask(p, STS_ADDR_AAAA, p->sts_host, RR_AAAA);
+			return;
+		}
+		if (p->sts_state == STS_ADDR_AAAA && p->naddr > 0) {
+			sts_fetch(p); /* no IPv6 answer: the IPv4 addresses will do */
 			return;
 		}
 		sts_done(p, STS_F_ERROR, detail);
@@ -223,31 +243,37 @@ on_sts_dns(const struct vdns_answer *a, void *arg)
 	}
 	case STS_ADDR_A:
 	case STS_ADDR_AAAA: {
-		struct sockaddr_storage ss;
-		socklen_t sl;
+		size_t i, alen = p->sts_state == STS_ADDR_A ? 4 : 16;
 
-		memset(&ss, 0, sizeof ss);
-		if (p->sts_state == STS_ADDR_A && a->n > 0 && a->len[0] == 4) {
-			struct sockaddr_in *in = (struct sockaddr_in *)&ss;
-			in->sin_family = AF_INET;
-			in->sin_port = htons(443);
-			memcpy(&in->sin_addr, a->data[0], 4);
-			sl = sizeof *in;
-		} else if (p->sts_state == STS_ADDR_AAAA && a->n > 0 && a->len[0] == 16) {
-			struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&ss;
-			in6->sin6_family = AF_INET6;
-			in6->sin6_port = htons(443);
-			memcpy(&in6->sin6_addr, a->data[0], 16);
-			sl = sizeof *in6;
-		} else if (p->sts_state == STS_ADDR_A) {
+		for (i = 0; i < a->n && p->naddr < POLFETCH_ADDRS; i++) {
+			struct sockaddr_storage *ss = &p->addr[p->naddr];
+
+			if (a->len[i] != (int)alen)
+				continue;
+			memset(ss, 0, sizeof *ss);
+			if (alen == 4) {
+				struct sockaddr_in *in = (struct sockaddr_in *)ss;
+				in->sin_family = AF_INET;
+				in->sin_port = htons(443);
+				memcpy(&in->sin_addr, a->data[i], 4);
+			} else {
+				struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)ss;
+				in6->sin6_family = AF_INET6;
+				in6->sin6_port = htons(443);
+				memcpy(&in6->sin6_addr, a->data[i], 16);
+			}
+			p->naddr++;
+		}
+		if (p->sts_state == STS_ADDR_A) {
 			sts_ask(p, STS_ADDR_AAAA, p->sts_host, RR_AAAA);
 			return;
-		} else {
+		}
+		if (p->naddr == 0) {
 			snprintf(detail, sizeof detail, "%s: no address", p->sts_host);
 			sts_done(p, STS_F_ERROR, detail);
 			return;
 		}
-		sts_fetch(p, (struct sockaddr *)&ss, sl);
+		sts_fetch(p);
 		return;
 	}
 	case STS_IDLE:
@@ -272,6 +298,10 @@ polfetch_start(struct event_base *base, struct vdns *dns, SSL_CTX *ssl_ctx,
 	p->timeout_ms = req->timeout_ms;
 	snprintf(p->host, sizeof p->host, "%s", req->host);
 	p->finish = evtimer_new(base, on_finish, p);
+	if (p->finish == NULL) {
+		log_errx("%s", "polfetch: cannot create a timer");
+		abort();
+	}
 	if (req->dane) {
 		p->out.tlsa.asked = true;
 		snprintf(name, sizeof name, "_%u._tcp.%s", req->port, req->host);

@@ -3,7 +3,8 @@
  *
  * DANE: the TLSA record set of _PORT._tcp.HOST through the validating
  * resolver (vdns). MTA-STS: the TXT record of _mta-sts.DOMAIN; when it is a
- * v=STSv1 record, the address of mta-sts.DOMAIN (same resolver), then
+ * v=STSv1 record, the addresses of mta-sts.DOMAIN (same resolver; A then
+ * AAAA, up to 4, the next tried when one cannot be reached), then
  * https://mta-sts.DOMAIN/.well-known/mta-sts.txt on port 443 (httpsget:
  * certificate valid for that name, 200 only, no redirects, at most
  * MTASTS_BODY_MAX bytes), parsed. Every step has the request's timeout.

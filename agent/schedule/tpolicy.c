@@ -14,6 +14,7 @@
 
 #include <event2/event.h>
 #include <openssl/ssl.h>
+#include <openssl/x509_vfy.h>
 
 static bool
 env_ready(struct tpolicy_env *env)
@@ -82,15 +83,17 @@ decide(struct tpolicy *tp)
 
 	if (!tp->have_facts || !tp->have_conn)
 		return;
-	dane_verdict(&tp->tlsa, tp->tls_done, (const uint8_t *const *)tp->chain, tp->chain_len,
+	dane_verdict(&tp->tlsa, tp->ts.tls_done, (const uint8_t *const *)tp->chain, tp->chain_len,
 	    tp->nchain, names, 1, time(NULL), &d);
-	if (tp->tls_done && !tp->trusted)
+	if (tp->ts.tls_done && !tp->ts.trusted)
 		snprintf(why, sizeof why, "certificate not trusted: %s", tp->err);
-	else if (tp->tls_done && !tp->name_ok)
+	else if (tp->ts.tls_done && !tp->ts.name_ok)
 		snprintf(why, sizeof why, "certificate not valid for %s", tp->host);
-	sts_verdict(&tp->sts, tp->host, tp->tls_done, tp->trusted && tp->name_ok, why, &s);
-	policy_view_of(&tp->tlsa, &d, &tp->sts, &s, tp->tls_done, tp->trusted, tp->name_ok,
-	    &view);
+	else if (!tp->ts.tls_done)
+		snprintf(why, sizeof why, "TLS failed: %s", tp->err);
+	sts_verdict(&tp->sts, tp->host, tp->ts.tls_done, tp->ts.trusted && tp->ts.name_ok, why,
+	    &s);
+	policy_view_of(&tp->tlsa, &d, &tp->sts, &s, &tp->ts, &view);
 	transition(&tp->dane_event, view.dane_event,
 	    view.dane_detail[0] ? view.dane_detail : view.dane_name ? view.dane_name : "", ev, &nev);
 	transition(&tp->sts_event, view.sts_event,
@@ -121,6 +124,14 @@ on_facts(struct polfetch_out *out, void *arg)
 	if (out->sts.kind == STS_F_POLICY && out->sts.fetched == 0 &&
 	    tp->sts.kind == STS_F_POLICY) {
 		/* same id, cached policy still fresh: keep it (RFC 8461 3.3) */
+	} else if (out->sts.kind != STS_F_POLICY && tp->sts.kind == STS_F_POLICY &&
+	    now < tp->sts_expires) {
+		/* a refresh failed, or the record is gone: a sender keeps using
+		 * its cached policy until max_age runs out (RFC 8461 5.1) */
+		log_warnx("SMD1863W MTA-STS policy not refreshed, the cached one stands: domain=%s "
+		    "id=%s expires_in=%llds why=\"%s\"", tp->sts_domain, tp->sts.id,
+		    (long long)(tp->sts_expires - now), out->sts.kind == STS_F_NONE ?
+		    "no TXT record" : out->sts.detail);
 	} else {
 		tp->sts = out->sts;
 		if (out->sts.kind == STS_F_POLICY)
@@ -207,6 +218,9 @@ tpolicy_connection(struct tpolicy *tp, const struct smtp_session *s)
 	const size_t *len;
 	size_t n = smtp_session_chain(s, &der, &len), i;
 
+	if (!r->tls_done && r->fail != SMTP_F_NO_STARTTLS && r->fail != SMTP_F_STARTTLS &&
+	    r->fail != SMTP_F_TLS)
+		return; /* says nothing about TLS */
 	chain_free(tp);
 	for (i = 0; i < n && i < SMTP_CHAIN_MAX; i++) {
 		tp->chain[i] = xmalloc(len[i] ? len[i] : 1);
@@ -214,10 +228,14 @@ tpolicy_connection(struct tpolicy *tp, const struct smtp_session *s)
 		tp->chain_len[i] = len[i];
 	}
 	tp->nchain = i;
-	tp->tls_done = r->tls_done;
-	tp->trusted = r->tls_done && r->tls.have_cert && r->tls.verify_code == 0;
-	tp->name_ok = r->tls_done && r->tls.have_cert && r->tls.host_match == 1;
-	snprintf(tp->err, sizeof tp->err, "%s", r->tls.verify_text);
+	tp->ts = (struct tls_standing){
+		.tls_done = r->tls_done,
+		.trusted = r->tls_done && r->tls.have_cert && r->tls.verify_code == 0,
+		.expired = r->tls_done && r->tls.verify_code == X509_V_ERR_CERT_HAS_EXPIRED,
+		.name_ok = r->tls_done && r->tls.have_cert && r->tls.host_match == 1,
+	};
+	snprintf(tp->err, sizeof tp->err, "%s", r->tls_done ? r->tls.verify_text :
+	    r->reason ? r->reason : smtp_fail_name(r->fail));
 	tp->have_conn = true;
 	decide(tp);
 }

@@ -4,7 +4,9 @@
  * set of _PORT._tcp.HOST, the MTA-STS TXT record and policy) are gathered
  * at the start (agent/polfetch) and again every refresh interval; an
  * MTA-STS policy is fetched again only when the TXT id changed or the
- * policy's max_age ran out (RFC 8461 3.3 caching). Each classification of
+ * policy's max_age ran out (RFC 8461 3.3 caching); a fresh cached policy
+ * stays in force when a refresh fails or the TXT record is gone (5.1: the
+ * failure is logged, SMD1863W). Each classification of
  * the target's connections hands over its TLS facts and presented chain
  * (tpolicy_connection). Whenever facts or connection change, the results
  * are decided again (agent/tlspolicy) and the callback gets the view and
@@ -68,7 +70,7 @@ struct tpolicy {
 	struct sts_facts sts;
 	time_t sts_expires;          /* fetched + max_age */
 	bool have_conn;              /* a classification was handed over */
-	bool tls_done, trusted, name_ok;
+	struct tls_standing ts;
 	uint8_t *chain[SMTP_CHAIN_MAX];
 	size_t chain_len[SMTP_CHAIN_MAX];
 	size_t nchain;
@@ -82,7 +84,9 @@ void tpolicy_init(struct tpolicy *tp, struct tpolicy_env *env, const char *host,
 /* Stop: no callback after this. */
 void tpolicy_end(struct tpolicy *tp);
 /* A connection of the target classified its server (s started with
- * keep_chain when tp->dane). */
+ * keep_chain when tp->dane), or failed to bring TLS up (no STARTTLS, STARTTLS
+ * refused, the handshake failed): judged as a connection without TLS. Other
+ * failures (connect, greeting) say nothing about the policy. */
 void tpolicy_connection(struct tpolicy *tp, const struct smtp_session *s);
 /* Free the environment's resolver and context. */
 void tpolicy_env_free(struct tpolicy_env *env);

@@ -166,8 +166,8 @@ sts_verdict(const struct sts_facts *f, const char *mx, bool tls_ok, bool webpki_
 
 void
 policy_view_of(const struct tlsa_set *t, const struct dane_result *d,
-    const struct sts_facts *sf, const struct sts_result *sr, bool tls_done,
-    bool cert_trusted, bool cert_name_ok, struct policy_view *out)
+    const struct sts_facts *sf, const struct sts_result *sr, const struct tls_standing *ts,
+    struct policy_view *out)
 {
 	size_t i;
 
@@ -191,7 +191,7 @@ policy_view_of(const struct tlsa_set *t, const struct dane_result *d,
 		if (d->status == DANE_ST_BOGUS || d->status == DANE_ST_ERROR)
 			snprintf(out->dane_detail, sizeof out->dane_detail, "%s", t->detail);
 		if (d->status == DANE_ST_MISMATCH)
-			out->dane_event = tls_done ? "tlsa-invalid" : "dane-required";
+			out->dane_event = ts->tls_done ? "tlsa-invalid" : "starttls-not-supported";
 		else if (d->status == DANE_ST_BOGUS)
 			out->dane_event = "dnssec-invalid";
 	}
@@ -217,13 +217,15 @@ policy_view_of(const struct tlsa_set *t, const struct dane_result *d,
 	if (sf->kind == STS_F_ERROR || sf->kind == STS_F_INVALID)
 		snprintf(out->sts_detail, sizeof out->sts_detail, "%s", sf->detail);
 	switch (sr->status) {
-	case MTASTS_ERROR: out->sts_event = "sts-policy-fetch-error"; break;
+	case MTASTS_ERROR:
+		out->sts_event = sf->cert_error ? "sts-webpki-invalid" : "sts-policy-fetch-error";
+		break;
 	case MTASTS_INVALID: out->sts_event = "sts-policy-invalid"; break;
 	case MTASTS_ENFORCE_VIOLATION:
 		out->sts_event = !sr->mx_match ? "validation-failure"
-		    : !tls_done ? "starttls-not-supported"
-		    : !cert_trusted ? "sts-webpki-invalid"
-		    : !cert_name_ok ? "certificate-host-mismatch" : "validation-failure";
+		    : !ts->tls_done ? "starttls-not-supported"
+		    : !ts->trusted ? (ts->expired ? "certificate-expired" : "certificate-not-trusted")
+		    : !ts->name_ok ? "certificate-host-mismatch" : "validation-failure";
 		break;
 	case MTASTS_ENFORCE_OK:
 	case MTASTS_TESTING:

@@ -66,6 +66,7 @@ struct sts_facts {
 	char id[MTASTS_ID_MAX + 1];  /* from the TXT record; "" unknown */
 	struct mtasts_policy policy; /* STS_F_POLICY */
 	char detail[200];            /* why, for ERROR and INVALID */
+	bool cert_error;             /* ERROR: the policy host's certificate failed */
 	time_t fetched;              /* real time of the policy fetch; 0 none */
 };
 
@@ -137,15 +138,24 @@ const char *dane_status_name(enum dane_status s);
 void sts_verdict(const struct sts_facts *f, const char *mx, bool tls_ok, bool webpki_ok,
     const char *why_cert, struct sts_result *out);
 
-/* The view of both results. tls_done, cert_trusted and cert_name_ok name the
- * failure (RFC 8460 result types): DANE mismatch without TLS
- * "dane-required", else "tlsa-invalid"; bogus "dnssec-invalid"; MTA-STS
- * error "sts-policy-fetch-error", invalid "sts-policy-invalid", an
+/* The connection's TLS standing, as the failure names need it. */
+struct tls_standing {
+	bool tls_done;               /* STARTTLS and the handshake completed */
+	bool trusted;                /* the chain verified against the trust store */
+	bool expired;                /* ... failed because a certificate expired */
+	bool name_ok;                /* the certificate is valid for the MX name */
+};
+
+/* The view of both results, the failure named as RFC 8460 (4.3) names it:
+ * DANE mismatch "tlsa-invalid", or "starttls-not-supported" when TLS did
+ * not come up; bogus "dnssec-invalid"; MTA-STS error
+ * "sts-policy-fetch-error", or "sts-webpki-invalid" when the policy
+ * host's certificate failed; invalid "sts-policy-invalid"; an
  * enforce-violation "validation-failure" (MX outside the patterns),
- * "starttls-not-supported", "sts-webpki-invalid" (not trusted) or
- * "certificate-host-mismatch". */
+ * "starttls-not-supported", "certificate-expired",
+ * "certificate-not-trusted" or "certificate-host-mismatch". */
 void policy_view_of(const struct tlsa_set *t, const struct dane_result *d,
-    const struct sts_facts *sf, const struct sts_result *sr, bool tls_done,
-    bool cert_trusted, bool cert_name_ok, struct policy_view *out);
+    const struct sts_facts *sf, const struct sts_result *sr, const struct tls_standing *ts,
+    struct policy_view *out);
 
 #endif

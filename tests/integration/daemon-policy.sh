@@ -8,14 +8,15 @@
 # AlertCommand), while the MTA-STS verdict stays enforce-ok (the new
 # certificate is still WebPKI-valid); rolling back recovers (SMD1861I,
 # smtpmonTlsRecovered). A self-signed roll breaks MTA-STS too
-# (sts-webpki-invalid). Configuration errors: Dane without TLS.
+# (certificate-not-trusted); a server that refuses STARTTLS fails both
+# (starttls-not-supported). Configuration errors: Dane without TLS.
 . "$srcdir/tests/lib/tap.sh"
 . "$srcdir/tests/lib/dnssec.sh"
 r=$(stsweb_unusable) && { echo "1..0 # SKIP $r"; exit 0; }
 . "$srcdir/tests/lib/daemon.sh"
 . "$srcdir/tests/lib/snmp.sh"
 . "$srcdir/tests/lib/postfix.sh"   # free_port
-plan 26
+plan 30
 
 ROOT=.1.3.6.1.3.5321
 N_DOWN=$ROOT.0.4 N_REC=$ROOT.0.5 NO=$ROOT.1.4
@@ -37,9 +38,10 @@ issue mx.pol.dane.test a
 issue mx.pol.dane.test b
 gen_cert mx.pol.dane.test
 PORT=$(free_port)
-serve() { # CERTFILE KEYFILE: (re)start the fixture on PORT
+serve() { # CERTFILE KEYFILE [smtpfix options]: (re)start the fixture on PORT
 	[ -n "${FIX_PID:-}" ] && { kill "$FIX_PID" 2>/dev/null; wait "$FIX_PID" 2>/dev/null; }
-	fix_at "fx$RANDOM" "127.0.0.1:$PORT" -- --cert "$1" --key "$2" --hostname mx.pol.dane.test
+	fix_at "fx$RANDOM" "127.0.0.1:$PORT" -- --cert "$1" --key "$2" --hostname mx.pol.dane.test \
+		"${@:3}"
 }
 serve "$T/a.crt" "$T/a.key"
 
@@ -150,11 +152,29 @@ is "$(row .dane.status)" valid "status: dane valid again"
 
 # ---- a self-signed roll: DANE mismatch and MTA-STS enforce-violation
 serve "$T/mx.pol.dane.test.crt" "$T/mx.pol.dane.test.key"
-wait_until "$WAIT" '[ "$(ntraps "$N_DOWN" sts-webpki-invalid)" -ge 1 ]'
-ok $? "smtpmonTlsDowngrade sts-webpki-invalid for a self-signed certificate"
+wait_until "$WAIT" '[ "$(ntraps "$N_DOWN" certificate-not-trusted)" -ge 1 ]'
+ok $? "smtpmonTlsDowngrade certificate-not-trusted (MTA-STS) for a self-signed certificate"
 is "$(row .mta_sts.status)" enforce-violation "status: mta_sts enforce-violation"
 like "$(row .mta_sts.violation)" "not trusted" "status: the violation says why"
 is "$(ntraps "$N_DOWN" tlsa-invalid)" 2 "and tlsa-invalid once more (a second failure, after the recovery)"
+
+is "$(row .mta_sts.failure)/$(row .dane.failure)" certificate-not-trusted/tlsa-invalid \
+	"status --json: each failure named (RFC 8460)"
+
+# ---- STARTTLS refused: a connection without TLS fails both policies
+serve "$T/a.crt" "$T/a.key" --starttls-reply "454 4.7.0 TLS not available due to local problem"
+wait_until "$WAIT" '[ "$(ntraps "$N_DOWN" starttls-not-supported)" -ge 2 ]'
+ok $? "smtpmonTlsDowngrade starttls-not-supported, for DANE and for MTA-STS"
+is "$(row .dane.status)/$(row .mta_sts.status)" mismatch/enforce-violation \
+	"status: dane mismatch, mta_sts enforce-violation while STARTTLS is refused"
+
+# the SNMP columns from a real snmpd (AgentX), against the facts above
+TE=$ROOT.1.2.1
+IDX=$(row .index)
+is "$(snmpget -v2c -c public -Oqv "127.0.0.1:$SNMPD_PORT" "$TE.55.$IDX" "$TE.56.$IDX" "$TE.57.$IDX" \
+	"$TE.58.$IDX" "$TE.59.$IDX" | tr '\n' '|')" \
+	'3|3|"enforce"|"pol1"|"starttls-not-supported starttls-not-supported"|' \
+	"smtpmonTargetDaneStatus mismatch(3), MtaStsStatus enforceViolation(3), mode, id, failures"
 
 # ---- the cached policy is not fetched again while its id stands
 is "$(( $(wc -l < "$STSWEB_DIR/access.log") - policy_fetches ))" 0 \

@@ -98,19 +98,9 @@ def edat: gmtime | [(.[0] / 256 | floor), (.[0] % 256), .[1] + 1, .[2], .[3], .[
 def printable: [explode[] | if . == 10 then 32 elif . == 65533 or . < 32 or . == 127 then 63
         elif . < 128 then . elif . < 2048 then (63, 63) elif . < 65536 then (63, 63, 63)
         else (63, 63, 63, 63) end] | implode | .[0:159];
-# the published TLS policy (tlspolicy.h): the RFC 8460 result types failing,
-# DANE first, joined by a blank
-def polfail: (.dane.status // "") as $d | (.mta_sts.status // "") as $s
-    | [(if $d == "mismatch" then (if .security_method == "TLS" then "tlsa-invalid" else "dane-required" end)
-        elif $d == "bogus" then "dnssec-invalid" else empty end),
-       (if $s == "error" then "sts-policy-fetch-error" elif $s == "invalid" then "sts-policy-invalid"
-        elif $s == "enforce-violation" then
-            (if .mta_sts.mx_match == false then "validation-failure"
-             elif .security_method != "TLS" then "starttls-not-supported"
-             elif .cert_verified == false then "sts-webpki-invalid"
-             elif .cert_host_match == false then "certificate-host-mismatch"
-             else "validation-failure" end)
-        else empty end)] | join(" ");
+# the published TLS policy: the RFC 8460 result types failing (the "failure"
+# of the dane and mta_sts objects of status --json), DANE first, joined by a blank
+def polfail: [(.dane.failure // empty), (.mta_sts.failure // empty)] | join(" ");
 def verify: if (.cert_not_after // null) == null then 1
     elif .cert_verified == false then (if (.cert_verify | test("expired|not yet valid")) then 4 else 3 end)
     elif .cert_host_match == false then 5 else 2 end;

@@ -255,7 +255,11 @@ view_make(enum dane_status ds, enum sts_fact sk, enum mtasts_mode mode,
 		sr.have_policy = sk == STS_F_POLICY;
 		sr.mx_match = mx_match;
 	}
-	policy_view_of(&t, &d, &sf, &sr, true, true, true, out);
+	{
+		struct tls_standing ts = { .tls_done = true, .trusted = true, .name_ok = true };
+
+		policy_view_of(&t, &d, &sf, &sr, &ts, out);
+	}
 }
 
 static void

@@ -717,7 +717,12 @@ view_make(enum dane_status ds, enum sts_fact sk, enum mtasts_mode mode, const ch
 		sr.have_policy = sk == STS_F_POLICY;
 		sr.mx_match = mx_match;
 	}
-	policy_view_of(&t, &d, &sf, &sr, tls_done, trusted, name_ok, out);
+	{
+		struct tls_standing ts = { .tls_done = tls_done, .trusted = trusted,
+		    .name_ok = name_ok };
+
+		policy_view_of(&t, &d, &sf, &sr, &ts, out);
+	}
 }
 
 /* columns 55 .. 59 of row */
@@ -758,12 +763,12 @@ test_target_policy(void **state)
 		    STR(58, "20261201T1"), STR(59, "") };
 		check_policy(row, w);
 	}
-	/* both fail without TLS: dane-required, starttls-not-supported */
+	/* both fail without TLS: starttls-not-supported for each (RFC 8460 4.3.1) */
 	view_make(DANE_ST_MISMATCH, STS_F_POLICY, MTASTS_MODE_ENFORCE, "abc",
 	    MTASTS_ENFORCE_VIOLATION, true, false, false, false, &pv);
 	{
 		static const struct want w[] = { INT(55, 3), INT(56, 3), STR(57, "enforce"),
-		    STR(58, "abc"), STR(59, "dane-required starttls-not-supported") };
+		    STR(58, "abc"), STR(59, "starttls-not-supported starttls-not-supported") };
 		check_policy(row, w);
 	}
 	/* DANE mismatch with TLS; MX outside the patterns */
