@@ -143,8 +143,10 @@ fail:
 	return NULL;
 }
 
+/* Out of the list and its timer gone; q itself is freed by the caller (after
+ * the callback: the answer points into q). */
 static void
-vq_unlink_free(struct vq *q)
+vq_unlink(struct vq *q)
 {
 	struct vq **pp;
 
@@ -157,7 +159,7 @@ vq_unlink_free(struct vq *q)
 	q->v->pending--;
 	if (q->timer)
 		event_free(q->timer);
-	free(q);
+	q->timer = NULL;
 }
 
 static void
@@ -173,8 +175,9 @@ fail_answer(struct vq *q, enum vdns_err e, const char *text)
 	vdns_cb cb = q->cb;
 	void *arg = q->arg;
 
-	vq_unlink_free(q);
+	vq_unlink(q);
 	cb(&a, arg);
+	free(q);
 }
 
 static void
@@ -209,8 +212,9 @@ on_ub_answer(void *mydata, int err, struct ub_result *r)
 	a.canonname = r->canonname;
 	a.sec = r->bogus ? VDNS_BOGUS : r->secure ? VDNS_SECURE : VDNS_INSECURE;
 	a.why_bogus = r->why_bogus;
-	vq_unlink_free(q);
+	vq_unlink(q);
 	cb(&a, arg);
+	free(q);
 	ub_resolve_free(r);
 }
 
@@ -280,7 +284,8 @@ vdns_cancel(struct vdns *v, uint64_t handle)
 		if (q->handle == handle) {
 			if (q->ub_id)
 				ub_cancel(v->ub, q->ub_id);
-			vq_unlink_free(q);
+			vq_unlink(q);
+			free(q);
 			return;
 		}
 	}
