@@ -30,6 +30,8 @@ struct checkpol {
 	struct polfetch *fetch;
 	bool fetched;             /* polfetch reported (or nothing to fetch) */
 	bool addr_bogus;
+	bool addr_secure;         /* HOST's address records came DNSSEC-secure */
+	bool addr_literal;        /* HOST was an address: nothing to validate */
 	char addr_why[160];
 	struct polfetch_out out;  /* the facts, moved from polfetch */
 	struct dane_result dane;
@@ -98,6 +100,8 @@ on_addr(const struct vdns_answer *a, void *arg)
 		    a->qname, a->why_bogus ? a->why_bogus : "bogus");
 		return;
 	}
+	if (a->sec == VDNS_SECURE && a->n > 0)
+		c->addr_secure = true;
 	if (c->addr_found || a->n == 0)
 		return;
 	memset(&c->addr, 0, sizeof c->addr);
@@ -131,12 +135,14 @@ checkpol_resolve(struct checkpol *c, const char *host, unsigned port,
 		in->sin_family = AF_INET;
 		in->sin_port = htons((uint16_t)port);
 		*sslen = sizeof *in;
+		c->addr_literal = true;
 		return true;
 	}
 	if (inet_pton(AF_INET6, host, &in6->sin6_addr) == 1) {
 		in6->sin6_family = AF_INET6;
 		in6->sin6_port = htons((uint16_t)port);
 		*sslen = sizeof *in6;
+		c->addr_literal = true;
 		return true;
 	}
 	c->port = port;
@@ -223,6 +229,12 @@ checkpol_decide(struct checkpol *c, const struct smtp_session *s, const char *mx
 	if (c->addr_bogus && c->out.tlsa.asked && !c->out.tlsa.bogus) {
 		c->out.tlsa.bogus = true;
 		snprintf(c->out.tlsa.detail, sizeof c->out.tlsa.detail, "%s", c->addr_why);
+	} else if (!c->addr_literal && !c->addr_secure && c->out.tlsa.secure) {
+		/* TLSA records of a host whose addresses are not secure do not
+		 * count (RFC 7672 2.2.2) */
+		c->out.tlsa.secure = false;
+		snprintf(c->out.tlsa.detail, sizeof c->out.tlsa.detail,
+		    "address records of %.100s not DNSSEC-secure", mx);
 	}
 	dane_verdict(&c->out.tlsa, r->tls_done, der, len, n, names, 1, time(NULL), &c->dane);
 	trusted = r->tls_done && r->tls.have_cert && r->tls.verify_code == 0;

@@ -619,7 +619,7 @@ sched_target_new(struct monitor *m, const struct sockaddr *sa, socklen_t len, st
 		if (host != NULL) {
 			t->tp = xcalloc(1, sizeof(*t->tp));
 			tpolicy_init(t->tp, &m->penv, host, ct->port, pol->dane, pol->mta_sts,
-			    on_policy, t);
+			    mx_host ? ct->host : NULL, on_policy, t);
 		}
 	}
 	return t;

@@ -16,6 +16,7 @@
 
 #define RR_A 1
 #define RR_TXT 16
+#define RR_MX 15
 #define RR_AAAA 28
 #define RR_TLSA 52
 
@@ -36,6 +37,10 @@ struct polfetch {
 	char sts_txt_name[300];     /* _mta-sts.DOMAIN */
 	char known_id[MTASTS_ID_MAX + 1];
 	uint64_t tlsa_q;            /* pending TLSA query, 0 none */
+	uint64_t addr_q[3];         /* pending A, AAAA of the host, MX of the domain */
+	bool dane_addrs;
+	bool addr_secure, addr_bogus;
+	char addr_why[160];
 	uint64_t sts_q;             /* pending STS lookup, 0 none */
 	struct httpsget *get;
 	enum sts_state sts_state;
@@ -68,17 +73,46 @@ polfetch_ssl_ctx(const char *cafile, char *err, size_t errlen)
 static void
 maybe_finish(struct polfetch *p)
 {
-	if (p->tlsa_q == 0 && (p->sts_state == STS_IDLE || p->sts_state == STS_DONE))
+	if (p->tlsa_q == 0 && p->addr_q[0] == 0 && p->addr_q[1] == 0 && p->addr_q[2] == 0 &&
+	    (p->sts_state == STS_IDLE || p->sts_state == STS_DONE))
 		add_timer_ms(p->finish, 0);
+}
+
+/* The host's address records: their DNSSEC standing only. */
+static void
+on_host_addr(const struct vdns_answer *a, void *arg)
+{
+	struct polfetch *p = arg;
+
+	p->addr_q[a->qtype == RR_A ? 0 : a->qtype == RR_AAAA ? 1 : 2] = 0;
+	if (a->err == VDNS_OK && a->sec == VDNS_BOGUS && !p->addr_bogus) {
+		p->addr_bogus = true;
+		snprintf(p->addr_why, sizeof p->addr_why, "%s records of %s: %s",
+		    a->qtype == RR_MX ? "MX" : "address", a->qname,
+		    a->why_bogus ? a->why_bogus : "bogus");
+	}
+	if (a->err == VDNS_OK && a->sec == VDNS_SECURE && a->n > 0 && a->qtype != RR_MX)
+		p->addr_secure = true;
+	maybe_finish(p);
 }
 
 static void
 on_finish(evutil_socket_t fd, short what, void *arg)
 {
 	struct polfetch *p = arg;
+	struct tlsa_set *t = &p->out.tlsa;
 
 	(void)fd;
 	(void)what;
+	if (p->addr_bogus && t->asked && !t->bogus) {
+		t->bogus = true;
+		snprintf(t->detail, sizeof t->detail, "%s", p->addr_why);
+	} else if (p->dane_addrs && !p->addr_secure && t->asked && t->secure) {
+		t->secure = false; /* TLSA records of a host whose addresses are not
+		                    * secure do not count (RFC 7672 2.2.2) */
+		snprintf(t->detail, sizeof t->detail,
+		    "address records of %.100s not DNSSEC-secure", p->host);
+	}
 	p->cb(&p->out, p->arg);
 	tlsa_set_clear(&p->out.tlsa);
 	event_free(p->finish);
@@ -306,6 +340,15 @@ polfetch_start(struct event_base *base, struct vdns *dns, SSL_CTX *ssl_ctx,
 		p->out.tlsa.asked = true;
 		snprintf(name, sizeof name, "_%u._tcp.%s", req->port, req->host);
 		p->tlsa_q = vdns_query(dns, name, RR_TLSA, p->timeout_ms, on_tlsa, p);
+		if (req->dane_addrs) {
+			p->dane_addrs = true;
+			p->addr_q[0] = vdns_query(dns, req->host, RR_A, p->timeout_ms, on_host_addr, p);
+			p->addr_q[1] = vdns_query(dns, req->host, RR_AAAA, p->timeout_ms, on_host_addr,
+			    p);
+			if (req->mx_domain)
+				p->addr_q[2] = vdns_query(dns, req->mx_domain, RR_MX, p->timeout_ms,
+				    on_host_addr, p);
+		}
 	}
 	if (req->known_id)
 		snprintf(p->known_id, sizeof p->known_id, "%s", req->known_id);
@@ -325,6 +368,9 @@ polfetch_cancel(struct polfetch *p)
 		return;
 	if (p->tlsa_q)
 		vdns_cancel(p->dns, p->tlsa_q);
+	for (int i = 0; i < 3; i++)
+		if (p->addr_q[i])
+			vdns_cancel(p->dns, p->addr_q[i]);
 	if (p->sts_q)
 		vdns_cancel(p->dns, p->sts_q);
 	if (p->get)

@@ -31,6 +31,12 @@ struct polfetch_req {
 	const char *host;          /* the MX name: TLSA base domain */
 	unsigned port;             /* SMTP port: _PORT._tcp */
 	bool dane;
+	bool dane_addrs;           /* with dane: the host's A and AAAA too (RFC 7672
+	                            * 2.2.2: DANE needs them secure); bogus ones make
+	                            * the TLSA set bogus, insecure ones insecure */
+	const char *mx_domain;     /* with dane_addrs, TargetMx: the domain whose MX
+	                            * records named the host; bogus ones make the
+	                            * TLSA set bogus (RFC 7672 2.2.1) */
 	const char *sts_domain;    /* NULL: no MTA-STS */
 	const char *known_id;      /* a cached, fresh policy's id: when the TXT
 	                            * record still names it, nothing is fetched and

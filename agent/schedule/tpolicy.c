@@ -152,6 +152,8 @@ gather(struct tpolicy *tp)
 		.host = tp->host,
 		.port = tp->port,
 		.dane = tp->dane,
+		.dane_addrs = tp->dane,
+		.mx_domain = tp->mx_domain[0] ? tp->mx_domain : NULL,
 		.sts_domain = tp->sts_domain[0] ? tp->sts_domain : NULL,
 		.timeout_ms = tp->env->timeout_ms,
 	};
@@ -170,7 +172,7 @@ gather(struct tpolicy *tp)
 
 void
 tpolicy_init(struct tpolicy *tp, struct tpolicy_env *env, const char *host, unsigned port,
-    bool dane, const char *sts_domain, tpolicy_fn *fn, void *arg)
+    bool dane, const char *sts_domain, const char *mx_domain, tpolicy_fn *fn, void *arg)
 {
 	memset(tp, 0, sizeof *tp);
 	tp->env = env;
@@ -178,6 +180,7 @@ tpolicy_init(struct tpolicy *tp, struct tpolicy_env *env, const char *host, unsi
 	tp->port = port;
 	tp->dane = dane;
 	snprintf(tp->sts_domain, sizeof tp->sts_domain, "%s", sts_domain ? sts_domain : "");
+	snprintf(tp->mx_domain, sizeof tp->mx_domain, "%s", mx_domain ? mx_domain : "");
 	tp->fn = fn;
 	tp->arg = arg;
 	tp->refresh_ev = evtimer_new(env->base, on_refresh, tp);

@@ -61,6 +61,7 @@ struct tpolicy {
 	unsigned port;
 	bool dane;
 	char sts_domain[256];        /* "" none */
+	char mx_domain[256];         /* TargetMx: the domain, "" none */
 	tpolicy_fn *fn;
 	void *arg;
 	struct polfetch *fetch;
@@ -79,8 +80,10 @@ struct tpolicy {
 };
 
 /* Start watching: the first gathering begins now. */
+/* mx_domain: for TargetMx, the domain whose MX records named host (their
+ * DNSSEC standing counts for DANE), NULL otherwise. */
 void tpolicy_init(struct tpolicy *tp, struct tpolicy_env *env, const char *host, unsigned port,
-    bool dane, const char *sts_domain, tpolicy_fn *fn, void *arg);
+    bool dane, const char *sts_domain, const char *mx_domain, tpolicy_fn *fn, void *arg);
 /* Stop: no callback after this. */
 void tpolicy_end(struct tpolicy *tp);
 /* A connection of the target classified its server (s started with

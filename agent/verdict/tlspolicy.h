@@ -11,8 +11,8 @@
  * none matched, or TLS did not come up while usable records exist;
  * "no-tlsa" no TLSA record (NXDOMAIN or NODATA, secure or not), or none of
  * usage 2/3 (RFC 7672 3.1.3: such a set does not authenticate, senders
- * deliver without DANE); "insecure" records exist but the answer is not
- * DNSSEC-secure; "bogus" validation failed (of the TLSA or of the host's
+ * deliver without DANE); "insecure" records exist but the answer, or the
+ * host's address records, are not DNSSEC-secure (RFC 7672 2.2.2); "bogus" validation failed (of the TLSA or of the host's
  * addresses); "error" the lookup failed (timeout, SERVFAIL).
  *
  * MTA-STS (RFC 8461): see sts_verdict().
