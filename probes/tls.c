@@ -297,6 +297,17 @@ cert_info(const struct tls_conn *c, X509 *cert, struct tls_info *out)
 		const char *tn = EVP_PKEY_get0_type_name(pk);
 		snprintf(out->key_type, sizeof out->key_type, "%s", tn ? tn : "?");
 		out->key_bits = EVP_PKEY_get_bits(pk);
+		if (EVP_PKEY_get_group_name(pk, out->key_curve, sizeof out->key_curve, NULL) != 1)
+			out->key_curve[0] = '\0';
+	}
+	{
+		int mdnid = NID_undef, pknid = NID_undef;
+
+		if (X509_get_signature_info(cert, &mdnid, &pknid, NULL, NULL) == 1) {
+			const char *h = mdnid != NID_undef ? OBJ_nid2sn(mdnid) :
+			    pknid != NID_undef ? OBJ_nid2sn(pknid) : NULL;
+			snprintf(out->sig_hash, sizeof out->sig_hash, "%s", h ? h : "");
+		}
 	}
 	derlen = i2d_X509_PUBKEY(X509_get_X509_PUBKEY(cert), &der);
 	if (derlen > 0) {
@@ -342,6 +353,21 @@ tls_get_info(const struct tls_conn *c, struct tls_info *out)
 	if (nid != 0) {
 		const char *g = SSL_group_to_name(c->ssl, nid);
 		snprintf(out->group, sizeof out->group, "%s", g ? g : OBJ_nid2sn(nid));
+	}
+	{
+		EVP_PKEY *tmp = NULL;
+
+		if (SSL_get_peer_tmp_key(c->ssl, &tmp) == 1 && tmp != NULL) {
+			if (EVP_PKEY_is_a(tmp, "DH") || EVP_PKEY_is_a(tmp, "DHX")) {
+				char gname[24];
+				out->dh_bits = EVP_PKEY_get_bits(tmp);
+				/* a DH key of a known RFC 7919 group says so */
+				if (out->group[0] == '\0' &&
+				    EVP_PKEY_get_group_name(tmp, gname, sizeof gname, NULL) == 1)
+					snprintf(out->group, sizeof out->group, "%s", gname);
+			}
+			EVP_PKEY_free(tmp);
+		}
 	}
 	cert = SSL_get1_peer_certificate(c->ssl);
 	if (cert != NULL) {

@@ -29,6 +29,8 @@ struct tls_info {
 	char cipher[64];         /* IANA standard name */
 	char cipher_openssl[48]; /* OpenSSL's name */
 	char group[24];          /* key-exchange group ("X25519"), "" unknown */
+	int dh_bits;             /* the server's ephemeral key, bits (DHE without a
+	                          * named group); 0 unknown */
 	bool have_cert;
 	char subject[160];
 	char issuer[160];
@@ -36,6 +38,9 @@ struct tls_info {
 	time_t not_before, not_after; /* UTC; 0 unknown */
 	char key_type[12];       /* "RSA", "EC", "ED25519" */
 	int key_bits;
+	char key_curve[24];      /* EC key's curve ("prime256v1"), "" none */
+	char sig_hash[16];       /* the leaf's signature hash ("SHA256"; "ED25519"
+	                          * for EdDSA), "" unknown */
 	uint8_t spki_sha256[32]; /* SHA-256 of the SubjectPublicKeyInfo */
 	long verify_code;        /* X509_V_OK (0) or the OpenSSL error */
 	char verify_text[80];

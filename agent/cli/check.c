@@ -452,6 +452,11 @@ print_text(const struct check_opts *o, const struct verdict *v, int st, const ch
 		}
 		smtp_caps_names(&v->caps_tls, buf, sizeof buf);
 		printf("capabilities after TLS: %s\n", plain(buf));
+		printf("rating: %s %s", RATING_GUIDELINE,
+		    v->rating_overall ? v->rating_overall : "unknown");
+		if (v->rating.weakest)
+			printf(" (weakest: %s)", v->rating.weakest);
+		printf("\n");
 	}
 	if (v->reply[0])
 		printf("server reply: %s\n", plain(v->reply));

@@ -127,6 +127,27 @@ verdict_of(const struct smtp_result *r, const struct verdict_policy *p, time_t n
 		v->cert_verified = r->tls.have_cert && r->tls.verify_code == X509_V_OK;
 	}
 	v->cert_status = cert_status_of(r);
+	if (r->tls_done) {
+		const struct tls_info *t = &r->tls;
+		struct rating_input ri = {
+			.tls_version = t->version,
+			.cipher_id = t->cipher_id,
+			.group = t->group,
+			.dh_bits = t->dh_bits,
+			.key_type = t->have_cert ? t->key_type : NULL,
+			.key_bits = t->key_bits,
+			.key_curve = t->have_cert ? t->key_curve : NULL,
+			.sig_hash = t->have_cert ? t->sig_hash : NULL,
+		};
+
+		rating_of(&ri, &v->rating);
+		v->rating_overall = rating_class_name(v->rating.overall);
+		v->rating_tls_version = rating_class_name(v->rating.tls_version);
+		v->rating_cipher = rating_class_name(v->rating.cipher);
+		v->rating_key_exchange = rating_class_name(v->rating.key_exchange);
+		v->rating_cert_key = rating_class_name(v->rating.cert_key);
+		v->rating_cert_signature = rating_class_name(v->rating.cert_signature);
+	}
 
 	smtp_result_appldata(r, p->component, p->writer, v->appldata);
 

@@ -27,6 +27,7 @@
 
 #include "appldata.h"
 #include "posture.h"
+#include "rating.h"
 #include "smtp_session.h"
 
 #define VERDICT_REPLY_MAX  1024   /* a longer reply is cut (text output shows 1023) */
@@ -79,6 +80,11 @@ struct verdict {
 	bool cert_seen;                /* a certificate was presented */
 	bool cert_verified;            /* ... and its chain verified */
 	enum verdict_cert cert_status;
+	/* the NCSC-NL 2025-05 rating (probes/rating) and the names of its classes,
+	 * NULL where unknown; all NULL without TLS */
+	struct rating rating;
+	const char *rating_overall, *rating_tls_version, *rating_cipher,
+	    *rating_key_exchange, *rating_cert_key, *rating_cert_signature;
 
 	/* the record and the posture */
 	char appldata[APPLDATA_LEN + 1];

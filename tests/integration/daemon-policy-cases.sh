@@ -122,7 +122,7 @@ for c in "${cases[@]}"; do
 	if [ "$chk" = "$got" ]; then
 		agree=$((agree + 1))
 	else
-		diag "$name: check says '$chk', smtpmond '$got'"
+		diag "$name:" "check says '$chk', smtpmond '$got'"
 	fi
 done
 is "$agree" 8 "smtpmonctl check agrees with smtpmond on every case"
