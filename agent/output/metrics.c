@@ -20,7 +20,7 @@ enum fam_id {
 	F_DAEMON_PROBES, F_DAEMON_PROBE_FAILURES,
 	F_UP, F_INFO, F_TLS_VERSION, F_TLS_CIPHER, F_TLS_STRENGTH, F_STARTTLS, F_CERT_VERIFIED,
 	F_CERT_NOT_AFTER, F_PHASE, F_PROBES, F_PROBE_FAILURES, F_DG_EVENTS, F_DG_ACTIVE,
-	F_SERVER_CLOSES, F_RECYCLES, F_DANE, F_MTA_STS,
+	F_SERVER_CLOSES, F_RECYCLES, F_DANE, F_MTA_STS, F_RATING,
 	F_P_PACKETS, F_P_BYTES, F_P_SESSIONS, F_P_DROPS,
 	F_PS_SESSIONS, F_PS_TLS_SESSIONS, F_PS_TLS_VERSION, F_PS_CIPHER, F_PS_STARTTLS,
 	F_PS_ALERTS,
@@ -88,6 +88,9 @@ static const struct fam fams[] = {
 	{ F_MTA_STS, SC_TARGET, false, "smtpmon_mta_sts_status",
 	  "MTA-STS (RFC 8461) result of the target's last connection and the policy's mode, "
 	  "for targets checked." },
+	{ F_RATING, SC_TARGET, false, "smtpmon_tls_rating",
+	  "NCSC-NL 2025-05 rating of the TLS the last classification negotiated, "
+	  "per component (overall and each rated one) that is known." },
 
 	{ F_P_PACKETS, SC_PASSIVE, true, "smtpmon_passive_packets",
 	  "Packets the passive probe captured." },
@@ -294,6 +297,19 @@ target_count(const struct fam *f, const struct reg_row *row)
 	}
 }
 
+/* one smtpmon_tls_rating sample: a component whose class is decided */
+static void
+rating(struct mw *w, const struct fam *f, const struct reg_row *row, const char *component,
+    const char *class)
+{
+	if (class == NULL)
+		return;
+	row_sample(w, f, row->target);
+	label(w, "component", component);
+	label(w, "class", class);
+	value_u64(w, 1);
+}
+
 static void
 target_series(struct mw *w, const struct fam *f, const struct reg_row *row)
 {
@@ -318,6 +334,16 @@ target_series(struct mw *w, const struct fam *f, const struct reg_row *row)
 		label(w, "status", pol->sts_name);
 		label(w, "mode", pol->sts_policy && pol->mode_name != NULL ? pol->mode_name : "");
 		value_u64(w, 1);
+		break;
+	case F_RATING:
+		if (!tls)
+			break;
+		rating(w, f, row, "overall", v->rating_overall);
+		rating(w, f, row, "tls_version", v->rating_tls_version);
+		rating(w, f, row, "cipher", v->rating_cipher);
+		rating(w, f, row, "key_exchange", v->rating_key_exchange);
+		rating(w, f, row, "cert_key", v->rating_cert_key);
+		rating(w, f, row, "cert_signature", v->rating_cert_signature);
 		break;
 	case F_INFO:
 		row_sample(w, f, row->target);

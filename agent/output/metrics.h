@@ -48,6 +48,12 @@
  *       status the view's sts_name: enforce-ok|enforce-violation|testing|none|
  *       invalid|error; mode its mode_name (enforce|testing|none), "" without
  *       a policy
+ *   the NCSC-NL 2025-05 rating (verdict.rating, probes/rating.h), only when
+ *   the last classification negotiated TLS:
+ *   smtpmon_tls_rating{target,component,class} 1   one per component whose
+ *       class is known; component overall|tls_version|cipher|key_exchange|
+ *       cert_key|cert_signature, class the verdict's decided name:
+ *       good|sufficient|phase-out|insufficient
  * only when the passive probe is enabled (else no passive family at all):
  *   smtpmon_passive_packets_total, smtpmon_passive_bytes_total,
  *   smtpmon_passive_sessions_total, smtpmon_passive_capture_drops_total

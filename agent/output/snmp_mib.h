@@ -105,7 +105,15 @@ enum smtpmon_target_col {
 	SMTPMON_T_MTA_STS_MODE,         /* DisplayString (SIZE(0..16)): enforce, testing, none, "" no policy */
 	SMTPMON_T_MTA_STS_POLICY_ID,    /* DisplayString (SIZE(0..32)): the TXT record's id, "" unknown */
 	SMTPMON_T_POLICY_FAILURE,       /* DisplayString (SIZE(0..64)): RFC 8460 result types failing, "" none */
-	SMTPMON_T_LAST_COLUMN = SMTPMON_T_POLICY_FAILURE,
+	/* the NCSC-NL 2025-05 rating of the last classification (probes/rating.h,
+	 * rating_class_mib()), unknown(1) when not classified or no TLS */
+	SMTPMON_T_RATING_OVERALL,       /* INTEGER unknown(1) good(2) sufficient(3) phaseOut(4) insufficient(5) */
+	SMTPMON_T_RATING_TLS_VERSION,   /* same INTEGER as SMTPMON_T_RATING_OVERALL */
+	SMTPMON_T_RATING_CIPHER,        /* same INTEGER as SMTPMON_T_RATING_OVERALL */
+	SMTPMON_T_RATING_KEY_EXCHANGE,  /* same INTEGER as SMTPMON_T_RATING_OVERALL */
+	SMTPMON_T_RATING_CERT_KEY,      /* same INTEGER as SMTPMON_T_RATING_OVERALL */
+	SMTPMON_T_RATING_CERT_SIGNATURE, /* same INTEGER as SMTPMON_T_RATING_OVERALL */
+	SMTPMON_T_LAST_COLUMN = SMTPMON_T_RATING_CERT_SIGNATURE,
 };
 
 /* smtpmonConnectionTable columns: ROOT.1.3.1.C.TINDEX.ROLE */

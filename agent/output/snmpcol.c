@@ -12,6 +12,7 @@
 #include "downgrade.h"
 #include "mlimit.h"
 #include "pserver.h"
+#include "rating.h"
 #include "registry.h"
 #include "safetext.h"
 #include "snmp_mib.h"
@@ -523,6 +524,30 @@ target_policy(const struct reg_row *row, unsigned col, struct snmpcol_value *out
 	}
 }
 
+/* the NCSC-NL 2025-05 rating of the last classification, its decided
+ * classes as rating_class_mib() codes; unknown(1) when the row is not
+ * classified or negotiated no TLS */
+static bool
+target_rating(const struct reg_row *row, unsigned col, struct snmpcol_value *out)
+{
+	const struct rating *r = &row->v.rating;
+	enum rating_class c;
+
+	switch (col) {
+	case SMTPMON_T_RATING_OVERALL:          c = r->overall; break;
+	case SMTPMON_T_RATING_TLS_VERSION:      c = r->tls_version; break;
+	case SMTPMON_T_RATING_CIPHER:           c = r->cipher; break;
+	case SMTPMON_T_RATING_KEY_EXCHANGE:     c = r->key_exchange; break;
+	case SMTPMON_T_RATING_CERT_KEY:         c = r->cert_key; break;
+	case SMTPMON_T_RATING_CERT_SIGNATURE:   c = r->cert_signature; break;
+	default:
+		return false;
+	}
+	if (!row->classified || !row->v.tls_done)
+		c = RATING_UNKNOWN;
+	return integer(out, rating_class_mib(c));
+}
+
 bool
 snmpcol_target(const struct reg_row *row, const char *writer,
     const struct snmpcol_clock *clk, unsigned col, struct snmpcol_value *out)
@@ -531,7 +556,7 @@ snmpcol_target(const struct reg_row *row, const char *writer,
 	return target_identity(row, clk, col, out) || target_session(row, writer, col, out) ||
 	    target_cert(row, clk, col, out) || target_counts(row, col, out) ||
 	    target_baseline(row, col, out) || target_limits(row, col, out) ||
-	    target_policy(row, col, out);
+	    target_policy(row, col, out) || target_rating(row, col, out);
 }
 
 /* ---- smtpmonPassiveServerTable ---- */

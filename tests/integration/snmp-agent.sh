@@ -38,7 +38,7 @@ done
 [ -f "$srcdir/tests/lib/snmp.sh" ] || { echo "1..0 # SKIP tests/lib/snmp.sh missing"; exit 0; }
 . "$srcdir/tests/lib/snmp.sh"
 
-plan 259
+plan 277
 
 ROOT=.1.3.6.1.3.5321              # agent/output/snmp_mib.h SMTPMON_OID_ROOT
 SC=$ROOT.1.1                      # scalars
@@ -54,7 +54,8 @@ COLS=(- index addressType address port name mxHost secure status serverType secu
     baselineCipherClass baselineSince tlsDowngrades tlsEvent tlsEventKind tlsEventTime
     serverCloses recycles throttles lastCloseReply lastCloseKind lastCloseIdle lastCloseNoops
     lastCloseTime learnedIdle noopBudget noopInterval daneStatus mtaStsStatus mtaStsMode
-    mtaStsPolicyId policyFailure)
+    mtaStsPolicyId policyFailure ratingOverall ratingTlsVersion ratingCipher ratingKeyExchange
+    ratingCertKey ratingCertSignature)
 NTCOL=$((${#COLS[@]} - 1))        # the last column of smtpmonTargetTable (SMTPMON_T_LAST_COLUMN)
 CCOLS=(- role localAddrType localAddr localPort remoteAddrType remoteAddr remotePort appldata)
 
@@ -139,7 +140,11 @@ JQ_TARGETS='.[] | . as $r | (.target | addrpart) as $a
    [55, ({"valid": 2, "mismatch": 3, "no-tlsa": 4, "insecure": 5, "bogus": 6, "error": 7}[.dane.status // ""] // 1)],
    [56, ({"enforce-ok": 2, "enforce-violation": 3, "testing": 4, "none": 5, "invalid": 6,
           "error": 7}[.mta_sts.status // ""] // 1)],
-   [57, (.mta_sts.mode // "" | hex)], [58, (.mta_sts.id // "" | hex)], [59, (polfail | hex)]]
+   [57, (.mta_sts.mode // "" | hex)], [58, (.mta_sts.id // "" | hex)], [59, (polfail | hex)],
+   ((.rating // {}) as $rt
+    | ["overall", "tls_version", "cipher", "key_exchange", "cert_key", "cert_signature"]
+    | to_entries[] | [60 + .key, ({"good": 2, "sufficient": 3, "phase-out": 4,
+        "insufficient": 5}[$rt[.value] // ""] // 1)])]
 | .[] | "'"$TE"'.\(.[0]).\($r.index) \(.[1])"'
 JQ_CONNS='.[] | . as $r | .connections[]
 | "\($r.index).\(if .role == "monitor" then 1 else 2 end)" as $i
@@ -158,7 +163,9 @@ JQ_CONNS='.[] | . as $r | .connections[]
 # local end of smtpmond's connection (the kernel's); $idx: status --json,
 # only to find a target's row; $now: the time certDaysLeft counts from.
 # The class of a TLS 1.3 suite: good (doc/ciphers.md). No target has Dane or
-# MtaSts: columns 55-59 notChecked(1) and empty.
+# MtaSts: columns 55-59 notChecked(1) and empty. The NCSC-NL rating
+# (columns 60-65): unknown(1) without TLS; TLS 1.3 good(2), 1.2
+# sufficient(3) (probes/rating.h); the other components as status --json.
 JQ_FACTS='
 def level2: {"SSLv3": "S3", "TLSv1": "T1", "TLSv1.1": "11", "TLSv1.2": "12", "TLSv1.3": "13"}[.];
 def hex4: [(. / 256 | floor), (. % 256)] | hexbytes;
@@ -194,7 +201,9 @@ def suiteclass: if startswith("TLS_AES_") or startswith("TLS_CHACHA20_") then 5 
     [44, ($e.closes // 0)], [45, 0], [46, 0], [47, ($e.reply // "" | hex)],
     (if $e.closes then ([48, $e.kind] | select(.[1] != null))
      else [48, 1], [49, 0], [50, 0], [51, ""], [52, 0], [53, 8], [54, 600000] end),
-    [55, 1], [56, 1], [57, ""], [58, ""], [59, ""]]
+    [55, 1], [56, 1], [57, ""], [58, ""], [59, ""],
+    (if $t then [61, ({"TLSv1.3": 2, "TLSv1.2": 3}[$x.version] // 5)]
+     else [60, 1], [61, 1], [62, 1], [63, 1], [64, 1], [65, 1] end)]
    | .[] | "'"$TE"'.\(.[0]).\($i) \(.[1])"),
   (if .up then ($ss[.t] // "") as $l | ($l | if . == "" then "" else addrpart end) as $la
    | [[2, ($la | addrtype)], [3, ($la | addrhex)], [4, (if $l == "" then "" else $l | portpart end)],

@@ -2,7 +2,8 @@
  * snapshots built by hand with a row of each kind (up with TLS 1.3, down
  * and never classified, SMTP without EHLO, ESMTP without STARTTLS, IPv6
  * down after a TLS 1.2 classification, a hostile configured name), the
- * published TLS policy views of some (DANE, MTA-STS, both, neither) and the
+ * published TLS policy views of some (DANE, MTA-STS, both, neither), the
+ * NCSC-NL rating of the rows with TLS and the
  * passive probe on with two servers, or off. The expected lines are facts
  * written out here, not computed by the code under test. Then the format:
  * HELP and TYPE once per family, before its series, which stay together;
@@ -93,7 +94,12 @@ row_tls13(void)
 	r.tls.version = 0x0304;
 	r.tls.cipher_id = 0x1302;
 	strcpy(r.tls.cipher, "TLS_AES_256_GCM_SHA384");
+	strcpy(r.tls.group, "X25519");
 	r.tls.have_cert = true;
+	strcpy(r.tls.key_type, "EC");
+	r.tls.key_bits = 256;
+	strcpy(r.tls.key_curve, "prime256v1");
+	strcpy(r.tls.sig_hash, "SHA256");
 	r.tls.not_after = T_2027_03_01_120000;
 	r.tls.verify_code = X509_V_OK;
 	r.t.connect = 1200;
@@ -689,6 +695,58 @@ test_target_policy(void **state)
 	fixture_free(&f);
 }
 
+/* the NCSC-NL 2025-05 rating: one series per known component of a row
+ * classified with TLS (TLS 1.3 with a P-256 key signed with SHA256: all six;
+ * TLS 1.2 with an ECDHE CBC-SHA1 suite, group and key unknown: three), none for
+ * rows without TLS */
+static void
+test_target_rating(void **state)
+{
+	struct fixture f;
+	char *buf;
+	static const char *const lines[] = {
+		"smtpmon_tls_rating{target=\"192.0.2.25:25\",component=\"overall\","
+		    "class=\"sufficient\"} 1",
+		"smtpmon_tls_rating{target=\"192.0.2.25:25\",component=\"tls_version\","
+		    "class=\"good\"} 1",
+		"smtpmon_tls_rating{target=\"192.0.2.25:25\",component=\"cipher\","
+		    "class=\"good\"} 1",
+		"smtpmon_tls_rating{target=\"192.0.2.25:25\",component=\"key_exchange\","
+		    "class=\"sufficient\"} 1",
+		"smtpmon_tls_rating{target=\"192.0.2.25:25\",component=\"cert_key\","
+		    "class=\"sufficient\"} 1",
+		"smtpmon_tls_rating{target=\"192.0.2.25:25\",component=\"cert_signature\","
+		    "class=\"good\"} 1",
+		"smtpmon_tls_rating{target=\"[2001:db8::25]:587\",component=\"overall\","
+		    "class=\"insufficient\"} 1",
+		"smtpmon_tls_rating{target=\"[2001:db8::25]:587\",component=\"tls_version\","
+		    "class=\"sufficient\"} 1",
+		"smtpmon_tls_rating{target=\"[2001:db8::25]:587\",component=\"cipher\","
+		    "class=\"insufficient\"} 1",
+		"# TYPE smtpmon_tls_rating gauge",
+	};
+	static const char *const none[] = {
+		"smtpmon_tls_rating{target=\"[2001:db8::25]:587\",component=\"key_exchange\"",
+		"smtpmon_tls_rating{target=\"[2001:db8::25]:587\",component=\"cert_key\"",
+		"smtpmon_tls_rating{target=\"192.0.2.26:25\"",        /* never classified */
+		"smtpmon_tls_rating{target=\"192.0.2.27:25\"",        /* no TLS */
+		"smtpmon_tls_rating{target=\"192.0.2.28:2525\"",
+	};
+
+	(void)state;
+	fixture_build(&f, false);
+	buf = render(&f.s, false);
+	want_lines(buf, lines, N(lines));
+	want_none(buf, none, N(none));
+	assert_int_equal(count_prefix(buf, "smtpmon_tls_rating{"), 9);
+	assert_int_equal(count_prefix(buf, "# HELP smtpmon_tls_rating NCSC-NL 2025-05 "), 1);
+	free(buf);
+	buf = render(&f.s, true);
+	want_lines(buf, lines, N(lines));
+	free(buf);
+	fixture_free(&f);
+}
+
 static void
 test_escaping(void **state)
 {
@@ -924,7 +982,7 @@ test_format_text(void **state)
 	(void)state;
 	fixture_build(&f, true);
 	buf = render(&f.s, false);
-	assert_int_equal(check_format(buf, false), 35);
+	assert_int_equal(check_format(buf, false), 36);
 	assert_null(strstr(buf, "# EOF"));
 	assert_int_equal(count_lines(buf, "# TYPE smtpmon_probes_total counter"), 1);
 	assert_int_equal(count_lines(buf, "# TYPE smtpmon_target_up gauge"), 1);
@@ -932,14 +990,14 @@ test_format_text(void **state)
 	assert_int_equal(count_prefix(buf, "# HELP smtpmon_tls_downgrade_events_total "), 1);
 	free(buf);
 
-	/* passive off: 25 families; no target: HELP and TYPE all the same */
+	/* passive off: 26 families; no target: HELP and TYPE all the same */
 	f.s.passive.enabled = false;
 	buf = render(&f.s, false);
-	assert_int_equal(check_format(buf, false), 25);
+	assert_int_equal(check_format(buf, false), 26);
 	free(buf);
 	f.s.n = 0;
 	buf = render(&f.s, false);
-	assert_int_equal(check_format(buf, false), 25);
+	assert_int_equal(check_format(buf, false), 26);
 	assert_int_equal(count_lines(buf, "# TYPE smtpmon_tls_cipher_info gauge"), 1);
 	assert_int_equal(count_prefix(buf, "smtpmon_target_up"), 0);
 	free(buf);
@@ -968,7 +1026,7 @@ test_format_openmetrics(void **state)
 	(void)state;
 	fixture_build(&f, true);
 	buf = render(&f.s, true);
-	assert_int_equal(check_format(buf, true), 35);
+	assert_int_equal(check_format(buf, true), 36);
 	want_lines(buf, lines, N(lines));
 	assert_int_equal(count_prefix(buf, "# TYPE smtpmon_probes_total"), 0);
 	assert_int_equal(count_prefix(buf, "# HELP smtpmon_probes_total"), 0);
@@ -982,7 +1040,7 @@ test_format_openmetrics(void **state)
 	f.s.n = 0;
 	f.s.passive.enabled = false;
 	buf = render(&f.s, true);
-	assert_int_equal(check_format(buf, true), 25);
+	assert_int_equal(check_format(buf, true), 26);
 	len = strlen(buf);
 	assert_string_equal(buf + len - 6, "# EOF\n");
 	free(buf);
@@ -1085,6 +1143,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_target_plain),
 		cmocka_unit_test(test_target_ipv6),
 		cmocka_unit_test(test_target_policy),
+		cmocka_unit_test(test_target_rating),
 		cmocka_unit_test(test_escaping),
 		cmocka_unit_test(test_passive),
 		cmocka_unit_test(test_format_text),

@@ -2,7 +2,8 @@
  * scalar, without an agent): every column of smtpmonTargetTable for an
  * ESMTP target with TLS 1.3, a plain SMTP one, a target down and one of
  * which nothing is known yet; the published TLS policy columns (DANE,
- * MTA-STS) for each status, with and without a view; every column of
+ * MTA-STS) for each status, with and without a view; the NCSC-NL rating
+ * columns for each class and unknown; every column of
  * smtpmonConnectionTable for
  * IPv4, IPv6 with a zone and a connection whose addresses do not parse;
  * every column of smtpmonPassiveServerTable for a TLS 1.3 server, a plain
@@ -98,7 +99,7 @@ check_target(const struct reg_row *row, const struct want *w, size_t n)
 {
 	struct snmpcol_value v;
 
-	assert_int_equal(n, 58);              /* smtpmonTargetEntry 2 .. 59 */
+	assert_int_equal(n, 64);              /* smtpmonTargetEntry 2 .. 65 */
 	for (size_t i = 0; i < n; i++) {
 		assert_int_equal(w[i].col, i + 2);
 		assert_true(snmpcol_target(row, WRITER, &clk, w[i].col, &v));
@@ -205,7 +206,9 @@ test_columns_match_mib(void **state)
 	assert_int_equal(SMTPMON_T_NOOP_INTERVAL, 54);
 	assert_int_equal(SMTPMON_T_DANE_STATUS, 55);
 	assert_int_equal(SMTPMON_T_POLICY_FAILURE, 59);
-	assert_int_equal(SMTPMON_T_LAST_COLUMN, 59);
+	assert_int_equal(SMTPMON_T_RATING_OVERALL, 60);
+	assert_int_equal(SMTPMON_T_RATING_CERT_SIGNATURE, 65);
+	assert_int_equal(SMTPMON_T_LAST_COLUMN, 65);
 	assert_int_equal(SMTPMON_C_LOCAL_ADDRESS_TYPE, 2);
 	assert_int_equal(SMTPMON_C_LAST_COLUMN, 8);
 	assert_int_equal(SMTPMON_P_ADDR_TYPE, 2);
@@ -222,7 +225,7 @@ test_columns_match_mib(void **state)
 	snmpcol_conn_fill(&c, row, REG_ROLE_MONITOR);
 	assert_false(snmpcol_target(row, WRITER, &clk, 1, &v));
 	assert_int_equal(v.type, SNMPCOL_NONE);
-	assert_false(snmpcol_target(row, WRITER, &clk, 60, &v));
+	assert_false(snmpcol_target(row, WRITER, &clk, 66, &v));
 	assert_false(snmpcol_target(row, WRITER, &clk, 0, &v));
 	assert_false(snmpcol_pserver(&pv, 1, &v));
 	assert_false(snmpcol_pserver(&pv, 32, &v));
@@ -310,6 +313,13 @@ test_target_esmtp_tls13(void **state)
 		STR(57, ""),                               /* MtaStsMode */
 		STR(58, ""),                               /* MtaStsPolicyId */
 		STR(59, ""),                               /* PolicyFailure */
+		/* TLS 1.3, TLS_AES_256_GCM_SHA384, X25519; no key or hash known */
+		INT(60, 3),                                /* RatingOverall sufficient */
+		INT(61, 2),                                /* RatingTlsVersion good */
+		INT(62, 2),                                /* RatingCipher good */
+		INT(63, 3),                                /* RatingKeyExchange sufficient */
+		INT(64, 1),                                /* RatingCertKey unknown */
+		INT(65, 1),                                /* RatingCertSignature unknown */
 	};
 
 	(void)state;
@@ -442,6 +452,8 @@ test_target_smtp_plain(void **state)
 		STR(57, ""),                               /* MtaStsMode */
 		STR(58, ""),                               /* MtaStsPolicyId */
 		STR(59, ""),                               /* PolicyFailure */
+		/* no TLS: every rating unknown */
+		INT(60, 1), INT(61, 1), INT(62, 1), INT(63, 1), INT(64, 1), INT(65, 1),
 	};
 
 	(void)state;
@@ -555,6 +567,13 @@ test_target_down(void **state)
 		STR(57, ""),                               /* MtaStsMode */
 		STR(58, ""),                               /* MtaStsPolicyId */
 		STR(59, ""),                               /* PolicyFailure */
+		/* TLS 1.2, ECDHE AEAD suite, secp256r1; no key or hash known */
+		INT(60, 3),                                /* RatingOverall sufficient */
+		INT(61, 3),                                /* RatingTlsVersion sufficient */
+		INT(62, 3),                                /* RatingCipher sufficient */
+		INT(63, 3),                                /* RatingKeyExchange sufficient */
+		INT(64, 1),                                /* RatingCertKey unknown */
+		INT(65, 1),                                /* RatingCertSignature unknown */
 	};
 
 	(void)state;
@@ -671,6 +690,8 @@ test_target_unknown(void **state)
 		STR(57, ""),                               /* MtaStsMode */
 		STR(58, ""),                               /* MtaStsPolicyId */
 		STR(59, ""),                               /* PolicyFailure */
+		/* no TLS: every rating unknown */
+		INT(60, 1), INT(61, 1), INT(62, 1), INT(63, 1), INT(64, 1), INT(65, 1),
 	};
 
 	(void)state;
@@ -852,6 +873,78 @@ test_target_policy(void **state)
 	}
 	free(row);
 	free(bare);
+}
+
+/* ---- the NCSC-NL 2025-05 rating (smtpmonTargetEntry 60 .. 65) ---- */
+
+/* columns 60 .. 65 of row: overall, tls_version, cipher, key_exchange,
+ * cert_key, cert_signature */
+static void
+check_rating(const struct reg_row *row, const long want[6])
+{
+	struct snmpcol_value v;
+
+	for (unsigned i = 0; i < 6; i++) {
+		assert_true(snmpcol_target(row, WRITER, &clk, SMTPMON_T_RATING_OVERALL + i, &v));
+		assert_int_equal(v.type, SNMPCOL_INTEGER);
+		assert_int_equal(v.num, want[i]);
+	}
+}
+
+/* Each class through the columns: a TLS 1.2 connection with an RSA 2048
+ * key (phaseOut) signed with SHA1 (insufficient), the rest sufficient; the
+ * same row not classified, and classified without TLS: unknown(1). */
+static void
+test_target_rating(void **state)
+{
+	struct reg_row *row = row_new();
+	struct smtp_result res;
+	static const long rated[6] = { 5, 3, 3, 3, 4, 5 };
+	static const long good13[6] = { 3, 2, 2, 3, 3, 2 };
+	static const long unknown[6] = { 1, 1, 1, 1, 1, 1 };
+
+	(void)state;
+	row->index = 8;
+	set_ipv4(row, "192.0.2.31", 25);
+	row->secure = true;
+	memset(&res, 0, sizeof res);
+	res.server_type = APPL_TYPE_ESMTP;
+	res.security = APPL_SEC_TLS;
+	res.starttls_offered = true;
+	res.tls_done = true;
+	res.tls.version = 0x0303;
+	res.tls.cipher_id = 0xC02F;
+	strcpy(res.tls.cipher, "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256");
+	strcpy(res.tls.group, "secp256r1");
+	res.tls.have_cert = true;
+	strcpy(res.tls.key_type, "RSA");
+	res.tls.key_bits = 2048;
+	strcpy(res.tls.sig_hash, "SHA1");
+	res.tls.verify_code = X509_V_OK;
+	res.tls.host_match = 1;
+	decide(row, &res);
+	check_rating(row, rated);
+
+	/* TLS 1.3, a good suite, P-256 key signed with SHA256 */
+	res.tls.version = 0x0304;
+	res.tls.cipher_id = 0x1302;
+	strcpy(res.tls.cipher, "TLS_AES_256_GCM_SHA384");
+	strcpy(res.tls.group, "X25519");
+	strcpy(res.tls.key_type, "EC");
+	res.tls.key_bits = 256;
+	strcpy(res.tls.key_curve, "prime256v1");
+	strcpy(res.tls.sig_hash, "SHA256");
+	decide(row, &res);
+	check_rating(row, good13);
+
+	row->classified = false;
+	check_rating(row, unknown);
+
+	res.security = APPL_SEC_BASIC;
+	res.tls_done = false;
+	decide(row, &res);
+	check_rating(row, unknown);
+	free(row);
 }
 
 /* Status of each state; whole days left, rounded down; TimeStamp bounds. */
@@ -1263,6 +1356,7 @@ main(void)
 		cmocka_unit_test(test_target_unknown),
 		cmocka_unit_test(test_target_status_days_time),
 		cmocka_unit_test(test_target_policy),
+		cmocka_unit_test(test_target_rating),
 		cmocka_unit_test(test_conn_rows),
 		cmocka_unit_test(test_pserver_tls13),
 		cmocka_unit_test(test_pserver_plain),
