@@ -4,7 +4,9 @@
 #include "util.h"
 #include "log.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,6 +37,32 @@ struct vdns {
 	size_t pending;
 	struct vq *queries;
 };
+
+bool
+vdns_sockaddr(const struct vdns_answer *a, size_t i, uint16_t port,
+    struct sockaddr_storage *ss, unsigned *sslen)
+{
+	memset(ss, 0, sizeof *ss);
+	if (i >= a->n)
+		return false;
+	if (a->len[i] == 4) {
+		struct sockaddr_in *in = (struct sockaddr_in *)ss;
+		in->sin_family = AF_INET;
+		in->sin_port = htons(port);
+		memcpy(&in->sin_addr, a->data[i], 4);
+		*sslen = sizeof *in;
+		return true;
+	}
+	if (a->len[i] == 16) {
+		struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)ss;
+		in6->sin6_family = AF_INET6;
+		in6->sin6_port = htons(port);
+		memcpy(&in6->sin6_addr, a->data[i], 16);
+		*sslen = sizeof *in6;
+		return true;
+	}
+	return false;
+}
 
 const char *
 vdns_sec_name(enum vdns_sec s)

@@ -86,6 +86,7 @@ static void
 on_addr(const struct vdns_answer *a, void *arg)
 {
 	struct checkpol *c = arg;
+	unsigned len;
 
 	c->addr_pending--;
 	if (a->err != VDNS_OK) {
@@ -104,20 +105,8 @@ on_addr(const struct vdns_answer *a, void *arg)
 		c->addr_secure = true;
 	if (c->addr_found || a->n == 0)
 		return;
-	memset(&c->addr, 0, sizeof c->addr);
-	if (a->qtype == RR_A && a->len[0] == 4) {
-		struct sockaddr_in *in = (struct sockaddr_in *)&c->addr;
-		in->sin_family = AF_INET;
-		in->sin_port = htons((uint16_t)c->port);
-		memcpy(&in->sin_addr, a->data[0], 4);
-		c->addrlen = sizeof *in;
-		c->addr_found = true;
-	} else if (a->qtype == RR_AAAA && a->len[0] == 16) {
-		struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&c->addr;
-		in6->sin6_family = AF_INET6;
-		in6->sin6_port = htons((uint16_t)c->port);
-		memcpy(&in6->sin6_addr, a->data[0], 16);
-		c->addrlen = sizeof *in6;
+	if (vdns_sockaddr(a, 0, (uint16_t)c->port, &c->addr, &len)) {
+		c->addrlen = len;
 		c->addr_found = true;
 	}
 }

@@ -280,23 +280,11 @@ on_sts_dns(const struct vdns_answer *a, void *arg)
 		size_t i, alen = p->sts_state == STS_ADDR_A ? 4 : 16;
 
 		for (i = 0; i < a->n && p->naddr < POLFETCH_ADDRS; i++) {
-			struct sockaddr_storage *ss = &p->addr[p->naddr];
+			unsigned len;
 
-			if (a->len[i] != (int)alen)
-				continue;
-			memset(ss, 0, sizeof *ss);
-			if (alen == 4) {
-				struct sockaddr_in *in = (struct sockaddr_in *)ss;
-				in->sin_family = AF_INET;
-				in->sin_port = htons(443);
-				memcpy(&in->sin_addr, a->data[i], 4);
-			} else {
-				struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)ss;
-				in6->sin6_family = AF_INET6;
-				in6->sin6_port = htons(443);
-				memcpy(&in6->sin6_addr, a->data[i], 16);
-			}
-			p->naddr++;
+			if (a->len[i] == (int)alen &&
+			    vdns_sockaddr(a, i, 443, &p->addr[p->naddr], &len))
+				p->naddr++;
 		}
 		if (p->sts_state == STS_ADDR_A) {
 			sts_ask(p, STS_ADDR_AAAA, p->sts_host, RR_AAAA);
