@@ -172,11 +172,11 @@ recorder_policy(struct recorder *rec, struct rec_target *rt, const struct policy
 	tw_target_of(rt, &id);
 	for (size_t i = 0; i < nev; i++) {
 		if (ev[i].recovered)
-			log_info("SMD1861I TLS policy failure cleared: target=%s%s%s event=%s dane=%s "
+			log_info("SMD1881I TLS policy failure cleared: target=%s%s%s event=%s dane=%s "
 			    "mta_sts=%s", rt->key, row->name[0] ? " name=" : "", row->name, ev[i].name,
 			    v->dane_name ? v->dane_name : "-", v->sts_name ? v->sts_name : "-");
 		else
-			log_warnx("SMD1860W TLS policy failure: target=%s%s%s event=%s dane=%s "
+			log_warnx("SMD1880W TLS policy failure: target=%s%s%s event=%s dane=%s "
 			    "mta_sts=%s detail=\"%s\"", rt->key, row->name[0] ? " name=" : "",
 			    row->name, ev[i].name, v->dane_name ? v->dane_name : "-",
 			    v->sts_name ? v->sts_name : "-", ev[i].detail);

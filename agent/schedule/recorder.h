@@ -84,7 +84,7 @@ void recorder_target_init(struct recorder *rec, struct rec_target *rt, struct re
 void recorder_target_end(struct recorder *rec, struct rec_target *rt);
 
 /* The target's published TLS policy was judged again (agent/tpolicy): the
- * view to the row; each event logged (SMD1860W raised, SMD1861I recovered)
+ * view to the row; each event logged (SMD1880W raised, SMD1881I recovered)
  * and announced as a TLS downgrade or recovery named as RFC 8460 names it,
  * through the outbox like the TLS baseline's (traps, syslog, AlertCommand). */
 void recorder_policy(struct recorder *rec, struct rec_target *rt, const struct policy_view *v,

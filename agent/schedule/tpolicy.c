@@ -29,7 +29,7 @@ env_ready(struct tpolicy_env *env)
 	if (env->dns != NULL)
 		env->ssl_ctx = polfetch_ssl_ctx(env->cafile, err, sizeof err);
 	if (env->dns == NULL || env->ssl_ctx == NULL) {
-		log_errx("SMD1862E published TLS policies (Dane, MtaSts) cannot be checked: %s", err);
+		log_errx("SMD1882E published TLS policies (Dane, MtaSts) cannot be checked: %s", err);
 		vdns_free(env->dns);
 		env->dns = NULL;
 		env->failed = true;
@@ -128,7 +128,7 @@ on_facts(struct polfetch_out *out, void *arg)
 	    now < tp->sts_expires) {
 		/* a refresh failed, or the record is gone: a sender keeps using
 		 * its cached policy until max_age runs out (RFC 8461 5.1) */
-		log_warnx("SMD1863W MTA-STS policy not refreshed, the cached one stands: domain=%s "
+		log_warnx("SMD1883W MTA-STS policy not refreshed, the cached one stands: domain=%s "
 		    "id=%s expires_in=%llds why=\"%s\"", tp->sts_domain, tp->sts.id,
 		    (long long)(tp->sts_expires - now), out->sts.kind == STS_F_NONE ?
 		    "no TXT record" : out->sts.detail);

@@ -6,7 +6,7 @@
  * MTA-STS policy is fetched again only when the TXT id changed or the
  * policy's max_age ran out (RFC 8461 3.3 caching); a fresh cached policy
  * stays in force when a refresh fails or the TXT record is gone (5.1: the
- * failure is logged, SMD1863W). Each classification of
+ * failure is logged, SMD1883W). Each classification of
  * the target's connections hands over its TLS facts and presented chain
  * (tpolicy_connection). Whenever facts or connection change, the results
  * are decided again (agent/tlspolicy) and the callback gets the view and

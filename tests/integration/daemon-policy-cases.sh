@@ -134,5 +134,5 @@ is "$(f mx.bogus.dane.test)" "dnssec-invalid sts-policy-fetch-error" "bogus: dns
 is "$(f notlsa.ok.dane.test)" "null sts-policy-invalid" "notlsa: no DANE failure; the invalid policy: sts-policy-invalid"
 is "$(f other.ok.dane.test)" "tlsa-invalid null" "taname: DANE-TA with the wrong name: tlsa-invalid"
 is "$(f ta.ok.dane.test)" "null null" "ta: nothing fails"
-is "$(grep -c 'SMD1860W' "$MOND_LOG")" 7 "one SMD1860W per failure (7 failures in 8 targets)"
+is "$(grep -c 'SMD1880W' "$MOND_LOG")" 7 "one SMD1880W per failure (7 failures in 8 targets)"
 mond_stop_ok "smtpmond stopped cleanly"

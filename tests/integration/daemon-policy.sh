@@ -4,9 +4,9 @@
 # domain's MTA-STS policy (nginx on 127.0.0.1:443). status --json carries the
 # same dane and mta_sts keys as check --json. A certificate roll that breaks
 # the TLSA record gives one tlsa-invalid alert within a ReprobeInterval on
-# every path (SMD1860W in the log, smtpmonTlsDowngrade at a real snmptrapd,
+# every path (SMD1880W in the log, smtpmonTlsDowngrade at a real snmptrapd,
 # AlertCommand), while the MTA-STS verdict stays enforce-ok (the new
-# certificate is still WebPKI-valid); rolling back recovers (SMD1861I,
+# certificate is still WebPKI-valid); rolling back recovers (SMD1881I,
 # smtpmonTlsRecovered). A self-signed roll breaks MTA-STS too
 # (certificate-not-trusted); a server that refuses STARTTLS fails both
 # (starttls-not-supported). Configuration errors: Dane without TLS.
@@ -121,7 +121,7 @@ ok $? "status --json: mta_sts enforce-ok (TargetMx: its domain's policy by defau
 is "$(row .mta_sts.mode)/$(row .mta_sts.id)/$(row '.mta_sts.mx | join(",")')/$(row .mta_sts.mx_match)" \
 	"enforce/pol1/mx.pol.dane.test/true" "mta_sts: mode, id, mx, mx_match"
 is "$(row .state)" up "the target is up"
-is "$(ntraps "$N_DOWN" tlsa-invalid)$(grep -c SMD1860W "$MOND_LOG")" 00 "nothing alerted while the policy holds"
+is "$(ntraps "$N_DOWN" tlsa-invalid)$(grep -c SMD1880W "$MOND_LOG")" 00 "nothing alerted while the policy holds"
 policy_fetches=$(wc -l < "$STSWEB_DIR/access.log")
 
 # ---- certificate roll that breaks the TLSA record: one alert per path
@@ -129,23 +129,23 @@ serve "$T/b.crt" "$T/b.key"
 t0=$(date +%s)
 wait_until "$WAIT" '[ "$(ntraps "$N_DOWN" tlsa-invalid)" -ge 1 ]'
 ok $? "smtpmonTlsDowngrade tlsa-invalid at snmptrapd after the roll ($(( $(date +%s) - t0 )) s, ReprobeInterval 2 s)"
-wait_for_log "$MOND_LOG" "SMD1860W TLS policy failure: target=127.0.0.1:$PORT name=pol.dane.test event=tlsa-invalid dane=mismatch mta_sts=enforce-ok" 100
-ok $? "SMD1860W log line: tlsa-invalid, dane mismatch, MTA-STS still enforce-ok"
+wait_for_log "$MOND_LOG" "SMD1880W TLS policy failure: target=127.0.0.1:$PORT name=pol.dane.test event=tlsa-invalid dane=mismatch mta_sts=enforce-ok" 100
+ok $? "SMD1880W log line: tlsa-invalid, dane mismatch, MTA-STS still enforce-ok"
 wait_until 100 'grep -q "downgrade tlsa-invalid 127.0.0.1:$PORT" "$T/alerts.out"'
 ok $? "AlertCommand ran: downgrade tlsa-invalid"
 is "$(row .dane.status)/$(row .mta_sts.status)" mismatch/enforce-ok "status: dane mismatch, mta_sts enforce-ok"
 # several more classifications of the rolled server: still one alert
 r0=$(row .counters.reprobes)
 wait_until "$WAIT" '[ "$(row .counters.reprobes)" -ge $((r0 + 3)) ]'
-is "$(ntraps "$N_DOWN" tlsa-invalid)/$(grep -c 'SMD1860W.*event=tlsa-invalid' "$MOND_LOG")/$(grep -c 'tlsa-invalid' "$T/alerts.out")" \
+is "$(ntraps "$N_DOWN" tlsa-invalid)/$(grep -c 'SMD1880W.*event=tlsa-invalid' "$MOND_LOG")/$(grep -c 'tlsa-invalid' "$T/alerts.out")" \
 	1/1/1 "one alert for the roll on each path, after 3 more reprobes"
 
 # ---- roll back: recovered
 serve "$T/a.crt" "$T/a.key"
 wait_until "$WAIT" '[ "$(ntraps "$N_REC" tlsa-invalid)" -ge 1 ]'
 ok $? "smtpmonTlsRecovered tlsa-invalid after the roll back"
-wait_for_log "$MOND_LOG" "SMD1861I TLS policy failure cleared: target=127.0.0.1:$PORT name=pol.dane.test event=tlsa-invalid dane=valid" 100
-ok $? "SMD1861I log line"
+wait_for_log "$MOND_LOG" "SMD1881I TLS policy failure cleared: target=127.0.0.1:$PORT name=pol.dane.test event=tlsa-invalid dane=valid" 100
+ok $? "SMD1881I log line"
 wait_until 100 'grep -q "recovery tlsa-invalid 127.0.0.1:$PORT" "$T/alerts.out"'
 ok $? "AlertCommand ran: recovery tlsa-invalid"
 is "$(row .dane.status)" valid "status: dane valid again"
