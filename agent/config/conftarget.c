@@ -383,9 +383,9 @@ kw_dane(struct pstate *ps, const struct stmt *st)
 		ps->tp[ps->blk.index].dane_line = st->line;
 	} else if (strcasecmp(v, "no") == 0) {
 		cur_target(ps)->dane = false;
-	}
-	else
+	} else {
 		ps_serr(ps, st, "\"%s\" is not Yes or No", conf_show(v, b));
+	}
 }
 
 /* MtaSts DOMAIN | No */

@@ -2,7 +2,6 @@
 #include "buildconf.h"
 #include "report.h"
 
-
 #include <stdio.h>
 #include <string.h>
 
@@ -191,6 +190,8 @@ report_policy_json(struct json *j, const struct policy_view *pv)
 		for (i = 0; i < pv->n_tlsa; i++)
 			json_str(j, pv->tlsa[i]);
 		json_arr_end(j);
+		if (pv->tlsa_more)  /* more records than a row keeps */
+			json_kbool(j, "tlsa_truncated", true);
 		json_kstr(j, "matched", pv->matched >= 0 ? pv->tlsa[pv->matched] : NULL);
 		json_kstr(j, "failure", pv->dane_event);
 		json_obj_end(j);
@@ -210,6 +211,8 @@ report_policy_json(struct json *j, const struct policy_view *pv)
 		for (i = 0; i < pv->nmx; i++)
 			json_str(j, pv->mx[i]);
 		json_arr_end(j);
+		if (pv->mx_more)
+			json_kbool(j, "mx_truncated", true);
 		if (pv->mx_match >= 0)
 			json_kbool(j, "mx_match", pv->mx_match == 1);
 		else

@@ -31,7 +31,8 @@ void report_json_fields(struct json *j, const struct report_target *t,
 
 /* The "dane" and "mta_sts" keys of a connection (doc/design.md), each only
  * when asked (status not OFF); each with "failure", the RFC 8460 result type
- * of what fails now, or null. */
+ * of what fails now, or null. More than PV_TLSA_MAX records or PV_MX_MAX
+ * patterns add "tlsa_truncated" / "mx_truncated": true. */
 void report_policy_json(struct json *j, const struct policy_view *pv);
 
 /* "2035-01-01T00:00:00Z"; "" for 0. */
