@@ -178,7 +178,9 @@ parse_dec(const char *s, size_t len, uint64_t *out)
 static enum httpsget_rp
 headers_end(struct httpsget_resp *p)
 {
-	if (p->code >= 100 && p->code < 200 && p->code != 101) {
+	if (p->code == 101) /* we asked for no upgrade */
+		return rp_fail(p, HTTPSGET_PROTOCOL, "101 Switching Protocols without an Upgrade");
+	if (p->code >= 100 && p->code < 200) {
 		/* interim response: the real one follows */
 		p->state = HTTPSGET_RS_STATUS;
 		p->block_bytes = 0;

@@ -185,6 +185,10 @@ test_not_200(void **state)
 	    0, 10), HTTPSGET_RP_DONE);
 	assert_int_equal(P.code, 200);
 	assert_string_equal((char *)P.body, "ok");
+	/* 101 switches protocols: never asked for, so a protocol error (found by
+	 * fuzz_httpsget, kept in tests/fuzz/regress) */
+	assert_int_equal(feeds("HTTP/1.0 101 x\r\n\r\nHTTP/1.1 200 OK\r\n\r\n", 0, 10),
+	    HTTPSGET_RP_ERROR);
 }
 
 static void
