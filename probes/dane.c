@@ -46,31 +46,49 @@ dane_tlsa_parse(const uint8_t *rdata, size_t len, struct dane_tlsa *out)
 	return true;
 }
 
-size_t
-dane_tlsa_format(const struct dane_tlsa *t, char *out, size_t outsz)
+/* "U S M hex" of the fields, snprintf-like (dane_tlsa_format, dane_rdata_format). */
+static size_t
+format_parts(unsigned usage, unsigned selector, unsigned mtype, const uint8_t *data,
+    size_t len, char *out, size_t outsz)
 {
 	static const char hex[] = "0123456789abcdef";
 	char head[16];
-	size_t hlen, need, i, n, len = t->len;
+	size_t hlen, need, i, n;
 
-	if (len > DANE_MAX_DATA)
-		len = DANE_MAX_DATA;
-	hlen = (size_t)snprintf(head, sizeof head, "%u %u %u%s", t->usage, t->selector,
-	    t->mtype, len > 0 ? " " : "");
+	hlen = (size_t)snprintf(head, sizeof head, "%u %u %u%s", usage, selector,
+	    mtype, len > 0 ? " " : "");
 	need = hlen + 2 * len;
 	if (outsz == 0)
 		return need;
 	n = hlen < outsz - 1 ? hlen : outsz - 1;
 	memcpy(out, head, n);
 	for (i = 0; i < len && n + 2 <= outsz - 1; i++) {
-		out[n++] = hex[t->data[i] >> 4];
-		out[n++] = hex[t->data[i] & 0x0f];
+		out[n++] = hex[data[i] >> 4];
+		out[n++] = hex[data[i] & 0x0f];
 	}
 	/* an odd room left: half an octet, as snprintf would cut */
 	if (i < len && n < outsz - 1)
-		out[n++] = hex[t->data[i] >> 4];
+		out[n++] = hex[data[i] >> 4];
 	out[n] = '\0';
 	return need;
+}
+
+size_t
+dane_tlsa_format(const struct dane_tlsa *t, char *out, size_t outsz)
+{
+	return format_parts(t->usage, t->selector, t->mtype, t->data,
+	    t->len > DANE_MAX_DATA ? DANE_MAX_DATA : t->len, out, outsz);
+}
+
+size_t
+dane_rdata_format(const uint8_t *rdata, size_t len, char *out, size_t outsz)
+{
+	if (len < 3) {
+		if (outsz > 0)
+			out[0] = '\0';
+		return 0;
+	}
+	return format_parts(rdata[0], rdata[1], rdata[2], rdata + 3, len - 3, out, outsz);
 }
 
 const char *

@@ -54,6 +54,9 @@ bool dane_tlsa_parse(const uint8_t *rdata, size_t len, struct dane_tlsa *out);
 /* "U S M hex" with lower-case hex, as presentation form; returns the length
  * it needs (snprintf-like, always NUL-terminated when outsz > 0). */
 size_t dane_tlsa_format(const struct dane_tlsa *t, char *out, size_t outsz);
+/* The same of one TLSA RDATA as received, parsed or not (at least 3 octets,
+ * else ""): how a record set is listed. */
+size_t dane_rdata_format(const uint8_t *rdata, size_t len, char *out, size_t outsz);
 
 /* NO_USABLE: no record of usage 2 or 3 with a known selector (0,1) and mtype (0,1,2) */
 enum dane_match { DANE_MATCHED, DANE_MISMATCH, DANE_NO_USABLE };

@@ -34,7 +34,6 @@ struct vdns {
 	struct ub_ctx *ub;
 	struct event *ub_ev;      /* libunbound's answer pipe */
 	uint64_t next_handle;
-	size_t pending;
 	struct vq *queries;
 };
 
@@ -62,17 +61,6 @@ vdns_sockaddr(const struct vdns_answer *a, size_t i, uint16_t port,
 		return true;
 	}
 	return false;
-}
-
-const char *
-vdns_sec_name(enum vdns_sec s)
-{
-	switch (s) {
-	case VDNS_SECURE: return "secure";
-	case VDNS_BOGUS: return "bogus";
-	case VDNS_INSECURE: break;
-	}
-	return "insecure";
 }
 
 /* "ADDR", "ADDR:PORT", "[V6]:PORT", "V6" -> libunbound's "ADDR@PORT". */
@@ -184,7 +172,6 @@ vq_unlink(struct vq *q)
 			break;
 		}
 	}
-	q->v->pending--;
 	if (q->timer)
 		event_free(q->timer);
 	q->timer = NULL;
@@ -285,7 +272,6 @@ vdns_query(struct vdns *v, const char *name, int rrtype, uint32_t timeout_ms,
 	}
 	q->next = v->queries;
 	v->queries = q;
-	v->pending++;
 	if (strlen(name) > 253 || name[0] == '\0') {
 		snprintf(q->start_err, sizeof q->start_err, "%s", "not a DNS name");
 		add_timer_ms(q->timer, 0);
@@ -317,12 +303,6 @@ vdns_cancel(struct vdns *v, uint64_t handle)
 			return;
 		}
 	}
-}
-
-size_t
-vdns_pending(const struct vdns *v)
-{
-	return v->pending;
 }
 
 void

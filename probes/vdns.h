@@ -66,8 +66,6 @@ uint64_t vdns_query(struct vdns *v, const char *name, int rrtype, uint32_t timeo
     vdns_cb cb, void *arg);
 /* No callback for this query after this call; unknown handles are ignored. */
 void vdns_cancel(struct vdns *v, uint64_t handle);
-/* Queries not yet answered. */
-size_t vdns_pending(const struct vdns *v);
 
 /* Record i of an A (4 bytes) or AAAA (16 bytes) answer as a socket address
  * with port; false when it is neither. */
@@ -75,7 +73,5 @@ struct sockaddr_storage;
 bool vdns_sockaddr(const struct vdns_answer *a, size_t i, uint16_t port,
     struct sockaddr_storage *ss, unsigned *sslen);
 
-/* "secure", "insecure", "bogus" */
-const char *vdns_sec_name(enum vdns_sec s);
 
 #endif

@@ -47,23 +47,7 @@ tlsa_set_add(struct tlsa_set *t, const uint8_t *rdata, size_t len)
 void
 tlsa_set_text(const struct tlsa_set *t, size_t i, char *out, size_t outsz)
 {
-	static const char hex[] = "0123456789abcdef";
-	const uint8_t *d = t->rdata[i];
-	size_t len = t->len[i], o, k;
-
-	if (outsz == 0)
-		return;
-	out[0] = '\0';
-	if (len < 3)
-		return;
-	o = (size_t)snprintf(out, outsz, "%u %u %u ", d[0], d[1], d[2]);
-	if (o >= outsz)
-		return;
-	for (k = 3; k < len && o + 2 < outsz; k++) {
-		out[o++] = hex[d[k] >> 4];
-		out[o++] = hex[d[k] & 15];
-	}
-	out[o] = '\0';
+	dane_rdata_format(t->rdata[i], t->len[i], out, outsz);
 }
 
 static void

@@ -12,20 +12,9 @@
 . "$srcdir/tests/lib/postfix.sh"
 plan 47
 
-CA_KEY=$STSWEB_DIR/ca.key
-# issue NAME: $T/NAME.crt (the leaf, then the CA: the chain presented) and
-# $T/NAME.key, for DNS:NAME, from the test CA
-issue() {
-	openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$T/$1.key" \
-		-subj "/CN=$1" -out "$T/$1.csr" >/dev/null 2>&1 || bail "openssl req $1"
-	printf 'subjectAltName=DNS:%s\nextendedKeyUsage=serverAuth\n' "$1" > "$T/$1.ext"
-	openssl x509 -req -in "$T/$1.csr" -CA "$STS_CA" -CAkey "$CA_KEY" -CAcreateserial \
-		-days 60 -extfile "$T/$1.ext" -out "$T/$1.leaf" >/dev/null 2>&1 || bail "openssl x509 $1"
-	cat "$T/$1.leaf" "$STS_CA" > "$T/$1.crt"
-}
 
 gen_cert self.test
-issue mx-ca.ok.dane.test
+ca_issue mx-ca.ok.dane.test
 start_fixture self --cert "$T/self.test.crt" --key "$T/self.test.key"
 P_SELF=$FIX_PORT
 start_fixture ca --cert "$T/mx-ca.ok.dane.test.crt" --key "$T/mx-ca.ok.dane.test.key"

@@ -13,17 +13,8 @@
 r=$(stsweb_unusable) && { echo "1..0 # SKIP $r"; exit 0; }
 plan 43
 
-CA_KEY=$STSWEB_DIR/ca.key
-issue() { # NAME: $T/NAME.crt (leaf + CA) and .key for DNS:NAME from the test CA
-	openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$T/$1.key" \
-		-subj "/CN=$1" -out "$T/$1.csr" >/dev/null 2>&1 || bail "openssl req $1"
-	printf 'subjectAltName=DNS:%s\nextendedKeyUsage=serverAuth\n' "$1" > "$T/$1.ext"
-	openssl x509 -req -in "$T/$1.csr" -CA "$STS_CA" -CAkey "$CA_KEY" -CAcreateserial \
-		-days 60 -extfile "$T/$1.ext" -out "$T/$1.leaf" >/dev/null 2>&1 || bail "openssl x509 $1"
-	cat "$T/$1.leaf" "$STS_CA" > "$T/$1.crt"
-}
 
-issue mx.enf.ok.dane.test
+ca_issue mx.enf.ok.dane.test
 gen_cert self.enf.ok.dane.test
 start_fixture good --cert "$T/mx.enf.ok.dane.test.crt" --key "$T/mx.enf.ok.dane.test.key"
 P_GOOD=$FIX_PORT

@@ -15,18 +15,9 @@ r=$(stsweb_unusable) && { echo "1..0 # SKIP $r"; exit 0; }
 plan 18
 
 WAIT=${WAIT:-400}
-CA_KEY=$STSWEB_DIR/ca.key
-issue() { # NAME: $T/NAME.crt (leaf + CA) and .key for DNS:NAME from the test CA
-	openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$T/$1.key" \
-		-subj "/CN=$1" -out "$T/$1.csr" >/dev/null 2>&1 || bail "openssl req $1"
-	printf 'subjectAltName=DNS:%s\nextendedKeyUsage=serverAuth\n' "$1" > "$T/$1.ext"
-	openssl x509 -req -in "$T/$1.csr" -CA "$STS_CA" -CAkey "$CA_KEY" -CAcreateserial \
-		-days 60 -extfile "$T/$1.ext" -out "$T/$1.leaf" >/dev/null 2>&1 || bail "openssl x509 $1"
-	cat "$T/$1.leaf" "$STS_CA" > "$T/$1.crt"
-}
 
 gen_cert self.test
-issue ta.ok.dane.test
+ca_issue ta.ok.dane.test
 PORT=$(free_port)
 fix_at self 127.0.0.2:$PORT 127.0.0.3:$PORT 127.0.0.4:$PORT 127.0.0.5:$PORT 127.0.0.6:$PORT \
 	127.0.0.7:$PORT -- --cert "$T/self.test.crt" --key "$T/self.test.key"

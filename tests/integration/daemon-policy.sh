@@ -23,19 +23,10 @@ N_DOWN=$ROOT.0.4 N_REC=$ROOT.0.5 NO=$ROOT.1.4
 WAIT=${WAIT:-300}
 export MIBS=
 
-CA_KEY=$STSWEB_DIR/ca.key
-issue() { # NAME FILE: $T/FILE.crt (leaf + CA) and .key for DNS:NAME from the test CA
-	openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$T/$2.key" \
-		-subj "/CN=$1" -out "$T/$2.csr" >/dev/null 2>&1 || bail "openssl req $2"
-	printf 'subjectAltName=DNS:%s\nextendedKeyUsage=serverAuth\n' "$1" > "$T/$2.ext"
-	openssl x509 -req -in "$T/$2.csr" -CA "$STS_CA" -CAkey "$CA_KEY" -CAcreateserial \
-		-days 60 -extfile "$T/$2.ext" -out "$T/$2.leaf" >/dev/null 2>&1 || bail "openssl x509 $2"
-	cat "$T/$2.leaf" "$STS_CA" > "$T/$2.crt"
-}
 ntraps() { grep -E "$(_snmp_trap_re "$1")" "$TRAP_LOG" 2>/dev/null | grep -c "$NO.5.0 = STRING: \"$2\""; }
 
-issue mx.pol.dane.test a
-issue mx.pol.dane.test b
+ca_issue mx.pol.dane.test a
+ca_issue mx.pol.dane.test b
 gen_cert mx.pol.dane.test
 PORT=$(free_port)
 serve() { # CERTFILE KEYFILE [smtpfix options]: (re)start the fixture on PORT

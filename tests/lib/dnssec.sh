@@ -65,6 +65,9 @@
 # MTA-STS web server (nginx on 127.0.0.1:443, the port RFC 8461 fixes)
 #   STS_CA      the test CA's certificate ($T/stsweb/ca.crt), for --cafile / curl
 #               --cacert; made when this file is sourced (EC P-256, quick)
+#   ca_issue NAME [FILE]
+#         A certificate for DNS:NAME from STS_CA: $T/FILE.crt (leaf + CA),
+#         $T/FILE.leaf, $T/FILE.key (FILE defaults to NAME).
 #   stsweb_unusable
 #         Print why the server cannot run here and return 0 (not root, port 443
 #         taken, nginx missing); return 1 and print nothing when it can. For a
@@ -353,6 +356,20 @@ tlsa_rdata() {
 		return 1
 	[ -n "$hex" ] || return 1
 	echo "$usage $sel $mtype $hex"
+}
+
+# ca_issue NAME [FILE]: $T/FILE.crt (the leaf, then the test CA: the chain a
+# server presents), $T/FILE.leaf (the leaf alone) and $T/FILE.key, an EC
+# P-256 certificate for DNS:NAME issued by STS_CA, valid 60 days. FILE
+# defaults to NAME.
+ca_issue() {
+	local name=$1 f=${2:-$1}
+	openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$T/$f.key" \
+		-subj "/CN=$name" -out "$T/$f.csr" >/dev/null 2>&1 || bail "openssl req $f"
+	printf 'subjectAltName=DNS:%s\nextendedKeyUsage=serverAuth\n' "$name" > "$T/$f.ext"
+	openssl x509 -req -in "$T/$f.csr" -CA "$STS_CA" -CAkey "$STSWEB_DIR/ca.key" -CAcreateserial \
+		-days 60 -extfile "$T/$f.ext" -out "$T/$f.leaf" >/dev/null 2>&1 || bail "openssl x509 $f"
+	cat "$T/$f.leaf" "$STS_CA" > "$T/$f.crt"
 }
 
 # The test CA (EC P-256: quick to make)
