@@ -189,8 +189,8 @@ rate_version(int wire)
 	return RATING_INSUFFICIENT;
 }
 
-static enum rating_class
-rate_suite(int id)
+enum rating_class
+rating_cipher_class(int id)
 {
 	size_t lo = 0, hi = NSUITES;
 
@@ -265,6 +265,10 @@ rate_signature(const char *hash)
 	return class_by_name(sig_hashes, NELEM(sig_hashes), hash, RATING_INSUFFICIENT);
 }
 
+static const char *const part_names[RATING_N_PARTS] = {
+	"tls_version", "cipher", "key_exchange", "cert_key", "cert_signature",
+};
+
 void
 rating_of(const struct rating_input *in, struct rating *out)
 {
@@ -273,27 +277,38 @@ rating_of(const struct rating_input *in, struct rating *out)
 	if (in->tls_version == 0)
 		return;
 	out->tls_version = rate_version(in->tls_version);
-	out->cipher = rate_suite(in->cipher_id);
+	out->cipher = rating_cipher_class(in->cipher_id);
 	out->key_exchange = rate_key_exchange(in);
 	out->cert_key = rate_cert_key(in);
 	out->cert_signature = rate_signature(in->sig_hash);
 
-	const struct {
-		enum rating_class cls;
-		const char *name;
-	} parts[] = {
-		{ out->tls_version, "tls_version" },
-		{ out->cipher, "cipher" },
-		{ out->key_exchange, "key_exchange" },
-		{ out->cert_key, "cert_key" },
-		{ out->cert_signature, "cert_signature" },
+	const enum rating_class parts[RATING_N_PARTS] = {
+		out->tls_version, out->cipher, out->key_exchange, out->cert_key,
+		out->cert_signature,
 	};
-	for (size_t i = 0; i < NELEM(parts); i++) {
-		if (parts[i].cls > out->overall) {
-			out->overall = parts[i].cls;
-			out->weakest = parts[i].name;
+	for (int i = 0; i < RATING_N_PARTS; i++) {
+		if (parts[i] > out->overall) {
+			out->overall = parts[i];
+			out->weakest = part_names[i];
 		}
 	}
+}
+
+const char *
+rating_part_name(int part)
+{
+	return part >= 0 && part < RATING_N_PARTS ? part_names[part] : NULL;
+}
+
+int
+rating_part_of(const char *name)
+{
+	if (name == NULL)
+		return -1;
+	for (int i = 0; i < RATING_N_PARTS; i++)
+		if (strcmp(name, part_names[i]) == 0)
+			return i;
+	return -1;
 }
 
 const char *

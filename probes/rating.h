@@ -88,6 +88,19 @@ struct rating {
 /* Rate one connection; in and out must not be NULL. */
 void rating_of(const struct rating_input *in, struct rating *out);
 
+/* The cipher component alone: the class of the suite with IANA id id
+ * (RATING_UNKNOWN when id is not a suite of probes/cipher's table). The
+ * downgrade detector orders suites by it. */
+enum rating_class rating_cipher_class(int id);
+
+/* The five components in the order above, as small numbers (a posture keeps
+ * the weakest as one): rating_part_name(0) is "tls_version" ... (4)
+ * "cert_signature", NULL outside 0..4; rating_part_of() the number of such
+ * a name, -1 for any other (NULL too). */
+#define RATING_N_PARTS 5
+const char *rating_part_name(int part);
+int rating_part_of(const char *name);
+
 /* "good", "sufficient", "phase-out", "insufficient"; NULL for
  * RATING_UNKNOWN and for a value outside the enum. */
 const char *rating_class_name(enum rating_class c);

@@ -19,7 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define ENV_MAX 20
+#define ENV_MAX 24
 
 struct job {
 	char **argv;
@@ -355,9 +355,14 @@ alertcmd_post(struct alertcmd *a, char *const argv[], const struct alert_facts *
 	j->env[e++] = env_kv("SMTPMON_NEW_CIPHER", f->new_cipher);
 	snprintf(num, sizeof num, "%lld", (long long)f->when);
 	j->env[e++] = env_kv("SMTPMON_TIME", num);
-	if (f->client != NULL) {
+	if (f->client != NULL)
 		j->env[e++] = env_kv("SMTPMON_CLIENT", f->client);
+	if (f->client != NULL || (f->detail != NULL && f->detail[0] != '\0'))
 		j->env[e++] = env_kv("SMTPMON_DETAIL", f->detail);
+	if (f->old_rating != NULL || f->new_rating != NULL || f->rating_part != NULL) {
+		j->env[e++] = env_kv("SMTPMON_OLD_RATING", f->old_rating);
+		j->env[e++] = env_kv("SMTPMON_NEW_RATING", f->new_rating);
+		j->env[e++] = env_kv("SMTPMON_RATING_COMPONENT", f->rating_part);
 	}
 	j->env[e] = NULL;
 	str_copy(j->event, f->event ? f->event : "", sizeof j->event);

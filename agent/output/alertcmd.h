@@ -50,7 +50,12 @@ struct alert_facts {
 	uint32_t index;
 	const char *old_tls, *new_tls, *old_cipher, *new_cipher;
 	time_t when;
-	const char *client, *detail; /* passive alerts; NULL otherwise */
+	const char *client;      /* passive alerts; NULL otherwise */
+	const char *detail;      /* passive alerts; TLS events that say what failed
+	                          * in words; NULL otherwise */
+	/* rating-lowered and its recovery: old and new overall class and the
+	 * component that fell; NULL otherwise */
+	const char *old_rating, *new_rating, *rating_part;
 };
 
 /* Start the runner threads; a command may run timeout_s seconds

@@ -107,6 +107,8 @@ json_posture(struct json *j, const struct posture *p, const struct posture_names
 	else
 		json_knull(j, "cipher_id");
 	json_kstr(j, "cipher_class", n->class_name);
+	json_kstr(j, "rating", n->rating_name);
+	json_kstr(j, "rating_weakest", n->rating_part_name);
 	json_tri(j, "cert_dates_valid", p->cert_time_ok);
 	json_tri(j, "cert_trusted", p->cert_trusted);
 	json_tri(j, "cert_name_matches", p->host_match);

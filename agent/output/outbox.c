@@ -103,6 +103,9 @@ command(const struct batch *b, const struct monitor_event *ev)
 		.old_cipher = ev->old_cipher_name ? ev->old_cipher_name : ev->old_cipher_text,
 		.new_cipher = ev->new_cipher_name ? ev->new_cipher_name : ev->new_cipher_text,
 		.when = ev->when,
+		.detail = ev->detail,
+		.old_rating = ev->old_rating, .new_rating = ev->new_rating,
+		.rating_part = ev->rating_part,
 	};
 
 	alert_address_of(ev->target, addr, sizeof addr);

@@ -119,6 +119,10 @@ send_tls_event(const struct monitor_event *ev)
 		add_notify_var(&vars, SMTPMON_NO_NEW_CIPHER_ID, ASN_INTEGER, &new_c, sizeof new_c);
 	}
 	add_notify_text(&vars, SMTPMON_NO_REASON, ev->tls_event, sizeof ev->tls_event);
+	/* not among the OBJECTS: what failed in words (rating-lowered, DANE,
+	 * MTA-STS), appended when there is something to say (RFC 3416 4.2.6) */
+	if (ev->detail[0] != '\0')
+		add_notify_text(&vars, SMTPMON_NO_DETAIL, ev->detail, sizeof ev->detail);
 	send_v2trap(vars);
 	snmp_free_varbind(vars);
 	log_debug("snmp: notification %s sent: target=%s index=%u event=%s",

@@ -4,6 +4,7 @@
 #include "appldata.h"
 #include "appltype.h"
 #include "cipher.h"
+#include "rating.h"
 #include "tlsver.h"
 #include "util.h"
 
@@ -23,6 +24,7 @@ static const char *const event_names[DG_N_EVENTS] = {
 	[DG_CERT_HOST_MISMATCH] = "certificate-host-mismatch",
 	[DG_BELOW_MINIMUM] = "below-minimum",
 	[DG_CERT_CHANGED] = "certificate-changed",
+	[DG_RATING_LOWERED] = "rating-lowered",
 };
 
 const char *
@@ -71,6 +73,7 @@ posture_unknown(struct posture *p)
 	p->cert_time_ok = -1;
 	p->cert_trusted = -1;
 	p->host_match = -1;
+	p->rating_part = -1;
 }
 
 /* 1: p shows event e against b; 0: p shows the dimension at the baseline;
@@ -93,6 +96,11 @@ judge(const struct baseline *b, const struct posture *p, int min_tls, enum dg_ev
 		return p->tls_version < o->tls_version;
 	case DG_CIPHER_WEAKENED:
 		if (p->cipher_class <= 0 || o->cipher_class <= 0)
+			return -1;
+		/* below the baseline's version the suites are of another protocol
+		 * (TLS 1.3's are classed above every TLS 1.2 one): that is
+		 * tls-version-lowered, which names both suites */
+		if (p->tls_version < o->tls_version)
 			return -1;
 		return p->cipher_class < o->cipher_class;
 	case DG_CERT_EXPIRED:
@@ -117,6 +125,10 @@ judge(const struct baseline *b, const struct posture *p, int min_tls, enum dg_ev
 		if (p->tls_attempted && p->starttls == 1)
 			return 1;                 /* tried, and got none */
 		return -1;                    /* TLS not tried: cannot tell */
+	case DG_RATING_LOWERED:
+		if (p->rating <= 0 || o->rating <= 0)
+			return -1;
+		return p->rating > o->rating;   /* worse is greater */
 	case DG_CERT_CHANGED:
 	case DG_N_EVENTS:
 	case DG_NONE:
@@ -154,6 +166,11 @@ raise_best(struct posture *o, const struct posture *p, bool *moved)
 		o->cipher_id = p->cipher_id;
 		up = true;
 	}
+	if (p->rating > 0 && (o->rating <= 0 || p->rating < o->rating)) {
+		o->rating = p->rating;
+		o->rating_part = p->rating_part;
+		up = true;
+	}
 	return up;
 }
 
@@ -176,13 +193,19 @@ key_news(struct baseline *b, const struct posture *p, bool *changed)
 	return b->n_keys > 1;
 }
 
+/* old: the values the change compares p with; part: the component that fell */
 static void
 change(struct dg_change *out, size_t max, size_t *n, enum dg_event e, enum dg_change_kind k,
-    uint16_t old_tls, int32_t old_cipher, const struct posture *p)
+    uint16_t old_tls, int32_t old_cipher, int8_t old_rating, int8_t part, const struct posture *p)
 {
 	if (*n >= max)
 		return;
-	out[*n] = (struct dg_change){ e, k, old_tls, p->tls_version, old_cipher, p->cipher_id };
+	out[*n] = (struct dg_change){
+		.event = e, .kind = k,
+		.old_tls = old_tls, .new_tls = p->tls_version,
+		.old_cipher = old_cipher, .new_cipher = p->cipher_id,
+		.old_rating = old_rating, .new_rating = p->rating, .rating_part = part,
+	};
 	(*n)++;
 }
 
@@ -210,6 +233,7 @@ downgrade_observe(struct baseline *b, const struct posture *p, int min_tls, time
 		b->best.have_key = false;
 		b->set_at = now;
 		b->bad_cipher_id = -1;
+		b->bad_rating_part = -1;
 		changed = true;
 	}
 	b->seen_at = now;
@@ -234,6 +258,8 @@ downgrade_observe(struct baseline *b, const struct posture *p, int min_tls, time
 			}
 			b->bad_tls_version = p->tls_version;
 			b->bad_cipher_id = p->cipher_id;
+			b->bad_rating = p->rating;
+			b->bad_rating_part = p->rating_part;
 			if (b->flap_count[e] < DG_FLAP_MAX) {
 				b->flap_count[e]++;
 				b->announced |= bit;
@@ -241,10 +267,11 @@ downgrade_observe(struct baseline *b, const struct posture *p, int min_tls, time
 				b->last_recovered = false;
 				b->last_event_at = now;
 				change(out, max, &n, (enum dg_event)e, DG_ALERT, b->best.tls_version,
-				    b->best.cipher_id, p);
+				    b->best.cipher_id, b->best.rating, p->rating_part, p);
 			} else {
 				change(out, max, &n, (enum dg_event)e, DG_SUPPRESSED,
-				    b->best.tls_version, b->best.cipher_id, p);
+				    b->best.tls_version, b->best.cipher_id, b->best.rating,
+				    p->rating_part, p);
 			}
 			changed = true;
 		} else if (b->active & bit) {
@@ -258,7 +285,7 @@ downgrade_observe(struct baseline *b, const struct posture *p, int min_tls, time
 				b->last_recovered = true;
 				b->last_event_at = now;
 				change(out, max, &n, (enum dg_event)e, DG_RECOVERED, b->bad_tls_version,
-				    b->bad_cipher_id, p);
+				    b->bad_cipher_id, b->bad_rating, b->bad_rating_part, p);
 			}
 			changed = true;
 		}
@@ -267,9 +294,11 @@ downgrade_observe(struct baseline *b, const struct posture *p, int min_tls, time
 	{
 		uint16_t old_tls = b->best.tls_version;
 		int32_t old_cipher = b->best.cipher_id;
+		int8_t old_rating = b->best.rating;
 
 		if (key_news(b, p, &changed))
-			change(out, max, &n, DG_CERT_CHANGED, DG_INFO, old_tls, old_cipher, p);
+			change(out, max, &n, DG_CERT_CHANGED, DG_INFO, old_tls, old_cipher, old_rating,
+			    -1, p);
 	}
 	{
 		bool moved;
@@ -298,6 +327,7 @@ downgrade_reset(struct baseline *b, const struct posture *p, time_t now)
 	b->last_recovered = last_rec;
 	b->last_event_at = last_at;
 	b->bad_cipher_id = -1;
+	b->bad_rating_part = -1;
 	if (p == NULL)
 		return;
 	b->set = true;
@@ -308,6 +338,16 @@ downgrade_reset(struct baseline *b, const struct posture *p, time_t now)
 		memcpy(b->keys[0], p->key, 32);
 		b->n_keys = 1;
 	}
+}
+
+int8_t
+posture_cipher_class(int32_t id)
+{
+	enum rating_class c = rating_cipher_class(id);
+
+	/* good (1) .. insufficient (4) onto CIPHER_GOOD (4) .. CIPHER_INSUFFICIENT (1) */
+	return (int8_t)(c == RATING_UNKNOWN ? CIPHER_UNKNOWN :
+	    CIPHER_GOOD + RATING_GOOD - (int)c);
 }
 
 void
@@ -335,7 +375,9 @@ posture_names(const struct posture *p, struct posture_names *out)
 	posture_cipher_names(p->cipher_id, &out->cipher_name, out->cipher_text);
 	out->class_name = p->cipher_class > 0 ?
 	    cipher_class_name((enum cipher_class)p->cipher_class) : NULL;
-	out->class_mib = known_id ? 1 + (int)cipher_class_of((uint16_t)p->cipher_id) : 1;
+	out->class_mib = known_id && p->cipher_class > 0 ? 1 + p->cipher_class : 1;
+	out->rating_name = rating_class_name((enum rating_class)p->rating);
+	out->rating_part_name = rating_part_name(p->rating_part);
 }
 
 void
@@ -382,13 +424,14 @@ baseline_format(const char *key, const struct baseline *b, char *out, size_t out
 	    "%s set=%lld raised=%lld seen=%lld type=%d starttls=%d tlsatt=%d tls=0x%04x "
 	    "cipher=%" PRId32 " class=%d ctime=%d trust=%d host=%d keys=%s active=0x%" PRIx32
 	    " announced=0x%" PRIx32 " last=%s last_rec=%d last_at=%lld bad_tls=0x%04x "
-	    "bad_cipher=%" PRId32,
+	    "bad_cipher=%" PRId32 " rating=%d rpart=%d bad_rating=%d bad_rpart=%d",
 	    key, (long long)b->set_at, (long long)b->raised_at, (long long)b->seen_at,
 	    o->server_type, o->starttls, o->tls_attempted, o->tls_version, o->cipher_id,
 	    o->cipher_class, o->cert_time_ok, o->cert_trusted, o->host_match,
 	    b->n_keys ? keys : "-", b->active, b->announced,
 	    b->last_event >= 0 ? dg_event_name(b->last_event) : "-", b->last_recovered ? 1 : 0,
-	    (long long)b->last_event_at, b->bad_tls_version, b->bad_cipher_id);
+	    (long long)b->last_event_at, b->bad_tls_version, b->bad_cipher_id, o->rating,
+	    o->rating_part, b->bad_rating, b->bad_rating_part);
 	if (w < 0 || (size_t)w >= outsz)
 		return 0;
 	return (size_t)w;
@@ -460,6 +503,7 @@ baseline_parse(const char *line, size_t len, char *key, size_t keysz, struct bas
 	posture_unknown(&b->best);
 	b->last_event = DG_NONE;
 	b->bad_cipher_id = -1;
+	b->bad_rating_part = -1;
 	if (len > LINE_MAX_LEN) {
 		snprintf(err, errlen, "line longer than %d bytes", LINE_MAX_LEN);
 		return false;
@@ -510,6 +554,10 @@ baseline_parse(const char *line, size_t len, char *key, size_t keysz, struct bas
 		F("last_at", 0, INT64_MAX, b->last_event_at)
 		F("bad_tls", 0, 0xffff, b->bad_tls_version)
 		F("bad_cipher", -1, 0xffff, b->bad_cipher_id)
+		F("rating", 0, RATING_INSUFFICIENT, b->best.rating)
+		F("rpart", -1, RATING_N_PARTS - 1, b->best.rating_part)
+		F("bad_rating", 0, RATING_INSUFFICIENT, b->bad_rating)
+		F("bad_rpart", -1, RATING_N_PARTS - 1, b->bad_rating_part)
 		else if (strcmp(k, "keys") == 0)
 			ok = parse_keys(v, b);
 		else if (strcmp(k, "last") == 0) {
@@ -530,5 +578,8 @@ baseline_parse(const char *line, size_t len, char *key, size_t keysz, struct bas
 	}
 	b->set = true;
 	b->announced &= b->active;
+	/* the class is the suite's by today's table: a file written before the
+	 * detector ordered suites by the NCSC-NL 2025-05 classes holds older ones */
+	b->best.cipher_class = posture_cipher_class(b->best.cipher_id);
 	return true;
 }

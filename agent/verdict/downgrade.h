@@ -14,7 +14,11 @@
  *   starttls-not-supported     STARTTLS no longer offered, or the server
  *                              turned SMTP-only (EHLO refused)
  *   tls-version-lowered        a lower protocol version than the baseline's
- *   cipher-weakened            a cipher suite of a lower strength class
+ *   cipher-weakened            a cipher suite of a lower strength class, by
+ *                              the NCSC-NL 2025-05 table (probes/rating's
+ *                              cipher component), at the baseline's version
+ *                              (below it, the suite is not compared: that is
+ *                              tls-version-lowered, and it names both suites)
  *   certificate-expired        outside its validity dates (was within)
  *   certificate-not-trusted    chain no longer verifies (did)
  *   certificate-host-mismatch  name no longer matches (did)
@@ -22,6 +26,10 @@
  *                              with or without a baseline
  *   certificate-changed        informational: a public key not among the
  *                              last DG_KEYS_KEPT seen (no recovery)
+ *   rating-lowered             a worse overall NCSC-NL 2025-05 rating than
+ *                              the baseline's (probes/rating); the change
+ *                              names the old and new class and the component
+ *                              that fell (the new rating's weakest)
  *
  * Rules (doc/design.md, "TLS downgrade detection"):
  * - The first posture sets the baseline; nothing is alerted but
@@ -55,6 +63,7 @@ enum dg_event {
 	DG_CERT_HOST_MISMATCH,
 	DG_BELOW_MINIMUM,
 	DG_CERT_CHANGED,
+	DG_RATING_LOWERED,         /* last: the state file's bit masks keep their meaning */
 	DG_N_EVENTS,
 	DG_NONE = -1,
 };
@@ -83,6 +92,8 @@ struct baseline {
 	time_t last_event_at;
 	uint16_t bad_tls_version;  /* the posture at the last downgrade alert, */
 	int32_t bad_cipher_id;     /* for the old values of its recovery */
+	int8_t bad_rating;         /* enum rating_class; 0 unknown */
+	int8_t bad_rating_part;    /* rating_part_name(); -1 unknown */
 };
 
 
@@ -102,10 +113,19 @@ struct dg_change {
 	/* old: the baseline's (recovery: the downgraded posture's); new: now */
 	uint16_t old_tls, new_tls;
 	int32_t old_cipher, new_cipher;
+	int8_t old_rating, new_rating;   /* enum rating_class; 0 unknown */
+	int8_t rating_part;        /* the component that fell (alert: the new
+	                            * rating's weakest; recovery: the one that had
+	                            * fallen); -1 unknown */
 };
 
 /* A posture with every dimension unknown. */
 void posture_unknown(struct posture *p);
+
+/* The cipher_class a posture gives suite id: its NCSC-NL 2025-05 class
+ * (probes/rating) on enum cipher_class's scale; CIPHER_UNKNOWN (0) when id
+ * is not a suite. Pure. */
+int8_t posture_cipher_class(int32_t id);
 
 /* The names of p's values, as every reader shows them (posture.h). Pure. */
 void posture_names(const struct posture *p, struct posture_names *out);

@@ -46,13 +46,18 @@ struct monitor_event {
 	int old_tls_mib, new_tls_mib;  /* SmtpmonTlsLevel; TLSVER_MIB_NONE none or unknown */
 	const char *old_cipher_name, *new_cipher_name;  /* IANA; NULL none or unknown */
 	char old_cipher_text[8], new_cipher_text[8];     /* name NULL: "none", "0x00ff" */
+	/* TLS_* of rating-lowered: the overall classes (probes/rating names) and
+	 * the component that fell; NULL otherwise or unknown */
+	const char *old_rating, *new_rating, *rating_part;
 	char name[128];                /* TargetName / TargetMx domain, "" for TargetIP */
 	time_t when;
 	/* PASSIVE: index is the passive row's (smtpmonPassiveServerTable), target
 	 * and addr/port the server's, tls_event the event name (ps_event_name()),
 	 * old_tls the baseline and new_tls/new_cipher the session's */
 	char client[64];               /* PASSIVE: the client's "ADDR:PORT" */
-	char detail[128];              /* PASSIVE: what was seen */
+	char detail[128];              /* PASSIVE: what was seen; TLS_*: what failed, in
+	                                * words (rating-lowered, a DANE/MTA-STS
+	                                * failure), "" none */
 };
 
 typedef void monitor_event_fn(const struct monitor_event *ev, void *arg);

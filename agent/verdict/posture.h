@@ -20,10 +20,16 @@ struct posture {
 	int8_t tls_attempted;      /* 1 the probe tried TLS (Secure/AuthEntity), 0 not */
 	uint16_t tls_version;      /* wire version; 0 not negotiated */
 	int32_t cipher_id;         /* IANA id; -1 none */
-	int8_t cipher_class;       /* enum cipher_class; 0 unknown */
+	int8_t cipher_class;       /* the suite's NCSC-NL 2025-05 class (probes/rating's
+	                            * cipher component) on enum cipher_class's scale,
+	                            * stronger is greater: 4 good, 3 sufficient,
+	                            * 2 phase-out, 1 insufficient; 0 unknown */
 	int8_t cert_time_ok;       /* 1 within notBefore..notAfter, 0 outside, -1 unknown */
 	int8_t cert_trusted;       /* 1 chain verifies, 0 does not, -1 unknown */
 	int8_t host_match;         /* 1 name matches, 0 does not, -1 unknown / no name */
+	int8_t rating;             /* the overall NCSC-NL 2025-05 rating, enum rating_class
+	                            * (worse is greater); 0 unknown or no TLS */
+	int8_t rating_part;        /* its weakest component (rating_part_name()); -1 unknown */
 	bool have_key;
 	uint8_t key[32];           /* SHA-256 of the SubjectPublicKeyInfo */
 };
@@ -38,7 +44,9 @@ struct posture_names {
 	const char *cipher_name;   /* IANA name; NULL none, or not in the table */
 	char cipher_text[8];       /* when cipher_name is NULL: "none", or "0x00ff" */
 	const char *class_name;    /* of cipher_class: "good"; NULL when 0 (unknown) */
-	int class_mib;             /* SmtpmonCipherClass of cipher_id's class; 1 none */
+	int class_mib;             /* SmtpmonCipherClass of cipher_class; 1 unknown */
+	const char *rating_name;   /* of rating: "sufficient"; NULL unknown */
+	const char *rating_part_name; /* of rating_part: "cert_key"; NULL unknown */
 };
 
 /* What readers (control, SNMP) see of a baseline, in the registry row. */

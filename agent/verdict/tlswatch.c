@@ -1,6 +1,7 @@
 /* agent/verdict/tlswatch.c: see tlswatch.h. */
 #include "buildconf.h"
 #include "tlswatch.h"
+#include "rating.h"
 #include "cipher.h"
 #include "log.h"
 #include "tlsver.h"
@@ -64,6 +65,18 @@ tlswatch_event_names(struct monitor_event *ev)
 	posture_cipher_names(ev->new_cipher, &ev->new_cipher_name, ev->new_cipher_text);
 }
 
+/* " old_rating=sufficient new_rating=phase-out component=cert_key" */
+static void
+rating_text(const struct dg_change *c, char *out, size_t outsz)
+{
+	const char *o = rating_class_name((enum rating_class)c->old_rating),
+	    *n = rating_class_name((enum rating_class)c->new_rating),
+	    *part = rating_part_name(c->rating_part);
+
+	snprintf(out, outsz, " old_rating=%s new_rating=%s component=%s", o ? o : "unknown",
+	    n ? n : "unknown", part ? part : "unknown");
+}
+
 static void
 queue_alert(const struct tw_target *t, int kind, const struct dg_change *c, time_t now,
     struct tw_result *out)
@@ -77,6 +90,17 @@ queue_alert(const struct tw_target *t, int kind, const struct dg_change *c, time
 	ev->old_cipher = c->old_cipher;
 	ev->new_cipher = c->new_cipher;
 	tlswatch_event_names(ev);
+	if (c->event == DG_RATING_LOWERED) {
+		ev->old_rating = rating_class_name((enum rating_class)c->old_rating);
+		ev->new_rating = rating_class_name((enum rating_class)c->new_rating);
+		ev->rating_part = rating_part_name(c->rating_part);
+		snprintf(ev->detail, sizeof ev->detail, "%s %s -> %s, %s%s%s", RATING_GUIDELINE,
+		    ev->old_rating ? ev->old_rating : "unknown",
+		    ev->new_rating ? ev->new_rating : "unknown",
+		    kind == MONITOR_EV_TLS_RECOVERED ? "" : "weakest ",
+		    ev->rating_part ? ev->rating_part : "unknown",
+		    kind == MONITOR_EV_TLS_RECOVERED ? " recovered" : "");
+	}
 	str_copy(ev->name, t->name, sizeof ev->name);
 	ev->when = now;
 }
@@ -88,14 +112,14 @@ tlswatch_observe(const struct tw_target *t, struct baseline *b, const struct pos
 	struct dg_change ch[DG_N_EVENTS + 1];
 	bool first = !b->set, changed = false;
 	uint16_t old_tls = b->best.tls_version;
-	int8_t old_class = b->best.cipher_class;
+	int8_t old_class = b->best.cipher_class, old_rating = b->best.rating;
 	size_t n;
 
 	out->n_alerts = 0;
 	out->raised = 0;
 	n = downgrade_observe(b, p, min_tls, now, ch, DG_N_EVENTS + 1, &changed);
 	for (size_t i = 0; i < n; i++) {
-		char otls[16], ntls[16], ociph[64], nciph[64];
+		char otls[16], ntls[16], ociph[64], nciph[64], rating[96] = "";
 		const char *ev = dg_event_name(ch[i].event);
 
 		if (ch[i].kind != DG_RECOVERED)
@@ -104,6 +128,8 @@ tlswatch_observe(const struct tw_target *t, struct baseline *b, const struct pos
 		tlsver_text(ch[i].new_tls, ntls);
 		cipher_text(ch[i].old_cipher, ociph);
 		cipher_text(ch[i].new_cipher, nciph);
+		if (ch[i].event == DG_RATING_LOWERED)
+			rating_text(&ch[i], rating, sizeof rating);
 		switch (ch[i].kind) {
 		case DG_ALERT:
 		case DG_RECOVERED: {
@@ -111,10 +137,10 @@ tlswatch_observe(const struct tw_target *t, struct baseline *b, const struct pos
 			char line[1024];
 
 			if (snprintf(line, sizeof line, "%s: event=%s target=%s%s%s index=%u "
-			    "old_tls=%s new_tls=%s old_cipher=%s new_cipher=%s",
+			    "old_tls=%s new_tls=%s old_cipher=%s new_cipher=%s%s",
 			    down ? "SMD1850W TLS downgrade" : "SMD1851I TLS downgrade recovered", ev,
 			    t->key, t->name[0] ? " name=" : "", t->name, t->index, otls, ntls, ociph,
-			    nciph) >= (int)sizeof line)
+			    nciph, rating) >= (int)sizeof line)
 				line[sizeof line - 2] = '~';   /* cut: say so */
 			if (down)
 				log_warnx("%s", line);
@@ -133,8 +159,8 @@ tlswatch_observe(const struct tw_target *t, struct baseline *b, const struct pos
 		case DG_SUPPRESSED:
 			log_warnx("SMD1853W TLS downgrade not announced (flapping: %d alerts of it "
 			    "within %d s): event=%s target=%s index=%u old_tls=%s new_tls=%s "
-			    "old_cipher=%s new_cipher=%s", DG_FLAP_MAX, DG_FLAP_WINDOW_S, ev, t->key,
-			    t->index, otls, ntls, ociph, nciph);
+			    "old_cipher=%s new_cipher=%s%s", DG_FLAP_MAX, DG_FLAP_WINDOW_S, ev, t->key,
+			    t->index, otls, ntls, ociph, nciph, rating);
 			break;
 		}
 	}
@@ -145,13 +171,16 @@ tlswatch_observe(const struct tw_target *t, struct baseline *b, const struct pos
 		cipher_text(b->best.cipher_id, ciph);
 		log_debug("TLS baseline recorded: target=%s tls=%s cipher=%s starttls=%d", t->key,
 		    tls, ciph, b->best.starttls);
-	} else if (b->best.tls_version > old_tls || b->best.cipher_class > old_class) {
+	} else if (b->best.tls_version > old_tls || b->best.cipher_class > old_class ||
+	    (b->best.rating > 0 && (old_rating <= 0 || b->best.rating < old_rating))) {
 		char tls[16], ciph[64];
+		const char *r = rating_class_name((enum rating_class)b->best.rating);
 
 		tlsver_text(b->best.tls_version, tls);
 		cipher_text(b->best.cipher_id, ciph);
-		log_info("SMD1854I TLS baseline raised: target=%s tls=%s cipher=%s class=%s",
-		    t->key, tls, ciph, cipher_class_name(b->best.cipher_class));
+		log_info("SMD1854I TLS baseline raised: target=%s tls=%s cipher=%s class=%s "
+		    "rating=%s", t->key, tls, ciph, cipher_class_name(b->best.cipher_class),
+		    r ? r : "unknown");
 	}
 	out->baseline_changed = changed;
 }

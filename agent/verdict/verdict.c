@@ -45,7 +45,9 @@ verdict_posture(const struct verdict *v, bool tls_attempted, time_t now, struct 
 		return;
 	out->tls_version = (uint16_t)t->version;
 	out->cipher_id = t->cipher_id;
-	out->cipher_class = (int8_t)v->cipher_class;
+	out->cipher_class = posture_cipher_class(t->cipher_id);
+	out->rating = (int8_t)v->rating.overall;
+	out->rating_part = (int8_t)rating_part_of(v->rating.weakest);
 	if (!t->have_cert)
 		return;
 	if (t->not_after != 0)

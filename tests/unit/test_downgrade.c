@@ -25,6 +25,7 @@
 #include "bstore.h"
 #include "cipher.h"
 #include "downgrade.h"
+#include "rating.h"
 #include "smtp_session.h"
 #include "tlsver.h"
 
@@ -41,7 +42,7 @@ tls(uint16_t version, int32_t cipher)
 	p.tls_attempted = 1;
 	p.tls_version = version;
 	p.cipher_id = cipher;
-	p.cipher_class = (int8_t)cipher_class_of((uint16_t)cipher);
+	p.cipher_class = posture_cipher_class(cipher);
 	p.cert_time_ok = 1;
 	p.cert_trusted = 1;
 	p.host_match = 1;
@@ -112,27 +113,29 @@ test_first_sight_below_minimum(void **state)
 	}
 }
 
+/* TLS 1.3 with TLS_AES_128_GCM_SHA256 and TLS 1.2 with an ECDHE AES-GCM suite:
+ * the same cipher class (sufficient), so a version drop is one event */
 static void
 test_version_lowered_once_then_recovers(void **state)
 {
 	struct baseline b = fresh();
 	struct dg_change ch[DG_N_EVENTS + 1];
 	(void)state;
-	obs(&b, tls(0x0304, 0x1302), 0, T0, ch);
+	obs(&b, tls(0x0304, 0x1301), 0, T0, ch);
 	assert_int_equal(obs(&b, tls(0x0303, 0xC030), 0, T0 + 10, ch), 1);
 	assert_int_equal(ch[0].event, DG_TLS_VERSION_LOWERED);
 	assert_int_equal(ch[0].kind, DG_ALERT);
 	assert_int_equal(ch[0].old_tls, 0x0304);
 	assert_int_equal(ch[0].new_tls, 0x0303);
-	assert_int_equal(ch[0].old_cipher, 0x1302);
+	assert_int_equal(ch[0].old_cipher, 0x1301);
 	assert_int_equal(ch[0].new_cipher, 0xC030);
 	for (int i = 0; i < 5; i++)    /* one alert per downgrade */
 		assert_int_equal(obs(&b, tls(0x0303, 0xC030), 0, T0 + 20 + i, ch), 0);
 	assert_true(b.active & (1u << DG_TLS_VERSION_LOWERED));
 	assert_int_equal(b.best.tls_version, 0x0304);   /* the baseline did not sink */
 	/* recovery needs DG_RECOVER_AFTER classifications in a row */
-	assert_int_equal(obs(&b, tls(0x0304, 0x1302), 0, T0 + 30, ch), 0);
-	assert_int_equal(obs(&b, tls(0x0304, 0x1302), 0, T0 + 31, ch), 1);
+	assert_int_equal(obs(&b, tls(0x0304, 0x1301), 0, T0 + 30, ch), 0);
+	assert_int_equal(obs(&b, tls(0x0304, 0x1301), 0, T0 + 31, ch), 1);
 	assert_int_equal(ch[0].kind, DG_RECOVERED);
 	assert_int_equal(ch[0].old_tls, 0x0303);         /* old: the downgraded posture */
 	assert_int_equal(ch[0].new_tls, 0x0304);
@@ -148,9 +151,9 @@ test_alternating_gives_one_alert(void **state)
 	struct dg_change ch[DG_N_EVENTS + 1];
 	size_t alerts = 0, recs = 0;
 	(void)state;
-	obs(&b, tls(0x0304, 0x1302), 0, T0, ch);
+	obs(&b, tls(0x0304, 0x1301), 0, T0, ch);
 	for (int i = 0; i < 40; i++) {
-		size_t n = obs(&b, i % 2 ? tls(0x0304, 0x1302) : tls(0x0303, 0xC030), 0, T0 + i, ch);
+		size_t n = obs(&b, i % 2 ? tls(0x0304, 0x1301) : tls(0x0303, 0xC030), 0, T0 + i, ch);
 		for (size_t k = 0; k < n; k++) {
 			alerts += ch[k].kind == DG_ALERT;
 			recs += ch[k].kind == DG_RECOVERED;
@@ -168,15 +171,15 @@ test_flap_damping(void **state)
 	size_t alerts = 0, suppressed = 0;
 	time_t t = T0;
 	(void)state;
-	obs(&b, tls(0x0304, 0x1302), 0, t, ch);
+	obs(&b, tls(0x0304, 0x1301), 0, t, ch);
 	for (int round = 0; round < 10; round++) {
 		size_t n = obs(&b, tls(0x0303, 0xC030), 0, ++t, ch);
 		for (size_t k = 0; k < n; k++) {
 			alerts += ch[k].kind == DG_ALERT;
 			suppressed += ch[k].kind == DG_SUPPRESSED;
 		}
-		obs(&b, tls(0x0304, 0x1302), 0, ++t, ch);
-		obs(&b, tls(0x0304, 0x1302), 0, ++t, ch);
+		obs(&b, tls(0x0304, 0x1301), 0, ++t, ch);
+		obs(&b, tls(0x0304, 0x1301), 0, ++t, ch);
 	}
 	assert_int_equal(alerts, DG_FLAP_MAX);
 	assert_int_equal(suppressed, 10 - DG_FLAP_MAX);
@@ -218,8 +221,8 @@ test_cipher_weakened(void **state)
 	struct dg_change ch[DG_N_EVENTS + 1];
 	size_t n;
 	(void)state;
-	obs(&b, tls(0x0303, 0xC030), 0, T0, ch);         /* ECDHE AES-GCM: good */
-	n = obs(&b, tls(0x0303, 0xC014), 0, T0 + 1, ch);  /* ECDHE AES-CBC: sufficient */
+	obs(&b, tls(0x0303, 0xC030), 0, T0, ch);         /* ECDHE AES-GCM: sufficient */
+	n = obs(&b, tls(0x0303, 0xC014), 0, T0 + 1, ch);  /* ECDHE AES-CBC-SHA: below */
 	assert_int_equal(n, 1);
 	assert_int_equal(ch[0].event, DG_CIPHER_WEAKENED);
 	/* weaker still within the same downgrade: no second alert */
@@ -229,6 +232,153 @@ test_cipher_weakened(void **state)
 	obs(&b, tls(0x0303, 0xC030), 0, T0, ch);
 	assert_int_equal(obs(&b, tls(0x0303, 0xC02F), 0, T0 + 1, ch), 0);
 	assert_int_equal(b.best.cipher_id, 0xC02F);
+	/* the order is the NCSC-NL 2025-05 table's: TLS_AES_256_GCM_SHA384 is
+	 * good, TLS_AES_128_GCM_SHA256 sufficient (smtpmon's own rule called
+	 * both good) */
+	b = fresh();
+	obs(&b, tls(0x0304, 0x1302), 0, T0, ch);
+	assert_int_equal(b.best.cipher_class, CIPHER_GOOD);
+	n = obs(&b, tls(0x0304, 0x1301), 0, T0 + 1, ch);
+	assert_int_equal(n, 1);
+	assert_int_equal(ch[0].event, DG_CIPHER_WEAKENED);
+	assert_int_equal(ch[0].old_cipher, 0x1302);
+	assert_int_equal(ch[0].new_cipher, 0x1301);
+	/* below the baseline's version the suite is not compared: TLS 1.3 to
+	 * TLS 1.2 is tls-version-lowered alone; back at TLS 1.3 with a weaker
+	 * TLS 1.3 suite it is compared again */
+	b = fresh();
+	obs(&b, tls(0x0304, 0x1302), 0, T0, ch);
+	n = obs(&b, tls(0x0303, 0xC030), 0, T0 + 1, ch);
+	assert_int_equal(n, 1);
+	assert_int_equal(ch[0].event, DG_TLS_VERSION_LOWERED);
+	assert_int_equal(ch[0].old_cipher, 0x1302);
+	assert_int_equal(ch[0].new_cipher, 0xC030);
+	n = obs(&b, tls(0x0304, 0x1301), 0, T0 + 2, ch);
+	assert_int_equal(n, 1);
+	assert_int_equal(ch[0].event, DG_CIPHER_WEAKENED);
+	/* ECDHE AES-GCM (sufficient) to DHE AES-GCM (phase-out) */
+	b = fresh();
+	obs(&b, tls(0x0303, 0xC02F), 0, T0, ch);
+	assert_int_equal(b.best.cipher_class, CIPHER_SUFFICIENT);
+	n = obs(&b, tls(0x0303, 0x009E), 0, T0 + 1, ch);
+	assert_int_equal(n, 1);
+	assert_int_equal(ch[0].event, DG_CIPHER_WEAKENED);
+}
+
+/* a posture with an overall rating and the component that set it */
+static struct posture
+rated(enum rating_class overall, const char *weakest)
+{
+	struct posture p = tls(0x0304, 0x1302);
+
+	p.rating = (int8_t)overall;
+	p.rating_part = (int8_t)rating_part_of(weakest);
+	return p;
+}
+
+static void
+test_rating_lowered(void **state)
+{
+	struct baseline b = fresh();
+	struct dg_change ch[DG_N_EVENTS + 1];
+	size_t n;
+	(void)state;
+	assert_int_equal(obs(&b, rated(RATING_SUFFICIENT, "key_exchange"), 0, T0, ch), 0);
+	assert_int_equal(b.best.rating, RATING_SUFFICIENT);
+	/* the leaf's key fell to phase-out: one alert naming old, new, component */
+	n = obs(&b, rated(RATING_PHASE_OUT, "cert_key"), 0, T0 + 1, ch);
+	assert_int_equal(n, 1);
+	assert_int_equal(ch[0].event, DG_RATING_LOWERED);
+	assert_int_equal(ch[0].kind, DG_ALERT);
+	assert_int_equal(ch[0].old_rating, RATING_SUFFICIENT);
+	assert_int_equal(ch[0].new_rating, RATING_PHASE_OUT);
+	assert_string_equal(rating_part_name(ch[0].rating_part), "cert_key");
+	assert_string_equal(dg_event_name(ch[0].event), "rating-lowered");
+	assert_true(b.active & (1u << DG_RATING_LOWERED));
+	/* lower still within the same downgrade: no second alert */
+	assert_int_equal(obs(&b, rated(RATING_INSUFFICIENT, "cipher"), 0, T0 + 2, ch), 0);
+	/* a classification without a rating (no TLS seen) counts neither way */
+	{
+		struct posture p = rated(RATING_UNKNOWN, NULL);
+		p.tls_version = 0;
+		p.cipher_id = -1;
+		p.cipher_class = 0;
+		assert_int_equal(obs(&b, p, 0, T0 + 3, ch), 0);
+	}
+	/* back at the baseline twice: recovered, old = the downgraded values */
+	assert_int_equal(obs(&b, rated(RATING_SUFFICIENT, "key_exchange"), 0, T0 + 4, ch), 0);
+	n = obs(&b, rated(RATING_SUFFICIENT, "key_exchange"), 0, T0 + 5, ch);
+	assert_int_equal(n, 1);
+	assert_int_equal(ch[0].event, DG_RATING_LOWERED);
+	assert_int_equal(ch[0].kind, DG_RECOVERED);
+	/* old: the posture at the alert, as for every recovery */
+	assert_int_equal(ch[0].old_rating, RATING_PHASE_OUT);
+	assert_int_equal(ch[0].new_rating, RATING_SUFFICIENT);
+	assert_string_equal(rating_part_name(ch[0].rating_part), "cert_key");
+	/* a better rating raises the baseline silently; falling back from it alerts */
+	assert_int_equal(obs(&b, rated(RATING_GOOD, NULL), 0, T0 + 6, ch), 0);
+	assert_int_equal(b.best.rating, RATING_GOOD);
+	n = obs(&b, rated(RATING_SUFFICIENT, "key_exchange"), 0, T0 + 7, ch);
+	assert_int_equal(n, 1);
+	assert_int_equal(ch[0].old_rating, RATING_GOOD);
+	assert_string_equal(rating_part_name(ch[0].rating_part), "key_exchange");
+
+	/* flap damping as for every event: DG_FLAP_MAX alerts an hour */
+	b = fresh();
+	obs(&b, rated(RATING_SUFFICIENT, "key_exchange"), 0, T0, ch);
+	unsigned alerts = 0, suppressed = 0;
+	for (int i = 0; i < 2 * DG_FLAP_MAX; i++) {
+		time_t t = T0 + 10 * i;
+		n = obs(&b, rated(RATING_PHASE_OUT, "cert_key"), 0, t + 1, ch);
+		for (size_t k = 0; k < n; k++) {
+			alerts += ch[k].kind == DG_ALERT;
+			suppressed += ch[k].kind == DG_SUPPRESSED;
+		}
+		obs(&b, rated(RATING_SUFFICIENT, "key_exchange"), 0, t + 2, ch);
+		obs(&b, rated(RATING_SUFFICIENT, "key_exchange"), 0, t + 3, ch);
+	}
+	assert_int_equal(alerts, DG_FLAP_MAX);
+	assert_int_equal(suppressed, DG_FLAP_MAX);
+}
+
+static void
+test_rating_line(void **state)
+{
+	struct baseline b = fresh(), c;
+	struct dg_change ch[DG_N_EVENTS + 1];
+	char line[2048], key[64], err[128];
+	size_t n;
+	static const char old_line[] = "10.0.0.1:25 set=1764489600 raised=0 seen=1764489600 "
+	    "type=2 starttls=1 tlsatt=1 tls=0x0304 cipher=4865 class=4 ctime=1 trust=1 host=1 "
+	    "keys=- active=0x0 announced=0x0 last=- last_rec=0 last_at=0 bad_tls=0x0000 "
+	    "bad_cipher=-1";
+	(void)state;
+	obs(&b, rated(RATING_SUFFICIENT, "key_exchange"), 0, T0, ch);
+	obs(&b, rated(RATING_PHASE_OUT, "cert_key"), 0, T0 + 1, ch);
+	n = baseline_format("10.0.0.1:25", &b, line, sizeof line);
+	assert_true(n > 0);
+	assert_true(baseline_parse(line, n, key, sizeof key, &c, err, sizeof err));
+	assert_int_equal(c.best.rating, RATING_SUFFICIENT);
+	assert_string_equal(rating_part_name(c.best.rating_part), "key_exchange");
+	assert_int_equal(c.bad_rating, RATING_PHASE_OUT);
+	assert_string_equal(rating_part_name(c.bad_rating_part), "cert_key");
+	assert_true(c.active & (1u << DG_RATING_LOWERED));
+	assert_int_equal(c.last_event, DG_RATING_LOWERED);
+	/* a line written before the rating: no rating, and the suite's class by
+	 * today's table (TLS_AES_128_GCM_SHA256 was 4, is sufficient now) */
+	assert_true(baseline_parse(old_line, strlen(old_line), key, sizeof key, &c, err,
+	    sizeof err));
+	assert_int_equal(c.best.rating, RATING_UNKNOWN);
+	assert_int_equal(c.best.rating_part, -1);
+	assert_int_equal(c.best.cipher_class, CIPHER_SUFFICIENT);
+	/* out of range values are refused */
+	{
+		char bad[512];
+		int w = snprintf(bad, sizeof bad, "%s rating=5", old_line);
+		assert_false(baseline_parse(bad, (size_t)w, key, sizeof key, &c, err, sizeof err));
+		w = snprintf(bad, sizeof bad, "%s rpart=5", old_line);
+		assert_false(baseline_parse(bad, (size_t)w, key, sizeof key, &c, err, sizeof err));
+	}
 }
 
 static void
@@ -291,7 +441,7 @@ test_reset(void **state)
 	struct dg_change ch[DG_N_EVENTS + 1];
 	struct posture p = tls(0x0303, 0xC030);
 	(void)state;
-	obs(&b, tls(0x0304, 0x1302), 0, T0, ch);
+	obs(&b, tls(0x0304, 0x1301), 0, T0, ch);
 	obs(&b, p, 0, T0 + 1, ch);
 	assert_true(b.active != 0);
 	downgrade_reset(&b, &p, T0 + 2);
@@ -309,7 +459,7 @@ test_line_round_trip(void **state)
 {
 	struct baseline b = fresh(), c;
 	struct dg_change ch[DG_N_EVENTS + 1];
-	struct posture p = tls(0x0304, 0x1302);
+	struct posture p = tls(0x0304, 0x1301);
 	char line[2048], key[64], err[128];
 	size_t n;
 	(void)state;
@@ -322,7 +472,7 @@ test_line_round_trip(void **state)
 	assert_true(baseline_parse(line, n, key, sizeof key, &c, err, sizeof err));
 	assert_string_equal(key, "[2001:db8::1]:25");
 	assert_int_equal(c.best.tls_version, 0x0304);
-	assert_int_equal(c.best.cipher_id, 0x1302);
+	assert_int_equal(c.best.cipher_id, 0x1301);
 	assert_int_equal(c.active, b.active);
 	assert_int_equal(c.announced, b.announced);
 	assert_int_equal(c.n_keys, 2);
@@ -527,14 +677,17 @@ test_posture_names(void **state)
 		uint16_t id = cipher_table_id(i);
 
 		p.cipher_id = id;
-		p.cipher_class = (int8_t)cipher_class_of(id);
+		p.cipher_class = posture_cipher_class(id);
 		posture_names(&p, &n);
 		assert_cipher_shown(&n, id);
-		assert_int_equal(n.class_mib, 1 + (int)cipher_class_of(id));
-		if (p.cipher_class > 0)
-			assert_string_equal(n.class_name, cipher_class_name(cipher_class_of(id)));
-		else
+		/* the class shown is the rating's cipher component, by its own name */
+		if (rating_cipher_class(id) != RATING_UNKNOWN) {
+			assert_string_equal(n.class_name, rating_class_name(rating_cipher_class(id)));
+			assert_int_equal(n.class_mib, 1 + p.cipher_class);
+		} else {
 			assert_null(n.class_name);
+			assert_int_equal(n.class_mib, 1);
+		}
 	}
 	for (size_t i = 0; i < sizeof odd_ids / sizeof odd_ids[0]; i++) {
 		p.cipher_id = odd_ids[i];
@@ -566,6 +719,8 @@ main(void)
 		cmocka_unit_test(test_flap_damping),
 		cmocka_unit_test(test_starttls_and_smtp_only),
 		cmocka_unit_test(test_cipher_weakened),
+		cmocka_unit_test(test_rating_lowered),
+		cmocka_unit_test(test_rating_line),
 		cmocka_unit_test(test_certificate_events),
 		cmocka_unit_test(test_unknown_dimensions_and_raise),
 		cmocka_unit_test(test_reset),

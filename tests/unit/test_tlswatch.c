@@ -49,7 +49,7 @@ tls(uint16_t version, int32_t cipher, uint8_t key)
 	p.tls_attempted = 1;
 	p.tls_version = version;
 	p.cipher_id = cipher;
-	p.cipher_class = (int8_t)cipher_class_of((uint16_t)cipher);
+	p.cipher_class = posture_cipher_class(cipher);
 	p.cert_time_ok = 1;
 	p.cert_trusted = 1;
 	p.host_match = 1;
