@@ -14,12 +14,24 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/time.h>
 #include <unistd.h>
 
 
+/* A classic pcap file read in place from a private read-only mapping (see
+ * map_open()); libpcap reads everything else. */
+struct pcapmap {
+	const uint8_t *base;
+	size_t len;
+	bool swap;                   /* written in the other byte order */
+	bool nsec;                   /* nanosecond time stamps */
+};
+
 struct capture {
-	pcap_t *pc;
+	pcap_t *pc;                  /* NULL when the file is mapped */
+	struct pcapmap map;
 	int linktype;
 	int fd;                      /* selectable fd (live), -1 for a file */
 	char name[64];
@@ -452,6 +464,120 @@ open_live(struct passive *p, const char *ifname, int snaplen, const char *filter
 	return 0;
 }
 
+/* ---- a classic pcap file, mapped ----
+ *
+ * libpcap reads a savefile with two fread()s per record into its buffer;
+ * for a file in the page cache those copies and read() calls cost about as
+ * much as all the decoding. A regular file in the classic format (either
+ * byte order, micro- or nanosecond stamps) whose link type pktdecode knows
+ * is therefore mapped and its records handed to on_packet() in place, with
+ * libpcap's checks: a record cut by the end of the file ends the reading
+ * as a truncated file, a capture length above 256 KiB is an error.
+ * pcapng, stdin and other link types go through libpcap. */
+
+#define PCAPMAP_MAX_CAPLEN 262144u   /* libpcap's limit for these link types */
+
+static uint32_t
+rd32(const uint8_t *b, bool swap)
+{
+	uint32_t v;
+
+	memcpy(&v, b, 4);
+	return swap ? __builtin_bswap32(v) : v;
+}
+
+/* 1 mapped, 0 not a mappable classic pcap file (use libpcap), -1 error. */
+static int
+map_open(const char *file, struct capture *c, char *err, size_t errlen)
+{
+	struct stat st;
+	uint32_t magic, lt;
+	void *m;
+	int fd;
+
+	if (strcmp(file, "-") == 0 || (fd = open(file, O_RDONLY | O_CLOEXEC)) < 0)
+		return 0;       /* libpcap says why */
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size < 24 ||
+	    (uint64_t)st.st_size > SIZE_MAX) {
+		close(fd);
+		return 0;
+	}
+	m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	close(fd);
+	if (m == MAP_FAILED)
+		return 0;
+	memcpy(&magic, m, 4);
+	c->map = (struct pcapmap){ .base = m, .len = (size_t)st.st_size };
+	if (magic == 0xa1b2c3d4u || magic == 0xa1b23c4du)
+		c->map.nsec = magic == 0xa1b23c4du;
+	else if (magic == 0xd4c3b2a1u || magic == 0x4d3cb2a1u)
+		c->map.swap = true, c->map.nsec = magic == 0x4d3cb2a1u;
+	else
+		goto unmap;
+	lt = rd32(c->map.base + 20, c->map.swap) & 0xffff;
+	if (lt != PKT_DLT_NULL && lt != PKT_DLT_EN10MB && lt != PKT_DLT_RAW &&
+	    lt != PKT_DLT_LOOP && lt != PKT_DLT_LINUX_SLL && lt != PKT_DLT_IPV4 &&
+	    lt != PKT_DLT_IPV6 && lt != PKT_DLT_LINUX_SLL2)
+		goto unmap;
+	if ((rd32(c->map.base + 4, c->map.swap) & 0xffff) != 2)   /* version 2.x */
+		goto unmap;
+	madvise(m, c->map.len, MADV_SEQUENTIAL);   /* read ahead, drop behind */
+	c->linktype = (int)lt;
+	c->fd = -1;
+	(void)err, (void)errlen;
+	return 1;
+unmap:
+	munmap(m, c->map.len);
+	c->map = (struct pcapmap){ 0 };
+	return 0;
+}
+
+/* The records of a mapped file; like pcap_loop(): 0 at the end, -1 error
+ * (in p->st), -2 stopped. */
+static int
+map_loop(struct passive *p, struct capture *c)
+{
+	const uint8_t *b = c->map.base;
+	size_t off = 24, len = c->map.len;
+	bool swap = c->map.swap, nsec = c->map.nsec;
+
+	while (off < len) {
+		struct pcap_pkthdr h;
+		uint32_t frac;
+
+		if (atomic_load_explicit(&p->stopping, memory_order_relaxed))
+			return -2;
+		if (len - off < 16) {
+			snprintf(p->st.read_error, sizeof p->st.read_error, "%s: truncated dump file; "
+			    "tried to read 16 header bytes, only got %zu", c->name, len - off);
+			p->st.truncated = true;
+			return -1;
+		}
+		h.ts.tv_sec = (time_t)rd32(b + off, swap);
+		frac = rd32(b + off + 4, swap);
+		h.ts.tv_usec = (suseconds_t)(nsec ? frac / 1000u : frac);
+		h.caplen = rd32(b + off + 8, swap);
+		h.len = rd32(b + off + 12, swap);
+		off += 16;
+		if (h.caplen > PCAPMAP_MAX_CAPLEN) {
+			snprintf(p->st.read_error, sizeof p->st.read_error, "%s: invalid packet "
+			    "capture length %u, bigger than maximum of %u", c->name,
+			    (unsigned)h.caplen, PCAPMAP_MAX_CAPLEN);
+			return -1;
+		}
+		if (h.caplen > len - off) {
+			snprintf(p->st.read_error, sizeof p->st.read_error, "%s: truncated dump file; "
+			    "tried to read %u captured bytes, only got %zu", c->name,
+			    (unsigned)h.caplen, len - off);
+			p->st.truncated = true;
+			return -1;
+		}
+		on_packet((u_char *)p, &h, b + off);
+		off += h.caplen;
+	}
+	return 0;
+}
+
 struct passive *
 passive_open(const struct passive_cfg *cfg, passive_session_fn *fn, void *arg,
     char *err, size_t errlen)
@@ -491,7 +617,10 @@ passive_open(const struct passive_cfg *cfg, passive_session_fn *fn, void *arg,
 	}
 	passive_filter(ports, filter, sizeof filter);
 
-	if (cfg->file != NULL) {
+	if (cfg->file != NULL && map_open(cfg->file, &p->cap[0], err, errlen) == 1) {
+		snprintf(p->cap[0].name, sizeof p->cap[0].name, "%s", cfg->file);
+		p->n_cap = 1;
+	} else if (cfg->file != NULL) {
 		char ebuf[PCAP_ERRBUF_SIZE] = "";
 		pcap_t *pc = pcap_open_offline_with_tstamp_precision(cfg->file,
 		    PCAP_TSTAMP_PRECISION_MICRO, ebuf);
@@ -559,6 +688,13 @@ run_file(struct passive *p)
 	int rc;
 
 	p->cur_link = c->linktype;
+	if (c->pc == NULL) {
+		rc = map_loop(p, c);
+		if (rc == -2)
+			p->st.stopped = true;
+		tcp_reasm_expire(p->reasm, UINT64_MAX);
+		return rc == -1 ? -1 : 0;
+	}
 	rc = pcap_loop(c->pc, -1, on_packet, (u_char *)p);
 	if (rc == PCAP_ERROR_BREAK)
 		p->st.stopped = true;
@@ -635,9 +771,9 @@ passive_stop(struct passive *p)
 	if (p->live) {
 		ssize_t w = write(p->stop_pipe[1], "x", 1);
 		(void)w;
-	} else if (p->n_cap > 0) {
+	} else if (p->n_cap > 0 && p->cap[0].pc != NULL) {
 		pcap_breakloop(p->cap[0].pc);
-	}
+	}                                /* a mapped file sees p->stopping */
 }
 
 const struct passive_stats *
@@ -657,9 +793,12 @@ passive_close(struct passive *p)
 	for (size_t i = 0; i < p->n_free; i++)
 		free(p->free_tls[i]);
 	free(p->free_tls);
-	for (size_t i = 0; i < p->n_cap; i++)
+	for (size_t i = 0; i < p->n_cap; i++) {
 		if (p->cap[i].pc != NULL)
 			pcap_close(p->cap[i].pc);
+		if (p->cap[i].map.base != NULL)
+			munmap((void *)(uintptr_t)p->cap[i].map.base, p->cap[i].map.len);
+	}
 	if (p->stop_pipe[0] >= 0)
 		close(p->stop_pipe[0]);
 	if (p->stop_pipe[1] >= 0)

@@ -55,9 +55,11 @@
  * start a new flow; a new SYN still does.
  *
  * Time. Timestamps are microseconds of capture time; a timestamp older than
- * one already seen counts as that one. Each tcp_reasm_packet() first expires
- * flows idle too long, oldest first, looking only at the oldest flows;
- * tcp_reasm_expire() does the same when the capture is quiet. For speed the
+ * one already seen counts as that one. tcp_reasm_packet() first expires
+ * flows idle too long, oldest first, looking only at the oldest flows (at
+ * most once per millisecond of capture time: a flow may end, and a closed
+ * one be forgotten, up to 1 ms late); tcp_reasm_expire() does the same when
+ * the capture is quiet. For speed the
  * order of activity is kept to 1/32 of the idle timeout: a flow ends no
  * sooner than its timeout and at most that much later, and "least recently
  * active" (eviction) has the same precision.
