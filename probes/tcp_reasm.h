@@ -14,7 +14,8 @@
  * payload; bare ACKs, FINs and RSTs of unknown flows are counted and dropped.
  * The table holds at most cfg.max_flows flows, found by a keyed hash
  * (SipHash-1-3) of the 4-tuple; a new flow in a full table evicts a flow that
- * ended recently, else the least recently active flow (reason EVICTED).
+ * ended recently, else the least recently active flow, ignored flows first
+ * and kept flows last (see Marks; reason EVICTED).
  *
  * Streams. Direction TCP_REASM_C2S carries the client's bytes, TCP_REASM_S2C
  * the server's. A direction starts at its SYN (data from ISN+1, data on the
