@@ -1,6 +1,6 @@
 #!/bin/bash
-# bench/passive.sh [--keep] [--file FILE]: the passive probe on a capture file,
-# side by side in one run with tshark and a bare libpcap read loop.
+# bench/passive.sh [--keep] [--file FILE] [--no-tshark]: the passive probe on a
+# capture file, side by side in one run with tshark and a bare libpcap read loop.
 #
 # tests/tools/pcapgen writes N synthetic SMTP sessions (default 300000; env N,
 # seed env SEED, default 1) into a scratch directory: 50% STARTTLS + TLS 1.3,
@@ -8,7 +8,8 @@
 # ESMTP delivery, 5% HELO after EHLO refused, 10% implicit TLS 1.3 on 465,
 # over 1000 servers, 64 sessions interleaved at a time. Then, on that file
 # (read once beforehand so that all three find it in the page cache):
-#   (a) smtpmonctl pcap FILE --json >/dev/null   (the passive probe)
+#   (a) smtpmonctl pcap FILE --json >/dev/null   (the passive probe), and
+#   (a') the same with --ports any (SMTP found by content on every port)
 #   (b) tshark -n -r FILE -Y 'smtp.response.code or smtp.req.command or
 #       tls.handshake.type==1 or tls.handshake.type==2' -T fields with the
 #       same facts (addresses, ports, SMTP commands and reply codes, EHLO
@@ -20,8 +21,12 @@
 #       ratio; the table says so.
 #   (c) bench/pcap_loop FILE (pcap_loop counting packets and bytes: the floor)
 # For each: wall seconds, user+sys CPU seconds (/usr/bin/time, else bash
-# `times`), packets/s and MB/s (captured bytes / wall time, 10^6), and the
-# wall-time ratio to tshark and to pcap_loop (time / their time: < 1 faster).
+# `times`), packets/s and MB/s (captured bytes / wall time, 10^6), the
+# wall-time ratio to tshark and to pcap_loop (time / their time: < 1 faster),
+# and the speed relative to pcap_loop by CPU time (pcap_loop's CPU / its CPU,
+# in %: the figure that holds on a machine shared with other work).
+# (a), (a') and (c) run REPEAT times (default 1), interleaved, and each
+# figure is the median of its runs.
 # The table goes to stdout (markdown), progress to stderr.
 #
 # Environment: BUILD=build directory (default _build; relative to the current
@@ -34,23 +39,25 @@
 # Options:
 #   --file FILE   measure an existing capture instead of generating one
 #   --keep        keep the scratch directory (capture, outputs)
+#   --no-tshark   leave tshark out (its row and ratios)
 set -u
 
 usage() { sed -n '2,/^set -u/p' "$0" | sed '$d; s/^# \{0,1\}//' >&2; exit 2; }
 
 srcdir=$(cd "$(dirname "$0")/.." && pwd)
-KEEP=0 FILE=''
+KEEP=0 FILE='' NOTSHARK=0
 while [ $# -gt 0 ]; do
     case $1 in
     --keep) KEEP=1 ;;
+    --no-tshark) NOTSHARK=1 ;;
     --file) FILE=${2:?}; shift ;;
     -h|--help) usage ;;
     *) echo "passive.sh: unknown option $1" >&2; usage ;;
     esac
     shift
 done
-N=${N:-300000} SEED=${SEED:-1} TSHARK_MAX=${TSHARK_MAX:-600}
-for n in "$N" "$SEED" "$TSHARK_MAX"; do
+N=${N:-300000} SEED=${SEED:-1} TSHARK_MAX=${TSHARK_MAX:-600} REPEAT=${REPEAT:-1}
+for n in "$N" "$SEED" "$TSHARK_MAX" "$REPEAT"; do
     case $n in ''|*[!0-9]*) echo "passive.sh: not a number: $n" >&2; exit 2 ;; esac
 done
 for tool in tshark editcap capinfos jq awk; do
@@ -136,29 +143,56 @@ run_tshark() { # OUT FILE
 }
 
 declare -A R_WALL R_CPU R_NOTE
+R_WALL[tshark]=0
 
-# (c) the floor
-echo "passive.sh: pcap_loop" >&2
-run_timed "$T/pcap_loop.out" "$PCAP_LOOP" "$CAP"
-R_WALL[pcap_loop]=$WALL R_CPU[pcap_loop]=$CPU R_NOTE[pcap_loop]=""
+median() { tr ' ' '\n' | grep . | sort -g | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
+declare -A L_WALL L_CPU
 
-# (a) the passive probe
-SMTPMON_OK=0
+# (a), (a') and (c), interleaved, REPEAT times
+SMTPMON_OK=0 SMTPMON_ANY_OK=0
 if [ -x "$SMTPMONCTL" ] && [ -x "$PCAPGEN" ] &&
    "$PCAPGEN" craft tls13 -o "$T/probe.pcap" > /dev/null 2>&1 &&
    "$SMTPMONCTL" pcap "$T/probe.pcap" --json > /dev/null 2>&1; then
-    echo "passive.sh: smtpmonctl pcap" >&2
-    run_timed /dev/null "$SMTPMONCTL" pcap "$CAP" --json
-    if [ "$RC" = 0 ] || [ "$RC" = 1 ]; then   # 1: alerts raised (or the file is truncated)
-        SMTPMON_OK=1
-        R_WALL[smtpmonctl]=$WALL R_CPU[smtpmonctl]=$CPU R_NOTE[smtpmonctl]=""
-    else
-        echo "smtpmonctl pcap: failed (exit $RC): $(head -c 300 "$T/stderr")"
-    fi
+    SMTPMON_OK=1 SMTPMON_ANY_OK=1
 else
     echo "smtpmonctl pcap: not available"
 fi
+for r in $(seq 1 "$REPEAT"); do
+    echo "passive.sh: run $r of $REPEAT: pcap_loop" >&2
+    run_timed "$T/pcap_loop.out" "$PCAP_LOOP" "$CAP"
+    L_WALL[pcap_loop]+="$WALL " L_CPU[pcap_loop]+="$CPU "
+    if [ "$SMTPMON_OK" = 1 ]; then
+        echo "passive.sh: run $r of $REPEAT: smtpmonctl pcap" >&2
+        run_timed /dev/null "$SMTPMONCTL" pcap "$CAP" --json
+        if [ "$RC" = 0 ] || [ "$RC" = 1 ]; then   # 1: alerts raised (or the file is truncated)
+            L_WALL[smtpmonctl]+="$WALL " L_CPU[smtpmonctl]+="$CPU "
+        else
+            echo "smtpmonctl pcap: failed (exit $RC): $(head -c 300 "$T/stderr")"
+            SMTPMON_OK=0
+        fi
+    fi
+    if [ "$SMTPMON_ANY_OK" = 1 ]; then
+        echo "passive.sh: run $r of $REPEAT: smtpmonctl pcap --ports any" >&2
+        run_timed /dev/null "$SMTPMONCTL" pcap "$CAP" --json --ports any
+        if [ "$RC" = 0 ] || [ "$RC" = 1 ]; then
+            L_WALL[smtpmonctl_any]+="$WALL " L_CPU[smtpmonctl_any]+="$CPU "
+            ANY_NOTE=$(sed -n 's/.*: \([0-9]*\) sessions .*/\1 sessions/p; s/.*--ports any: \([0-9]*\) flows were not SMTP.*/\1 flows not SMTP/p' "$T/stderr" | paste -sd, - | sed 's/,/, /')
+        else
+            echo "smtpmonctl pcap --ports any: failed (exit $RC): $(head -c 300 "$T/stderr")"
+            SMTPMON_ANY_OK=0
+        fi
+    fi
+done
+for tool in pcap_loop smtpmonctl smtpmonctl_any; do
+    [ -n "${L_WALL[$tool]:-}" ] || continue
+    R_WALL[$tool]=$(median <<< "${L_WALL[$tool]}")
+    R_CPU[$tool]=$(median <<< "${L_CPU[$tool]}")
+    R_NOTE[$tool]=""
+    [ "$REPEAT" -gt 1 ] && R_NOTE[$tool]="median of $REPEAT (CPU s: ${L_CPU[$tool]% })"
+done
+[ -n "${ANY_NOTE:-}" ] && R_NOTE[smtpmonctl_any]="${R_NOTE[smtpmonctl_any]:+${R_NOTE[smtpmonctl_any]}; }$ANY_NOTE"
 
+if [ "$NOTSHARK" = 0 ]; then
 # (b) tshark, whole or on a prefix
 TS_FILE=$CAP TS_SCALE=1 TS_NOTE="whole file"
 probe_pk=$((PACKETS / 100))
@@ -186,6 +220,9 @@ R_WALL[tshark]=$(awk -v w="$WALL" -v k="$TS_SCALE" 'BEGIN { printf "%.2f", w * k
 R_CPU[tshark]=$(awk -v c="$CPU" -v k="$TS_SCALE" 'BEGIN { printf "%.2f", c * k }')
 R_NOTE[tshark]=$TS_NOTE
 [ "$TS_RC" = 0 ] || R_NOTE[tshark]="${R_NOTE[tshark]}; exit $TS_RC: $(grep -v 'Running as user' "$T/stderr" | head -c 200)"
+else
+    TS_NOTE="not run (--no-tshark)" TS_LINES=0
+fi
 
 # ---- the table ----
 {
@@ -195,15 +232,19 @@ echo "capture: $GEN"
 echo "         $PACKETS packets, $BYTES captured bytes, $FSIZE bytes on disk"
 echo "tshark:  $TS_LINES lines of fields ($TS_NOTE)"
 echo
-echo "| tool | seconds | CPU s | packets/s | MB/s | time / tshark | time / pcap_loop | note |"
-echo "|---|---:|---:|---:|---:|---:|---:|---|"
-for tool in smtpmonctl tshark pcap_loop; do
+echo "| tool | seconds | CPU s | packets/s | MB/s | time / tshark | time / pcap_loop | speed vs pcap_loop (CPU) | note |"
+echo "|---|---:|---:|---:|---:|---:|---:|---:|---|"
+for tool in smtpmonctl smtpmonctl_any tshark pcap_loop; do
     [ -n "${R_WALL[$tool]:-}" ] || continue
+    [ "$tool" = tshark ] && [ "$NOTSHARK" = 1 ] && continue
     awk -v t="$tool" -v w="${R_WALL[$tool]}" -v c="${R_CPU[$tool]}" -v p="$PACKETS" -v b="$BYTES" \
-        -v ts="${R_WALL[tshark]}" -v pl="${R_WALL[pcap_loop]}" -v note="${R_NOTE[$tool]}" 'BEGIN {
+        -v ts="${R_WALL[tshark]}" -v pl="${R_WALL[pcap_loop]}" -v plc="${R_CPU[pcap_loop]}" \
+        -v note="${R_NOTE[$tool]}" 'BEGIN {
         if (w <= 0) w = 0.001
-        name = t == "smtpmonctl" ? "smtpmonctl pcap --json" : (t == "tshark" ? "tshark -T fields" : "bench/pcap_loop")
-        printf "| %s | %.2f | %.2f | %.0f | %.1f | %.4f | %.2f | %s |\n", name, w, c, p / w, b / w / 1e6, w / ts, w / pl, note
+        if (c <= 0) c = 0.001
+        name = t == "smtpmonctl" ? "smtpmonctl pcap --json" : (t == "smtpmonctl_any" ? "smtpmonctl pcap --json --ports any" : (t == "tshark" ? "tshark -T fields" : "bench/pcap_loop"))
+        tsr = ts > 0 ? sprintf("%.4f", w / ts) : "-"
+        printf "| %s | %.2f | %.2f | %.0f | %.1f | %s | %.2f | %.0f %% | %s |\n", name, w, c, p / w, b / w / 1e6, tsr, w / pl, 100 * plc / c, note
     }'
 done
 [ "$SMTPMON_OK" = 1 ] || echo "| smtpmonctl pcap --json | - | - | - | - | - | - | not available |"

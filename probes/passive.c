@@ -2,6 +2,7 @@
 #include "buildconf.h"
 #include "passive.h"
 #include "pktdecode.h"
+#include "smtpsniff.h"
 #include "util.h"
 
 #include <arpa/inet.h>
@@ -13,12 +14,24 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/time.h>
 #include <unistd.h>
 
 
+/* A classic pcap file read in place from a private read-only mapping (see
+ * map_open()); libpcap reads everything else. */
+struct pcapmap {
+	const uint8_t *base;
+	size_t len;
+	bool swap;                   /* written in the other byte order */
+	bool nsec;                   /* nanosecond time stamps */
+};
+
 struct capture {
-	pcap_t *pc;
+	pcap_t *pc;                  /* NULL when the file is mapped */
+	struct pcapmap map;
 	int linktype;
 	int fd;                      /* selectable fd (live), -1 for a file */
 	char name[64];
@@ -28,8 +41,12 @@ struct pflow {
 	struct passive *p;
 	struct tcp_reasm_flow_info fi;
 	bool handed;                 /* the session went to the caller */
+	bool done;                   /* handed over or not SMTP: marked IGNORE, nothing more fed */
+	bool final;                  /* smtp_wire said FINAL (while GREETED: not handed yet) */
+	bool kept;                   /* marked KEEP (`any`: found to be SMTP) */
 	time_t cert_not_after;
-	struct smtp_wire *sw;        /* from the first byte or gap on (a SYN costs little) */
+	struct smtp_wire *sw;        /* from the first byte or gap fed on (a SYN costs little) */
+	struct smtpsniff sn;         /* `any`: is it SMTP? */
 };
 
 struct passive {
@@ -42,7 +59,8 @@ struct passive {
 	passive_session_fn *fn;
 	void (*tick)(void *arg, const struct passive_stats *st);
 	void *arg;
-	uint8_t portmap[65536 / 8];
+	uint8_t portmap[65536 / 8];  /* the ports; with any, 25 587 465 (to orient mid-stream flows) */
+	bool any;                    /* every port: SMTP found by content */
 	int cur_link;
 	uint64_t now_us;
 	struct pflow *cur;           /* the flow being fed (for tls_done) */
@@ -190,9 +208,10 @@ cb_flow_new(void *arg, const struct tcp_reasm_flow_info *fi)
 
 	fl->p = p;
 	fl->fi = *fi;
-	fl->handed = false;
+	fl->handed = fl->done = fl->final = fl->kept = false;
 	fl->cert_not_after = 0;
 	fl->sw = NULL;
+	smtpsniff_init(&fl->sn);
 	return fl;
 }
 
@@ -206,15 +225,78 @@ flow_sw(struct passive *p, struct pflow *fl)
 	return fl->sw;
 }
 
+/* Nothing more of this flow matters: the reassembler skips the rest. */
+static void
+flow_done(struct passive *p, struct pflow *fl)
+{
+	fl->done = true;
+	tcp_reasm_mark(p->reasm, TCP_REASM_MARK_IGNORE);
+}
+
+/* `any`: the flow is not SMTP; its SMTP state (a greeted flow's) goes. */
+static void
+drop_not_smtp(struct passive *p, struct pflow *fl)
+{
+	if (fl->sw != NULL) {
+		smtp_wire_end(fl->sw);      /* lends its TLS readers back */
+		free(fl->sw);
+		fl->sw = NULL;
+	}
+	p->st.flows_not_smtp++;
+	flow_done(p, fl);
+}
+
+/* After each feed: hand the session over once it is final (and, with any,
+ * known to be SMTP), then skip the rest of the flow. */
+static void
+fed(struct passive *p, struct pflow *fl, enum smtp_wire_status r)
+{
+	if (r == SMTP_WIRE_FINAL)
+		fl->final = true;
+	if (fl->final && !fl->done && (!p->any || fl->sn.state == SMTPSNIFF_SMTP)) {
+		hand_over(p, fl, NULL);
+		flow_done(p, fl);
+	}
+}
+
+/* `any`: act on the sniffer's answer; true when the bytes or the gap of
+ * this call are to be fed (what it kept has been fed first). */
+static bool
+sniffed(struct passive *p, struct pflow *fl, int dir, enum smtpsniff_act act)
+{
+	const uint8_t *kb;
+	uint32_t lost;
+	size_t k;
+
+	if (act == SMTPSNIFF_HOLD)
+		return false;
+	if (act == SMTPSNIFF_DROP) {
+		drop_not_smtp(p, fl);
+		return false;
+	}
+	if (fl->sn.state == SMTPSNIFF_SMTP && !fl->kept) {
+		fl->kept = true;
+		tcp_reasm_mark(p->reasm, TCP_REASM_MARK_KEEP);
+	}
+	k = smtpsniff_take(&fl->sn, dir, &kb, &lost);
+	if (k > 0)
+		fed(p, fl, smtp_wire_feed(flow_sw(p, fl), dir, kb, k));
+	if (lost > 0 && !fl->done)
+		fed(p, fl, smtp_wire_gap(flow_sw(p, fl), dir, lost));
+	return !fl->done;
+}
+
 static void
 cb_data(void *user, int dir, const uint8_t *b, size_t n)
 {
 	struct pflow *fl = user;
 	struct passive *p = fl->p;
 
+	if (fl->done)
+		return;
 	p->cur = fl;
-	if (smtp_wire_feed(flow_sw(p, fl), dir, b, n) == SMTP_WIRE_FINAL)
-		hand_over(p, fl, NULL);
+	if (!p->any || sniffed(p, fl, dir, smtpsniff_data(&fl->sn, dir, b, n)))
+		fed(p, fl, smtp_wire_feed(flow_sw(p, fl), dir, b, n));
 	p->cur = NULL;
 }
 
@@ -224,9 +306,11 @@ cb_gap(void *user, int dir, uint32_t nbytes)
 	struct pflow *fl = user;
 	struct passive *p = fl->p;
 
+	if (fl->done)
+		return;
 	p->cur = fl;
-	if (smtp_wire_gap(flow_sw(p, fl), dir, nbytes) == SMTP_WIRE_FINAL)
-		hand_over(p, fl, NULL);
+	if (!p->any || sniffed(p, fl, dir, smtpsniff_gap(&fl->sn, dir, nbytes)))
+		fed(p, fl, smtp_wire_gap(flow_sw(p, fl), dir, nbytes));
 	p->cur = NULL;
 }
 
@@ -237,6 +321,25 @@ cb_flow_end(void *arg, void *user, enum tcp_reasm_end why)
 	struct pflow *fl = user;
 
 	p->cur = fl;
+	if (p->any && !fl->done) {
+		if (smtpsniff_end(&fl->sn)) {   /* SMTP, or greeted: what was kept goes in */
+			for (int dir = 0; dir < 2; dir++) {
+				const uint8_t *kb;
+				uint32_t lost;
+				size_t k = smtpsniff_take(&fl->sn, dir, &kb, &lost);
+
+				if (k > 0)
+					smtp_wire_feed(flow_sw(p, fl), dir, kb, k);
+				if (lost > 0 && fl->sw != NULL)
+					smtp_wire_gap(fl->sw, dir, lost);
+			}
+		} else if (fl->sw != NULL) {
+			smtp_wire_end(fl->sw);
+			free(fl->sw);
+			fl->sw = NULL;
+			p->st.flows_not_smtp++;
+		}
+	}
 	if (fl->sw != NULL)
 		smtp_wire_end(fl->sw);
 	hand_over(p, fl, tcp_reasm_end_name(why));
@@ -283,7 +386,7 @@ on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *bytes)
 		p->st.unsupported++;
 		return;
 	}
-	if (!cb_is_server_port(p, seg.sport) && !cb_is_server_port(p, seg.dport)) {
+	if (!p->any && !cb_is_server_port(p, seg.sport) && !cb_is_server_port(p, seg.dport)) {
 		p->st.not_tcp++;   /* another service: not ours */
 		return;
 	}
@@ -292,17 +395,28 @@ on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *bytes)
 }
 
 size_t
-passive_filter(const uint16_t *ports, size_t n_ports, char *out, size_t outsz)
+passive_filter(const struct portset *ports, char *out, size_t outsz)
 {
-	char ps[PASSIVE_MAX_PORTS * 16 + 8] = "";
+	char ps[PORTSET_MAX * 32 + 8] = "";
 	size_t used = 0;
 	int n;
 
-	for (size_t i = 0; i < n_ports && i < PASSIVE_MAX_PORTS; i++)
-		used += (size_t)snprintf(ps + used, sizeof ps - used, "%sport %u", i ? " or " : "",
-		    (unsigned)ports[i]);
-	/* the plain and the VLAN-tagged packets alike */
-	n = snprintf(out, outsz, "(tcp and (%s)) or (vlan and tcp and (%s))", ps, ps);
+	if (ports->any)
+		n = snprintf(out, outsz, "tcp or (vlan and tcp)");
+	else {
+		for (size_t i = 0; i < ports->n && i < PORTSET_MAX; i++) {
+			const struct portset_range *r = &ports->r[i];
+
+			if (r->lo == r->hi)
+				used += (size_t)snprintf(ps + used, sizeof ps - used, "%sport %u",
+				    i ? " or " : "", (unsigned)r->lo);
+			else
+				used += (size_t)snprintf(ps + used, sizeof ps - used, "%sportrange %u-%u",
+				    i ? " or " : "", (unsigned)r->lo, (unsigned)r->hi);
+		}
+		/* the plain and the VLAN-tagged packets alike */
+		n = snprintf(out, outsz, "(tcp and (%s)) or (vlan and tcp and (%s))", ps, ps);
+	}
 	return n < 0 ? 0 : (size_t)n;
 }
 
@@ -350,40 +464,163 @@ open_live(struct passive *p, const char *ifname, int snaplen, const char *filter
 	return 0;
 }
 
+/* ---- a classic pcap file, mapped ----
+ *
+ * libpcap reads a savefile with two fread()s per record into its buffer;
+ * for a file in the page cache those copies and read() calls cost about as
+ * much as all the decoding. A regular file in the classic format (either
+ * byte order, micro- or nanosecond stamps) whose link type pktdecode knows
+ * is therefore mapped and its records handed to on_packet() in place, with
+ * libpcap's checks: a record cut by the end of the file ends the reading
+ * as a truncated file, a capture length above 256 KiB is an error.
+ * pcapng, stdin and other link types go through libpcap. */
+
+#define PCAPMAP_MAX_CAPLEN 262144u   /* libpcap's limit for these link types */
+
+static uint32_t
+rd32(const uint8_t *b, bool swap)
+{
+	uint32_t v;
+
+	memcpy(&v, b, 4);
+	return swap ? __builtin_bswap32(v) : v;
+}
+
+/* 1 mapped, 0 not a mappable classic pcap file (use libpcap), -1 error. */
+static int
+map_open(const char *file, struct capture *c, char *err, size_t errlen)
+{
+	struct stat st;
+	uint32_t magic, lt;
+	void *m;
+	int fd;
+
+	if (strcmp(file, "-") == 0 || (fd = open(file, O_RDONLY | O_CLOEXEC)) < 0)
+		return 0;       /* libpcap says why */
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size < 24 ||
+	    (uint64_t)st.st_size > SIZE_MAX) {
+		close(fd);
+		return 0;
+	}
+	m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	close(fd);
+	if (m == MAP_FAILED)
+		return 0;
+	memcpy(&magic, m, 4);
+	c->map = (struct pcapmap){ .base = m, .len = (size_t)st.st_size };
+	if (magic == 0xa1b2c3d4u || magic == 0xa1b23c4du)
+		c->map.nsec = magic == 0xa1b23c4du;
+	else if (magic == 0xd4c3b2a1u || magic == 0x4d3cb2a1u)
+		c->map.swap = true, c->map.nsec = magic == 0x4d3cb2a1u;
+	else
+		goto unmap;
+	lt = rd32(c->map.base + 20, c->map.swap) & 0xffff;
+	if (lt != PKT_DLT_NULL && lt != PKT_DLT_EN10MB && lt != PKT_DLT_RAW &&
+	    lt != PKT_DLT_LOOP && lt != PKT_DLT_LINUX_SLL && lt != PKT_DLT_IPV4 &&
+	    lt != PKT_DLT_IPV6 && lt != PKT_DLT_LINUX_SLL2)
+		goto unmap;
+	if ((rd32(c->map.base + 4, c->map.swap) & 0xffff) != 2)   /* version 2.x */
+		goto unmap;
+	madvise(m, c->map.len, MADV_SEQUENTIAL);   /* read ahead, drop behind */
+	c->linktype = (int)lt;
+	c->fd = -1;
+	(void)err, (void)errlen;
+	return 1;
+unmap:
+	munmap(m, c->map.len);
+	c->map = (struct pcapmap){ 0 };
+	return 0;
+}
+
+/* The records of a mapped file; like pcap_loop(): 0 at the end, -1 error
+ * (in p->st), -2 stopped. */
+static int
+map_loop(struct passive *p, struct capture *c)
+{
+	const uint8_t *b = c->map.base;
+	size_t off = 24, len = c->map.len;
+	bool swap = c->map.swap, nsec = c->map.nsec;
+
+	while (off < len) {
+		struct pcap_pkthdr h;
+		uint32_t frac;
+
+		if (atomic_load_explicit(&p->stopping, memory_order_relaxed))
+			return -2;
+		if (len - off < 16) {
+			snprintf(p->st.read_error, sizeof p->st.read_error, "%s: truncated dump file; "
+			    "tried to read 16 header bytes, only got %zu", c->name, len - off);
+			p->st.truncated = true;
+			return -1;
+		}
+		h.ts.tv_sec = (time_t)rd32(b + off, swap);
+		frac = rd32(b + off + 4, swap);
+		h.ts.tv_usec = (suseconds_t)(nsec ? frac / 1000u : frac);
+		h.caplen = rd32(b + off + 8, swap);
+		h.len = rd32(b + off + 12, swap);
+		off += 16;
+		if (h.caplen > PCAPMAP_MAX_CAPLEN) {
+			snprintf(p->st.read_error, sizeof p->st.read_error, "%s: invalid packet "
+			    "capture length %u, bigger than maximum of %u", c->name,
+			    (unsigned)h.caplen, PCAPMAP_MAX_CAPLEN);
+			return -1;
+		}
+		if (h.caplen > len - off) {
+			snprintf(p->st.read_error, sizeof p->st.read_error, "%s: truncated dump file; "
+			    "tried to read %u captured bytes, only got %zu", c->name,
+			    (unsigned)h.caplen, len - off);
+			p->st.truncated = true;
+			return -1;
+		}
+		on_packet((u_char *)p, &h, b + off);
+		off += h.caplen;
+	}
+	return 0;
+}
+
 struct passive *
 passive_open(const struct passive_cfg *cfg, passive_session_fn *fn, void *arg,
     char *err, size_t errlen)
 {
-	static const uint16_t defports[] = { 25, 587, 465 };
-	const uint16_t *ports = cfg->n_ports ? cfg->ports : defports;
-	size_t n_ports = cfg->n_ports ? cfg->n_ports : 3;
+	struct portset def;
+	const struct portset *ports = cfg->ports;
 	struct tcp_reasm_cb cb = {
 		.flow_new = cb_flow_new, .flow_end = cb_flow_end, .data = cb_data,
 		.gap = cb_gap, .is_server_port = cb_is_server_port,
 	};
 	int snaplen = cfg->snaplen > 0 ? cfg->snaplen : 65535;
-	char filter[2 * (PASSIVE_MAX_PORTS * 16) + 64];
+	char filter[2 * (PORTSET_MAX * 32) + 64];
 	struct passive *p;
 
 	if ((cfg->file == NULL) == (cfg->n_interfaces == 0)) {
 		snprintf(err, errlen, "give either interfaces or a capture file");
 		return NULL;
 	}
-	if (cfg->n_interfaces > PASSIVE_MAX_IFACES || n_ports > PASSIVE_MAX_PORTS) {
-		snprintf(err, errlen, "at most %d interfaces and %d ports", PASSIVE_MAX_IFACES,
-		    PASSIVE_MAX_PORTS);
+	if (cfg->n_interfaces > PASSIVE_MAX_IFACES) {
+		snprintf(err, errlen, "at most %d interfaces", PASSIVE_MAX_IFACES);
 		return NULL;
 	}
+	portset_default(&def);
+	if (ports == NULL || (!ports->any && ports->n == 0))
+		ports = &def;
 	p = xcalloc(1, sizeof(*p));
 	p->stop_pipe[0] = p->stop_pipe[1] = -1;
 	p->fn = fn;
 	p->tick = cfg->tick;
 	p->arg = arg;
-	for (size_t i = 0; i < n_ports; i++)
-		p->portmap[ports[i] >> 3] |= (uint8_t)(1u << (ports[i] & 7));
-	passive_filter(ports, n_ports, filter, sizeof filter);
+	p->any = ports->any;
+	for (size_t i = 0; i < (ports->any ? def.n : ports->n); i++) {
+		const struct portset_range *r = ports->any ? &def.r[i] : &ports->r[i];
 
-	if (cfg->file != NULL) {
+		for (uint32_t port = r->lo; port <= r->hi; port++)
+			p->portmap[port >> 3] |= (uint8_t)(1u << (port & 7));
+	}
+	passive_filter(ports, filter, sizeof filter);
+
+	if (cfg->file != NULL && map_open(cfg->file, &p->cap[0], err, errlen) == 1) {
+		snprintf(p->cap[0].name, sizeof p->cap[0].name, "%s", cfg->file);
+		p->n_cap = 1;
+	} else if (cfg->file != NULL) {
 		char ebuf[PCAP_ERRBUF_SIZE] = "";
 		pcap_t *pc = pcap_open_offline_with_tstamp_precision(cfg->file,
 		    PCAP_TSTAMP_PRECISION_MICRO, ebuf);
@@ -451,6 +688,13 @@ run_file(struct passive *p)
 	int rc;
 
 	p->cur_link = c->linktype;
+	if (c->pc == NULL) {
+		rc = map_loop(p, c);
+		if (rc == -2)
+			p->st.stopped = true;
+		tcp_reasm_expire(p->reasm, UINT64_MAX);
+		return rc == -1 ? -1 : 0;
+	}
 	rc = pcap_loop(c->pc, -1, on_packet, (u_char *)p);
 	if (rc == PCAP_ERROR_BREAK)
 		p->st.stopped = true;
@@ -527,9 +771,9 @@ passive_stop(struct passive *p)
 	if (p->live) {
 		ssize_t w = write(p->stop_pipe[1], "x", 1);
 		(void)w;
-	} else if (p->n_cap > 0) {
+	} else if (p->n_cap > 0 && p->cap[0].pc != NULL) {
 		pcap_breakloop(p->cap[0].pc);
-	}
+	}                                /* a mapped file sees p->stopping */
 }
 
 const struct passive_stats *
@@ -549,9 +793,12 @@ passive_close(struct passive *p)
 	for (size_t i = 0; i < p->n_free; i++)
 		free(p->free_tls[i]);
 	free(p->free_tls);
-	for (size_t i = 0; i < p->n_cap; i++)
+	for (size_t i = 0; i < p->n_cap; i++) {
 		if (p->cap[i].pc != NULL)
 			pcap_close(p->cap[i].pc);
+		if (p->cap[i].map.base != NULL)
+			munmap((void *)(uintptr_t)p->cap[i].map.base, p->cap[i].map.len);
+	}
 	if (p->stop_pipe[0] >= 0)
 		close(p->stop_pipe[0]);
 	if (p->stop_pipe[1] >= 0)

@@ -1,7 +1,8 @@
 /* probes/passive.h: the passive probe: libpcap, TCP reassembly, SMTP + TLS.
  *
  * Reads packets from one or more live interfaces (a BPF filter keeps TCP to
- * and from the configured ports, VLAN-tagged or not) or from one capture
+ * and from the configured ports and ranges, VLAN-tagged or not; with
+ * `any`, all TCP) or from one capture
  * file (pcap or pcapng, as libpcap reads them), decodes them
  * (probes/pktdecode), puts both directions of every flow back in order
  * (probes/tcp_reasm, bounded per flow and in total) and dissects each as an
@@ -18,6 +19,27 @@
  * Memory is thus bounded by the reassembly limits, max_flows per-flow
  * states and the pool.
  *
+ * Ports (probes/portset): a flow is the probe's when either port is in the
+ * set. With `any` every TCP flow is looked at and taken as SMTP by its
+ * first bytes (probes/smtpsniff: the server's 220 greeting, the client's
+ * EHLO/HELO; decided within the client's first 5 bytes, or the first 4 of
+ * a server that speaks first). Until then a flow costs its reassembler
+ * entry and at most 9 kept bytes, no SMTP state; a flow found not to be
+ * SMTP is marked IGNORE in the reassembler (nothing more delivered or
+ * held, evicted first) and its SMTP state, if any, freed; a flow found to
+ * be SMTP is marked KEEP, so that a flood of other flows filling the table
+ * (max_flows) evicts ignored and undecided flows, never an SMTP flow while
+ * there are such. In either mode a flow whose session has been handed over
+ * has nothing more to tell: it is marked IGNORE too (its remaining bytes,
+ * mostly encrypted mail, are skipped, which is also most of the probe's
+ * speed). The sessions of `any` and of a port list agree on the flows both
+ * see, but for three cases `any` does not report: a client whose first
+ * bytes are not EHLO/HELO (a bare QUIT after the greeting, a capture begun
+ * mid-session), a server whose first bytes are not "220" (a 554 greeting),
+ * and implicit TLS (465 style). An FTP server's greeting looks like SMTP's:
+ * its flow is dropped at the client's first command (USER, AUTH), but one
+ * whose client never speaks is reported.
+ *
  * Opening (passive_open) needs the privileges of capture; it is meant to run
  * before smtpmond drops them. passive_run() runs on one thread: it reads
  * until the file ends, or for interfaces until passive_stop() (any thread)
@@ -32,15 +54,16 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "portset.h"
 #include "smtp_wire.h"
 #include "tcp_reasm.h"
 
 #define PASSIVE_MAX_IFACES 16
-#define PASSIVE_MAX_PORTS 32
 
 struct passive_stats {
 	uint64_t packets, bytes;        /* read from the capture */
 	uint64_t tcp, not_tcp, fragments, malformed, unsupported;
+	uint64_t flows_not_smtp;        /* `any`: flows dropped by their first bytes */
 	uint64_t sessions;              /* handed over */
 	uint64_t sessions_tls, sessions_plain;
 	uint64_t tls_pool_empty;        /* handshakes not read: pool empty */
@@ -55,8 +78,7 @@ struct passive_cfg {
 	const char *const *interfaces;  /* live capture on these, or ... */
 	size_t n_interfaces;
 	const char *file;               /* ... read this capture file ("-": stdin) */
-	const uint16_t *ports;          /* server ports; n_ports 0: 25 587 465 */
-	size_t n_ports;
+	const struct portset *ports;    /* server ports; NULL: 25 587 465 */
 	uint32_t max_tls_readers;       /* 0: 256 */
 	int snaplen;                    /* 0: 65535 */
 	struct tcp_reasm_cfg reasm;     /* zero members: tcp_reasm defaults */
@@ -105,7 +127,7 @@ void passive_stop(struct passive *p);
 const struct passive_stats *passive_stats(struct passive *p);
 
 /* The BPF filter for these ports into out; returns strlen like snprintf. */
-size_t passive_filter(const uint16_t *ports, size_t n_ports, char *out, size_t outsz);
+size_t passive_filter(const struct portset *ports, char *out, size_t outsz);
 
 /* Fill *s for a flow and its SMTP facts as the probe hands it over at
  * now_us (end_reason NULL while the flow lives). */

@@ -2,9 +2,10 @@
  *
  * Layout. Flows sit in a chained hash table (power-of-two buckets, doubled
  * when there are more flows than buckets, up to max_flows rounded up, so
- * that a small table stays in the cache) and on one of two lists, both in time order, oldest at
- * the tail: "live" (for expiry and eviction) and "closed" (ended by FIN/RST,
- * remembered until the linger time passes). Moving a flow to the head of
+ * that a small table stays in the cache) and on one of four lists, all in time order, oldest at
+ * the tail: three "live" lists, one per mark (for expiry and eviction, which
+ * takes from the ignored, then the unmarked, then the kept), and "closed"
+ * (ended by FIN/RST, remembered until the linger time passes). Moving a flow to the head of
  * "live" touches three other flows' memory, which costs more than the rest of
  * the packet when many flows interleave, so a flow moves at most once per
  * lru_step_us (1/32 of the idle timeout): the list is ordered by the time of
@@ -54,6 +55,10 @@
 #define MAX_AHEAD (1u << 30) /* the largest TCP window (65535 << 14) */
 #define MAX_SEG   (1u << 24) /* longer than any frame pkt_decode() passes */
 
+/* Segments look for expired flows at most once per millisecond of capture
+ * time: four list tails, each a likely cache miss, are not read per packet. */
+#define EXPIRE_STEP_US  1000u
+
 #define DEF_MAX_FLOWS   100000u
 #define DEF_DIR_BUF     65536u
 #define DEF_BUF         (64u << 20)
@@ -100,6 +105,7 @@ struct flow {
 	uint8_t family;
 	bool closed;
 	bool holding;
+	uint8_t mark;               /* enum tcp_reasm_mark: which live list */
 	uint64_t last_us;           /* last segment; when closed, the closing time */
 
 	void *user;
@@ -126,7 +132,9 @@ struct tcp_reasm {
 	uint64_t now;             /* latest capture time seen */
 	uint64_t idle_us, linger_us;
 	uint64_t lru_step_us;     /* a flow moves to the live list's head at most this often */
-	struct flist live, closed, holding;
+	uint64_t next_expire;     /* capture time of the next look at the lists' tails */
+	struct flist live[TCP_REASM_MARK_MAX], closed, holding;
+	struct flow *cur;         /* the flow in a start/data/gap callback, for tcp_reasm_mark() */
 	struct flow *free_flows;  /* linked by hnext */
 	void **slabs;             /* as allocated, for free() */
 	size_t nslabs;
@@ -376,9 +384,16 @@ static void
 deliver(struct tcp_reasm *r, struct flow *f, int dir, const uint8_t *p, uint32_t n)
 {
 	f->h[dir].next += n;
+	if (f->mark == TCP_REASM_MARK_IGNORE) {
+		r->st.bytes_skipped += n;
+		return;
+	}
 	r->st.bytes_delivered += n;
-	if (r->cb.data != NULL)
+	if (r->cb.data != NULL) {
+		r->cur = f;
 		r->cb.data(f->user, dir, p, n);
+		r->cur = NULL;
+	}
 }
 
 static void
@@ -387,9 +402,16 @@ declare_gap(struct tcp_reasm *r, struct flow *f, int dir, uint32_t n)
 	if (n == 0)
 		return;
 	f->h[dir].next += n;
+	if (f->mark == TCP_REASM_MARK_IGNORE) {
+		r->st.bytes_skipped += n;
+		return;
+	}
 	r->st.bytes_gap += n;
-	if (r->cb.gap != NULL)
+	if (r->cb.gap != NULL) {
+		r->cur = f;
 		r->cb.gap(f->user, dir, n);
+		r->cur = NULL;
+	}
 }
 
 /* Deliver held segments that start at or before next. */
@@ -535,7 +557,7 @@ end_flow(struct tcp_reasm *r, struct flow *f, enum tcp_reasm_end why)
 	f->user = NULL;
 	r->st.flows_ended[why]++;
 	r->st.flows_live--;
-	live_unlink(&r->live, f);
+	live_unlink(&r->live[f->mark], f);
 	if (why == TCP_REASM_END_FIN || why == TCP_REASM_END_RST) {
 		f->closed = true;
 		f->last_us = r->now;
@@ -564,8 +586,10 @@ expire_at(struct tcp_reasm *r, uint64_t now)
 {
 	struct flow *f;
 
-	while ((f = r->live.tail) != NULL && now > f->last_us && now - f->last_us > r->idle_us)
-		end_flow(r, f, TCP_REASM_END_TIMEOUT);
+	for (int m = 0; m < TCP_REASM_MARK_MAX; m++)
+		while ((f = r->live[m].tail) != NULL && now > f->last_us &&
+		    now - f->last_us > r->idle_us)
+			end_flow(r, f, TCP_REASM_END_TIMEOUT);
 	while ((f = r->closed.tail) != NULL && now > f->last_us &&
 	    now - f->last_us > r->linger_us)
 		forget(r, f);
@@ -796,8 +820,11 @@ open_half(struct tcp_reasm *r, struct flow *f, int dir, uint32_t next, bool syn)
 	h->syn = syn;
 	if (syn)
 		f->hc[dir].isn = next - 1;
-	if (r->cb.start != NULL)
+	if (r->cb.start != NULL) {
+		r->cur = f;
 		r->cb.start(f->user, dir, !syn);
+		r->cur = NULL;
+	}
 }
 
 static void
@@ -851,6 +878,14 @@ segment(struct tcp_reasm *r, struct flow *f, int dir, const struct pkt_tcp *s)
 	}
 	if (seq_lt(h->high, end))
 		h->high = end;
+	if (f->mark == TCP_REASM_MARK_IGNORE) {   /* skipped, never held */
+		half_drop_held(r, f, dir);
+		if (seq_lt(h->next, h->high)) {
+			r->st.bytes_skipped += h->high - h->next;
+			h->next = h->high;
+		}
+		return;
+	}
 	if (wlen == 0)
 		return;
 	place(r, f, dir, seq, s->payload, plen, wlen - plen);
@@ -891,8 +926,12 @@ flow_create(struct tcp_reasm *r, const struct pkt_tcp *s, uint64_t h, int *dir)
 	while (r->st.flows_live + r->st.flows_closed >= r->cfg.max_flows) {
 		if (r->closed.tail != NULL)
 			forget(r, r->closed.tail);
+		else if (r->live[TCP_REASM_MARK_IGNORE].tail != NULL)
+			end_flow(r, r->live[TCP_REASM_MARK_IGNORE].tail, TCP_REASM_END_EVICTED);
+		else if (r->live[TCP_REASM_MARK_NONE].tail != NULL)
+			end_flow(r, r->live[TCP_REASM_MARK_NONE].tail, TCP_REASM_END_EVICTED);
 		else
-			end_flow(r, r->live.tail, TCP_REASM_END_EVICTED);
+			end_flow(r, r->live[TCP_REASM_MARK_KEEP].tail, TCP_REASM_END_EVICTED);
 	}
 	if (s->flags & PKT_TCP_SYN) {
 		src_server = (s->flags & PKT_TCP_ACK) != 0;
@@ -923,7 +962,7 @@ flow_create(struct tcp_reasm *r, const struct pkt_tcp *s, uint64_t h, int *dir)
 	r->bucket[h & r->mask] = f;
 	if (r->st.flows_live + r->st.flows_closed > r->mask + 1 && r->mask + 1 < r->max_buckets)
 		grow(r);
-	live_push(&r->live, f);
+	live_push(&r->live[TCP_REASM_MARK_NONE], f);
 	r->st.flows_created++;
 	r->st.flows_live++;
 	if (midstream)
@@ -1029,7 +1068,10 @@ tcp_reasm_packet(struct tcp_reasm *r, const struct pkt_tcp *s, uint64_t ts_us)
 		return;
 	if (ts_us > r->now)
 		r->now = ts_us;
-	expire_at(r, r->now);
+	if (r->now >= r->next_expire) {   /* the list tails, at most once per EXPIRE_STEP_US */
+		r->next_expire = r->now + EXPIRE_STEP_US;
+		expire_at(r, r->now);
+	}
 	r->st.packets++;
 
 	h = tuple_hash(r, s);
@@ -1056,9 +1098,9 @@ tcp_reasm_packet(struct tcp_reasm *r, const struct pkt_tcp *s, uint64_t ts_us)
 		f->last_us = r->now;
 		if (r->now - f->lru_us >= r->lru_step_us) {
 			f->lru_us = r->now;
-			if (r->live.head != f) {
-				live_unlink(&r->live, f);
-				live_push(&r->live, f);
+			if (r->live[f->mark].head != f) {
+				live_unlink(&r->live[f->mark], f);
+				live_push(&r->live[f->mark], f);
 			}
 		}
 	}
@@ -1069,8 +1111,24 @@ tcp_reasm_packet(struct tcp_reasm *r, const struct pkt_tcp *s, uint64_t ts_us)
 	segment(r, f, dir, s);
 	if (fl & PKT_TCP_ACK)
 		ack_seen(r, f, !dir, s->ack);
+	if (f->mark == TCP_REASM_MARK_IGNORE && f->holding) {
+		half_drop_held(r, f, 0);
+		half_drop_held(r, f, 1);
+	}
 	hold_update(r, f, false);
 	check_fin(r, f);
+}
+
+void
+tcp_reasm_mark(struct tcp_reasm *r, enum tcp_reasm_mark m)
+{
+	struct flow *f = r->cur;
+
+	if (f == NULL || (unsigned)m >= TCP_REASM_MARK_MAX || f->mark == m)
+		return;
+	live_unlink(&r->live[f->mark], f);
+	f->mark = (uint8_t)m;
+	live_push(&r->live[m], f);
 }
 
 void
@@ -1090,8 +1148,9 @@ tcp_reasm_free(struct tcp_reasm *r)
 {
 	if (r == NULL)
 		return;
-	while (r->live.tail != NULL)
-		end_flow(r, r->live.tail, TCP_REASM_END_SHUTDOWN);
+	for (int m = 0; m < TCP_REASM_MARK_MAX; m++)
+		while (r->live[m].tail != NULL)
+			end_flow(r, r->live[m].tail, TCP_REASM_END_SHUTDOWN);
 	while (r->closed.tail != NULL)
 		forget(r, r->closed.tail);
 	if (r->st.buf_bytes != 0 || r->st.buf_segments != 0) {

@@ -14,7 +14,8 @@
  * payload; bare ACKs, FINs and RSTs of unknown flows are counted and dropped.
  * The table holds at most cfg.max_flows flows, found by a keyed hash
  * (SipHash-1-3) of the 4-tuple; a new flow in a full table evicts a flow that
- * ended recently, else the least recently active flow (reason EVICTED).
+ * ended recently, else the least recently active flow, ignored flows first
+ * and kept flows last (see Marks; reason EVICTED).
  *
  * Streams. Direction TCP_REASM_C2S carries the client's bytes, TCP_REASM_S2C
  * the server's. A direction starts at its SYN (data from ISN+1, data on the
@@ -55,16 +56,29 @@
  * start a new flow; a new SYN still does.
  *
  * Time. Timestamps are microseconds of capture time; a timestamp older than
- * one already seen counts as that one. Each tcp_reasm_packet() first expires
- * flows idle too long, oldest first, looking only at the oldest flows;
- * tcp_reasm_expire() does the same when the capture is quiet. For speed the
+ * one already seen counts as that one. tcp_reasm_packet() first expires
+ * flows idle too long, oldest first, looking only at the oldest flows (at
+ * most once per millisecond of capture time: a flow may end, and a closed
+ * one be forgotten, up to 1 ms late); tcp_reasm_expire() does the same when
+ * the capture is quiet. For speed the
  * order of activity is kept to 1/32 of the idle timeout: a flow ends no
  * sooner than its timeout and at most that much later, and "least recently
  * active" (eviction) has the same precision.
  *
+ * Marks. From within start(), data() or gap() the caller may mark the flow
+ * being delivered (tcp_reasm_mark(), the one call allowed there): KEEP (a
+ * flow it wants: evicted only when no unmarked or ignored flow is left) or
+ * IGNORE (of no more interest: nothing more of it is delivered or held, its
+ * bytes are skipped and counted in bytes_skipped, its endings still come;
+ * evicted first). Eviction thus takes, least recently active first, a
+ * closed flow, else an ignored one, else an unmarked one, else a kept one;
+ * a flood of flows the caller ignores or has not marked cannot push out
+ * the flows it keeps. Expiry treats every flow alike.
+ *
  * Callbacks run inside tcp_reasm_packet(), tcp_reasm_expire() and
  * tcp_reasm_free(), possibly for flows other than the segment's (expiry,
- * eviction, the global limit), and must not call into the same tcp_reasm. Pointers
+ * eviction, the global limit), and must not call into the same tcp_reasm
+ * (tcp_reasm_mark() apart). Pointers
  * passed to data() are valid only during the call. The per-flow pointer is
  * the one flow_new() returned; flow_end() is where the caller frees it.
  */
@@ -88,6 +102,13 @@ enum tcp_reasm_end {
 	TCP_REASM_END_REUSED,   /* a SYN with a new ISN started another connection */
 	TCP_REASM_END_SHUTDOWN, /* tcp_reasm_free() */
 	TCP_REASM_END_MAX
+};
+
+enum tcp_reasm_mark {
+	TCP_REASM_MARK_NONE,    /* as created */
+	TCP_REASM_MARK_KEEP,    /* evicted last */
+	TCP_REASM_MARK_IGNORE,  /* nothing more delivered or held; evicted first */
+	TCP_REASM_MARK_MAX
 };
 
 struct tcp_reasm_cfg {
@@ -133,6 +154,7 @@ struct tcp_reasm_stats {
 	uint64_t bytes_delivered;
 	uint64_t bytes_gap;          /* declared in gap() */
 	uint64_t bytes_inconsistent; /* overlapping octets that differed */
+	uint64_t bytes_skipped;      /* of flows marked IGNORE: neither delivered nor gap */
 	uint64_t flows_created;
 	uint64_t flows_midstream;
 	uint64_t flows_ended[TCP_REASM_END_MAX];
@@ -156,6 +178,10 @@ struct tcp_reasm *tcp_reasm_new(const struct tcp_reasm_cfg *cfg,
 /* One segment, as pkt_decode() left it (results other than PKT_OK are
  * ignored), captured at ts_us. */
 void tcp_reasm_packet(struct tcp_reasm *r, const struct pkt_tcp *seg, uint64_t ts_us);
+
+/* Only from within start(), data() or gap(): mark the flow being delivered
+ * (see Marks above); elsewhere it does nothing. */
+void tcp_reasm_mark(struct tcp_reasm *r, enum tcp_reasm_mark m);
 
 /* End flows idle since before now_us - idle timeout; forget closed flows
  * past their linger time. UINT64_MAX ends every flow (reason TIMEOUT). */

@@ -6,6 +6,7 @@
 #include "config.h"
 #include "json.h"
 #include "passive.h"
+#include "portset.h"
 #include "preport.h"
 #include "pserver.h"
 #include "util.h"
@@ -29,7 +30,7 @@ struct pcap_run {
 void
 pcap_usage(FILE *f)
 {
-	fputs("usage: smtpmonctl pcap [--json] [--sessions] [--ports P,P,...] [--writer NAME] FILE\n"
+	fputs("usage: smtpmonctl pcap [--json] [--sessions] [--ports LIST|any] [--writer NAME] FILE\n"
 	      "\n"
 	      "Classify the SMTP servers seen in a capture file (pcap or pcapng; - for stdin)\n"
 	      "without a daemon: server type, STARTTLS, TLS version and cipher per server\n"
@@ -37,7 +38,10 @@ pcap_usage(FILE *f)
 	      "  --json            one JSON object per server (an array) on stdout\n"
 	      "  --sessions        also one line per session: time, client, server,\n"
 	      "                    \"passive\", the 40-byte appldata record\n"
-	      "  --ports LIST      server ports (default 25,587,465)\n"
+	      "  --ports LIST      server ports and ranges, e.g. 25,587,12525-12529\n"
+	      "                    (default 25,587,465; at most 32 ports and ranges)\n"
+	      "  --ports any       every TCP port: a flow is SMTP when the server's first\n"
+	      "                    bytes are a 220 greeting or the client's EHLO/HELO\n"
 	      "  --writer NAME     writer name in the appldata records (default SMTPMON)\n"
 	      "Exit status: 0 no alert, 1 an alert or a truncated capture, 3 unreadable.\n", f);
 }
@@ -71,27 +75,6 @@ on_session(void *arg, const struct passive_session *s)
 	}
 }
 
-static int
-parse_ports(const char *arg, uint16_t *ports, size_t *n)
-{
-	char *copy = xstrdup(arg), *save = NULL, *tok;
-	int rc = 0;
-
-	*n = 0;
-	for (tok = strtok_r(copy, ", ", &save); tok != NULL; tok = strtok_r(NULL, ", ", &save)) {
-		char *end;
-		long v = strtol(tok, &end, 10);
-
-		if (*end != '\0' || v < 1 || v > 65535 || *n >= PASSIVE_MAX_PORTS) {
-			rc = -1;
-			break;
-		}
-		ports[(*n)++] = (uint16_t)v;
-	}
-	free(copy);
-	return rc == 0 && *n > 0 ? 0 : -1;
-}
-
 int
 pcap_main(int argc, char **argv)
 {
@@ -105,8 +88,8 @@ pcap_main(int argc, char **argv)
 	};
 	struct pcap_run run = { .alerts_out = stdout };
 	struct passive_cfg pc = { 0 };
-	uint16_t ports[PASSIVE_MAX_PORTS];
-	size_t n_ports = 0;
+	struct portset ports;
+	bool ports_set = false;
 	const struct passive_stats *st;
 	struct passive *p;
 	char err[512];
@@ -124,11 +107,11 @@ pcap_main(int argc, char **argv)
 			run.sessions = true;
 			break;
 		case 'p':
-			if (parse_ports(optarg, ports, &n_ports) != 0) {
-				fprintf(stderr, "smtpmonctl pcap: --ports %s: a list of 1 to %d port "
-				    "numbers (1-65535) separated by commas\n", optarg, PASSIVE_MAX_PORTS);
+			if (portset_parse(&ports, optarg, err, sizeof err) != 0) {
+				fprintf(stderr, "smtpmonctl pcap: --ports: %s\n", err);
 				return 3;
 			}
+			ports_set = true;
 			break;
 		case 'W':
 			if (!appldata_writer_norm(optarg, run.writer)) {
@@ -150,8 +133,7 @@ pcap_main(int argc, char **argv)
 		return 3;
 	}
 	pc.file = argv[optind];
-	pc.ports = ports;
-	pc.n_ports = n_ports;
+	pc.ports = ports_set ? &ports : NULL;
 	run.tab = pserver_new(PCAP_MAX_SERVERS, run.writer);
 	if ((p = passive_open(&pc, on_session, &run, err, sizeof err)) == NULL) {
 		fprintf(stderr, "smtpmonctl pcap: %s\n", err);
@@ -184,6 +166,9 @@ pcap_main(int argc, char **argv)
 	    (unsigned long long)st->sessions_tls, (unsigned long long)st->sessions_plain,
 	    pserver_count(run.tab), (unsigned long long)(st->reasm ? st->reasm->bytes_gap : 0),
 	    (unsigned long long)run.alerts, run.suppressed ? " (more suppressed)" : "");
+	if (ports_set && ports.any)
+		fprintf(stderr, "smtpmonctl pcap: --ports any: %llu flows were not SMTP (dropped at "
+		    "their first bytes)\n", (unsigned long long)st->flows_not_smtp);
 	if (pserver_dropped(run.tab) > 0)
 		fprintf(stderr, "smtpmonctl pcap: %llu sessions of servers beyond the first %d not "
 		    "tabulated\n", (unsigned long long)pserver_dropped(run.tab), PCAP_MAX_SERVERS);

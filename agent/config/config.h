@@ -17,6 +17,7 @@
 #ifndef SMTPMON_CONFIG_H
 #define SMTPMON_CONFIG_H
 
+#include "portset.h"
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -24,7 +25,7 @@
 
 #define CONFIG_MAX_BYTES   (4u << 20)   /* a larger file is an error */
 #define CONFIG_MAX_ERRORS  100          /* further errors are counted, not kept */
-#define CONFIG_MAX_PORTS   32           /* Passive Ports */
+#define CONFIG_MAX_PORTS   PORTSET_MAX  /* Passive Ports: ports and ranges */
 #define CONFIG_MAX_IFACES  16           /* Passive Interface lines */
 #define CONFIG_MAX_LISTEN  8            /* MetricsListen lines */
 
@@ -76,8 +77,7 @@ struct cfg_passive {               /* Passive { Interface .. | PcapFile ..; Port
 	char **interfaces;
 	size_t n_interfaces;
 	char *pcap_file;
-	uint16_t ports[CONFIG_MAX_PORTS];
-	size_t n_ports;                /* default 25 587 465 when present and unset */
+	struct portset ports;          /* ports, ranges or any; default 25 587 465 */
 };
 
 struct config {

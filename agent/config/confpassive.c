@@ -22,12 +22,8 @@ confpassive_close(struct pstate *ps)
 
 	if (cfg->passive.n_interfaces == 0 && cfg->passive.pcap_file == NULL)
 		ps_err(ps, bk->line, bk->kw, "needs Interface or PcapFile");
-	if (!ps->passive_ports_set) {
-		cfg->passive.ports[0] = 25;
-		cfg->passive.ports[1] = 587;
-		cfg->passive.ports[2] = 465;
-		cfg->passive.n_ports = 3;
-	}
+	if (!ps->passive_ports_set || (!cfg->passive.ports.any && cfg->passive.ports.n == 0))
+		portset_default(&cfg->passive.ports);
 }
 
 void
@@ -79,29 +75,20 @@ void
 kw_ports(struct pstate *ps, const struct stmt *st)
 {
 	struct cfg_passive *pv = &ps->cfg->passive;
-	char b[CONF_SHOW_BUF];
-	size_t i, j;
-	uint16_t p;
+	char err[256];
+	size_t i;
 
 	ps->passive_ports_set = true;
+	memset(&pv->ports, 0, sizeof pv->ports);
 	if (st->total > CONFIG_MAX_PORTS) {
-		ps_serr(ps, st, "more than %d ports", CONFIG_MAX_PORTS);
+		ps_serr(ps, st, "more than %d ports and ranges", CONFIG_MAX_PORTS);
 		return;
 	}
-	pv->n_ports = 0;
-	for (i = 0; i < st->nvals; i++) {
-		if (!conf_parse_port(st->vals[i].text, &p)) {
-			ps_serr(ps, st, "\"%s\" is not a port (1-65535)", conf_show(st->vals[i].text, b));
-			continue;
-		}
-		for (j = 0; j < pv->n_ports; j++)
-			if (pv->ports[j] == p)
-				break;
-		if (j < pv->n_ports) {
-			ps_serr(ps, st, "port %u given twice", (unsigned)p);
-			continue;
-		}
-		pv->ports[pv->n_ports++] = p;
-	}
+	/* each value a port, a range LOW-HIGH or any (commas work too); every
+	 * bad value is reported, the good ones kept */
+	for (i = 0; i < st->nvals; i++)
+		if (portset_add(&pv->ports, st->vals[i].text, err, sizeof err) != 0)
+			ps_serr(ps, st, "%s", err);
+	if (!pv->ports.any && pv->ports.n == 0)
+		ps_serr(ps, st, "an empty list: give ports (25 587 12525-12529) or any");
 }
-

@@ -3,10 +3,12 @@
  * agent/config/confstate.h).
  *
  * Passive { Interface NAME (repeated, at most CONFIG_MAX_IFACES) | PcapFile
- * /PATH; Ports PORT... } fills cfg->passive: interfaces (1-15 characters, no
- * '/', each once) or one capture file, not both; at most CONFIG_MAX_PORTS
- * ports, each once. At its `}` the block needs an Interface or a PcapFile,
- * and Ports defaults to 25 587 465.
+ * /PATH; Ports PORT|LOW-HIGH... | any } fills cfg->passive: interfaces (1-15
+ * characters, no '/', each once) or one capture file, not both; at most
+ * CONFIG_MAX_PORTS ports and ranges, none twice or overlapping, or `any`
+ * alone (probes/portset parses each value; every bad value is reported with
+ * the statement's line). At its `}` the block needs an Interface or a
+ * PcapFile, and Ports defaults to 25 587 465.
  */
 #ifndef SMTPMON_CONFPASSIVE_H
 #define SMTPMON_CONFPASSIVE_H

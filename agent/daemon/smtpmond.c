@@ -487,8 +487,7 @@ passive_start(struct daemon *d, char *err, size_t errlen)
 	pc.interfaces = (const char *const *)cp->interfaces;
 	pc.n_interfaces = cp->n_interfaces;
 	pc.file = cp->pcap_file;
-	pc.ports = cp->ports;
-	pc.n_ports = cp->n_ports;
+	pc.ports = &cp->ports;
 	pc.tick = pv_tick;
 	if (cp->pcap_file != NULL)
 		snprintf(d->pv_source, sizeof d->pv_source, "file %s", cp->pcap_file);
@@ -503,7 +502,7 @@ static bool
 passive_changed(const struct cfg_passive *a, const struct cfg_passive *b)
 {
 	if (a->present != b->present || a->n_interfaces != b->n_interfaces ||
-	    a->n_ports != b->n_ports || memcmp(a->ports, b->ports, a->n_ports * sizeof(a->ports[0])) ||
+	    !portset_equal(&a->ports, &b->ports) ||
 	    (a->pcap_file == NULL) != (b->pcap_file == NULL) ||
 	    (a->pcap_file != NULL && strcmp(a->pcap_file, b->pcap_file) != 0))
 		return true;

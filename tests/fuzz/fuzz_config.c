@@ -3,7 +3,7 @@
  * errors are at most CONFIG_MAX_ERRORS, each "f.conf:LINE: KEYWORD: what"
  * printable and in line order; an accepted configuration is consistent
  * (writer name, target kinds, ports set on every address, AuthEntity
- * references inside the array, passive ports in range). ASan checks the
+ * references inside the array, passive ports and ranges in order). ASan checks the
  * memory, including that config_free() releases everything. */
 #include "buildconf.h"
 #include <assert.h>
@@ -93,9 +93,11 @@ check_config(const struct config *cfg)
 	}
 	if (cfg->passive.present) {
 		assert((cfg->passive.n_interfaces > 0) != (cfg->passive.pcap_file != NULL));
-		assert(cfg->passive.n_ports >= 1 && cfg->passive.n_ports <= CONFIG_MAX_PORTS);
-		for (i = 0; i < cfg->passive.n_ports; i++)
-			assert(cfg->passive.ports[i] >= 1);
+		assert(cfg->passive.ports.any ? cfg->passive.ports.n == 0 :
+		    cfg->passive.ports.n >= 1 && cfg->passive.ports.n <= CONFIG_MAX_PORTS);
+		for (i = 0; i < cfg->passive.ports.n; i++)
+			assert(cfg->passive.ports.r[i].lo >= 1 &&
+			    cfg->passive.ports.r[i].lo <= cfg->passive.ports.r[i].hi);
 	}
 	for (i = 0; i < cfg->n_unused; i++)
 		assert(strncmp(cfg->unused[i], "f.conf:", 7) == 0);

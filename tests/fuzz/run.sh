@@ -22,7 +22,7 @@ declare -A deps=(
     [fuzz_reply]="probes/smtp_reply.c"
     [fuzz_caps]="probes/smtp_caps.c"
     [fuzz_json]="agent/output/json.c"
-    [fuzz_config]="agent/config/config.c agent/config/confparse.c agent/config/conferr.c agent/config/confdup.c agent/config/conftarget.c agent/config/confpassive.c probes/util.c probes/tlsver.c probes/appldata.c probes/appltype.c"
+    [fuzz_config]="agent/config/config.c agent/config/confparse.c agent/config/conferr.c agent/config/confdup.c agent/config/conftarget.c agent/config/confpassive.c probes/util.c probes/tlsver.c probes/appldata.c probes/appltype.c probes/portset.c"
     [fuzz_dnsttl]="agent/schedule/dnsttl.c"
     [fuzz_mlimit]="agent/verdict/mlimit.c"
     [fuzz_safetext]="probes/safetext.c"
@@ -33,8 +33,9 @@ declare -A deps=(
     [fuzz_packet]="probes/pktdecode.c probes/tcp_reasm.c probes/util.c probes/log.c probes/safetext.c"
     [fuzz_smtp_wire]="probes/smtp_wire.c probes/smtp_reply.c probes/smtp_caps.c probes/tls_wire.c"
     [fuzz_dane]="probes/dane.c"
-    [fuzz_passive]="probes/pktdecode.c probes/tcp_reasm.c probes/smtp_wire.c probes/smtp_reply.c probes/smtp_caps.c probes/tls_wire.c probes/passive.c probes/appldata.c probes/appltype.c probes/tlsver.c probes/util.c probes/log.c probes/safetext.c agent/verdict/pserver.c probes/cipher.c"
+    [fuzz_passive]="probes/pktdecode.c probes/tcp_reasm.c probes/smtp_wire.c probes/smtp_reply.c probes/smtp_caps.c probes/tls_wire.c probes/passive.c probes/portset.c probes/smtpsniff.c probes/appldata.c probes/appltype.c probes/tlsver.c probes/util.c probes/log.c probes/safetext.c agent/verdict/pserver.c probes/cipher.c"
     [fuzz_mtasts]="probes/mtasts.c probes/safetext.c"
+    [fuzz_portset]="probes/portset.c probes/smtpsniff.c"
 )
 # libraries a target needs beyond libc (passive.c is linked for its helpers)
 declare -A libs=(
@@ -42,7 +43,7 @@ declare -A libs=(
     [fuzz_httpsget]="-levent_openssl -levent_core -lssl -lcrypto"
     [fuzz_dane]="-lcrypto"
 )
-targets=(fuzz_reply fuzz_caps fuzz_json fuzz_dnsttl fuzz_config fuzz_baseline fuzz_tls_wire fuzz_packet fuzz_smtp_wire fuzz_passive fuzz_mlimit fuzz_safetext fuzz_httpneg fuzz_httpsget fuzz_mtasts fuzz_dane)
+targets=(fuzz_reply fuzz_caps fuzz_json fuzz_dnsttl fuzz_config fuzz_baseline fuzz_tls_wire fuzz_packet fuzz_smtp_wire fuzz_passive fuzz_mlimit fuzz_safetext fuzz_httpneg fuzz_httpsget fuzz_mtasts fuzz_dane fuzz_portset)
 # FUZZ_TARGETS="fuzz_reply fuzz_caps": only these
 [ -n "${FUZZ_TARGETS:-}" ] && read -r -a targets <<<"$FUZZ_TARGETS"
 echo "1..$(( ${#targets[@]} * 3 ))"

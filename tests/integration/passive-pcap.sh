@@ -112,7 +112,7 @@ head -c 100 /dev/urandom > "$T/junk.pcap"
 is "$rc" 3 "not a capture file: exit 3"
 "$SMTPMONCTL" pcap --ports 0 "$T/tls13.pcap" > /dev/null 2> "$T/e3"; rc=$?
 is "$rc" 3 "--ports 0: exit 3"
-like "$(cat "$T/e3")" "--ports 0: a list of 1 to 32 port numbers" "--ports 0: what is wrong"
+like "$(cat "$T/e3")" "--ports: \"0\" is not a port \\(1-65535\\)" "--ports 0: what is wrong"
 "$SMTPMONCTL" pcap --writer 'bad name' "$T/tls13.pcap" > /dev/null 2>&1; rc=$?
 is "$rc" 3 "--writer with a blank: exit 3"
 "$SMTPMONCTL" pcap > /dev/null 2>&1; rc=$?

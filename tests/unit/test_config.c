@@ -543,18 +543,33 @@ test_passive(void **state)
 	assert_string_equal(cfg->passive.interfaces[0], "eth0");
 	assert_string_equal(cfg->passive.interfaces[1], "eth1");
 	assert_null(cfg->passive.pcap_file);
-	assert_int_equal(cfg->passive.n_ports, 3);
-	assert_int_equal(cfg->passive.ports[0], 25);
-	assert_int_equal(cfg->passive.ports[1], 587);
-	assert_int_equal(cfg->passive.ports[2], 465);
+	assert_false(cfg->passive.ports.any);
+	assert_int_equal(cfg->passive.ports.n, 3);
+	assert_int_equal(cfg->passive.ports.r[0].lo, 25);
+	assert_int_equal(cfg->passive.ports.r[1].lo, 587);
+	assert_int_equal(cfg->passive.ports.r[2].hi, 465);
 	config_free(cfg);
 
 	cfg = ok("Passive {\n PcapFile /tmp/capture.pcap\n Ports 2525 25\n}\n");
 	assert_string_equal(cfg->passive.pcap_file, "/tmp/capture.pcap");
 	assert_int_equal(cfg->passive.n_interfaces, 0);
-	assert_int_equal(cfg->passive.n_ports, 2);
-	assert_int_equal(cfg->passive.ports[0], 2525);
-	assert_int_equal(cfg->passive.ports[1], 25);
+	assert_int_equal(cfg->passive.ports.n, 2);
+	assert_int_equal(cfg->passive.ports.r[0].lo, 2525);
+	assert_int_equal(cfg->passive.ports.r[1].lo, 25);
+	config_free(cfg);
+
+	/* ranges, commas or blanks */
+	cfg = ok("Passive {\n PcapFile /tmp/capture.pcap\n Ports 25,587 12525-12529\n}\n");
+	assert_int_equal(cfg->passive.ports.n, 3);
+	assert_int_equal(cfg->passive.ports.r[2].lo, 12525);
+	assert_int_equal(cfg->passive.ports.r[2].hi, 12529);
+	assert_true(portset_has(&cfg->passive.ports, 12527));
+	assert_false(portset_has(&cfg->passive.ports, 12530));
+	config_free(cfg);
+
+	cfg = ok("Passive {\n PcapFile /tmp/capture.pcap\n Ports any\n}\n");
+	assert_true(cfg->passive.ports.any);
+	assert_int_equal(cfg->passive.ports.n, 0);
 	config_free(cfg);
 }
 
@@ -1042,13 +1057,18 @@ test_passive_errors(void **state)
 	    "t.conf:4: Ports: port 25 given twice",
 	    "t.conf:4: Ports: \"70000\" is not a port (1-65535)",
 	    "t.conf:6: Passive: given twice (first at line 1)", NULL);
+	errors("Passive {\n PcapFile /x.pcap\n Ports 12529-12525 25 1-x any 20-30\n}\n",
+	    "t.conf:3: Ports: \"12529-12525\": the range is reversed (write 12525-12529)",
+	    "t.conf:3: Ports: \"1-x\" is not a port, a range LOW-HIGH or any",
+	    "t.conf:3: Ports: \"any\" stands alone: it cannot be combined with ports",
+	    "t.conf:3: Ports: \"20-30\" overlaps port 25", NULL);
 	errors("Passive {\n Ports 25\n}\n", "t.conf:1: Passive: needs Interface or PcapFile", NULL);
 	errors("Passive {\n PcapFile cap.pcap\n Interface eth0\n Interface eth0\n"
 	       " Ports 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23 24 25 26 27 28 29"
 	       " 30 31 32 33\n}\n",
 	    "t.conf:2: PcapFile: \"cap.pcap\" is not an absolute path",
 	    "t.conf:4: Interface: \"eth0\" given twice",
-	    "t.conf:5: Ports: more than 32 ports", NULL);
+	    "t.conf:5: Ports: more than 32 ports and ranges", NULL);
 }
 
 static void

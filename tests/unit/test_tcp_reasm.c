@@ -2,7 +2,7 @@
  * order of four segments), retransmissions identical and not, overlaps at
  * both ends, the 2^32 wrap, holes filled late or never (declared on ACK, at
  * the limits, at timeout, at RST), mid-stream starts, memory limits, LRU
- * eviction and expiry order, one-octet segments, and a 10,000-segment
+ * eviction and expiry order, marks (KEEP, IGNORE), one-octet segments, and a 10,000-segment
  * stream shuffled within windows in both directions. */
 #include "buildconf.h"
 #include <setjmp.h>
@@ -89,10 +89,16 @@ cb_start(void *user, int dir, bool midstream)
 	f->d[dir].midstream = midstream;
 }
 
+/* test_mark_*: data starting with 'K' or 'I' marks its flow KEEP or IGNORE */
+static struct tcp_reasm *mark_r;
+
 static void
 cb_data(void *user, int dir, const uint8_t *p, size_t n)
 {
 	struct dirlog *d = &((struct tflow *)user)->d[dir];
+
+	if (mark_r != NULL && (p[0] == 'K' || p[0] == 'I'))
+		tcp_reasm_mark(mark_r, p[0] == 'K' ? TCP_REASM_MARK_KEEP : TCP_REASM_MARK_IGNORE);
 
 	assert_true(d->started);
 	assert_false(d->ended);
@@ -884,6 +890,79 @@ test_lru_eviction(void **state)
 	h_free(h);
 }
 
+/* IGNORE: nothing more delivered or held, bytes counted as skipped, the
+ * endings still come (FIN of both sides ends the flow). */
+static void
+test_mark_ignore(void **state)
+{
+	struct h *h = h_new(0, 0, 0, 0);
+	struct conn c = conn4(50, 1, 2);
+	(void)state;
+
+	mark_r = h->r;
+	handshake(h, &c, 1000000);
+	data(h, &c, 0, 0, (const uint8_t *)"Ignore", 6);
+	data(h, &c, 0, 6, (const uint8_t *)"more", 4);
+	data(h, &c, 0, 20, (const uint8_t *)"later", 5);      /* beyond a hole: not held */
+	data(h, &c, 1, 0, (const uint8_t *)"reply", 5);
+	assert_int_equal(h->flows[0]->d[0].len, 6);
+	assert_int_equal(h->flows[0]->d[1].len, 0);
+	assert_int_equal(st(h)->buf_segments, 0);
+	assert_int_equal(st(h)->bytes_skipped, 4 + 10 + 5 + 5);
+	assert_int_equal(h->flows[0]->d[0].gap, 0);
+	tx(h, &c, 0, 25, NULL, 0, PKT_TCP_FIN | PKT_TCP_ACK, 5, 2000000);
+	tx(h, &c, 1, 5, NULL, 0, PKT_TCP_FIN | PKT_TCP_ACK, 26, 2000000);
+	assert_true(h->flows[0]->ended);
+	assert_int_equal(h->flows[0]->why, TCP_REASM_END_FIN);
+	mark_r = NULL;
+	h_free(h);
+}
+
+/* A full table evicts ignored flows, then unmarked ones, and a kept flow
+ * only when nothing else is left. */
+static void
+test_mark_eviction(void **state)
+{
+	struct h *h = h_new(4, 0, 0, 600);
+	struct conn c[12];
+	int i;
+	(void)state;
+
+	mark_r = h->r;
+	for (i = 0; i < 4; i++) {
+		c[i] = conn4(60 + (uint32_t)i, 1, 2);
+		handshake(h, &c[i], ((uint64_t)i + 1) * 1000000);
+	}
+	data(h, &c[0], 0, 0, (const uint8_t *)"Keep", 4);      /* the oldest flow, kept */
+	data(h, &c[3], 0, 0, (const uint8_t *)"Ign", 3);       /* the newest, ignored */
+	for (i = 4; i < 10; i++) {                              /* a flood of new flows */
+		c[i] = conn4(60 + (uint32_t)i, 1, 2);
+		handshake(h, &c[i], ((uint64_t)i + 1) * 1000000);
+	}
+	assert_int_equal(h->end_order[0], 3);                  /* the ignored one first */
+	assert_int_equal(h->flows[3]->why, TCP_REASM_END_EVICTED);
+	assert_int_equal(h->end_order[1], 1);                  /* then unmarked, oldest first */
+	assert_int_equal(h->end_order[2], 2);
+	assert_false(h->flows[0]->ended);                      /* the kept flow stays */
+	assert_int_equal(st(h)->flows_ended[TCP_REASM_END_EVICTED], 6);
+	data(h, &c[0], 0, 4, (const uint8_t *)"more", 4);
+	assert_int_equal(h->flows[0]->d[0].len, 8);
+	/* kept flows only: the least recently active kept one goes */
+	for (i = 7; i < 9; i++)
+		data(h, &c[i], 0, 0, (const uint8_t *)"K", 1);
+	c[10] = conn4(70, 1, 2);
+	handshake(h, &c[10], 20000000);
+	assert_false(h->flows[0]->ended);
+	assert_true(h->flows[9]->ended);                       /* the unmarked one */
+	c[11] = conn4(71, 1, 2);
+	data(h, &c[10], 0, 0, (const uint8_t *)"K", 1);
+	handshake(h, &c[11], 21000000);
+	assert_true(h->flows[0]->ended);                       /* least recently active kept */
+	assert_int_equal(h->flows[0]->why, TCP_REASM_END_EVICTED);
+	mark_r = NULL;
+	h_free(h);
+}
+
 /* Flows expire oldest first, and only those idle too long. */
 static void
 test_expire_order(void **state)
@@ -1302,6 +1381,8 @@ main(void)
 		cmocka_unit_test(test_global_limit),
 		cmocka_unit_test(test_global_limit_self),
 		cmocka_unit_test(test_lru_eviction),
+		cmocka_unit_test(test_mark_ignore),
+		cmocka_unit_test(test_mark_eviction),
 		cmocka_unit_test(test_expire_order),
 		cmocka_unit_test(test_expire_not_early),
 		cmocka_unit_test(test_one_octet_segments),
