@@ -970,8 +970,11 @@ test_truncated(void **state)
 
 			assert_true(st == TLS_WIRE_MORE || st == TLS_WIRE_DONE);
 			assert_int_equal(f.bytes, k);
+			/* TLS 1.2: done after the ServerKeyExchange (ECDHE) */
 			if (st == TLS_WIRE_MORE)
-				assert_false(f.have_cert);
+				assert_false(f.have_ske);
+			else if (scs[i].max_version == TLS1_2_VERSION)
+				assert_true(f.have_cert && f.have_ske && f.ske_group != 0);
 		}
 		for (k = 0; k < r.c2s.len; k++) {
 			enum tls_wire_status st = feed(r.c2s.p, k, true, 0, 0, true, &f);
@@ -1567,7 +1570,12 @@ test_certificate_checks(void **state)
 		records(m.b, m.n, 16384, 22, &b);
 		records((const uint8_t *)"\x0b\x00\x00\x0d\x00\x00\x0a\x00\x00\x02\xaa\xbb"
 		    "\x00\x00\x02\xcc\xdd", 17, 3, 22, &b);
+		/* static RSA: no ServerKeyExchange, the Certificate alone is
+		 * not the end; ServerHelloDone is */
+		assert_int_equal(feed_whole(&b, false, &f), TLS_WIRE_MORE);
+		records((const uint8_t *)"\x0e\x00\x00\x00", 4, 16384, 22, &b);
 		assert_int_equal(feed_whole(&b, false, &f), TLS_WIRE_DONE);
+		assert_false(f.have_ske);
 		assert_int_equal(f.n_certs, 2);
 		assert_int_equal(f.cert_len, 2);
 		assert_memory_equal(f.cert_der, "\xaa\xbb", 2);
@@ -1576,6 +1584,7 @@ test_certificate_checks(void **state)
 		server_hello(&m, false, NULL, 0, 0x002f);
 		records(m.b, m.n, 16384, 22, &b);
 		records((const uint8_t *)"\x0b\x00\x00\x03\x00\x00\x00", 7, 16384, 22, &b);
+		records((const uint8_t *)"\x0e\x00\x00\x00", 4, 16384, 22, &b);
 		assert_int_equal(feed_whole(&b, false, &f), TLS_WIRE_DONE);
 		assert_true(f.have_cert);
 		assert_int_equal(f.n_certs, 0);
