@@ -440,20 +440,19 @@ spki_of(const uint8_t *p, size_t len, struct tls_wire_cert_key *out)
 		    (c = OID_FIND(curves, p + o, l)) != NULL) {
 			out->key_curve = c->name;
 			out->key_bits = c->bits;
-		} else if (kl >= 3 && p[ko] == 0x04 && kl % 2 == 1) {
+		} else if (kl >= 3 && kl <= 1025 && p[ko] == 0x04 && kl % 2 == 1) {
 			out->key_bits = (int)((kl - 1) / 2 * 8); /* uncompressed point */
 		}
 	}
 	return true;
 }
 
-bool
-tls_wire_cert_key(const uint8_t *der, size_t len, struct tls_wire_cert_key *out)
+static bool
+cert_key(const uint8_t *der, size_t len, struct tls_wire_cert_key *out)
 {
 	size_t off = 0, clen, o, l;
 	uint8_t tag;
 
-	memset(out, 0, sizeof *out);
 	/* Certificate SEQUENCE, then tbsCertificate SEQUENCE: enter both */
 	for (int i = 0; i < 2; i++)
 		if (!der_next(der, len, &off, &tag, &clen) || tag != 0x30)
@@ -477,6 +476,16 @@ tls_wire_cert_key(const uint8_t *der, size_t len, struct tls_wire_cert_key *out)
 	if (!der_elem(der, len, &off, &tag, &o, &l) || tag != 0x30)
 		return false;
 	return spki_of(der + o, l, out);
+}
+
+bool
+tls_wire_cert_key(const uint8_t *der, size_t len, struct tls_wire_cert_key *out)
+{
+	memset(out, 0, sizeof *out);
+	if (cert_key(der, len, out))
+		return true;
+	memset(out, 0, sizeof *out);
+	return false;
 }
 
 int

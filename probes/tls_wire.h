@@ -187,7 +187,8 @@ struct tls_wire_cert_key {
 	                         * NULL any other key */
 	int key_bits;           /* RSA/DSA: bits of the modulus / of p; EC: the
 	                         * curve's bits (named curve), else from the point's
-	                         * length; EdDSA 256/456; 0 unknown */
+	                         * length; EdDSA 256/456 (as OpenSSL counts); 0
+	                         * unknown */
 	const char *key_curve;  /* EC namedCurve: "secp256r1", "secp384r1",
 	                         * "secp521r1", "secp224r1", "secp192r1",
 	                         * "secp256k1", "brainpoolP256r1", "brainpoolP384r1",
@@ -198,8 +199,8 @@ struct tls_wire_cert_key {
 	                         * "ED448"; NULL any other */
 };
 
-/* Fill *out (always, NULL/0 where unknown); false when der is not a
- * certificate as far as the subjectPublicKeyInfo. Pure: no OpenSSL, every
+/* Fill *out (NULL/0 where unknown); false, and *out all NULL/0, when der
+ * is not a certificate as far as the subjectPublicKeyInfo. Pure: no OpenSSL, every
  * length checked against its container, at most a few dozen elements. */
 bool tls_wire_cert_key(const uint8_t *der, size_t len, struct tls_wire_cert_key *out);
 

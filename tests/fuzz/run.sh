@@ -29,11 +29,11 @@ declare -A deps=(
     [fuzz_httpneg]="agent/output/httpneg.c"
     [fuzz_httpsget]="probes/httpsget.c probes/util.c probes/log.c probes/safetext.c"
     [fuzz_baseline]="agent/verdict/downgrade.c probes/cipher.c probes/appltype.c probes/tlsver.c probes/util.c probes/log.c probes/safetext.c"
-    [fuzz_tls_wire]="probes/tls_wire.c"
+    [fuzz_tls_wire]="probes/tls_wire.c probes/cipher.c probes/rating.c probes/tlsver.c"
     [fuzz_packet]="probes/pktdecode.c probes/tcp_reasm.c probes/util.c probes/log.c probes/safetext.c"
-    [fuzz_smtp_wire]="probes/smtp_wire.c probes/smtp_reply.c probes/smtp_caps.c probes/tls_wire.c"
+    [fuzz_smtp_wire]="probes/smtp_wire.c probes/smtp_reply.c probes/smtp_caps.c probes/tls_wire.c probes/cipher.c"
     [fuzz_dane]="probes/dane.c"
-    [fuzz_passive]="probes/pktdecode.c probes/tcp_reasm.c probes/smtp_wire.c probes/smtp_reply.c probes/smtp_caps.c probes/tls_wire.c probes/passive.c probes/appldata.c probes/appltype.c probes/tlsver.c probes/util.c probes/log.c probes/safetext.c agent/verdict/pserver.c probes/cipher.c"
+    [fuzz_passive]="probes/pktdecode.c probes/tcp_reasm.c probes/smtp_wire.c probes/smtp_reply.c probes/smtp_caps.c probes/tls_wire.c probes/passive.c probes/appldata.c probes/appltype.c probes/tlsver.c probes/util.c probes/log.c probes/safetext.c agent/verdict/pserver.c probes/cipher.c probes/rating.c"
     [fuzz_mtasts]="probes/mtasts.c probes/safetext.c"
 )
 # libraries a target needs beyond libc (passive.c is linked for its helpers)
