@@ -365,6 +365,7 @@ test_target_esmtp_tls13(void **state)
 	row->dg.set = true;
 	row->dg.best.tls_version = 0x0304;
 	row->dg.best.cipher_id = 0x1302;
+	row->dg.best.cipher_class = posture_cipher_class(0x1302);   /* as downgrade.c sets it */
 	row->dg.set_at = T_2026_11_01_083000;
 	posture_names(&row->dg.best, &row->dg.best_names);  /* as downgrade_view() names it */
 	row->dg.last_event = DG_TLS_VERSION_LOWERED;
@@ -609,6 +610,7 @@ test_target_down(void **state)
 	row->dg.set = true;
 	row->dg.best.tls_version = 0x0304;
 	row->dg.best.cipher_id = 0x1302;
+	row->dg.best.cipher_class = posture_cipher_class(0x1302);   /* as downgrade.c sets it */
 	row->dg.set_at = T_2026_11_01_083000;
 	posture_names(&row->dg.best, &row->dg.best_names);  /* as downgrade_view() names it */
 	row->dg.active = (1u << DG_TLS_VERSION_LOWERED) | (1u << DG_CERT_EXPIRED);
