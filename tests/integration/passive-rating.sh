@@ -11,6 +11,8 @@
 # recognised by their prime); a SHA-1-signed leaf insufficient; TLS 1.3
 # hides the certificate: cert_key and cert_signature null, overall over the
 # rest.
+# SC2154: srcdir comes from the environment.
+# shellcheck disable=SC2154
 . "$srcdir/tests/lib/tap.sh"
 . "$srcdir/tests/lib/capture.sh"
 . "$srcdir/tests/lib/postfix.sh"
