@@ -45,8 +45,13 @@ struct pflow {
 	bool final;                  /* smtp_wire said FINAL (while GREETED: not handed yet) */
 	bool kept;                   /* marked KEEP (`any`: found to be SMTP) */
 	time_t cert_not_after;
+<<<<<<< HEAD
 	struct smtp_wire *sw;        /* from the first byte or gap fed on (a SYN costs little) */
 	struct smtpsniff sn;         /* `any`: is it SMTP? */
+=======
+	struct passive_tls_keys keys;
+	struct smtp_wire *sw;        /* from the first byte or gap on (a SYN costs little) */
+>>>>>>> prating
 };
 
 struct passive {
@@ -102,10 +107,16 @@ pool_tls_done(void *arg, int dir, const struct tls_wire_facts *f)
 	struct passive *p = arg;
 	int64_t nb, na;
 
-	if (dir != SMTP_WIRE_S2C || p->cur == NULL || !f->have_cert || f->cert_der_len == 0)
+	if (dir != SMTP_WIRE_S2C || p->cur == NULL)
+		return;
+	p->cur->keys.group = f->group != 0 ? f->group : f->ske_group;
+	p->cur->keys.dh_bits = f->dh_bits;
+	if (!f->have_cert || f->cert_der_len == 0)
 		return;
 	if (tls_wire_cert_validity(f->cert_der, f->cert_der_len, &nb, &na))
 		p->cur->cert_not_after = (time_t)na;
+	p->cur->keys.cert_known = tls_wire_cert_key(f->cert_der, f->cert_der_len,
+	    &p->cur->keys.cert);
 }
 
 /* ---- sessions ---- */
@@ -179,6 +190,7 @@ passive_session_make(struct passive_session *s, const struct tcp_reasm_flow_info
 	s->server_type = smtp_wire_server_type(f);
 	s->security = smtp_wire_security(f);
 	s->cert_not_after = cert_not_after;
+	memset(&s->keys, 0, sizeof s->keys);
 	memcpy(&s->facts, f, sizeof s->facts);
 }
 
@@ -192,6 +204,7 @@ hand_over(struct passive *p, struct pflow *fl, const char *end_reason)
 		return;
 	fl->handed = true;
 	passive_session_make(&s, &fl->fi, f, p->now_us, fl->cert_not_after, end_reason);
+	s.keys = fl->keys;
 	p->st.sessions++;
 	if (s.security == 'T')
 		p->st.sessions_tls++;
@@ -210,6 +223,7 @@ cb_flow_new(void *arg, const struct tcp_reasm_flow_info *fi)
 	fl->fi = *fi;
 	fl->handed = fl->done = fl->final = fl->kept = false;
 	fl->cert_not_after = 0;
+	memset(&fl->keys, 0, sizeof fl->keys);
 	fl->sw = NULL;
 	smtpsniff_init(&fl->sn);
 	return fl;

@@ -87,6 +87,16 @@ struct passive_cfg {
 	void (*tick)(void *arg, const struct passive_stats *st);
 };
 
+/* What the rating (probes/rating.h) needs of a session's server handshake
+ * beyond version and suite, from the server's TLS reader when it finishes. */
+struct passive_tls_keys {
+	uint16_t group;                 /* IANA supported-groups id: TLS 1.3 key_share,
+	                                 * TLS <= 1.2 ServerKeyExchange; 0 unknown */
+	uint32_t dh_bits;               /* TLS <= 1.2 DHE: bits of p; 0 unknown */
+	bool cert_known;                /* cert: a TLS <= 1.2 leaf was read */
+	struct tls_wire_cert_key cert;  /* tls_wire_cert_key() of that leaf */
+};
+
 /* One observed session. */
 struct passive_session {
 	int family;                     /* AF_INET / AF_INET6 */
@@ -101,6 +111,7 @@ struct passive_session {
 	char server_type;               /* smtp_wire_server_type(): 'E' 'S' ' ' */
 	char security;                  /* smtp_wire_security(): 'T' 'B' ' ' */
 	time_t cert_not_after;          /* TLS <= 1.2 leaf certificate; 0 none */
+	struct passive_tls_keys keys;   /* all 0 / NULL: nothing known */
 	struct smtp_wire_facts facts;
 };
 
@@ -130,7 +141,7 @@ const struct passive_stats *passive_stats(struct passive *p);
 size_t passive_filter(const struct portset *ports, char *out, size_t outsz);
 
 /* Fill *s for a flow and its SMTP facts as the probe hands it over at
- * now_us (end_reason NULL while the flow lives). */
+ * now_us (end_reason NULL while the flow lives); s->keys is cleared. */
 void passive_session_make(struct passive_session *s, const struct tcp_reasm_flow_info *fi,
     const struct smtp_wire_facts *f, uint64_t now_us, time_t cert_not_after,
     const char *end_reason);

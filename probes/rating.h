@@ -85,6 +85,14 @@ struct rating {
 	                         * set overall; NULL when overall is unknown */
 };
 
+/* The IANA TLS Supported Groups name of a group id (the key_share group of
+ * TLS 1.3, the ServerKeyExchange named_curve of TLS 1.2), as the group
+ * field above takes it: "x25519" (0x001d), "secp256r1" (0x0017),
+ * "brainpoolP256r1" (26) and "brainpoolP256r1tls13" (0x001f), "ffdhe2048"
+ * (0x0100), "X25519MLKEM768" (0x11ec), ...; NULL for an id not in the
+ * table (unassigned, GREASE, private use, GOST). Pure, static strings. */
+const char *rating_group_name(unsigned id);
+
 /* Rate one connection; in and out must not be NULL. */
 void rating_of(const struct rating_input *in, struct rating *out);
 

@@ -1,6 +1,7 @@
 /* probes/tls_wire.c: see tls_wire.h. */
 #include "buildconf.h"
 #include "tls_wire.h"
+#include "cipher.h"
 
 #include <stdio.h>
 #include <stddef.h>
@@ -15,6 +16,8 @@
 #define HS_CLIENT_HELLO 1
 #define HS_SERVER_HELLO 2
 #define HS_CERTIFICATE 11
+#define HS_SERVER_KEY_EXCHANGE 12
+#define HS_CERTIFICATE_STATUS 22
 
 #define EXT_SERVER_NAME 0
 #define EXT_SUPPORTED_VERSIONS 43
@@ -29,6 +32,7 @@ enum phase {
 	PH_HELLO,   /* ClientHello / ServerHello (or HelloRetryRequest) */
 	PH_HELLO2,  /* server after HelloRetryRequest: the real ServerHello */
 	PH_CERT,    /* server, TLS <= 1.2: Certificate, or whatever replaces it */
+	PH_SKE,     /* server, TLS <= 1.2, after the Certificate: ServerKeyExchange */
 	PH_AFTER,   /* nothing more is parsed */
 };
 
@@ -244,6 +248,244 @@ tls_wire_cert_validity(const uint8_t *der, size_t len, int64_t *not_before, int6
 	*not_before = nb;
 	*not_after = na;
 	return true;
+}
+
+/* ---- what the rating needs of the certificate ---- */
+
+/* One complete DER element at *off within end: its tag and content. */
+static bool
+der_elem(const uint8_t *p, size_t end, size_t *off, uint8_t *tag, size_t *coff, size_t *clen)
+{
+	size_t o = *off, l;
+
+	if (!der_next(p, end, &o, tag, &l) || l > end - o)
+		return false;
+	*coff = o;
+	*clen = l;
+	*off = o + l;
+	return true;
+}
+
+struct oid_name {
+	uint8_t len;
+	uint8_t der[10];
+	const char *name;
+	int bits;
+};
+
+#define OID_RSA        "\x2a\x86\x48\x86\xf7\x0d\x01\x01"   /* 1.2.840.113549.1.1 */
+#define OID_ECDSA      "\x2a\x86\x48\xce\x3d\x04"           /* 1.2.840.10045.4 */
+#define OID_NIST_HASH  "\x60\x86\x48\x01\x65\x03\x04\x02"   /* 2.16.840.1.101.3.4.2 */
+#define OID_NIST_DSA   "\x60\x86\x48\x01\x65\x03\x04\x03"   /* 2.16.840.1.101.3.4.3 */
+
+static const struct oid_name key_types[] = {
+	{ 9, OID_RSA "\x01", "RSA", 0 },                    /* rsaEncryption */
+	{ 9, OID_RSA "\x0a", "RSA-PSS", 0 },                /* id-RSASSA-PSS */
+	{ 7, "\x2a\x86\x48\xce\x3d\x02\x01", "EC", 0 },     /* id-ecPublicKey */
+	{ 3, "\x2b\x65\x70", "ED25519", 256 },
+	{ 3, "\x2b\x65\x71", "ED448", 456 },
+	{ 7, "\x2a\x86\x48\xce\x38\x04\x01", "DSA", 0 },    /* id-dsa */
+};
+
+static const struct oid_name curves[] = {
+	{ 8, "\x2a\x86\x48\xce\x3d\x03\x01\x07", "secp256r1", 256 },  /* prime256v1 */
+	{ 5, "\x2b\x81\x04\x00\x22", "secp384r1", 384 },
+	{ 5, "\x2b\x81\x04\x00\x23", "secp521r1", 521 },
+	{ 5, "\x2b\x81\x04\x00\x21", "secp224r1", 224 },
+	{ 8, "\x2a\x86\x48\xce\x3d\x03\x01\x01", "secp192r1", 192 },  /* prime192v1 */
+	{ 5, "\x2b\x81\x04\x00\x0a", "secp256k1", 256 },
+	{ 9, "\x2b\x24\x03\x03\x02\x08\x01\x01\x07", "brainpoolP256r1", 256 },
+	{ 9, "\x2b\x24\x03\x03\x02\x08\x01\x01\x0b", "brainpoolP384r1", 384 },
+	{ 9, "\x2b\x24\x03\x03\x02\x08\x01\x01\x0d", "brainpoolP512r1", 512 },
+};
+
+/* signature algorithms: the hash; RSASSA-PSS (hash in its parameters) apart */
+static const struct oid_name sig_algs[] = {
+	{ 9, OID_RSA "\x04", "MD5", 0 },          /* md5WithRSAEncryption */
+	{ 9, OID_RSA "\x05", "SHA1", 0 },
+	{ 9, OID_RSA "\x0b", "SHA256", 0 },
+	{ 9, OID_RSA "\x0c", "SHA384", 0 },
+	{ 9, OID_RSA "\x0d", "SHA512", 0 },
+	{ 9, OID_RSA "\x0e", "SHA224", 0 },
+	{ 7, OID_ECDSA "\x01", "SHA1", 0 },       /* ecdsa-with-SHA1 */
+	{ 8, OID_ECDSA "\x03\x01", "SHA224", 0 },
+	{ 8, OID_ECDSA "\x03\x02", "SHA256", 0 },
+	{ 8, OID_ECDSA "\x03\x03", "SHA384", 0 },
+	{ 8, OID_ECDSA "\x03\x04", "SHA512", 0 },
+	{ 7, "\x2a\x86\x48\xce\x38\x04\x03", "SHA1", 0 },  /* dsa-with-sha1 */
+	{ 9, OID_NIST_DSA "\x01", "SHA224", 0 },  /* dsa-with-sha224 */
+	{ 9, OID_NIST_DSA "\x02", "SHA256", 0 },
+	{ 3, "\x2b\x65\x70", "ED25519", 0 },
+	{ 3, "\x2b\x65\x71", "ED448", 0 },
+};
+
+/* hash algorithms, for RSASSA-PSS-params */
+static const struct oid_name hashes[] = {
+	{ 5, "\x2b\x0e\x03\x02\x1a", "SHA1", 0 },
+	{ 9, OID_NIST_HASH "\x01", "SHA256", 0 },
+	{ 9, OID_NIST_HASH "\x02", "SHA384", 0 },
+	{ 9, OID_NIST_HASH "\x03", "SHA512", 0 },
+	{ 9, OID_NIST_HASH "\x04", "SHA224", 0 },
+	{ 8, "\x2a\x86\x48\x86\xf7\x0d\x02\x05", "MD5", 0 },
+};
+
+static const struct oid_name *
+oid_find(const struct oid_name *t, size_t n, const uint8_t *der, size_t len)
+{
+	for (size_t i = 0; i < n; i++)
+		if (t[i].len == len && memcmp(t[i].der, der, len) == 0)
+			return &t[i];
+	return NULL;
+}
+
+#define OID_FIND(t, p, n) oid_find((t), sizeof(t) / sizeof((t)[0]), (p), (n))
+
+/* Bits of a DER INTEGER's content taken as unsigned (leading zero octets
+ * skipped). */
+static int
+int_bits(const uint8_t *p, size_t len)
+{
+	int bits;
+	uint8_t c;
+
+	while (len > 0 && p[0] == 0) {
+		p++;
+		len--;
+	}
+	if (len == 0 || len > 8192)
+		return 0;
+	bits = (int)(len - 1) * 8;
+	for (c = p[0]; c != 0; c >>= 1)
+		bits++;
+	return bits;
+}
+
+/* The hash of an AlgorithmIdentifier (SEQUENCE content p[0..len)). */
+static const char *
+sig_hash_of(const uint8_t *p, size_t len)
+{
+	size_t off = 0, o, l, po, pl;
+	uint8_t tag;
+	const struct oid_name *n;
+
+	if (!der_elem(p, len, &off, &tag, &o, &l) || tag != 0x06)
+		return NULL;
+	if ((n = OID_FIND(sig_algs, p + o, l)) != NULL)
+		return n->name;
+	if (l != 9 || memcmp(p + o, OID_RSA "\x0a", 9) != 0)
+		return NULL;
+	/* RSASSA-PSS-params ::= SEQUENCE { hashAlgorithm [0] AlgorithmIdentifier
+	 * DEFAULT sha1, ... }; absent parameters: all defaults */
+	if (off == len)
+		return "SHA1";
+	if (!der_elem(p, len, &off, &tag, &po, &pl) || tag != 0x30)
+		return NULL;
+	off = po;
+	if (pl == 0)
+		return "SHA1";
+	if (!der_elem(p, po + pl, &off, &tag, &o, &l))
+		return NULL;
+	if (tag != 0xa0)
+		return "SHA1";           /* [1] maskGenAlgorithm or later: hash defaulted */
+	off = o;
+	if (!der_elem(p, o + l, &off, &tag, &po, &pl) || tag != 0x30)
+		return NULL;
+	off = po;
+	if (!der_elem(p, po + pl, &off, &tag, &o, &l) || tag != 0x06)
+		return NULL;
+	n = OID_FIND(hashes, p + o, l);
+	return n != NULL ? n->name : NULL;
+}
+
+/* SubjectPublicKeyInfo content p[0..len): type, bits, curve. */
+static bool
+spki_of(const uint8_t *p, size_t len, struct tls_wire_cert_key *out)
+{
+	size_t off = 0, ao, al, o, l, ko, kl, aoff;
+	uint8_t tag;
+	const struct oid_name *t, *c;
+
+	if (!der_elem(p, len, &off, &tag, &ao, &al) || tag != 0x30 ||
+	    !der_elem(p, len, &off, &tag, &ko, &kl) || tag != 0x03 || kl < 1 || p[ko] != 0)
+		return false;
+	ko++;                      /* the unused-bits octet: 0 for every key here */
+	kl--;
+	aoff = ao;
+	if (!der_elem(p, ao + al, &aoff, &tag, &o, &l) || tag != 0x06)
+		return false;
+	if ((t = OID_FIND(key_types, p + o, l)) == NULL)
+		return true;           /* a key of another type: unknown */
+	out->key_type = t->name;
+	out->key_bits = t->bits;
+	if (strcmp(t->name, "RSA") == 0 || strcmp(t->name, "RSA-PSS") == 0) {
+		/* RSAPublicKey ::= SEQUENCE { modulus INTEGER, publicExponent } */
+		size_t k = ko;
+
+		if (der_elem(p, ko + kl, &k, &tag, &o, &l) && tag == 0x30) {
+			k = o;
+			if (der_elem(p, o + l, &k, &tag, &o, &l) && tag == 0x02)
+				out->key_bits = int_bits(p + o, l);
+		}
+	} else if (strcmp(t->name, "DSA") == 0) {
+		/* Dss-Parms ::= SEQUENCE { p INTEGER, q, g } in the parameters */
+		if (der_elem(p, ao + al, &aoff, &tag, &o, &l) && tag == 0x30) {
+			size_t k = o;
+
+			if (der_elem(p, o + l, &k, &tag, &o, &l) && tag == 0x02)
+				out->key_bits = int_bits(p + o, l);
+		}
+	} else if (strcmp(t->name, "EC") == 0) {
+		/* ECParameters: namedCurve OBJECT IDENTIFIER (others: unknown) */
+		if (der_elem(p, ao + al, &aoff, &tag, &o, &l) && tag == 0x06 &&
+		    (c = OID_FIND(curves, p + o, l)) != NULL) {
+			out->key_curve = c->name;
+			out->key_bits = c->bits;
+		} else if (kl >= 3 && kl <= 1025 && p[ko] == 0x04 && kl % 2 == 1) {
+			out->key_bits = (int)((kl - 1) / 2 * 8); /* uncompressed point */
+		}
+	}
+	return true;
+}
+
+static bool
+cert_key(const uint8_t *der, size_t len, struct tls_wire_cert_key *out)
+{
+	size_t off = 0, clen, o, l;
+	uint8_t tag;
+
+	/* Certificate SEQUENCE, then tbsCertificate SEQUENCE: enter both */
+	for (int i = 0; i < 2; i++)
+		if (!der_next(der, len, &off, &tag, &clen) || tag != 0x30)
+			return false;
+	/* [0] version (optional), serialNumber */
+	if (!der_elem(der, len, &off, &tag, &o, &l))
+		return false;
+	if (tag == 0xa0 && !der_elem(der, len, &off, &tag, &o, &l))
+		return false;
+	if (tag != 0x02)
+		return false;
+	/* signature AlgorithmIdentifier */
+	if (!der_elem(der, len, &off, &tag, &o, &l) || tag != 0x30)
+		return false;
+	out->sig_hash = sig_hash_of(der + o, l);
+	/* issuer, validity, subject */
+	for (int i = 0; i < 3; i++)
+		if (!der_elem(der, len, &off, &tag, &o, &l) || tag != 0x30)
+			return false;
+	/* subjectPublicKeyInfo */
+	if (!der_elem(der, len, &off, &tag, &o, &l) || tag != 0x30)
+		return false;
+	return spki_of(der + o, l, out);
+}
+
+bool
+tls_wire_cert_key(const uint8_t *der, size_t len, struct tls_wire_cert_key *out)
+{
+	memset(out, 0, sizeof *out);
+	if (cert_key(der, len, out))
+		return true;
+	memset(out, 0, sizeof *out);
+	return false;
 }
 
 int
@@ -576,6 +818,80 @@ parse_certificate(const uint8_t *msg, size_t avail, size_t total, struct tls_wir
 	return NULL;
 }
 
+/* The RFC 7919 groups, recognised by their prime p: its bits and the 64-bit
+ * FNV-1a of its octets (leading zeros stripped), computed from OpenSSL's
+ * copies (group:ffdheNNNN) and checked in tests/unit/test_tls_wire. */
+static const struct {
+	uint16_t bits, id;
+	uint64_t fnv;
+} ffdhe[] = {
+	{ 2048, 0x0100, 0x21c4cbb4f90c4900u },
+	{ 3072, 0x0101, 0xba273df6551e5977u },
+	{ 4096, 0x0102, 0xddcf17b371acbee2u },
+	{ 6144, 0x0103, 0xda4b93b5facc19cfu },
+	{ 8192, 0x0104, 0xfcb5a9b4be6d4540u },
+};
+
+static uint16_t
+ffdhe_id(const uint8_t *p, size_t len, unsigned bits)
+{
+	uint64_t h = 0xcbf29ce484222325u;
+
+	for (size_t i = 0; i < len; i++) {
+		h ^= p[i];
+		h *= 0x100000001b3u;
+	}
+	for (size_t i = 0; i < sizeof ffdhe / sizeof ffdhe[0]; i++)
+		if (ffdhe[i].bits == bits && ffdhe[i].fnv == h)
+			return ffdhe[i].id;
+	return 0;
+}
+
+/* ServerKeyExchange (TLS <= 1.2, RFC 8422 5.4 / RFC 5246 7.4.3): the named
+ * curve of an ECDHE suite, the bits of p of a DHE suite; the rest of the
+ * message (public value, signature) is only checked to fit. */
+static const char *
+parse_server_key_exchange(const uint8_t *msg, size_t len, struct tls_wire_facts *f)
+{
+	struct rd r = { msg, len }, v;
+	struct cipher_props cp;
+	uint8_t curve_type;
+	uint16_t curve;
+
+	f->have_ske = true;
+	if (!cipher_lookup(f->cipher_id, &cp) ||
+	    (strcmp(cp.auth, "RSA") != 0 && strcmp(cp.auth, "ECDSA") != 0 &&
+	    strcmp(cp.auth, "DSS") != 0 && strcmp(cp.auth, "anon") != 0))
+		return NULL;       /* PSK, SRP, ...: another form */
+	if (strcmp(cp.kx, "ECDHE") == 0) {
+		if (!rd_u8(&r, &curve_type))
+			return "ServerKeyExchange too short";
+		if (curve_type != 3)
+			return NULL;   /* explicit curve parameters: unknown */
+		if (!rd_u16(&r, &curve) || !rd_vec(&r, 1, &v) || v.len == 0)
+			return "bad ServerKeyExchange ECParameters";
+		f->ske_group = curve;
+	} else if (strcmp(cp.kx, "DHE") == 0) {
+		if (!rd_vec(&r, 2, &v) || v.len == 0)
+			return "bad ServerKeyExchange dh_p";
+		while (v.len > 0 && v.p[0] == 0) {
+			v.p++;
+			v.len--;
+		}
+		if (v.len > 0) {
+			unsigned bits = (unsigned)(v.len - 1) * 8;
+
+			for (uint8_t c = v.p[0]; c != 0; c >>= 1)
+				bits++;
+			f->dh_bits = bits;
+			f->ske_group = ffdhe_id(v.p, v.len, bits);
+		}
+		if (!rd_vec(&r, 2, &v) || !rd_vec(&r, 2, &v))
+			return "bad ServerKeyExchange dh_g or dh_Ys";
+	}
+	return NULL;
+}
+
 /* ---- the handshake layer ---- */
 
 static void
@@ -649,7 +965,7 @@ end_msg(struct tls_wire *w)
 	if (w->hlen > TLS_WIRE_MSG_MAX) {
 		w->facts.oversized = true;
 		if (w->htype != HS_CERTIFICATE) {
-			finish(w); /* a hello too large to read: skipped */
+			finish(w); /* a hello or key exchange too large to read: skipped */
 			return;
 		}
 	}
@@ -668,6 +984,14 @@ end_msg(struct tls_wire *w)
 		break;
 	case HS_CERTIFICATE:
 		why = parse_certificate(w->msg, avail, w->hlen, &w->facts);
+		if (why != NULL) {
+			stop(w, TLS_WIRE_ERROR, why);
+			return;
+		}
+		w->phase = PH_SKE;
+		break;
+	case HS_SERVER_KEY_EXCHANGE:
+		why = parse_server_key_exchange(w->msg, w->hlen, &w->facts);
 		if (why != NULL) {
 			stop(w, TLS_WIRE_ERROR, why);
 			return;
@@ -701,10 +1025,16 @@ begin_msg(struct tls_wire *w)
 		w->keep = true;
 		break;
 	case PH_CERT:
-		if (w->htype == HS_CERTIFICATE)
+		if (w->htype == HS_CERTIFICATE || w->htype == HS_SERVER_KEY_EXCHANGE)
 			w->keep = true;
 		else
-			finish(w); /* no certificate: anonymous or resumed */
+			finish(w); /* no certificate and no key exchange: resumed, PSK */
+		break;
+	case PH_SKE:
+		if (w->htype == HS_SERVER_KEY_EXCHANGE)
+			w->keep = true;
+		else if (w->htype != HS_CERTIFICATE_STATUS)
+			finish(w); /* ServerHelloDone, CertificateRequest: none */
 		break;
 	}
 	if (w->hlen == 0)

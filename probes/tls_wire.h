@@ -3,8 +3,8 @@
  * Reads ONE direction of a TLS connection as a byte stream, as TCP delivers
  * it (any fragmentation, down to one byte per call), and extracts the facts
  * of the handshake: the ClientHello (client direction), or the ServerHello
- * and, for TLS <= 1.2, the leaf certificate (server direction), plus any
- * plaintext alert. No OpenSSL, no I/O, no allocation: the caller embeds one
+ * and, for TLS <= 1.2, the leaf certificate and what the ServerKeyExchange
+ * says of the key exchange (server direction), plus any plaintext alert. No OpenSSL, no I/O, no allocation: the caller embeds one
  * struct tls_wire per direction of a flow (about 21 KiB) and treats its
  * fields as private except through tls_wire_facts().
  *
@@ -89,6 +89,18 @@ struct tls_wire_facts {
 	size_t cert_der_len;           /* bytes of the leaf in cert_der (at the end) */
 	bool cert_truncated;           /* cert_len > TLS_WIRE_CERT_MAX: cert_der is a prefix */
 
+	/* ServerKeyExchange (server direction, TLS <= 1.2), read for the suites
+	 * whose key exchange is ECDHE or DHE (probes/cipher's kx, authenticated
+	 * by RSA, ECDSA or DSS, or anonymous); other suites and forms leave
+	 * both 0 */
+	bool have_ske;                 /* a ServerKeyExchange was read */
+	uint16_t ske_group;            /* ECDHE: the named_curve (curve_type 3), IANA
+	                                * supported-groups id; 0 other curve_type.
+	                                * DHE: the RFC 7919 group whose p this is
+	                                * (0x0100 ffdhe2048 .. 0x0104), 0 another */
+	uint32_t dh_bits;              /* DHE: bits of dh_p (leading zeros not
+	                                * counted); 0 none */
+
 	/* the first fatal plaintext alert, else the first plaintext alert */
 	bool alert_seen;
 	uint8_t alert_level;           /* 1 warning, 2 fatal */
@@ -136,8 +148,10 @@ void tls_wire_init(struct tls_wire *w, bool from_client);
 /* Feed the next len bytes of this direction; all are consumed. Returns the
  * state after them: TLS_WIRE_DONE once everything interesting has been seen
  * (client: after the ClientHello; server: after a TLS 1.3 ServerHello, or
- * for TLS <= 1.2 after the Certificate message or whatever replaces it, or
- * after ChangeCipherSpec / the first encrypted record; either direction:
+ * for TLS <= 1.2 after the ServerKeyExchange or the first message that
+ * shows there is none (ServerHelloDone, CertificateRequest; a
+ * CertificateStatus between Certificate and ServerKeyExchange is skipped),
+ * or after ChangeCipherSpec / the first encrypted record; either direction:
  * after a fatal alert). Feeding more after DONE is allowed and cheap:
  * records are still framed and plaintext alerts still recorded. */
 enum tls_wire_status tls_wire_feed(struct tls_wire *w, const uint8_t *buf, size_t len);
@@ -161,6 +175,34 @@ int tls_wire_sniff(const uint8_t *buf, size_t len);
  * since the epoch, UTC. false when the bytes are not such a certificate. */
 bool tls_wire_cert_validity(const uint8_t *der, size_t len, int64_t *not_before,
     int64_t *not_after);
+
+/* What the rating (probes/rating.h) needs of a DER X.509 leaf certificate,
+ * read with a bounded walk of tbsCertificate (its signature field, which RFC
+ * 5280 4.1.1.2 makes equal to the outer signatureAlgorithm, and its
+ * subjectPublicKeyInfo); der may be a prefix that reaches the end of the
+ * subjectPublicKeyInfo. The strings are static, NULL where not recognised. */
+struct tls_wire_cert_key {
+	const char *key_type;   /* "RSA" (rsaEncryption), "RSA-PSS" (id-RSASSA-PSS),
+	                         * "EC" (id-ecPublicKey), "ED25519", "ED448", "DSA";
+	                         * NULL any other key */
+	int key_bits;           /* RSA/DSA: bits of the modulus / of p; EC: the
+	                         * curve's bits (named curve), else from the point's
+	                         * length; EdDSA 256/456 (as OpenSSL counts); 0
+	                         * unknown */
+	const char *key_curve;  /* EC namedCurve: "secp256r1", "secp384r1",
+	                         * "secp521r1", "secp224r1", "secp192r1",
+	                         * "secp256k1", "brainpoolP256r1", "brainpoolP384r1",
+	                         * "brainpoolP512r1"; NULL other or implicit */
+	const char *sig_hash;   /* "MD5", "SHA1", "SHA224", "SHA256", "SHA384",
+	                         * "SHA512" (RSA PKCS#1 v1.5, RSASSA-PSS with its
+	                         * hashAlgorithm, default SHA1; ECDSA; DSA), "ED25519",
+	                         * "ED448"; NULL any other */
+};
+
+/* Fill *out (NULL/0 where unknown); false, and *out all NULL/0, when der
+ * is not a certificate as far as the subjectPublicKeyInfo. Pure: no OpenSSL, every
+ * length checked against its container, at most a few dozen elements. */
+bool tls_wire_cert_key(const uint8_t *der, size_t len, struct tls_wire_cert_key *out);
 
 /* "more", "done", "not-tls", "error". */
 const char *tls_wire_status_name(enum tls_wire_status s);

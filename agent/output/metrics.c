@@ -23,7 +23,7 @@ enum fam_id {
 	F_SERVER_CLOSES, F_RECYCLES, F_DANE, F_MTA_STS, F_RATING,
 	F_P_PACKETS, F_P_BYTES, F_P_SESSIONS, F_P_DROPS,
 	F_PS_SESSIONS, F_PS_TLS_SESSIONS, F_PS_TLS_VERSION, F_PS_CIPHER, F_PS_STARTTLS,
-	F_PS_ALERTS,
+	F_PS_ALERTS, F_PS_RATING,
 };
 
 struct fam {
@@ -113,6 +113,9 @@ static const struct fam fams[] = {
 	  "1 when the server's last EHLO reply seen offered STARTTLS, else 0." },
 	{ F_PS_ALERTS, SC_PSERVER, true, "smtpmon_passive_server_alerts",
 	  "Passive probe alerts announced about the server." },
+	{ F_PS_RATING, SC_PSERVER, false, "smtpmon_passive_server_tls_rating",
+	  "NCSC-NL 2025-05 rating of the server's last TLS session seen, per component "
+	  "(overall and each rated one) that the wire shows." },
 };
 
 #define NFAMS (sizeof fams / sizeof fams[0])
@@ -436,10 +439,32 @@ pserver_count(const struct fam *f, const struct pserver_view *v)
 	}
 }
 
+/* one smtpmon_passive_server_tls_rating sample: a component whose class is
+ * decided */
+static void
+pserver_rating(struct mw *w, const struct fam *f, const struct pserver_view *v,
+    const char *component, const char *class)
+{
+	if (class == NULL)
+		return;
+	row_sample(w, f, v->target);
+	label(w, "component", component);
+	label(w, "class", class);
+	value_u64(w, 1);
+}
+
 static void
 pserver_series(struct mw *w, const struct fam *f, const struct pserver_view *v)
 {
 	switch (f->id) {
+	case F_PS_RATING:
+		pserver_rating(w, f, v, "overall", v->rating_overall);
+		pserver_rating(w, f, v, "tls_version", v->rating_tls_version);
+		pserver_rating(w, f, v, "cipher", v->rating_cipher);
+		pserver_rating(w, f, v, "key_exchange", v->rating_key_exchange);
+		pserver_rating(w, f, v, "cert_key", v->rating_cert_key);
+		pserver_rating(w, f, v, "cert_signature", v->rating_cert_signature);
+		break;
 	case F_PS_TLS_VERSION:
 		if (v->tls_version == 0)
 			break;

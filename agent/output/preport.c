@@ -1,6 +1,7 @@
 /* agent/output/preport.c: see preport.h. */
 #include "buildconf.h"
 #include "preport.h"
+#include "rating.h"
 #include "report.h"
 #include "tls_wire.h"
 
@@ -50,6 +51,17 @@ preport_json(struct json *j, const struct pserver_view *v)
 		json_knull(j, "cipher_class");
 	}
 	kiso(j, "cert_not_after", v->cert_not_after);
+	/* the same object as a target's (report.c), of the last TLS session */
+	json_key(j, "rating");
+	json_obj_begin(j);
+	json_kstr(j, "guideline", RATING_GUIDELINE);
+	json_kstr(j, "overall", v->rating_overall);
+	json_kstr(j, "tls_version", v->rating_tls_version);
+	json_kstr(j, "cipher", v->rating_cipher);
+	json_kstr(j, "key_exchange", v->rating_key_exchange);
+	json_kstr(j, "cert_key", v->rating_cert_key);
+	json_kstr(j, "cert_signature", v->rating_cert_signature);
+	json_obj_end(j);
 	json_knull(j, "last_reply");
 	json_kstr(j, "appldata", v->appldata);
 	json_kstr(j, "baseline_tls_version", v->best_tls_name);
@@ -90,8 +102,9 @@ preport_json(struct json *j, const struct pserver_view *v)
 void
 preport_text_header(FILE *out)
 {
-	fprintf(out, "%-26s %-2s %-3s %-8s %-7s %-40s %7s %7s %7s  %-20s %s\n", "SERVER", "TY",
-	    "SEC", "STARTTLS", "TLS", "CIPHER", "SESS", "TLS", "BASIC", "EVENTS", "APPLDATA");
+	fprintf(out, "%-26s %-2s %-3s %-8s %-7s %-40s %-12s %7s %7s %7s  %-20s %s\n", "SERVER",
+	    "TY", "SEC", "STARTTLS", "TLS", "CIPHER", "RATING", "SESS", "TLS", "BASIC", "EVENTS",
+	    "APPLDATA");
 }
 
 void
@@ -106,13 +119,13 @@ preport_text_row(FILE *out, const struct pserver_view *v)
 		if (v->events & (1u << e))
 			used += (size_t)snprintf(ev + used, sizeof ev - used, "%s%s", used ? "," : "",
 			    ps_event_name((enum ps_event)e));
-	fprintf(out, "%-26s %-2c %-3s %-8s %-7s %-40s %7llu %7llu %7llu  %-20s %s\n", v->target,
-	    v->server_type == ' ' ? '-' : v->server_type,
+	fprintf(out, "%-26s %-2c %-3s %-8s %-7s %-40s %-12s %7llu %7llu %7llu  %-20s %s\n",
+	    v->target, v->server_type == ' ' ? '-' : v->server_type,
 	    v->last_security == 'T' ? "T" : v->last_security == 'B' ? "B" : "-",
 	    !v->ehlo_seen ? "-" : v->starttls_offered ? "yes" : "no",
 	    v->tls_version ? v->tls_name : "-", cipher,
-	    (unsigned long long)v->sessions, (unsigned long long)v->sessions_tls,
-	    (unsigned long long)v->sessions_plain, ev[0] ? ev : "-", v->appldata);
+	    v->rating_overall != NULL ? v->rating_overall : "-", (unsigned long long)v->sessions,
+	    (unsigned long long)v->sessions_tls, (unsigned long long)v->sessions_plain, ev[0] ? ev : "-", v->appldata);
 }
 
 void

@@ -163,7 +163,15 @@ enum smtpmon_pserver_col {
 	SMTPMON_P_EVENT_TIME,           /* SmtpmonDateAndTimeOrEmpty: DateAndTime or empty */
 	SMTPMON_P_FIRST_SEEN,           /* SmtpmonDateAndTimeOrEmpty: DateAndTime or empty */
 	SMTPMON_P_LAST_SEEN,            /* SmtpmonDateAndTimeOrEmpty: DateAndTime or empty */
-	SMTPMON_P_LAST_COLUMN = SMTPMON_P_LAST_SEEN,
+	/* the NCSC-NL 2025-05 rating of the last TLS session (pview.h),
+	 * unknown(1) before any TLS session or where the wire hides the input */
+	SMTPMON_P_RATING_OVERALL,       /* same INTEGER as SMTPMON_T_RATING_OVERALL */
+	SMTPMON_P_RATING_TLS_VERSION,   /* same INTEGER as SMTPMON_T_RATING_OVERALL */
+	SMTPMON_P_RATING_CIPHER,        /* same INTEGER as SMTPMON_T_RATING_OVERALL */
+	SMTPMON_P_RATING_KEY_EXCHANGE,  /* same INTEGER as SMTPMON_T_RATING_OVERALL */
+	SMTPMON_P_RATING_CERT_KEY,      /* same INTEGER as SMTPMON_T_RATING_OVERALL */
+	SMTPMON_P_RATING_CERT_SIGNATURE, /* same INTEGER as SMTPMON_T_RATING_OVERALL */
+	SMTPMON_P_LAST_COLUMN = SMTPMON_P_RATING_CERT_SIGNATURE,
 };
 
 /* passive scalars: ROOT.1.5.1.N.0 */

@@ -606,6 +606,27 @@ events_text(uint32_t events, char *out, size_t outsz)
 	return used;
 }
 
+/* the NCSC-NL 2025-05 rating of the row's last TLS session, as
+ * rating_class_mib() codes (unknown(1) before any) */
+static bool
+pserver_rating(const struct pserver_view *v, unsigned col, struct snmpcol_value *out)
+{
+	const struct rating *r = &v->rating;
+	enum rating_class c;
+
+	switch (col) {
+	case SMTPMON_P_RATING_OVERALL:          c = r->overall; break;
+	case SMTPMON_P_RATING_TLS_VERSION:      c = r->tls_version; break;
+	case SMTPMON_P_RATING_CIPHER:           c = r->cipher; break;
+	case SMTPMON_P_RATING_KEY_EXCHANGE:     c = r->key_exchange; break;
+	case SMTPMON_P_RATING_CERT_KEY:         c = r->cert_key; break;
+	case SMTPMON_P_RATING_CERT_SIGNATURE:   c = r->cert_signature; break;
+	default:
+		return false;
+	}
+	return integer(out, rating_class_mib(c));
+}
+
 bool
 snmpcol_pserver(const struct pserver_view *v, unsigned col, struct snmpcol_value *out)
 {
@@ -688,7 +709,7 @@ snmpcol_pserver(const struct pserver_view *v, unsigned col, struct snmpcol_value
 	case SMTPMON_P_LAST_SEEN:
 		return date(out, true, v->last_seen);
 	default:
-		return false;
+		return pserver_rating(v, col, out);
 	}
 }
 

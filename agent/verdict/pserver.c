@@ -227,6 +227,12 @@ pserver_view_names(struct pserver_view *v)
 	v->cipher_hex[0] = '\0';
 	v->class_name = NULL;
 	v->class_mib = 1;
+	v->rating_overall = rating_class_name(v->rating.overall);
+	v->rating_tls_version = rating_class_name(v->rating.tls_version);
+	v->rating_cipher = rating_class_name(v->rating.cipher);
+	v->rating_key_exchange = rating_class_name(v->rating.key_exchange);
+	v->rating_cert_key = rating_class_name(v->rating.cert_key);
+	v->rating_cert_signature = rating_class_name(v->rating.cert_signature);
 	if (v->cipher_id < 0)
 		return;
 	if (v->cipher_id <= 0xffff)
@@ -238,6 +244,26 @@ pserver_view_names(struct pserver_view *v)
 	v->class_name = cipher_class_name(cipher_class_of((uint16_t)v->cipher_id));
 	if (v->cipher_id <= 0xffff)
 		v->class_mib = 1 + (int)cipher_class_of((uint16_t)v->cipher_id);
+}
+
+/* The rating of a TLS session: what its server handshake showed in clear. */
+static void
+session_rating(const struct passive_session *s, struct rating *out)
+{
+	const struct passive_tls_keys *k = &s->keys;
+	unsigned group = k->group != 0 ? k->group : s->facts.group;
+	struct rating_input in = {
+		.tls_version = s->facts.tls_version,
+		.cipher_id = s->facts.cipher_id,
+		.group = rating_group_name(group),
+		.dh_bits = group == 0 ? (int)k->dh_bits : 0,
+		.key_type = k->cert_known ? k->cert.key_type : NULL,
+		.key_bits = k->cert_known ? k->cert.key_bits : 0,
+		.key_curve = k->cert_known ? k->cert.key_curve : NULL,
+		.sig_hash = k->cert_known ? k->cert.sig_hash : NULL,
+	};
+
+	rating_of(&in, out);
 }
 
 static void
@@ -359,6 +385,7 @@ pserver_observe(struct pserver_table *t, const struct passive_session *s,
 	if (f->server_hello && f->tls_version != 0) {
 		r->v.tls_version = f->tls_version;
 		r->v.cipher_id = f->cipher_id;
+		session_rating(s, &r->v.rating);
 		if (f->tls_version > r->v.best_tls)
 			r->v.best_tls = f->tls_version;
 	}

@@ -12,6 +12,8 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "rating.h"
+
 #define PSERVER_TEXT 128
 
 struct pserver_view {
@@ -43,6 +45,12 @@ struct pserver_view {
 	char last_event_detail[PSERVER_TEXT];
 	time_t last_event_at;
 	time_t first_seen, last_seen;
+	/* the NCSC-NL 2025-05 rating (probes/rating.h) of the last TLS session,
+	 * from what the wire shows in clear: version, suite, the group (TLS 1.3
+	 * key_share, TLS <= 1.2 ServerKeyExchange) and, TLS <= 1.2 only, the
+	 * leaf's key and signature (TLS 1.3 encrypts the certificate: those two
+	 * unknown, overall over the rest); every class unknown before any TLS */
+	struct rating rating;
 
 	/* the names of the values above (probes/ tables), as readers show them */
 	const char *type_name;        /* of server_type: "ESMTP"; NULL unknown */
@@ -59,6 +67,9 @@ struct pserver_view {
 	char cipher_hex[8];           /* cipher_id 0..0xffff: "0x1302" (as the verdict's); else "" */
 	const char *class_name;       /* cipher_id >= 0: its class, "good" .. "unknown" */
 	int class_mib;                /* SmtpmonCipherClass; 1 none */
+	const char *rating_overall, *rating_tls_version, *rating_cipher,
+	    *rating_key_exchange, *rating_cert_key, *rating_cert_signature;
+	                              /* rating_class_name() of rating's; NULL unknown */
 };
 
 #endif

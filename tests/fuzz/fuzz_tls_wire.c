@@ -1,4 +1,6 @@
-/* libFuzzer target: the passive TLS reader under arbitrary bytes. The first
+/* libFuzzer target: the passive TLS reader under arbitrary bytes, and
+ * tls_wire_cert_key() / tls_wire_cert_validity() on the input as a
+ * certificate and on the leaf a reader kept. The first
  * byte picks a cut point; the rest is fed as two pieces into a client-side
  * and a server-side reader, and whole into two more. Checks the reader's
  * promises: strings terminated, lengths within their buffers, no more bytes
@@ -13,9 +15,38 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "rating.h"
 #include "tls_wire.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* tls_wire_cert_key() of len bytes: only names from its tables, sane bits */
+static void
+check_key(const uint8_t *der, size_t len)
+{
+	struct tls_wire_cert_key k;
+	bool ok = tls_wire_cert_key(der, len, &k);
+
+	assert(k.key_bits >= 0 && k.key_bits <= 8192 * 8);
+	if (!ok)
+		assert(k.key_type == NULL && k.sig_hash == NULL);
+	if (k.key_type == NULL)
+		assert(k.key_curve == NULL && k.key_bits == 0);
+	if (k.key_curve != NULL)
+		assert(strcmp(k.key_type, "EC") == 0 && k.key_bits >= 192);
+	if (k.sig_hash != NULL)
+		assert(strlen(k.sig_hash) <= 7);
+	if (ok) {
+		/* what pserver does with it */
+		struct rating_input in = { .tls_version = 0x0303, .cipher_id = 0xc02f,
+		    .key_type = k.key_type, .key_bits = k.key_bits,
+		    .key_curve = k.key_curve, .sig_hash = k.sig_hash };
+		struct rating r;
+
+		rating_of(&in, &r);
+		assert(r.overall != RATING_UNKNOWN);
+	}
+}
 
 static void
 check(const struct tls_wire *w, bool from_client, enum tls_wire_status st,
@@ -39,6 +70,13 @@ check(const struct tls_wire *w, bool from_client, enum tls_wire_status st,
 		assert(!from_client);
 	if (f->have_client_hello)
 		assert(from_client);
+	if (f->have_ske || f->ske_group != 0 || f->dh_bits != 0)
+		assert(!from_client && f->have_server_hello && f->have_ske);
+	if (f->dh_bits != 0 && f->ske_group != 0)
+		assert(f->ske_group >= 0x0100 && f->ske_group <= 0x0104 &&
+		    rating_group_name(f->ske_group) != NULL);
+	if (f->cert_der_len > 0)
+		check_key(f->cert_der, f->cert_der_len);
 	if (st == TLS_WIRE_ERROR || st == TLS_WIRE_NOT_TLS)
 		assert(f->error[0] != '\0');
 	else
@@ -92,6 +130,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		assert(copy != NULL);
 		memcpy(copy, in, len);
 		(void)tls_wire_cert_validity(copy, len, &nb, &na);
+		check_key(copy, len);
 		free(copy);
 	}
 	return 0;

@@ -64,17 +64,17 @@ SCENARIOS=(
     "refused|refused|starttls-refused|"
     "plaintext220|plaintext220|starttls-plaintext|"
 )
-PER_SCENARIO=38      # checks every capture gets
+PER_SCENARIO=44      # checks every capture gets
 PER_ALERT=4          # more for a capture that raises an event
 N_ALERT=0
 for s in "${SCENARIOS[@]}"; do
     IFS='|' read -r _ _ ev _ <<<"$s"
     [ "$ev" = - ] || N_ALERT=$((N_ALERT + 1))
 done
-# 10 captures x 38, the 6 with an event x 4 more, 2 for the first capture
-[ $(( ${#SCENARIOS[@]} * PER_SCENARIO + N_ALERT * PER_ALERT + 2 )) = 406 ] ||
+# 10 captures x 44, the 6 with an event x 4 more, 2 for the first capture
+[ $(( ${#SCENARIOS[@]} * PER_SCENARIO + N_ALERT * PER_ALERT + 2 )) = 466 ] ||
     bail "SCENARIOS or the checks per capture changed: update the plan"
-plan 406
+plan 466
 
 ROOT=.1.3.6.1.3.5321              # agent/output/snmp_mib.h SMTPMON_OID_ROOT
 PS=$ROOT.1.5.1                    # smtpmonPassiveScalars
@@ -85,8 +85,9 @@ export MIBS=                      # no MIB modules: numbers only
 PCOLS=(- index addrType addr port type starttls tlsKnown authPretls security tlsLevel
     cipherId cipherName cipherClass baselineTls certNotAfter sni banner mangled appldata
     lastClient sessTotal sessTls sessBasic alerts activeEvents event eventClient eventDetail
-    eventTime firstSeen lastSeen)
-LAST_COL=31
+    eventTime firstSeen lastSeen ratingOverall ratingTlsVersion ratingCipher ratingKeyExchange
+    ratingCertKey ratingCertSignature)
+LAST_COL=37
 TAB=$'\t'
 
 skip() {
@@ -122,6 +123,7 @@ def dat: strptime("%Y-%m-%dT%H:%M:%SZ")
 def odat: if . then dat else "" end;
 def tlslevel: {"SSLv2": 2, "SSLv3": 3, "TLSv1": 4, "TLSv1.1": 5, "TLSv1.2": 6, "TLSv1.3": 7}[. // ""] // 1;
 def cclass: {"insufficient": 2, "phase-out": 3, "sufficient": 4, "good": 5}[. // ""] // 1;
+def rclass: {"good": 2, "sufficient": 3, "phase-out": 4, "insufficient": 5}[. // ""] // 1;
 def edat: gmtime | [(.[0] / 256 | floor), (.[0] % 256), .[1] + 1, .[2], .[3], .[4], (.[5] | floor), 0, 43, 0, 0]
     | hexbytes;
 '
@@ -140,7 +142,10 @@ JQ_ROWS='.[] | . as $r | (.target | addrpart) as $a
    [25, ((.events // []) | join(",") | hex)],
    [26, (.last_event.name // "" | hex)], [27, (.last_event.client // "" | hex)],
    [28, (.last_event.detail // "" | hex)], [29, (.last_event.at // null | odat)],
-   [30, (.first_seen | odat)], [31, (.last_seen | odat)]]
+   [30, (.first_seen | odat)], [31, (.last_seen | odat)],
+   [32, (.rating.overall | rclass)], [33, (.rating.tls_version | rclass)],
+   [34, (.rating.cipher | rclass)], [35, (.rating.key_exchange | rclass)],
+   [36, (.rating.cert_key | rclass)], [37, (.rating.cert_signature | rclass)]]
 | .[] | "'"$PE"'.\(.[0]).\($r.index) \(.[1])"'
 
 # What the columns must be by doc/snmp.md, from pcapgen's .expect (stdin)
@@ -157,6 +162,12 @@ def appldata: "EZASMTPM TESTW    " + (.server_type // " ") + .security
         + (if .cipher_id < 256 then [.cipher_id] | hexbytes else "4X" end) + " " + (.cipher_id | hex4) end)
     | (. + (" " * 40))[0:40] | hex;
 def lastwhere(f): map(select(f)) | last;
+# the NCSC-NL 2025-05 rating of the last TLS session (doc/ciphers.md), as
+# SmtpmonRatingClass: pcapgen negotiates x25519 and serves an ECDSA P-256
+# leaf signed with SHA-256; TLS 1.3 (AES-128-GCM) hides it
+def rating: if . == null or .tls_version == null then [1, 1, 1, 1, 1, 1]
+    elif .tls_version == "TLSv1.3" then [3, 2, 3, 3, 1, 1]
+    elif .cert_seen then [3, 3, 3, 3, 3, 2] else [3, 3, 3, 3, 1, 1] end;
 (.sessions | map(. as $s | $s + ($w | map(select(.client == $s.client)) | .[0] // {}))) as $S
 | (reduce $S[].server as $v ([]; if any(.[]; . == $v) then . else . + [$v] end)) as $servers
 | range($servers | length) as $i | $servers[$i] as $srv
@@ -187,7 +198,8 @@ def lastwhere(f): map(select(f)) | last;
    [26, ($ev.events[-1] // "" | hex)], [27, ($ev.client // "" | hex)],
    (if $ev == null then [28, ""] else empty end),
    [29, (if $ev then $ev.start | edat else "" end)],
-   [30, ($R[0].start | edat)], [31, ($l.start | edat)]]
+   [30, ($R[0].start | edat)], [31, ($l.start | edat)],
+   ($tls | rating | to_entries[] | [.key + 32, .value])]
 | .[] | "'"$PE"'.\(.[0]).\($i + 1) \(.[1])"'
 
 # wire.pl PCAP: the TCP sessions of a capture (Ethernet, IPv4/IPv6) as a

@@ -313,6 +313,13 @@ fixture_build(struct fixture *f, bool passive)
 	p->v.sessions_tls = 9;
 	p->v.alerts = 1;
 	strcpy(p->v.banner, "220 \"x\"\n");
+	{
+		/* as pserver rates a TLS 1.3 session: the certificate unseen */
+		struct rating_input in = { .tls_version = 0x0304, .cipher_id = 0x1301,
+		    .group = "x25519" };
+
+		rating_of(&in, &p->v.rating);
+	}
 	p = f->prows[1] = prow_new(2, "[2001:db8::7]:587");
 	p->v.server_type = 'S';
 	p->v.sessions = (1ull << 32) + 3;
@@ -803,8 +810,23 @@ test_passive(void **state)
 		"smtpmon_passive_server_cipher_info{server=\"198.51.100.8:25\",cipher=\"0x0a0a\","
 		    "cipher_id=\"0x0A0A\"} 1",
 		"smtpmon_passive_server_starttls_offered{server=\"198.51.100.8:25\"} 0",
+		/* the rating of the last TLS session: what the wire showed */
+		"smtpmon_passive_server_tls_rating{server=\"198.51.100.7:25\",component=\"overall\","
+		    "class=\"sufficient\"} 1",
+		"smtpmon_passive_server_tls_rating{server=\"198.51.100.7:25\","
+		    "component=\"tls_version\",class=\"good\"} 1",
+		"smtpmon_passive_server_tls_rating{server=\"198.51.100.7:25\",component=\"cipher\","
+		    "class=\"sufficient\"} 1",
+		"smtpmon_passive_server_tls_rating{server=\"198.51.100.7:25\","
+		    "component=\"key_exchange\",class=\"sufficient\"} 1",
+		"# TYPE smtpmon_passive_server_tls_rating gauge",
 	};
 	static const char *const none[] = {
+		"smtpmon_passive_server_tls_rating{server=\"198.51.100.7:25\",component=\"cert_key\"",
+		"smtpmon_passive_server_tls_rating{server=\"198.51.100.7:25\","
+		    "component=\"cert_signature\"",
+		"smtpmon_passive_server_tls_rating{server=\"[2001:db8::7]:587\"",
+		"smtpmon_passive_server_tls_rating{server=\"198.51.100.8:25\"",
 		"smtpmon_passive_server_tls_version_info{server=\"[2001:db8::7]:587\"",
 		"smtpmon_passive_server_cipher_info{server=\"[2001:db8::7]:587\"",
 		"smtpmon_passive_server_starttls_offered{server=\"[2001:db8::7]:587\"",
@@ -982,7 +1004,7 @@ test_format_text(void **state)
 	(void)state;
 	fixture_build(&f, true);
 	buf = render(&f.s, false);
-	assert_int_equal(check_format(buf, false), 36);
+	assert_int_equal(check_format(buf, false), 37);
 	assert_null(strstr(buf, "# EOF"));
 	assert_int_equal(count_lines(buf, "# TYPE smtpmon_probes_total counter"), 1);
 	assert_int_equal(count_lines(buf, "# TYPE smtpmon_target_up gauge"), 1);
@@ -1026,7 +1048,7 @@ test_format_openmetrics(void **state)
 	(void)state;
 	fixture_build(&f, true);
 	buf = render(&f.s, true);
-	assert_int_equal(check_format(buf, true), 36);
+	assert_int_equal(check_format(buf, true), 37);
 	want_lines(buf, lines, N(lines));
 	assert_int_equal(count_prefix(buf, "# TYPE smtpmon_probes_total"), 0);
 	assert_int_equal(count_prefix(buf, "# HELP smtpmon_probes_total"), 0);

@@ -540,6 +540,76 @@ test_names(void **state)
 	pserver_free(t);
 }
 
+/* The rating of the last TLS session: TLS 1.2 with what the
+ * ServerKeyExchange and the leaf showed; TLS 1.3 without the certificate;
+ * a plaintext session after them keeps the last TLS session's; a row
+ * without TLS has none. */
+static void
+test_rating(void **state)
+{
+	struct pserver_table *t = pserver_new(0, "SMTPMON");
+	struct passive_session a = tls_sess("198.51.100.40", T0, 0x0303, 0x0304);
+	struct passive_session b = tls_sess("198.51.100.40", T0 + 10, 0x0304, 0x0304);
+	struct passive_session p = plain_sess("198.51.100.40", T0 + 20);
+	struct passive_session q = plain_sess("198.51.100.41", T0);
+	struct obs o;
+
+	(void)state;
+	/* ECDHE-RSA-AES128-GCM-SHA256, x25519, RSA 2048 signed with SHA-256 */
+	a.keys.group = 0x001d;
+	a.keys.cert_known = true;
+	a.keys.cert.key_type = "RSA";
+	a.keys.cert.key_bits = 2048;
+	a.keys.cert.sig_hash = "SHA256";
+	o = observe(t, &a, NULL);
+	assert_int_equal(o.v->rating.overall, RATING_PHASE_OUT);
+	assert_string_equal(o.v->rating_overall, "phase-out");
+	assert_string_equal(o.v->rating_tls_version, "sufficient");
+	assert_string_equal(o.v->rating_cipher, "sufficient");
+	assert_string_equal(o.v->rating_key_exchange, "sufficient");
+	assert_string_equal(o.v->rating_cert_key, "phase-out");
+	assert_string_equal(o.v->rating_cert_signature, "good");
+
+	/* DHE with a self-generated 2048-bit group: no name, insufficient;
+	 * with RFC 7919's ffdhe3072 (named by tls_wire): phase-out */
+	a.facts.cipher_id = 0x009E;
+	a.keys.group = 0;
+	a.keys.dh_bits = 2048;
+	o = observe(t, &a, NULL);
+	assert_string_equal(o.v->rating_key_exchange, "insufficient");
+	assert_string_equal(o.v->rating_cipher, "phase-out");
+	a.keys.group = 0x0101;
+	a.keys.dh_bits = 3072;
+	o = observe(t, &a, NULL);
+	assert_string_equal(o.v->rating_key_exchange, "phase-out");
+
+	/* TLS 1.3: the group from the key_share, the certificate unseen */
+	b.facts.group = 0x11ec;          /* X25519MLKEM768 */
+	o = observe(t, &b, NULL);
+	assert_string_equal(o.v->rating_tls_version, "good");
+	assert_string_equal(o.v->rating_cipher, "sufficient");
+	assert_string_equal(o.v->rating_key_exchange, "good");
+	assert_null(o.v->rating_cert_key);
+	assert_null(o.v->rating_cert_signature);
+	assert_string_equal(o.v->rating_overall, "sufficient");
+	assert_string_equal(o.v->rating.weakest, "cipher");
+
+	/* plaintext afterwards: the last TLS session's rating stays */
+	o = observe(t, &p, NULL);
+	assert_string_equal(o.v->rating_overall, "sufficient");
+
+	/* never TLS: every class null */
+	o = observe(t, &q, NULL);
+	assert_int_equal(o.v->rating.overall, RATING_UNKNOWN);
+	assert_null(o.v->rating_overall);
+	assert_null(o.v->rating_tls_version);
+	assert_null(o.v->rating_cipher);
+	assert_null(o.v->rating_key_exchange);
+	assert_null(o.v->rating_cert_key);
+	assert_null(o.v->rating_cert_signature);
+	pserver_free(t);
+}
+
 int
 main(void)
 {
@@ -560,6 +630,7 @@ main(void)
 		cmocka_unit_test(test_implicit_tls_clears),
 		cmocka_unit_test(test_421_is_not_refused),
 		cmocka_unit_test(test_names),
+		cmocka_unit_test(test_rating),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -634,6 +634,74 @@ test_names_and_mib(void **state)
 	assert_string_equal(RATING_GUIDELINE, "NCSC-NL 2025-05");
 }
 
+/* The IANA supported-groups table: the ids the probes read off the wire,
+ * named so that rating_of() classes them as the active probe's OpenSSL
+ * names do. */
+static void
+test_group_names(void **state)
+{
+	static const struct {
+		unsigned id;
+		const char *name;
+		enum rating_class cls;
+	} t[] = {
+		{ 0x001d, "x25519", RATING_SUFFICIENT },
+		{ 0x001e, "x448", RATING_SUFFICIENT },
+		{ 0x0017, "secp256r1", RATING_SUFFICIENT },
+		{ 0x0018, "secp384r1", RATING_SUFFICIENT },
+		{ 0x0019, "secp521r1", RATING_SUFFICIENT },
+		{ 0x0015, "secp224r1", RATING_PHASE_OUT },
+		{ 0x0016, "secp256k1", RATING_INSUFFICIENT },
+		{ 0x0013, "secp192r1", RATING_INSUFFICIENT },
+		{ 0x0001, "sect163k1", RATING_INSUFFICIENT },
+		{ 26, "brainpoolP256r1", RATING_SUFFICIENT },
+		{ 27, "brainpoolP384r1", RATING_SUFFICIENT },
+		{ 28, "brainpoolP512r1", RATING_SUFFICIENT },
+		{ 0x001f, "brainpoolP256r1tls13", RATING_SUFFICIENT },
+		{ 0x0020, "brainpoolP384r1tls13", RATING_SUFFICIENT },
+		{ 0x0021, "brainpoolP512r1tls13", RATING_SUFFICIENT },
+		{ 0x0100, "ffdhe2048", RATING_INSUFFICIENT },
+		{ 0x0101, "ffdhe3072", RATING_PHASE_OUT },
+		{ 0x0102, "ffdhe4096", RATING_PHASE_OUT },
+		{ 0x0103, "ffdhe6144", RATING_PHASE_OUT },
+		{ 0x0104, "ffdhe8192", RATING_PHASE_OUT },
+		{ 0x0201, "MLKEM768", RATING_INSUFFICIENT },
+		{ 0x11eb, "SecP256r1MLKEM768", RATING_GOOD },
+		{ 0x11ec, "X25519MLKEM768", RATING_GOOD },
+		{ 0x11ed, "SecP384r1MLKEM1024", RATING_GOOD },
+		{ 0x6399, "X25519Kyber768Draft00", RATING_INSUFFICIENT },
+	};
+	static const unsigned unnamed[] = { 0, 0x0022, 0x00ff, 0x0105, 0x0a0a, 0x1a1a, 0xfe00,
+	    0xff01, 0xffff, 0x10000 };
+	struct rating_input in = { .tls_version = 0x0304, .cipher_id = 0x1302 };
+	struct rating r;
+	unsigned prev = 0;
+
+	(void)state;
+	for (size_t i = 0; i < N(t); i++) {
+		const char *n = rating_group_name(t[i].id);
+
+		if (n == NULL || strcmp(n, t[i].name) != 0)
+			fail_msg("0x%04x: %s, expected %s", t[i].id, n ? n : "NULL", t[i].name);
+		in.group = n;
+		rating_of(&in, &r);
+		if (r.key_exchange != t[i].cls)
+			fail_msg("%s: %s, expected %s", n, rating_class_name(r.key_exchange),
+			    rating_class_name(t[i].cls));
+	}
+	for (size_t i = 0; i < N(unnamed); i++)
+		assert_null(rating_group_name(unnamed[i]));
+	/* every id up to 0xffff: names only where the table has them, and
+	 * the lookup agrees with a linear count */
+	for (unsigned id = 0, n = 0; id <= 0xffff; id++) {
+		if (rating_group_name(id) != NULL) {
+			n++;
+			prev = n;
+		}
+	}
+	assert_int_equal(prev, 46);
+}
+
 int
 main(void)
 {
@@ -647,6 +715,7 @@ main(void)
 		cmocka_unit_test(test_overall),
 		cmocka_unit_test(test_unknown_and_no_tls),
 		cmocka_unit_test(test_names_and_mib),
+		cmocka_unit_test(test_group_names),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -112,7 +112,7 @@ check_pserver(struct pserver_view *pv, const struct want *w, size_t n)
 {
 	struct snmpcol_value v;
 
-	assert_int_equal(n, 30);              /* smtpmonPassiveServerEntry 2 .. 31 */
+	assert_int_equal(n, 36);              /* smtpmonPassiveServerEntry 2 .. 37 */
 	pserver_view_names(pv);               /* as pserver_observe() names its rows */
 	for (size_t i = 0; i < n; i++) {
 		assert_int_equal(w[i].col, i + 2);
@@ -215,7 +215,9 @@ test_columns_match_mib(void **state)
 	assert_int_equal(SMTPMON_P_SNI, 16);
 	assert_int_equal(SMTPMON_P_APPLDATA, 19);
 	assert_int_equal(SMTPMON_P_EVENT_TIME, 29);
-	assert_int_equal(SMTPMON_P_LAST_COLUMN, 31);
+	assert_int_equal(SMTPMON_P_LAST_SEEN, 31);
+	assert_int_equal(SMTPMON_P_RATING_OVERALL, 32);
+	assert_int_equal(SMTPMON_P_LAST_COLUMN, 37);
 	assert_int_equal(SMTPMON_SC_START_TIME, 7);
 	assert_int_equal(SMTPMON_PS_ERROR, 14);
 
@@ -228,7 +230,7 @@ test_columns_match_mib(void **state)
 	assert_false(snmpcol_target(row, WRITER, &clk, 66, &v));
 	assert_false(snmpcol_target(row, WRITER, &clk, 0, &v));
 	assert_false(snmpcol_pserver(&pv, 1, &v));
-	assert_false(snmpcol_pserver(&pv, 32, &v));
+	assert_false(snmpcol_pserver(&pv, 38, &v));
 	assert_int_equal(v.type, SNMPCOL_NONE);
 	assert_false(snmpcol_conn(&c, 1, &v));
 	assert_false(snmpcol_conn(&c, 9, &v));
@@ -363,6 +365,7 @@ test_target_esmtp_tls13(void **state)
 	row->dg.set = true;
 	row->dg.best.tls_version = 0x0304;
 	row->dg.best.cipher_id = 0x1302;
+	row->dg.best.cipher_class = posture_cipher_class(0x1302);   /* as downgrade.c sets it */
 	row->dg.set_at = T_2026_11_01_083000;
 	posture_names(&row->dg.best, &row->dg.best_names);  /* as downgrade_view() names it */
 	row->dg.last_event = DG_TLS_VERSION_LOWERED;
@@ -607,6 +610,7 @@ test_target_down(void **state)
 	row->dg.set = true;
 	row->dg.best.tls_version = 0x0304;
 	row->dg.best.cipher_id = 0x1302;
+	row->dg.best.cipher_class = posture_cipher_class(0x1302);   /* as downgrade.c sets it */
 	row->dg.set_at = T_2026_11_01_083000;
 	posture_names(&row->dg.best, &row->dg.best_names);  /* as downgrade_view() names it */
 	row->dg.active = (1u << DG_TLS_VERSION_LOWERED) | (1u << DG_CERT_EXPIRED);
@@ -1107,6 +1111,12 @@ test_pserver_tls13(void **state)
 		STR(29, DT_2026_11_28_064510),
 		STR(30, DT_2026_06_15_142005),
 		STR(31, DT_2026_11_30_170559),
+		INT(32, 3),                                /* rating: sufficient */
+		INT(33, 2),                                /* TLS 1.3 good */
+		INT(34, 3),                                /* TLS_AES_128_GCM_SHA256 */
+		INT(35, 3),                                /* x25519 */
+		INT(36, 1),                                /* the certificate unseen */
+		INT(37, 1),
 	};
 
 	(void)state;
@@ -1138,6 +1148,12 @@ test_pserver_tls13(void **state)
 	pv.last_event_at = T_2026_11_28_064510;
 	pv.first_seen = T_2026_06_15_142005;
 	pv.last_seen = T_2026_11_30_170559;
+	{
+		struct rating_input in = { .tls_version = 0x0304, .cipher_id = 0x1301,
+		    .group = "x25519" };
+
+		rating_of(&in, &pv.rating);
+	}
 	check_pserver(&pv, w, N(w));
 }
 
@@ -1178,6 +1194,12 @@ test_pserver_plain(void **state)
 		STR(29, ""),
 		STR(30, DT_2026_06_15_142005),
 		STR(31, DT_2026_11_30_170559),
+		INT(32, 1),                                /* no TLS: rating unknown */
+		INT(33, 1),
+		INT(34, 1),
+		INT(35, 1),
+		INT(36, 1),
+		INT(37, 1),
 	};
 
 	(void)state;
@@ -1240,6 +1262,12 @@ test_pserver_unknown(void **state)
 		STR(29, ""),
 		STR(30, ""),
 		STR(31, ""),
+		INT(32, 1),                                /* no TLS: rating unknown */
+		INT(33, 1),
+		INT(34, 1),
+		INT(35, 1),
+		INT(36, 1),
+		INT(37, 1),
 	};
 
 	(void)state;

@@ -15,12 +15,16 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include <openssl/bn.h>
+#include <openssl/core_names.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include "cipher.h"
+#include "rating.h"
 #include "tls_wire.h"
 #include "tlsver.h"
 
@@ -147,6 +151,8 @@ struct scenario {
 	bool server_require_cert;      /* ask for a client certificate: none comes */
 	size_t server_fragment;        /* SSL_set_max_send_fragment on the server */
 	int chain;                     /* CERT_* sent after the leaf; 0: none */
+	const char *dh_group;          /* the server's DHE group ("ffdhe3072",
+	                                * "modp_2048"); NULL: OpenSSL's choice */
 };
 
 struct run {
@@ -155,6 +161,7 @@ struct run {
 	int version;
 	uint16_t cipher;
 	int group_nid;
+	int dh_bits;                   /* DHE: the bits of the client's view of p */
 	char sni[256];                 /* as the server saw it */
 	unsigned char *peer_der;
 	int peer_der_len;
@@ -201,6 +208,75 @@ pump(BIO *from, BIO *to, struct bytes *cap)
 	return moved;
 }
 
+/* DH parameters of a named group ("ffdhe3072", "modp_2048"). */
+static EVP_PKEY *
+dh_params(const char *group)
+{
+	EVP_PKEY_CTX *pc = EVP_PKEY_CTX_new_from_name(NULL, "DH", NULL);
+	EVP_PKEY *dh = NULL;
+	OSSL_PARAM params[] = {
+		OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, (char *)group, 0),
+		OSSL_PARAM_construct_end(),
+	};
+
+	assert_non_null(pc);
+	assert_int_equal(EVP_PKEY_fromdata_init(pc), 1);
+	assert_int_equal(EVP_PKEY_fromdata(pc, &dh, EVP_PKEY_KEY_PARAMETERS, params), 1);
+	EVP_PKEY_CTX_free(pc);
+	return dh;
+}
+
+/* tls_wire_cert_key() of a certificate's DER (or a prefix of it that holds
+ * the subjectPublicKeyInfo) against OpenSSL's view of it, and the rating
+ * classes the two give (probes/tls.c asks OpenSSL the same way). */
+static void
+check_cert_key(const uint8_t *der, size_t len, X509 *x)
+{
+	struct tls_wire_cert_key k;
+	EVP_PKEY *pk = X509_get0_pubkey(x);
+	int mdnid = NID_undef, pknid = NID_undef;
+	char curve[64] = "";
+	const char *want_hash;
+	struct rating_input a = { .tls_version = 0x0303, .cipher_id = 0xc02f },
+	    p = { .tls_version = 0x0303, .cipher_id = 0xc02f };
+	struct rating ra, rp;
+
+	assert_non_null(pk);
+	assert_true(tls_wire_cert_key(der, len, &k));
+	assert_non_null(k.key_type);
+	assert_string_equal(k.key_type, EVP_PKEY_get0_type_name(pk));
+	assert_int_equal(k.key_bits, EVP_PKEY_get_bits(pk));
+	if (EVP_PKEY_get_group_name(pk, curve, sizeof curve, NULL) == 1) {
+		assert_non_null(k.key_curve);
+		if (strcmp(curve, "prime256v1") == 0)
+			assert_string_equal(k.key_curve, "secp256r1");
+		else if (strcmp(curve, "prime192v1") == 0)
+			assert_string_equal(k.key_curve, "secp192r1");
+		else
+			assert_string_equal(k.key_curve, curve);
+	} else {
+		assert_null(k.key_curve);
+	}
+	assert_int_equal(X509_get_signature_info(x, &mdnid, &pknid, NULL, NULL), 1);
+	want_hash = mdnid != NID_undef ? OBJ_nid2sn(mdnid) : OBJ_nid2sn(pknid);
+	assert_non_null(k.sig_hash);
+	assert_string_equal(k.sig_hash, want_hash);
+
+	a.key_type = EVP_PKEY_get0_type_name(pk);
+	a.key_bits = EVP_PKEY_get_bits(pk);
+	a.key_curve = curve;
+	a.sig_hash = want_hash;
+	p.key_type = k.key_type;
+	p.key_bits = k.key_bits;
+	p.key_curve = k.key_curve;
+	p.sig_hash = k.sig_hash;
+	rating_of(&a, &ra);
+	rating_of(&p, &rp);
+	assert_int_not_equal(rp.cert_key, RATING_UNKNOWN);
+	assert_int_equal(rp.cert_key, ra.cert_key);
+	assert_int_equal(rp.cert_signature, ra.cert_signature);
+}
+
 static void
 configure(SSL_CTX *ctx, const struct scenario *sc, bool client)
 {
@@ -240,6 +316,8 @@ handshake(const struct scenario *sc, struct run *r)
 	assert_int_equal(SSL_CTX_use_PrivateKey(sctx, keys[sc->cert]), 1);
 	if (sc->chain)
 		assert_int_equal(SSL_CTX_add1_chain_cert(sctx, certs[sc->chain]), 1);
+	if (sc->dh_group != NULL)
+		assert_int_equal(SSL_CTX_set0_tmp_dh_pkey(sctx, dh_params(sc->dh_group)), 1);
 	SSL_CTX_set_client_hello_cb(sctx, hello_cb, r);
 	if (sc->client_verify)
 		SSL_CTX_set_verify(cctx, SSL_VERIFY_PEER, NULL);
@@ -277,6 +355,15 @@ handshake(const struct scenario *sc, struct run *r)
 		r->version = SSL_version(c);
 		r->cipher = SSL_CIPHER_get_protocol_id(SSL_get_current_cipher(c));
 		r->group_nid = SSL_get_negotiated_group(c);
+		{
+			EVP_PKEY *tmp = NULL;
+
+			if (SSL_get_peer_tmp_key(c, &tmp) == 1 && tmp != NULL) {
+				if (EVP_PKEY_is_a(tmp, "DH"))
+					r->dh_bits = EVP_PKEY_get_bits(tmp);
+				EVP_PKEY_free(tmp);
+			}
+		}
 		name = SSL_get_servername(s, TLSEXT_NAMETYPE_host_name);
 		snprintf(r->sni, sizeof r->sni, "%s", name ? name : "");
 		peer = SSL_get0_peer_certificate(c);
@@ -558,6 +645,25 @@ check_handshake(const struct scenario *sc, uint16_t want_version, uint16_t want_
 		else
 			assert_int_equal(sf.n_certs, r->chain_len);
 		assert_int_equal(sf.cert_len, (size_t)r->peer_der_len);
+		/* the ServerKeyExchange, as OpenSSL negotiated it */
+		{
+			struct cipher_props cp;
+
+			assert_true(cipher_lookup(r->cipher, &cp));
+			if (strcmp(cp.kx, "ECDHE") == 0) {
+				assert_true(sf.have_ske);
+				assert_int_equal(sf.ske_group, iana_group(r->group_nid));
+				assert_int_equal(sf.dh_bits, 0);
+			} else if (strcmp(cp.kx, "DHE") == 0) {
+				assert_true(sf.have_ske);
+				assert_int_equal(sf.dh_bits, r->dh_bits);
+			} else {
+				assert_false(sf.have_ske);
+				assert_int_equal(sf.ske_group, 0);
+			}
+		}
+		/* the key and signature (the prefix kept of a big leaf holds them) */
+		check_cert_key(sf.cert_der, sf.cert_der_len, certs[sc->cert]);
 		if (sf.cert_len <= TLS_WIRE_CERT_MAX) {
 			const unsigned char *p = sf.cert_der;
 			X509 *x;
@@ -970,8 +1076,11 @@ test_truncated(void **state)
 
 			assert_true(st == TLS_WIRE_MORE || st == TLS_WIRE_DONE);
 			assert_int_equal(f.bytes, k);
+			/* TLS 1.2: done after the ServerKeyExchange (ECDHE) */
 			if (st == TLS_WIRE_MORE)
-				assert_false(f.have_cert);
+				assert_false(f.have_ske);
+			else if (scs[i].max_version == TLS1_2_VERSION)
+				assert_true(f.have_cert && f.have_ske && f.ske_group != 0);
 		}
 		for (k = 0; k < r.c2s.len; k++) {
 			enum tls_wire_status st = feed(r.c2s.p, k, true, 0, 0, true, &f);
@@ -1567,7 +1676,12 @@ test_certificate_checks(void **state)
 		records(m.b, m.n, 16384, 22, &b);
 		records((const uint8_t *)"\x0b\x00\x00\x0d\x00\x00\x0a\x00\x00\x02\xaa\xbb"
 		    "\x00\x00\x02\xcc\xdd", 17, 3, 22, &b);
+		/* static RSA: no ServerKeyExchange, the Certificate alone is
+		 * not the end; ServerHelloDone is */
+		assert_int_equal(feed_whole(&b, false, &f), TLS_WIRE_MORE);
+		records((const uint8_t *)"\x0e\x00\x00\x00", 4, 16384, 22, &b);
 		assert_int_equal(feed_whole(&b, false, &f), TLS_WIRE_DONE);
+		assert_false(f.have_ske);
 		assert_int_equal(f.n_certs, 2);
 		assert_int_equal(f.cert_len, 2);
 		assert_memory_equal(f.cert_der, "\xaa\xbb", 2);
@@ -1576,6 +1690,7 @@ test_certificate_checks(void **state)
 		server_hello(&m, false, NULL, 0, 0x002f);
 		records(m.b, m.n, 16384, 22, &b);
 		records((const uint8_t *)"\x0b\x00\x00\x03\x00\x00\x00", 7, 16384, 22, &b);
+		records((const uint8_t *)"\x0e\x00\x00\x00", 4, 16384, 22, &b);
 		assert_int_equal(feed_whole(&b, false, &f), TLS_WIRE_DONE);
 		assert_true(f.have_cert);
 		assert_int_equal(f.n_certs, 0);
@@ -1728,6 +1843,322 @@ test_cert_validity(void **state)
 	}
 }
 
+
+/* ---- what the rating needs: ServerKeyExchange and the leaf's key ---- */
+
+/* DHE with the RFC 7919 groups and with RFC 3526's MODP group: the bits of
+ * p, and the group named only when it is RFC 7919's (what OpenSSL's
+ * EVP_PKEY_get_group_name() says for the active probe). */
+static void
+test_tls12_dhe(void **state)
+{
+	static const struct {
+		const char *group;
+		unsigned bits;
+		uint16_t id;
+	} t[] = {
+		{ "ffdhe2048", 2048, 0x0100 },
+		{ "ffdhe3072", 3072, 0x0101 },
+		{ "modp_2048", 2048, 0 },
+	};
+	static struct tls_wire_facts f;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+		struct scenario sc = { .max_version = TLS1_2_VERSION,
+		    .ciphers = "DHE-RSA-AES128-GCM-SHA256", .cert = CERT_RSA,
+		    .dh_group = t[i].group };
+		struct run r;
+
+		check_handshake(&sc, TLS1_2_VERSION, 0x009e, &r);
+		assert_int_equal(feed_whole(&r.s2c, false, &f), TLS_WIRE_DONE);
+		assert_true(f.have_ske);
+		assert_int_equal(f.dh_bits, t[i].bits);
+		assert_int_equal(f.ske_group, t[i].id);
+		if (t[i].id != 0)
+			assert_string_equal(rating_group_name(f.ske_group), t[i].group);
+		run_free(&r);
+	}
+}
+
+/* TLS 1.2 ECDHE on each curve the client allows: the named_curve. */
+static void
+test_tls12_ecdhe_groups(void **state)
+{
+	static const char *const groups[] = { "X25519", "P-256", "P-384", "P-521", "X448" };
+	static struct tls_wire_facts f;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof groups / sizeof groups[0]; i++) {
+		struct scenario sc = { .max_version = TLS1_2_VERSION,
+		    .ciphers = "ECDHE-RSA-AES256-GCM-SHA384", .cert = CERT_RSA,
+		    .client_groups = groups[i] };
+		struct run r;
+
+		check_handshake(&sc, TLS1_2_VERSION, 0xc030, &r);
+		feed_whole(&r.s2c, false, &f);
+		assert_int_equal(f.ske_group, iana_group(r.group_nid));
+		assert_non_null(rating_group_name(f.ske_group));
+		run_free(&r);
+	}
+}
+
+/* A ServerKeyExchange message after a ServerHello with this suite. */
+static enum tls_wire_status
+feed_ske(uint16_t cipher, const uint8_t *body, size_t len, struct tls_wire_facts *f)
+{
+	static struct msg m;
+	struct bytes b = { 0 };
+	enum tls_wire_status st;
+	uint8_t h[4] = { 12, (uint8_t)(len >> 16), (uint8_t)(len >> 8), (uint8_t)len };
+
+	server_hello(&m, false, NULL, 0, cipher);
+	records(m.b, m.n, 16384, 22, &b);
+	m.n = 0;
+	putn(&m, h, 4);
+	putn(&m, body, len);
+	records(m.b, m.n, 16384, 22, &b);
+	st = feed_whole(&b, false, f);
+	if (st == TLS_WIRE_ERROR)
+		check_splits_err(&b, false, f);
+	else
+		check_splits(&b, false, st, f);
+	bytes_free(&b);
+	return st;
+}
+
+/* The five RFC 7919 primes as OpenSSL has them, each in a hand-made
+ * ServerKeyExchange (the prime with a bit flipped is no group); the other
+ * forms of the message. */
+static void
+test_ske_forms(void **state)
+{
+	static const char *const names[] = { "ffdhe2048", "ffdhe3072", "ffdhe4096",
+	    "ffdhe6144", "ffdhe8192" };
+	static struct tls_wire_facts f;
+	static struct msg m;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+		EVP_PKEY *dh = dh_params(names[i]);
+		BIGNUM *p = NULL;
+		uint8_t pb[1024];
+		int n;
+
+		assert_int_equal(EVP_PKEY_get_bn_param(dh, OSSL_PKEY_PARAM_FFC_P, &p), 1);
+		n = BN_bn2bin(p, pb);
+		assert_true(n > 0 && (size_t)n <= sizeof pb);
+		for (int flip = 0; flip < 2; flip++) {
+			m.n = 0;
+			put16(&m, (unsigned)n + 1);
+			put8(&m, 0);                 /* a leading zero: not counted */
+			putn(&m, pb, (size_t)n);
+			if (flip)
+				m.b[m.n - 9] ^= 0x10;
+			put16(&m, 1);
+			put8(&m, 2);                 /* g */
+			put16(&m, 1);
+			put8(&m, 5);                 /* Ys */
+			assert_int_equal(feed_ske(0x009e, m.b, m.n, &f), TLS_WIRE_DONE);
+			assert_true(f.have_ske);
+			assert_int_equal(f.dh_bits, (unsigned)EVP_PKEY_get_bits(dh));
+			assert_int_equal(f.ske_group, flip ? 0 : 0x0100 + i);
+			if (!flip)
+				assert_string_equal(rating_group_name(f.ske_group), names[i]);
+		}
+		BN_free(p);
+		EVP_PKEY_free(dh);
+	}
+	/* ECDHE: named_curve; explicit curves are unknown, not an error */
+	assert_int_equal(feed_ske(0xc02f, (const uint8_t *)"\x03\x00\x17\x01\x04", 5, &f),
+	    TLS_WIRE_DONE);
+	assert_int_equal(f.ske_group, 0x0017);
+	assert_int_equal(feed_ske(0xc02f, (const uint8_t *)"\x01\x00\x17\x01\x04", 5, &f),
+	    TLS_WIRE_DONE);
+	assert_true(f.have_ske);
+	assert_int_equal(f.ske_group, 0);
+	/* malformed */
+	assert_int_equal(feed_ske(0xc02f, (const uint8_t *)"\x03\x00\x17\x05\x04", 5, &f),
+	    TLS_WIRE_ERROR);
+	assert_string_equal(f.error, "bad ServerKeyExchange ECParameters");
+	assert_int_equal(f.ske_group, 0);
+	assert_int_equal(feed_ske(0xc02f, (const uint8_t *)"", 0, &f), TLS_WIRE_ERROR);
+	assert_string_equal(f.error, "ServerKeyExchange too short");
+	assert_int_equal(feed_ske(0x009e, (const uint8_t *)"\x00\x03\x01\x02", 4, &f),
+	    TLS_WIRE_ERROR);
+	assert_string_equal(f.error, "bad ServerKeyExchange dh_p");
+	assert_int_equal(feed_ske(0x009e, (const uint8_t *)"\x00\x01\xff\x00\x01", 5, &f),
+	    TLS_WIRE_ERROR);
+	assert_string_equal(f.error, "bad ServerKeyExchange dh_g or dh_Ys");
+	assert_int_equal(f.dh_bits, 8);      /* read before the error */
+	/* a PSK suite's ServerKeyExchange (identity hint first): not read */
+	assert_int_equal(feed_ske(0xc035, (const uint8_t *)"\x00\x00\x03\x00\x17\x01\x04", 7,
+	    &f), TLS_WIRE_DONE);
+	assert_true(f.have_ske);
+	assert_int_equal(f.ske_group, 0);
+	assert_int_equal(f.dh_bits, 0);
+}
+
+/* A certificate of this key, signed with md (NULL for EdDSA); pss: RSA-PSS
+ * padding. */
+static X509 *
+cert_of(EVP_PKEY *key, const EVP_MD *md, bool pss)
+{
+	X509 *x = X509_new();
+	X509_NAME *name;
+	EVP_MD_CTX *mc;
+	EVP_PKEY_CTX *pc = NULL;
+
+	assert_non_null(x);
+	assert_true(X509_set_version(x, 2));
+	assert_true(ASN1_INTEGER_set(X509_get_serialNumber(x), 7));
+	assert_non_null(X509_gmtime_adj(X509_getm_notBefore(x), 0));
+	assert_non_null(X509_gmtime_adj(X509_getm_notAfter(x), 86400));
+	assert_true(X509_set_pubkey(x, key));
+	name = X509_get_subject_name(x);
+	assert_true(X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
+	    (const unsigned char *)"key.example.net", -1, -1, 0));
+	assert_true(X509_set_issuer_name(x, name));
+	mc = EVP_MD_CTX_new();
+	assert_non_null(mc);
+	assert_int_equal(EVP_DigestSignInit(mc, &pc, md, NULL, key), 1);
+	if (pss)
+		assert_true(EVP_PKEY_CTX_set_rsa_padding(pc, RSA_PKCS1_PSS_PADDING) > 0);
+	assert_true(X509_sign_ctx(x, mc) > 0);
+	EVP_MD_CTX_free(mc);
+	return x;
+}
+
+static EVP_PKEY *
+rsa_pss_key(void)
+{
+	EVP_PKEY_CTX *pc = EVP_PKEY_CTX_new_from_name(NULL, "RSA-PSS", NULL);
+	EVP_PKEY *key = NULL;
+
+	assert_non_null(pc);
+	assert_int_equal(EVP_PKEY_keygen_init(pc), 1);
+	assert_true(EVP_PKEY_CTX_set_rsa_keygen_bits(pc, 2048) > 0);
+	assert_int_equal(EVP_PKEY_keygen(pc, &key), 1);
+	EVP_PKEY_CTX_free(pc);
+	return key;
+}
+
+static EVP_PKEY *
+dsa_key(int bits)
+{
+	EVP_PKEY_CTX *pc = EVP_PKEY_CTX_new_from_name(NULL, "DSA", NULL);
+	EVP_PKEY *params = NULL, *key = NULL;
+
+	assert_non_null(pc);
+	assert_int_equal(EVP_PKEY_paramgen_init(pc), 1);
+	assert_true(EVP_PKEY_CTX_set_dsa_paramgen_bits(pc, bits) > 0);
+	assert_int_equal(EVP_PKEY_paramgen(pc, &params), 1);
+	EVP_PKEY_CTX_free(pc);
+	pc = EVP_PKEY_CTX_new_from_pkey(NULL, params, NULL);
+	assert_non_null(pc);
+	assert_int_equal(EVP_PKEY_keygen_init(pc), 1);
+	assert_int_equal(EVP_PKEY_keygen(pc, &key), 1);
+	EVP_PKEY_CTX_free(pc);
+	EVP_PKEY_free(params);
+	return key;
+}
+
+/* Every key type and signature hash the rating knows, made by OpenSSL;
+ * tls_wire_cert_key() must say what OpenSSL says, whole and cut at the
+ * end of the subjectPublicKeyInfo; shorter cuts and junk are refused. */
+static void
+test_cert_keys(void **state)
+{
+	struct {
+		EVP_PKEY *key;
+		const EVP_MD *md;
+		bool pss;
+		const char *type, *curve, *hash;
+	} t[] = {
+		{ keys[CERT_RSA], EVP_sha256(), false, "RSA", NULL, "SHA256" },
+		{ keys[CERT_RSA], EVP_sha1(), false, "RSA", NULL, "SHA1" },
+		{ keys[CERT_RSA], EVP_md5(), false, "RSA", NULL, "MD5" },
+		{ keys[CERT_RSA], EVP_sha224(), false, "RSA", NULL, "SHA224" },
+		{ keys[CERT_RSA], EVP_sha384(), true, "RSA", NULL, "SHA384" },
+		{ keys[CERT_RSA], EVP_sha1(), true, "RSA", NULL, "SHA1" },
+		{ EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)1024), EVP_sha512(), false, "RSA",
+		  NULL, "SHA512" },
+		{ EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)3072), EVP_sha256(), false, "RSA",
+		  NULL, "SHA256" },
+		{ rsa_pss_key(), EVP_sha256(), false,
+		  "RSA-PSS", NULL, "SHA256" },
+		{ keys[CERT_EC], EVP_sha256(), false, "EC", "secp256r1", "SHA256" },
+		{ keys[CERT_EC], EVP_sha1(), false, "EC", "secp256r1", "SHA1" },
+		{ EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-384"), EVP_sha384(), false, "EC",
+		  "secp384r1", "SHA384" },
+		{ EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-521"), EVP_sha512(), false, "EC",
+		  "secp521r1", "SHA512" },
+		{ EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-224"), EVP_sha224(), false, "EC",
+		  "secp224r1", "SHA224" },
+		{ EVP_PKEY_Q_keygen(NULL, NULL, "EC", "secp256k1"), EVP_sha256(), false, "EC",
+		  "secp256k1", "SHA256" },
+		{ EVP_PKEY_Q_keygen(NULL, NULL, "EC", "brainpoolP256r1"), EVP_sha256(), false,
+		  "EC", "brainpoolP256r1", "SHA256" },
+		{ EVP_PKEY_Q_keygen(NULL, NULL, "EC", "brainpoolP384r1"), EVP_sha384(), false,
+		  "EC", "brainpoolP384r1", "SHA384" },
+		{ EVP_PKEY_Q_keygen(NULL, NULL, "EC", "brainpoolP512r1"), EVP_sha512(), false,
+		  "EC", "brainpoolP512r1", "SHA512" },
+		{ EVP_PKEY_Q_keygen(NULL, NULL, "ED25519"), NULL, false, "ED25519", NULL,
+		  "ED25519" },
+		{ EVP_PKEY_Q_keygen(NULL, NULL, "ED448"), NULL, false, "ED448", NULL, "ED448" },
+		{ dsa_key(1024), EVP_sha256(), false, "DSA", NULL, "SHA256" },
+		{ dsa_key(1024), EVP_sha1(), false, "DSA", NULL, "SHA1" },
+	};
+	static uint8_t junk[64];
+	struct tls_wire_cert_key k;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+		X509 *x;
+		unsigned char *der = NULL, *spki = NULL;
+		int len, slen;
+		size_t end;
+
+		if (t[i].key == NULL)
+			fail_msg("no key for entry %zu (%s %s)", i, t[i].type,
+			    t[i].curve ? t[i].curve : "");
+		x = cert_of(t[i].key, t[i].md, t[i].pss);
+		len = i2d_X509(x, &der);
+		assert_true(len > 0);
+		check_cert_key(der, (size_t)len, x);
+		assert_true(tls_wire_cert_key(der, (size_t)len, &k));
+		assert_string_equal(k.key_type, t[i].type);
+		if (t[i].curve != NULL)
+			assert_string_equal(k.key_curve, t[i].curve);
+		else
+			assert_null(k.key_curve);
+		assert_string_equal(k.sig_hash, t[i].hash);
+		/* the subjectPublicKeyInfo is the last thing read: cut there */
+		slen = i2d_X509_PUBKEY(X509_get_X509_PUBKEY(x), &spki);
+		assert_true(slen > 0);
+		for (end = 0; end + (size_t)slen <= (size_t)len; end++)
+			if (memcmp(der + end, spki, (size_t)slen) == 0)
+				break;
+		assert_true(end + (size_t)slen <= (size_t)len);
+		end += (size_t)slen;
+		check_cert_key(der, end, x);
+		for (size_t cut = 0; cut < end; cut++)
+			assert_false(tls_wire_cert_key(der, cut, &k));
+		OPENSSL_free(spki);
+		OPENSSL_free(der);
+		X509_free(x);
+		if (t[i].key != keys[CERT_RSA] && t[i].key != keys[CERT_EC])
+			EVP_PKEY_free(t[i].key);
+	}
+	/* not certificates */
+	assert_false(tls_wire_cert_key(junk, 0, &k));
+	assert_null(k.key_type);
+	memset(junk, 0x30, sizeof junk);
+	assert_false(tls_wire_cert_key(junk, sizeof junk, &k));
+	memcpy(junk, "\x30\x84\xff\xff\xff\xff", 6);
+	assert_false(tls_wire_cert_key(junk, sizeof junk, &k));
+}
+
 int
 main(void)
 {
@@ -1757,6 +2188,10 @@ main(void)
 		cmocka_unit_test(test_certificate_checks),
 		cmocka_unit_test(test_record_errors),
 		cmocka_unit_test(test_cert_validity),
+		cmocka_unit_test(test_tls12_dhe),
+		cmocka_unit_test(test_tls12_ecdhe_groups),
+		cmocka_unit_test(test_ske_forms),
+		cmocka_unit_test(test_cert_keys),
 	};
 	return cmocka_run_group_tests_name("tls_wire", tests, setup_certs, teardown_certs);
 }
