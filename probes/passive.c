@@ -45,13 +45,9 @@ struct pflow {
 	bool final;                  /* smtp_wire said FINAL (while GREETED: not handed yet) */
 	bool kept;                   /* marked KEEP (`any`: found to be SMTP) */
 	time_t cert_not_after;
-<<<<<<< HEAD
+	struct passive_tls_keys keys;
 	struct smtp_wire *sw;        /* from the first byte or gap fed on (a SYN costs little) */
 	struct smtpsniff sn;         /* `any`: is it SMTP? */
-=======
-	struct passive_tls_keys keys;
-	struct smtp_wire *sw;        /* from the first byte or gap on (a SYN costs little) */
->>>>>>> prating
 };
 
 struct passive {
