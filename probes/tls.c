@@ -120,6 +120,10 @@ tls_conn_new(struct tls_ctx *ctx, int fd, const char *servername)
 		abort(); /* only on allocation failure */
 	SSL_set_fd(c->ssl, fd);
 	SSL_set_connect_state(c->ssl);
+	/* One read() for what has arrived rather than two per record (header,
+	 * then body): the server's handshake flight is 5 records. Whatever is
+	 * read ahead is reported by tls_pending(). */
+	SSL_set_read_ahead(c->ssl, 1);
 	if (servername != NULL && *servername != '\0') {
 		c->servername = xstrdup(servername);
 		if (!is_ip_literal(servername))
@@ -213,6 +217,12 @@ tls_write(struct tls_conn *c, const void *buf, size_t len, size_t *n)
 		return TLS_OK;
 	*n = 0;
 	return map_result(c, 0, "TLS write");
+}
+
+bool
+tls_pending(const struct tls_conn *c)
+{
+	return SSL_has_pending(c->ssl) == 1;
 }
 
 void

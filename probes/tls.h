@@ -66,6 +66,10 @@ enum tls_status tls_handshake(struct tls_conn *c);
 /* Read/write up to len bytes; *n gets the count on TLS_OK. */
 enum tls_status tls_read(struct tls_conn *c, void *buf, size_t len, size_t *n);
 enum tls_status tls_write(struct tls_conn *c, const void *buf, size_t len, size_t *n);
+/* Bytes received and held by OpenSSL (a record, or the read-ahead of the
+ * next ones) that a tls_read() would return or process without waiting
+ * for the socket. */
+bool tls_pending(const struct tls_conn *c);
 /* Send close_notify once, without waiting for the peer's. */
 void tls_close_notify(struct tls_conn *c);
 
