@@ -37,6 +37,7 @@ struct smtp_session {
 	struct event_base *base;
 	struct event ev;
 	bool ev_set;
+	bool armed;             /* wait_for() called in this dispatch */
 	short want;             /* fd interest of the current wait */
 	struct smtp_session_cfg cfg;
 	struct sockaddr_storage addr;
@@ -161,14 +162,18 @@ wait_for(struct smtp_session *s, short what, uint64_t deadline)
 	/* Same interest as before (the usual case: a reply awaited, then the
 	 * idle wait): keep the fd registered and change only the timer, which
 	 * costs no epoll_ctl. A monitor connection waits like this ~once a
-	 * minute per target; at 10,000 targets the saved syscalls show. */
+	 * minute per target; at 10,000 targets the saved syscalls show. The
+	 * event is persistent, so that libevent does not take the fd out of
+	 * epoll each time it fires either (an EPOLL_CTL_DEL and an ADD per
+	 * reply otherwise); on_event() re-arms the deadline itself. */
 	if (!s->ev_set || s->want != what) {
 		if (s->ev_set)
 			event_del(&s->ev);
-		event_assign(&s->ev, s->base, s->fd, what, on_event, s);
+		event_assign(&s->ev, s->base, s->fd, what | EV_PERSIST, on_event, s);
 		s->ev_set = true;
 	}
 	s->want = what;
+	s->armed = true;
 	if (d == 0) {
 		event_remove_timer(&s->ev);
 		event_add(&s->ev, NULL);
@@ -312,6 +317,9 @@ flush_out(struct smtp_session *s)
 	/* the result is final once QUIT is sent: do not wait long for 221 */
 	wait_for(s, EV_READ, after_ms(s->state == SMTP_S_QUIT && s->cfg.anycmd_ms > QUIT_WAIT_MAX_MS ?
 	    QUIT_WAIT_MAX_MS : s->cfg.anycmd_ms));
+	/* bytes OpenSSL read ahead wake no fd wait: read them now */
+	if (s->tls != NULL && tls_pending(s->tls))
+		event_active(&s->ev, EV_READ, 0);
 }
 
 /* Enter state st by sending one command line (CRLF added). */
@@ -758,6 +766,14 @@ do_read(struct smtp_session *s)
 		}
 		budget = n < budget ? budget - n : 0;
 		consume(s, buf, n);
+		/* Drained: a short read of the socket, or nothing left in
+		 * OpenSSL's buffer. The fd wait is level-triggered, so whatever
+		 * arrives later wakes us; reading on would only fetch EAGAIN
+		 * (one syscall per reply, before the next reply can exist). */
+		if (s->tls != NULL ? !tls_pending(s->tls) : n < sizeof buf) {
+			quick_ack(s);
+			return;
+		}
 	}
 }
 
@@ -829,6 +845,7 @@ on_event(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	enter(s);
+	s->armed = false;
 	if (what & EV_TIMEOUT) {
 		/* a timer that fires a hair early is simply re-armed below */
 		if (s->deadline && now_us() >= s->deadline) {
@@ -850,9 +867,10 @@ on_event(evutil_socket_t fd, short what, void *arg)
 	} else if (what & (EV_READ | EV_WRITE)) {
 		do_read(s);
 	}
-	/* A wait is one-shot: re-arm it with the same absolute deadline. */
-	if (!terminal(s) && s->ev_set &&
-	    !event_pending(&s->ev, EV_READ | EV_WRITE | EV_TIMEOUT, NULL))
+	/* No new wait chosen: keep the same one with the same absolute
+	 * deadline (libevent would restart a persistent event's timeout from
+	 * now, and a timer that fired a hair early must be set again). */
+	if (!terminal(s) && s->ev_set && !s->armed)
 		wait_for(s, s->want, s->deadline);
 	leave(s);
 }

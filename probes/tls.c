@@ -4,12 +4,14 @@
 #include "tls_wire.h"
 #include "tlsver.h"
 #include "util.h"
+#include "vcache.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <openssl/err.h>
 #include <openssl/evp.h>
@@ -19,6 +21,12 @@
 struct tls_ctx {
 	SSL_CTX *ssl_ctx;
 	unsigned refs;           /* holders; the last tls_ctx_free() frees */
+	/* tls_ctx_verify_cache(): results of X509_verify_cert() by chain */
+	struct vcache *vc;       /* NULL: every chain is verified */
+	char *vc_store;          /* the trust store's file or directory */
+	int64_t vc_ttl;
+	EVP_MD *sha256;
+	unsigned long vc_hits, vc_misses;
 };
 
 struct tls_conn {
@@ -99,8 +107,190 @@ tls_ctx_free(struct tls_ctx *ctx)
 {
 	if (ctx == NULL || --ctx->refs > 0)
 		return;
+	/* a connection still in its handshake keeps the SSL_CTX: it must not
+	 * call back into this context once freed */
+	SSL_CTX_set_cert_verify_callback(ctx->ssl_ctx, NULL, NULL);
 	SSL_CTX_free(ctx->ssl_ctx);
+	vcache_free(ctx->vc);
+	free(ctx->vc_store);
+	EVP_MD_free(ctx->sha256);
 	free(ctx);
+}
+
+/* ---- the verification cache (tls_ctx_verify_cache) ---- */
+
+#define VC_SLOTS_LOG2 12         /* 4096 chains, 72 bytes each */
+#define VC_CHAIN_MAX 16          /* longer chains are not cached */
+
+/* The trust store's generation: its file's (or directory's) identity and
+ * times. A CA file rewritten, or a certificate added to or removed from the
+ * directory, changes it; 0 if it cannot be read. */
+static uint64_t
+store_gen(const char *path)
+{
+	struct stat st;
+	uint64_t f[7], h = 1469598103934665603ull;
+	size_t i;
+
+	if (stat(path, &st) != 0)
+		return 0;
+	f[0] = (uint64_t)st.st_dev;
+	f[1] = (uint64_t)st.st_ino;
+	f[2] = (uint64_t)st.st_size;
+	f[3] = (uint64_t)st.st_mtim.tv_sec;
+	f[4] = (uint64_t)st.st_mtim.tv_nsec;
+	f[5] = (uint64_t)st.st_ctim.tv_sec;
+	f[6] = (uint64_t)st.st_ctim.tv_nsec;
+	for (i = 0; i < sizeof f / sizeof f[0]; i++)
+		h = (h ^ f[i]) * 1099511628211ull;
+	return h | 1;
+}
+
+/* SHA-256 over the leaf and every certificate presented, DER, each
+ * preceded by its length (the leaf once: libssl presents it first). */
+static bool
+chain_key(const struct tls_ctx *ctx, X509 *leaf, STACK_OF(X509) *sk, uint8_t *key)
+{
+	EVP_MD_CTX *m = EVP_MD_CTX_new();
+	unsigned int klen = 0;
+	bool ok = m != NULL && EVP_DigestInit_ex(m, ctx->sha256, NULL) == 1;
+	int i, n = sk != NULL ? sk_X509_num(sk) : 0;
+
+	for (i = n > 0 && sk_X509_value(sk, 0) == leaf ? 0 : -1; ok && i < n; i++) {
+		X509 *x = i < 0 ? leaf : sk_X509_value(sk, i);
+		unsigned char *der = NULL, lenb[4];
+		int l = x != NULL ? i2d_X509(x, &der) : -1;
+
+		if (l <= 0) {
+			ok = false;
+			break;
+		}
+		lenb[0] = (unsigned char)(l >> 24);
+		lenb[1] = (unsigned char)(l >> 16);
+		lenb[2] = (unsigned char)(l >> 8);
+		lenb[3] = (unsigned char)l;
+		ok = EVP_DigestUpdate(m, lenb, 4) == 1 && EVP_DigestUpdate(m, der, (size_t)l) == 1;
+		OPENSSL_free(der);
+	}
+	ok = ok && n < VC_CHAIN_MAX && EVP_DigestFinal_ex(m, key, &klen) == 1 &&
+	    klen == VCACHE_KEY_LEN;
+	EVP_MD_CTX_free(m);
+	return ok;
+}
+
+/* Adds x's notBefore and notAfter to b (room for 2 more); false if a date
+ * cannot be read (then nothing is cached). */
+static bool
+add_bounds(X509 *x, int64_t *b, size_t *n)
+{
+	struct tm tm;
+
+	if (ASN1_TIME_to_tm(X509_get0_notBefore(x), &tm) != 1)
+		return false;
+	b[(*n)++] = (int64_t)timegm(&tm);
+	if (ASN1_TIME_to_tm(X509_get0_notAfter(x), &tm) != 1)
+		return false;
+	b[(*n)++] = (int64_t)timegm(&tm);
+	return true;
+}
+
+/* The span around now in which no certificate of the verification (the
+ * ones presented and the chain built, trust anchor included) changes state. */
+static bool
+verify_window(X509_STORE_CTX *xs, STACK_OF(X509) *sk, int64_t now, int64_t *lo, int64_t *hi)
+{
+	STACK_OF(X509) *chain = X509_STORE_CTX_get0_chain(xs);
+	int64_t b[4 * VC_CHAIN_MAX + 2];
+	size_t n = 0;
+	int i, ns = sk != NULL ? sk_X509_num(sk) : 0, nc = chain != NULL ? sk_X509_num(chain) : 0;
+
+	if (ns > VC_CHAIN_MAX || nc > VC_CHAIN_MAX)
+		return false;
+	if (!add_bounds(X509_STORE_CTX_get0_cert(xs), b, &n))
+		return false;
+	for (i = 0; i < ns; i++)
+		if (!add_bounds(sk_X509_value(sk, i), b, &n))
+			return false;
+	for (i = 0; i < nc; i++)
+		if (!add_bounds(sk_X509_value(chain, i), b, &n))
+			return false;
+	vcache_window(b, n, now, lo, hi);
+	return true;
+}
+
+/* OpenSSL's certificate verification step for every handshake of the
+ * context (SSL_CTX_set_cert_verify_callback): X509_verify_cert(), unless
+ * the same chain was verified under the same trust store within the TTL
+ * and no certificate of it has changed state (valid, expired) since. The
+ * result (SSL_get_verify_result) is the code X509_verify_cert() would give
+ * now. The verification time is OpenSSL's: the current time, or the one
+ * set by tls_ctx_set_verify_time(). */
+static int
+verify_cached(X509_STORE_CTX *xs, void *arg)
+{
+	struct tls_ctx *ctx = arg;
+	STACK_OF(X509) *sk = X509_STORE_CTX_get0_untrusted(xs);
+	X509_VERIFY_PARAM *param = X509_STORE_CTX_get0_param(xs);
+	uint8_t key[VCACHE_KEY_LEN];
+	int64_t now, lo, hi;
+	uint64_t gen;
+	long code;
+	bool keyed;
+	int r;
+
+	now = (X509_VERIFY_PARAM_get_flags(param) & X509_V_FLAG_USE_CHECK_TIME) ?
+	    (int64_t)X509_VERIFY_PARAM_get_time(param) : (int64_t)time(NULL);
+	keyed = chain_key(ctx, X509_STORE_CTX_get0_cert(xs), sk, key);
+	gen = store_gen(ctx->vc_store);
+	if (keyed && vcache_get(ctx->vc, key, gen, now, ctx->vc_ttl, &code)) {
+		ctx->vc_hits++;
+		X509_STORE_CTX_set_error(xs, (int)code);
+		return code == X509_V_OK;
+	}
+	ctx->vc_misses++;
+	r = X509_verify_cert(xs);
+	if (keyed && r >= 0 && verify_window(xs, sk, now, &lo, &hi))
+		vcache_put(ctx->vc, key, gen, now, lo, hi, X509_STORE_CTX_get_error(xs));
+	return r;
+}
+
+bool
+tls_ctx_verify_cache(struct tls_ctx *ctx, const char *store, unsigned ttl_s)
+{
+	SSL_CTX_set_cert_verify_callback(ctx->ssl_ctx, NULL, NULL);
+	vcache_free(ctx->vc);
+	ctx->vc = NULL;
+	free(ctx->vc_store);
+	ctx->vc_store = NULL;
+	if (ttl_s == 0)
+		return true;
+	if (ctx->sha256 == NULL && (ctx->sha256 = EVP_MD_fetch(NULL, "SHA256", NULL)) == NULL) {
+		ERR_clear_error();
+		return false;
+	}
+	ctx->vc = vcache_new(VC_SLOTS_LOG2);
+	ctx->vc_store = xstrdup(store != NULL ? store : X509_get_default_cert_dir());
+	ctx->vc_ttl = ttl_s;
+	SSL_CTX_set_cert_verify_callback(ctx->ssl_ctx, verify_cached, ctx);
+	return true;
+}
+
+void
+tls_ctx_verify_cache_stats(const struct tls_ctx *ctx, unsigned long *hits, unsigned long *misses)
+{
+	*hits = ctx->vc_hits;
+	*misses = ctx->vc_misses;
+}
+
+void
+tls_ctx_set_verify_time(struct tls_ctx *ctx, time_t t)
+{
+	X509_VERIFY_PARAM *p = SSL_CTX_get0_param(ctx->ssl_ctx);
+
+	if (t != 0)
+		X509_VERIFY_PARAM_set_time(p, t);
+	else
+		X509_VERIFY_PARAM_clear_flags(p, X509_V_FLAG_USE_CHECK_TIME);
 }
 
 static bool
@@ -120,6 +310,10 @@ tls_conn_new(struct tls_ctx *ctx, int fd, const char *servername)
 		abort(); /* only on allocation failure */
 	SSL_set_fd(c->ssl, fd);
 	SSL_set_connect_state(c->ssl);
+	/* One read() for what has arrived rather than two per record (header,
+	 * then body): the server's handshake flight is 5 records. Whatever is
+	 * read ahead is reported by tls_pending(). */
+	SSL_set_read_ahead(c->ssl, 1);
 	if (servername != NULL && *servername != '\0') {
 		c->servername = xstrdup(servername);
 		if (!is_ip_literal(servername))
@@ -213,6 +407,12 @@ tls_write(struct tls_conn *c, const void *buf, size_t len, size_t *n)
 		return TLS_OK;
 	*n = 0;
 	return map_result(c, 0, "TLS write");
+}
+
+bool
+tls_pending(const struct tls_conn *c)
+{
+	return SSL_has_pending(c->ssl) == 1;
 }
 
 void

@@ -57,6 +57,24 @@ struct tls_ctx *tls_ctx_ref(struct tls_ctx *ctx);
  * tls_conn made from it keeps what it needs (OpenSSL counts its own). */
 void tls_ctx_free(struct tls_ctx *ctx);
 
+/* Verification cache (for the daemon, which verifies the same chains over
+ * and over): from now on a chain the server presents is verified by
+ * X509_verify_cert() only if the same certificates were not verified
+ * already, under the same trust store (store: the CA file, NULL for the
+ * system directory; a change of its stat() empties the cache's answers),
+ * within ttl_s seconds, and with no certificate of them become valid or
+ * expired since (dates judged at the current time on every handshake).
+ * The verify code reported is the one X509_verify_cert() gives; host
+ * checks (host_match) are made for every connection as before. Session
+ * resumption stays off: every handshake carries the certificate anew.
+ * ttl_s 0 turns the cache off. false if SHA-256 is unavailable (no cache). */
+bool tls_ctx_verify_cache(struct tls_ctx *ctx, const char *store, unsigned ttl_s);
+/* Verifications answered from the cache and made in full since creation. */
+void tls_ctx_verify_cache_stats(const struct tls_ctx *ctx, unsigned long *hits,
+    unsigned long *misses);
+/* For tests: judge certificate dates as at t (0: the current time again). */
+void tls_ctx_set_verify_time(struct tls_ctx *ctx, time_t t);
+
 /* A connection on a connected socket; servername (may be NULL) is sent as SNI
  * and checked against the certificate. */
 struct tls_conn *tls_conn_new(struct tls_ctx *ctx, int fd, const char *servername);
@@ -66,6 +84,10 @@ enum tls_status tls_handshake(struct tls_conn *c);
 /* Read/write up to len bytes; *n gets the count on TLS_OK. */
 enum tls_status tls_read(struct tls_conn *c, void *buf, size_t len, size_t *n);
 enum tls_status tls_write(struct tls_conn *c, const void *buf, size_t len, size_t *n);
+/* Bytes received and held by OpenSSL (a record, or the read-ahead of the
+ * next ones) that a tls_read() would return or process without waiting
+ * for the socket. */
+bool tls_pending(const struct tls_conn *c);
 /* Send close_notify once, without waiting for the peer's. */
 void tls_close_notify(struct tls_conn *c);
 

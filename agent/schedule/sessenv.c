@@ -28,6 +28,10 @@ sessenv_new(const struct config *cfg, struct sess_env *old, const struct config 
 		free(env);
 		return NULL;
 	}
+	/* every classification verifies the target's chain again; an
+	 * unchanged one is answered from the cache (no cache if it fails) */
+	if (ca_changed)
+		(void)tls_ctx_verify_cache(env->tls, cfg->ca_file, SESSENV_VERIFY_TTL_S);
 	if (cfg->helo_name != NULL) {
 		env->helo = xstrdup(cfg->helo_name);
 	} else {

@@ -1,7 +1,10 @@
 /* agent/schedule/sessenv.h: what every probe session of one configuration shares.
  *
  * The HELO name (HeloName, else the host name, else "localhost") and the
- * TLS context (CAFile, else the system store). Counted: a reload makes a
+ * TLS context (CAFile, else the system store), with its verification
+ * cache on (tls_ctx_verify_cache: a chain verified in the last
+ * SESSENV_VERIFY_TTL_S seconds, under the same store, and still in the same
+ * validity span is not verified again). Counted: a reload makes a
  * new environment, and the old one goes with the last connection that
  * uses it. The TLS context is shared with the previous environment when
  * the CA file did not change. Readers use the fields; only this module
@@ -18,6 +21,8 @@
 struct config;
 struct policy;
 struct tls_ctx;
+
+#define SESSENV_VERIFY_TTL_S 3600
 
 struct sess_env {
 	unsigned refs;
