@@ -258,6 +258,7 @@ render_status_json(FILE *out, const struct reg_snapshot *s, const char *writer)
 	for (size_t i = 0; i < s->n; i++) {
 		const struct reg_row *row = s->rows[i];
 		struct verdict v;
+		struct verdict_text txt = { .reply = "" };
 		char ts[32];
 		struct report_target rt = {
 			.target = row->target,
@@ -272,12 +273,12 @@ render_status_json(FILE *out, const struct reg_snapshot *s, const char *writer)
 		/* the failure facts live in the row; they are the current ones
 		 * only while the target is down */
 		if (row->state == REG_DOWN && row->fail != SMTP_F_NONE)  /* not a failed lookup */
-			verdict_set_failure(&v, row->fail, row->fail_state, row->last_reply_code,
-			    row->last_reply, row->fail_reason);
+			verdict_set_failure(&v, &txt, row->fail, row->fail_state,
+			    row->last_reply_code, row->last_reply, row->fail_reason);
 		else if (row->state == REG_DOWN && row->last_reply[0])
-			str_copy(v.reply, row->last_reply, sizeof v.reply);
+			str_copy(txt.reply, row->last_reply, sizeof txt.reply);
 		json_obj_begin(&j);
-		report_json_fields(&j, &rt, &v);
+		report_json_fields(&j, &rt, &v, &txt);
 		json_kuint(&j, "index", row->index);
 		json_kint(&j, "port", row->port);
 		json_kstr(&j, "kind", kind_name(row->kind));

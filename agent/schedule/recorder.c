@@ -257,7 +257,6 @@ recorder_classified(struct recorder *rec, struct rec_target *rt, enum reg_role r
 
 	row->classified_at = time(NULL);
 	judge(rec, rt, r, row->classified_at, &row->v);
-	row->v.reply[0] = row->v.reason[0] = '\0';   /* the row keeps the failure's */
 	row->classified = true;
 	rc->role = role;
 	rc->open = true;
