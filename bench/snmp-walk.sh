@@ -201,8 +201,7 @@ index($1, table) == 1 && $3 != "No" {
         printf "\t{ %d, %s, %sLL, \"\", 0 },\n", col, asn, val
     }
 }
-END { flush() }
-}' "$T/row1.txt" >"$T/walkcols.h" || bail "cannot read the columns of row 1 ($T/row1.txt)"
+END { flush() }' "$T/row1.txt" >"$T/walkcols.h" || bail "cannot read the columns of row 1 ($T/row1.txt)"
 NCOLS=$(grep -c . "$T/walkcols.h")
 [ "$NCOLS" -gt 0 ] || bail "no column in row 1 ($T/row1.txt)"
 log "smtpmond serves $NCOLS columns"

@@ -31,6 +31,35 @@ struct reg_polref {
 	struct policy_view v;
 };
 
+/* A verdict shared likewise. */
+struct reg_vref {
+	atomic_uint refs;
+	struct verdict v;
+};
+
+static pthread_once_t blank_once = PTHREAD_ONCE_INIT;
+static struct verdict blank;
+
+static void
+blank_init(void)
+{
+	verdict_blank(APPLDATA_MONITOR, "", &blank);
+}
+
+const struct verdict *
+reg_blank_verdict(void)
+{
+	pthread_once(&blank_once, blank_init);
+	return &blank;
+}
+
+static void
+vref_unref(struct reg_vref *p)
+{
+	if (p != NULL && atomic_fetch_sub(&p->refs, 1) == 1)
+		free(p);
+}
+
 static void
 polref_unref(struct reg_polref *p)
 {
@@ -43,6 +72,7 @@ row_unref(struct reg_row *row)
 {
 	if (row != NULL && atomic_fetch_sub(&row->refs, 1) == 1) {
 		polref_unref(row->polref);
+		vref_unref(row->vref);
 		free(row);
 	}
 }
@@ -60,6 +90,19 @@ registry_set_policy(struct registry *r, struct reg_row *row, const struct policy
 	polref_unref(row->polref);
 	row->polref = p;
 	row->pol = p ? &p->v : NULL;
+	registry_touch(r, row);
+}
+
+void
+registry_set_verdict(struct registry *r, struct reg_row *row, const struct verdict *v)
+{
+	struct reg_vref *p = xmalloc(sizeof(*p));
+
+	atomic_init(&p->refs, 1);
+	p->v = *v;
+	vref_unref(row->vref);
+	row->vref = p;
+	row->v = &p->v;
 	registry_touch(r, row);
 }
 
@@ -105,6 +148,7 @@ registry_free(struct registry *r)
 	for (size_t i = 0; i < r->n; i++) {
 		row_unref(r->drafts[i]->published);
 		polref_unref(r->drafts[i]->polref);
+		vref_unref(r->drafts[i]->vref);
 		free(r->drafts[i]);
 	}
 	free(r->drafts);
@@ -124,7 +168,7 @@ registry_add(struct registry *r)
 	struct reg_row *row = xcalloc(1, sizeof(*row));
 
 	row->index = r->next_index++;
-	verdict_blank(APPLDATA_MONITOR, "", &row->v);   /* nothing known yet */
+	row->v = reg_blank_verdict();   /* nothing known yet */
 	row->dirty = true;
 	if (r->n == r->cap) {
 		r->cap = r->cap ? r->cap * 2 : 64;
@@ -161,6 +205,7 @@ registry_remove(struct registry *r, struct reg_row *row)
 	r->n--;
 	row_unref(row->published);
 	polref_unref(row->polref);
+	vref_unref(row->vref);
 	free(row);
 	r->changed = true;
 }
@@ -262,6 +307,8 @@ registry_publish(struct registry *r)
 			atomic_init(&copy->refs, 1);   /* the draft's reference */
 			if (copy->polref != NULL)      /* the copy's own hold on the view */
 				atomic_fetch_add(&copy->polref->refs, 1);
+			if (copy->vref != NULL)        /* ... and on the verdict */
+				atomic_fetch_add(&copy->vref->refs, 1);
 			row_unref(d->published);
 			d->published = copy;
 			d->dirty = false;
@@ -372,7 +419,7 @@ reg_row_record(const struct reg_row *row, const char *writer, char *out)
 	if (row->conns[REG_ROLE_MONITOR].open) {
 		memcpy(out, row->conns[REG_ROLE_MONITOR].appldata, APPLDATA_LEN + 1);
 	} else if (row->classified) {
-		memcpy(out, row->v.appldata, APPLDATA_LEN + 1);
+		memcpy(out, row->v->appldata, APPLDATA_LEN + 1);
 	} else {
 		verdict_blank(APPLDATA_MONITOR, writer, &none);
 		memcpy(out, none.appldata, APPLDATA_LEN + 1);

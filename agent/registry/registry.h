@@ -10,6 +10,13 @@
  * never across I/O) and release it when done; a snapshot and its rows never
  * change while held. Rows are in index order; an index is never reused while
  * the process lives, so SNMP row indexes stay stable across reloads.
+ *
+ * A row's verdict is not in the row: it changes only when a connection is
+ * classified, so the draft and every snapshot's copy of the row share one
+ * immutable copy of it by reference count (registry_set_verdict), as they
+ * share the policy view; a row holds two copies of everything else (the
+ * draft and the published), and 10,000 targets hold 10,000 rows (issue 19:
+ * RSS per monitor connection).
  */
 #ifndef SMTPMON_REGISTRY_H
 #define SMTPMON_REGISTRY_H
@@ -71,8 +78,10 @@ struct reg_row {
 	time_t state_since;           /* wall clock of the last state change */
 	time_t last_change;           /* wall clock of the last change of any observed fact */
 	bool classified;              /* v holds a classification */
-	struct verdict v;             /* the last classification; its reply and reason are
-	                               * "": the failure facts below are the row's */
+	/* the last classification (registry_set_verdict), else the blank
+	 * verdict (reg_blank_verdict); never NULL, shared and immutable. Its
+	 * failure texts are the row's own: fail_reason, last_reply below */
+	const struct verdict *v;
 	time_t classified_at;
 	char fail_reason[REG_TEXT_MAX];   /* last failure, "" none */
 	char last_reply[REG_REPLY_MAX];   /* whole server reply of the last failure, "" none */
@@ -110,6 +119,7 @@ struct reg_row {
 	bool dirty;
 	struct reg_row *published;
 	struct reg_polref *polref;    /* holds pol */
+	struct reg_vref *vref;        /* holds v; NULL: v is not the registry's to free */
 };
 
 struct reg_prow {                 /* one server seen by the passive probe */
@@ -163,6 +173,9 @@ void registry_touch(struct registry *r, struct reg_row *row);
 /* row's policy view becomes a copy of v (NULL: none); touches the row. The
  * view is kept once and shared by the snapshots that show it. */
 void registry_set_policy(struct registry *r, struct reg_row *row, const struct policy_view *v);
+/* row's verdict becomes a copy of v; touches the row. The copy is kept once
+ * and shared by the snapshots that show it. */
+void registry_set_verdict(struct registry *r, struct reg_row *row, const struct verdict *v);
 /* Daemon-wide figures for the next snapshot. */
 void registry_set_totals(struct registry *r, time_t started, uint64_t probes_done,
     uint64_t probe_failures, size_t targets_configured);
@@ -187,6 +200,10 @@ bool reg_row_matches(const struct reg_row *row, const char *sel);
  * one of its last classification (as written then), else one that knows
  * nothing but WRITER; out holds APPLDATA_LEN + 1. */
 void reg_row_record(const struct reg_row *row, const char *writer, char *out);
+
+/* The verdict of a row that knows nothing yet (verdict_blank() of the
+ * monitor's component with no writer), shared by every such row. */
+const struct verdict *reg_blank_verdict(void);
 
 const char *reg_state_name(enum reg_state st);
 const char *reg_role_name(enum reg_role role);

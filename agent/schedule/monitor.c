@@ -787,7 +787,7 @@ intake_hint(void *arg, const char *server)
 	struct tgt *t = tgt_find(arg, server);
 
 	if (t != NULL) {
-		hint.starttls = t->row->classified && t->row->v.starttls_offered;
+		hint.starttls = t->row->classified && t->row->v->starttls_offered;
 		if (t->row->dg.set)
 			hint.baseline_tls = t->row->dg.best.tls_version;
 	}

@@ -239,11 +239,13 @@ test_render(void **state)
 	{
 		struct smtp_result res;
 		struct verdict_policy vp = { .component = APPLDATA_MONITOR, .writer = "SMTPMON" };
+		struct verdict v;
 
 		memset(&res, 0, sizeof res);
 		res.server_type = APPL_TYPE_ESMTP;
 		res.security = APPL_SEC_BASIC;
-		verdict_of(&res, &vp, 0, &a->v);
+		verdict_of(&res, &vp, 0, &v);
+		registry_set_verdict(r, a, &v);
 	}
 	a->conns[REG_ROLE_MONITOR].open = true;
 	snprintf(a->conns[REG_ROLE_MONITOR].local, 64, "127.0.0.1:5000");

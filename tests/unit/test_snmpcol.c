@@ -136,14 +136,30 @@ check_conn(const struct snmpcol_conn *c, const struct want *w, size_t n)
 
 #define N(a) (sizeof a / sizeof a[0])
 
+/* A row built by hand holds its verdict after itself (the registry shares
+ * one instead); free(row) frees both. */
+struct vrow {
+	struct reg_row row;
+	struct verdict v;
+};
+
+static struct verdict *
+row_verdict(struct reg_row *row)
+{
+	return &((struct vrow *)row)->v;
+}
+
 static struct reg_row *
 row_new(void)
 {
-	struct reg_row *row = calloc(1, sizeof *row);
+	struct vrow *x = calloc(1, sizeof *x);
+	struct reg_row *row;
 
-	assert_non_null(row);
+	assert_non_null(x);
+	row = &x->row;
 	row->dg.last_event = DG_NONE;
-	verdict_blank(APPLDATA_MONITOR, "", &row->v);   /* as registry_add() */
+	verdict_blank(APPLDATA_MONITOR, "", &x->v);   /* as registry_add() */
+	row->v = &x->v;
 	return row;
 }
 
@@ -155,7 +171,7 @@ decide(struct reg_row *row, const struct smtp_result *r)
 		.tls_attempted = row->secure, .component = APPLDATA_MONITOR, .writer = WRITER,
 	};
 
-	verdict_of(r, &p, NOW, &row->v);
+	verdict_of(r, &p, NOW, row_verdict(row));
 	row->classified = true;
 }
 
