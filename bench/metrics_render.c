@@ -58,6 +58,7 @@ row_tls13(unsigned i)
 	row->dg.last_event = DG_NONE;
 	verdict_blank(APPLDATA_MONITOR, "", &x->v);
 	row->v = &x->v;
+	reg_row_texts_blank(row);
 	snprintf(row->target, sizeof row->target, "127.%u.%u.%u:2525", 1 + v / 65536,
 	    (v / 256) % 256, v % 256);
 	row->state = REG_UP;

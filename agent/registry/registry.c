@@ -37,6 +37,85 @@ struct reg_vref {
 	struct verdict v;
 };
 
+/* A shared text: its bytes follow the count; "" is the static empty. */
+struct reg_str {
+	atomic_uint refs;
+	char s[];
+};
+
+static const char empty_text[] = "";
+
+static struct reg_str *
+str_of(const char *s)
+{
+	return (struct reg_str *)(void *)(s - offsetof(struct reg_str, s));
+}
+
+static void
+text_ref(const char *s)
+{
+	if (s != NULL && s != empty_text)
+		atomic_fetch_add(&str_of(s)->refs, 1);
+}
+
+static void
+text_unref(const char *s)
+{
+	if (s != NULL && s != empty_text && atomic_fetch_sub(&str_of(s)->refs, 1) == 1)
+		free(str_of(s));
+}
+
+/* The row's shared texts, for taking and dropping holds on all of them. */
+#define ROW_TEXTS(row) { (row)->name, (row)->mx_host, (row)->fail_reason, (row)->last_reply }
+
+static void
+texts_ref(const struct reg_row *row)
+{
+	const char *t[] = ROW_TEXTS(row);
+
+	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++)
+		text_ref(t[i]);
+}
+
+static void
+texts_unref(const struct reg_row *row)
+{
+	const char *t[] = ROW_TEXTS(row);
+
+	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++)
+		text_unref(t[i]);
+}
+
+void
+reg_row_set_text(const char **field, const char *text, size_t max)
+{
+	size_t n = text != NULL ? strlen(text) : 0;
+	const char *old = *field;
+	struct reg_str *p;
+
+	if (max > 0 && n > max - 1)
+		n = max - 1;
+	if (n == 0 || max == 0) {
+		*field = empty_text;
+	} else if (old != NULL && old != empty_text && strncmp(old, text, n) == 0 &&
+	    old[n] == '\0') {
+		return;                            /* the same text: keep it */
+	} else {
+		p = xmalloc(sizeof(*p) + n + 1);
+		atomic_init(&p->refs, 1);
+		memcpy(p->s, text, n);
+		p->s[n] = '\0';
+		*field = p->s;
+	}
+	text_unref(old);
+}
+
+void
+reg_row_texts_blank(struct reg_row *row)
+{
+	row->name = row->mx_host = row->fail_reason = row->last_reply = empty_text;
+}
+
 static pthread_once_t blank_once = PTHREAD_ONCE_INIT;
 static struct verdict blank;
 
@@ -73,6 +152,7 @@ row_unref(struct reg_row *row)
 	if (row != NULL && atomic_fetch_sub(&row->refs, 1) == 1) {
 		polref_unref(row->polref);
 		vref_unref(row->vref);
+		texts_unref(row);
 		free(row);
 	}
 }
@@ -149,6 +229,7 @@ registry_free(struct registry *r)
 		row_unref(r->drafts[i]->published);
 		polref_unref(r->drafts[i]->polref);
 		vref_unref(r->drafts[i]->vref);
+		texts_unref(r->drafts[i]);
 		free(r->drafts[i]);
 	}
 	free(r->drafts);
@@ -169,6 +250,7 @@ registry_add(struct registry *r)
 
 	row->index = r->next_index++;
 	row->v = reg_blank_verdict();   /* nothing known yet */
+	reg_row_texts_blank(row);
 	row->dirty = true;
 	if (r->n == r->cap) {
 		r->cap = r->cap ? r->cap * 2 : 64;
@@ -206,6 +288,7 @@ registry_remove(struct registry *r, struct reg_row *row)
 	row_unref(row->published);
 	polref_unref(row->polref);
 	vref_unref(row->vref);
+	texts_unref(row);
 	free(row);
 	r->changed = true;
 }
@@ -309,6 +392,7 @@ registry_publish(struct registry *r)
 				atomic_fetch_add(&copy->polref->refs, 1);
 			if (copy->vref != NULL)        /* ... and on the verdict */
 				atomic_fetch_add(&copy->vref->refs, 1);
+			texts_ref(copy);               /* ... and on the texts */
 			row_unref(d->published);
 			d->published = copy;
 			d->dirty = false;

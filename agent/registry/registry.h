@@ -16,7 +16,9 @@
  * immutable copy of it by reference count (registry_set_verdict), as they
  * share the policy view; a row holds two copies of everything else (the
  * draft and the published), and 10,000 targets hold 10,000 rows (issue 19:
- * RSS per monitor connection).
+ * RSS per monitor connection). The row's longer texts (name, mx_host,
+ * fail_reason, last_reply) are shared likewise: each points to an immutable
+ * string set by reg_row_set_text(), "" when empty, never NULL.
  */
 #ifndef SMTPMON_REGISTRY_H
 #define SMTPMON_REGISTRY_H
@@ -63,8 +65,9 @@ struct reg_row {
 	struct sockaddr_storage addr;
 	socklen_t addr_len;
 	uint16_t port;
-	char name[REG_TEXT_MAX];      /* TargetName / TargetMx domain, "" for TargetIP */
-	char mx_host[REG_TEXT_MAX];   /* MX exchange this address came from, "" otherwise */
+	/* TargetName / TargetMx domain, "" for TargetIP (reg_row_set_text, REG_TEXT_MAX) */
+	const char *name;
+	const char *mx_host;          /* MX exchange this address came from, "" otherwise */
 	unsigned mx_pref;
 	int kind;                     /* enum target_kind */
 	bool secure;
@@ -83,8 +86,9 @@ struct reg_row {
 	 * failure texts are the row's own: fail_reason, last_reply below */
 	const struct verdict *v;
 	time_t classified_at;
-	char fail_reason[REG_TEXT_MAX];   /* last failure, "" none */
-	char last_reply[REG_REPLY_MAX];   /* whole server reply of the last failure, "" none */
+	const char *fail_reason;      /* last failure, "" none (REG_TEXT_MAX) */
+	const char *last_reply;       /* whole server reply of the last failure, "" none
+	                               * (REG_REPLY_MAX) */
 	char fail_kind[24];           /* smtp_fail_name() of the last failure */
 	int last_reply_code;          /* the reply code of last_reply; 0 none */
 	enum smtp_fail fail;          /* the last failure of the monitor connection */
@@ -200,6 +204,14 @@ bool reg_row_matches(const struct reg_row *row, const char *sel);
  * one of its last classification (as written then), else one that knows
  * nothing but WRITER; out holds APPLDATA_LEN + 1. */
 void reg_row_record(const struct reg_row *row, const char *writer, char *out);
+
+/* *field (one of row's shared texts: &row->name, &row->mx_host,
+ * &row->fail_reason, &row->last_reply) becomes a copy of text (NULL: "") cut
+ * to max - 1 bytes; the row is not touched. A row built by hand (tests) may
+ * point its texts at strings of its own instead, or must at least set them
+ * to "": reg_row_texts_blank(). */
+void reg_row_set_text(const char **field, const char *text, size_t max);
+void reg_row_texts_blank(struct reg_row *row);
 
 /* The verdict of a row that knows nothing yet (verdict_blank() of the
  * monitor's component with no writer), shared by every such row. */

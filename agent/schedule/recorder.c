@@ -297,9 +297,9 @@ recorder_failure_facts(struct rec_target *rt, const struct smtp_result *r)
 {
 	struct reg_row *row = rt->row;
 
-	str_copy(row->fail_reason, r->reason ? r->reason : smtp_fail_name(r->fail),
-	    sizeof row->fail_reason);
-	str_copy(row->last_reply, r->last_reply ? r->last_reply : "", sizeof row->last_reply);
+	reg_row_set_text(&row->fail_reason, r->reason ? r->reason : smtp_fail_name(r->fail),
+	    REG_TEXT_MAX);
+	reg_row_set_text(&row->last_reply, r->last_reply, REG_REPLY_MAX);
 	str_copy(row->fail_kind, smtp_fail_name(r->fail), sizeof row->fail_kind);
 	row->last_reply_code = r->reply_code;
 }

@@ -75,6 +75,7 @@ row_new(const char *target, enum reg_state st)
 	row->dg.last_event = DG_NONE;
 	verdict_blank(APPLDATA_MONITOR, "", &x->v);   /* as registry_add() */
 	row->v = &x->v;
+	reg_row_texts_blank(row);
 	strcpy(row->target, target);
 	row->state = st;
 	return row;
@@ -100,7 +101,7 @@ row_tls13(void)
 	struct smtp_result r;
 
 	memset(&r, 0, sizeof r);
-	strcpy(row->name, "example.org");
+	row->name = "example.org";
 	row->secure = true;
 	r.server_type = APPL_TYPE_ESMTP;
 	r.security = APPL_SEC_TLS;
@@ -148,8 +149,8 @@ row_never(void)
 	struct reg_row *row = row_new("192.0.2.26:25", REG_DOWN);
 
 	row->connect_failures = 7;
-	strcpy(row->fail_reason, "connection refused");
-	strcpy(row->last_reply, "554 \"no\"\nservice");
+	row->fail_reason = "connection refused";
+	row->last_reply = "554 \"no\"\nservice";
 	return row;
 }
 
@@ -180,7 +181,7 @@ row_nostarttls(void)
 	struct smtp_result r;
 
 	memset(&r, 0, sizeof r);
-	strcpy(row->name, "plain.example.net");
+	row->name = "plain.example.net";
 	r.server_type = APPL_TYPE_ESMTP;
 	r.security = APPL_SEC_BASIC;
 	r.ehlo_seen = true;
@@ -201,7 +202,7 @@ row_ipv6(void)
 	struct smtp_result r;
 
 	memset(&r, 0, sizeof r);
-	strcpy(row->name, "v6.example.org");
+	row->name = "v6.example.org";
 	row->secure = true;
 	r.server_type = APPL_TYPE_ESMTP;
 	r.security = APPL_SEC_TLS;
@@ -231,7 +232,7 @@ row_hostile(void)
 {
 	struct reg_row *row = row_new("192.0.2.29:25", REG_STARTING);
 
-	strcpy(row->name, "a\"b\\c\nd\te\xff" "f}g,h=\"");
+	row->name = "a\"b\\c\nd\te\xff" "f}g,h=\"";
 	return row;
 }
 

@@ -273,7 +273,7 @@ test_events(void **state)
 {
 	struct fixture *f = *state;
 
-	str_copy(f->row->last_reply, "421 busy", sizeof f->row->last_reply);
+	reg_row_set_text(&f->row->last_reply, "421 busy", REG_REPLY_MAX);
 	recorder_event(&f->rec, &f->rt, MONITOR_EV_DOWN);
 	recorder_event(&f->rec, &f->rt, MONITOR_EV_UP);
 	assert_int_equal(n_seen(), 2);

@@ -252,9 +252,9 @@ test_render(void **state)
 	snprintf(a->conns[REG_ROLE_MONITOR].remote, 64, "192.0.2.1:25");
 	snprintf(a->conns[REG_ROLE_MONITOR].appldata, 41, "EZASMTPM SMTPMON  EB               ");
 	b->state = REG_DOWN;
-	snprintf(b->fail_reason, sizeof b->fail_reason, "greeting was not 220");
+	reg_row_set_text(&b->fail_reason, "greeting was not 220", REG_TEXT_MAX);
 	snprintf(b->fail_kind, sizeof b->fail_kind, "banner");
-	snprintf(b->last_reply, sizeof b->last_reply, "554 5.7.1 no service");
+	reg_row_set_text(&b->last_reply, "554 5.7.1 no service", REG_REPLY_MAX);
 	registry_publish(r);
 	s = registry_acquire(r);
 

@@ -56,6 +56,7 @@ row_new(uint32_t index, const char *target)
 	row->dg.last_event = DG_NONE;
 	verdict_blank(APPLDATA_MONITOR, "SMTPMON", &x->v);   /* as registry_add() */
 	row->v = &x->v;
+	reg_row_texts_blank(row);
 	return row;
 }
 
@@ -105,11 +106,15 @@ struct sample {
 static void
 sample_build(struct sample *x, bool passive)
 {
+	/* the texts of hand-built rows are the test's own (the registry shares
+	 * them); only one sample lives at a time */
+	static char hostile_name[REG_TEXT_MAX], hostile_reason[REG_TEXT_MAX],
+	    hostile_reply[REG_REPLY_MAX];
 	struct reg_row *r;
 
 	memset(x, 0, sizeof *x);
 	r = x->rows[0] = row_new(1, "192.0.2.25:25");
-	snprintf(r->name, sizeof r->name, "mail.example.org");
+	r->name = "mail.example.org";
 	classify_tls(r, 0x0304, "TLSv1.3", 0x1302, "TLS_AES_256_GCM_SHA384", NOW + 5 * DAY + 3600);
 
 	r = x->rows[1] = row_new(2, "[2001:db8::25]:587");
@@ -121,12 +126,15 @@ sample_build(struct sample *x, bool passive)
 	r->dg.last_event_at = NOW - 120;
 
 	r = x->rows[2] = row_new(3, "198.51.100.7:25");
-	snprintf(r->name, sizeof r->name, "%s.example", HOSTILE);
+	snprintf(hostile_name, sizeof hostile_name, "%s.example", HOSTILE);
+	r->name = hostile_name;
 	r->state = REG_DOWN;
 	r->state_since = NOW - 10;
 	r->fail = SMTP_F_BANNER;
-	snprintf(r->fail_reason, sizeof r->fail_reason, "greeting refused: %s", HOSTILE);
-	snprintf(r->last_reply, sizeof r->last_reply, "554 \x1b[2J%s\r\n554 go", HOSTILE);
+	snprintf(hostile_reason, sizeof hostile_reason, "greeting refused: %s", HOSTILE);
+	r->fail_reason = hostile_reason;
+	snprintf(hostile_reply, sizeof hostile_reply, "554 \x1b[2J%s\r\n554 go", HOSTILE);
+	r->last_reply = hostile_reply;
 	r->last_reply_code = 554;
 
 	r = x->rows[3] = row_new(4, "203.0.113.9:25");
