@@ -29,10 +29,18 @@
 
 #define NOW 1796083200                 /* 2026-12-01 00:00:00 UTC */
 
+/* A row built by hand holds its verdict after itself (the registry shares
+ * one instead); free(row) frees both. */
+struct vrow {
+	struct reg_row row;
+	struct verdict v;
+};
+
 static struct reg_row *
 row_tls13(unsigned i)
 {
-	struct reg_row *row = calloc(1, sizeof *row);
+	struct vrow *x = calloc(1, sizeof *x);
+	struct reg_row *row = x != NULL ? &x->row : NULL;
 	struct smtp_result r;
 	struct verdict_policy p = {
 		.tls_attempted = true, .component = APPLDATA_MONITOR, .writer = "SMTPMON",
@@ -48,7 +56,9 @@ row_tls13(unsigned i)
 		while (v % 256 == 0 || v % 256 == 255);
 	row->index = i + 1;
 	row->dg.last_event = DG_NONE;
-	verdict_blank(APPLDATA_MONITOR, "", &row->v);
+	verdict_blank(APPLDATA_MONITOR, "", &x->v);
+	row->v = &x->v;
+	reg_row_texts_blank(row);
 	snprintf(row->target, sizeof row->target, "127.%u.%u.%u:2525", 1 + v / 65536,
 	    (v / 256) % 256, v % 256);
 	row->state = REG_UP;
@@ -71,7 +81,7 @@ row_tls13(unsigned i)
 	r.t.ehlo = 180 + i % 40;
 	r.t.starttls = 160 + i % 30;
 	r.t.handshake = 2400 + i % 900;
-	verdict_of(&r, &p, NOW, &row->v);
+	verdict_of(&r, &p, NOW, &x->v);
 	row->classified = true;
 	row->classified_at = NOW - 60;
 	row->noop_rtt_us = 120 + i % 200;

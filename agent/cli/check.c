@@ -323,7 +323,8 @@ first_line(const char *text, char *out, size_t outsz)
 }
 
 static int
-plugin_status(const struct check_opts *o, const struct verdict *v, double total_ms,
+plugin_status(const struct check_opts *o, const struct verdict *v,
+    const struct verdict_text *txt, double total_ms,
     char *summary, size_t sumsz)
 {
 	int st = CHECK_OK;
@@ -332,8 +333,8 @@ plugin_status(const struct check_opts *o, const struct verdict *v, double total_
 
 	summary[0] = '\0';
 	if (v->fail != SMTP_F_NONE) {
-		first_line(v->reply[0] ? v->reply : NULL, line, sizeof line);
-		if (snprintf(summary, sumsz, "%s%s%s", v->reason[0] ? v->reason : v->fail_name,
+		first_line(txt->reply[0] ? txt->reply : NULL, line, sizeof line);
+		if (snprintf(summary, sumsz, "%s%s%s", txt->reason[0] ? txt->reason : v->fail_name,
 		    line[0] ? ": " : "", line) >= (int)sumsz)
 			log_debug("summary cut to %zu bytes", sumsz - 1);
 		return CHECK_CRITICAL;
@@ -406,7 +407,8 @@ plain(const char *s)
 }
 
 static void
-print_text(const struct check_opts *o, const struct verdict *v, int st, const char *summary)
+print_text(const struct check_opts *o, const struct verdict *v, const struct verdict_text *txt,
+    int st, const char *summary)
 {
 	static const char *const names[] = { "OK", "WARNING", "CRITICAL", "UNKNOWN" };
 	char buf[512], w[32] = "", c[32] = "";
@@ -458,8 +460,8 @@ print_text(const struct check_opts *o, const struct verdict *v, int st, const ch
 			printf(" (weakest: %s)", v->rating.weakest);
 		printf("\n");
 	}
-	if (v->reply[0])
-		printf("server reply: %s\n", plain(v->reply));
+	if (txt->reply[0])
+		printf("server reply: %s\n", plain(txt->reply));
 }
 
 static bool
@@ -522,6 +524,7 @@ check_main(int argc, char **argv)
 	socklen_t sslen = 0;
 	const struct smtp_result *r;
 	struct verdict v;
+	struct verdict_text txt;
 	char helo[256], err[256], summary[768], target[80];
 	const char *tlsa_host = NULL;
 	int rc, gai;
@@ -640,12 +643,13 @@ check_main(int argc, char **argv)
 		};
 
 		verdict_of(r, &vp, time(NULL), &v);
+		verdict_text_of(r, &txt);
 	}
 	if (pol) {
 		checkpol_decide(pol, s, tlsa_host);
 		o.dane_valid = checkpol_dane_valid(pol);
 	}
-	rc = plugin_status(&o, &v, (double)v.t.total / 1000.0, summary, sizeof summary);
+	rc = plugin_status(&o, &v, &txt, (double)v.t.total / 1000.0, summary, sizeof summary);
 	if (pol) {
 		char frag[300];
 		size_t n = strlen(summary);
@@ -663,13 +667,13 @@ check_main(int argc, char **argv)
 		};
 		json_init(&j, stdout);
 		json_obj_begin(&j);
-		report_json_fields(&j, &t, &v);
+		report_json_fields(&j, &t, &v, &txt);
 		if (pol)
 			checkpol_json(pol, &j);
 		json_obj_end(&j);
 		fputc('\n', stdout);
 	} else {
-		print_text(&o, &v, rc, summary);
+		print_text(&o, &v, &txt, rc, summary);
 		if (pol)
 			checkpol_text(pol);
 	}

@@ -182,7 +182,7 @@ render_status_text(FILE *out, const struct reg_snapshot *s, const char *writer)
 	    "SINCE", "TY", "SEC", "TLS", "CIPHER", "CERT-EXP", "NOOP-ms", "APPLDATA");
 	for (size_t i = 0; i < s->n; i++) {
 		const struct reg_row *row = s->rows[i];
-		const struct verdict *v = &row->v;
+		const struct verdict *v = row->v;
 		char age[24], cipher[64], exp[32] = "-", rtt[24] = "-", rec[APPLDATA_LEN + 1];
 		const char *ty = "-", *sec = "-", *tls = "-";
 
@@ -260,6 +260,7 @@ render_status_json(FILE *out, const struct reg_snapshot *s, const char *writer)
 	for (size_t i = 0; i < s->n; i++) {
 		const struct reg_row *row = s->rows[i];
 		struct verdict v;
+		struct verdict_text txt = { .reply = "" };
 		char ts[32];
 		struct report_target rt = {
 			.target = row->target,
@@ -268,18 +269,18 @@ render_status_json(FILE *out, const struct reg_snapshot *s, const char *writer)
 		};
 
 		if (row->classified)
-			v = row->v;
+			v = *row->v;
 		else
 			verdict_blank(APPLDATA_MONITOR, writer, &v);
 		/* the failure facts live in the row; they are the current ones
 		 * only while the target is down */
 		if (row->state == REG_DOWN && row->fail != SMTP_F_NONE)  /* not a failed lookup */
-			verdict_set_failure(&v, row->fail, row->fail_state, row->last_reply_code,
-			    row->last_reply, row->fail_reason);
+			verdict_set_failure(&v, &txt, row->fail, row->fail_state,
+			    row->last_reply_code, row->last_reply, row->fail_reason);
 		else if (row->state == REG_DOWN && row->last_reply[0])
-			str_copy(v.reply, row->last_reply, sizeof v.reply);
+			str_copy(txt.reply, row->last_reply, sizeof txt.reply);
 		json_obj_begin(&j);
-		report_json_fields(&j, &rt, &v);
+		report_json_fields(&j, &rt, &v, &txt);
 		json_kuint(&j, "index", row->index);
 		json_kint(&j, "port", row->port);
 		json_kstr(&j, "kind", kind_name(row->kind));
@@ -295,7 +296,7 @@ render_status_json(FILE *out, const struct reg_snapshot *s, const char *writer)
 		report_iso8601(row->last_change, ts, sizeof ts);
 		json_kstr(&j, "last_change", ts[0] ? ts : NULL);
 		json_kuint(&j, "noop_rtt_us", row->noop_rtt_us);
-		json_kstr(&j, "cipher_class", row->classified ? row->v.class_name : NULL);
+		json_kstr(&j, "cipher_class", row->classified ? row->v->class_name : NULL);
 		if (row->pol != NULL)
 			report_policy_json(&j, row->pol);
 		json_tls_state(&j, row);
@@ -475,7 +476,7 @@ render_baselines(FILE *out, const struct reg_snapshot *s, const char *sel, bool 
 		shown++;
 		posture_unknown(&now);
 		if (row->classified)
-			verdict_posture(&row->v, row->secure || row->auth, time(NULL), &now);
+			verdict_posture(row->v, row->secure || row->auth, time(NULL), &now);
 		posture_names(&now, &nn);
 		dg_events_text(v->active, down, sizeof down);
 		if (as_json) {

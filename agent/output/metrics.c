@@ -316,7 +316,7 @@ rating(struct mw *w, const struct fam *f, const struct reg_row *row, const char 
 static void
 target_series(struct mw *w, const struct fam *f, const struct reg_row *row)
 {
-	const struct verdict *v = &row->v;
+	const struct verdict *v = row->v;
 	const struct policy_view *pol = row->pol;
 	bool cls = row->classified;
 	bool tls = cls && v->tls_done;

@@ -123,15 +123,17 @@ timings_json(struct json *j, const struct smtp_timings *t)
 }
 
 void
-report_json(struct json *j, const struct report_target *t, const struct verdict *v)
+report_json(struct json *j, const struct report_target *t, const struct verdict *v,
+    const struct verdict_text *txt)
 {
 	json_obj_begin(j);
-	report_json_fields(j, t, v);
+	report_json_fields(j, t, v, txt);
 	json_obj_end(j);
 }
 
 void
-report_json_fields(struct json *j, const struct report_target *t, const struct verdict *v)
+report_json_fields(struct json *j, const struct report_target *t, const struct verdict *v,
+    const struct verdict_text *txt)
 {
 	char buf[512];
 
@@ -145,7 +147,7 @@ report_json_fields(struct json *j, const struct report_target *t, const struct v
 	word_array(j, "auth_offered_pretls", buf);
 	json_kstr(j, "security_method", v->security_name);
 	tls_json(j, v);
-	json_kstr(j, "last_reply", v->reply[0] ? v->reply : NULL);
+	json_kstr(j, "last_reply", txt != NULL && txt->reply[0] ? txt->reply : NULL);
 	json_kstr(j, "appldata", v->appldata);
 	json_kstr(j, "banner", v->banner[0] ? v->banner : NULL);
 	json_key(j, "rating");
@@ -170,7 +172,7 @@ report_json_fields(struct json *j, const struct report_target *t, const struct v
 		json_obj_begin(j);
 		json_kstr(j, "kind", v->fail_name);
 		json_kstr(j, "in_state", smtp_state_name(v->fail_state));
-		json_kstr(j, "reason", v->reason[0] ? v->reason : NULL);
+		json_kstr(j, "reason", txt != NULL && txt->reason[0] ? txt->reason : NULL);
 		json_obj_end(j);
 	}
 	timings_json(j, &v->t);

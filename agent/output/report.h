@@ -23,11 +23,13 @@ struct report_target {
 	const char *component;  /* APPLDATA_MONITOR ... */
 };
 
-/* Write the JSON object for one connection's verdict. */
-void report_json(struct json *j, const struct report_target *t, const struct verdict *v);
+/* Write the JSON object for one connection's verdict and the texts of its
+ * failure (txt NULL: none). */
+void report_json(struct json *j, const struct report_target *t, const struct verdict *v,
+    const struct verdict_text *txt);
 /* The same keys without the enclosing braces, so a caller can add its own. */
 void report_json_fields(struct json *j, const struct report_target *t,
-    const struct verdict *v);
+    const struct verdict *v, const struct verdict_text *txt);
 
 /* The "dane" and "mta_sts" keys of a connection (doc/design.md), each only
  * when asked (status not OFF); each with "failure", the RFC 8460 result type

@@ -327,7 +327,7 @@ static bool
 target_session(const struct reg_row *row, const char *writer, unsigned col,
     struct snmpcol_value *out)
 {
-	const struct verdict *v = &row->v;
+	const struct verdict *v = row->v;
 	char names[512];
 
 	switch (col) {
@@ -368,7 +368,7 @@ static bool
 target_cert(const struct reg_row *row, const struct snmpcol_clock *clk, unsigned col,
     struct snmpcol_value *out)
 {
-	const struct verdict *v = &row->v;
+	const struct verdict *v = row->v;
 	long long left, days = SNMPCOL_DAYS_NO_CERT;
 
 	switch (col) {
@@ -396,7 +396,7 @@ target_cert(const struct reg_row *row, const struct snmpcol_clock *clk, unsigned
 static bool
 target_counts(const struct reg_row *row, unsigned col, struct snmpcol_value *out)
 {
-	const struct smtp_timings *t = &row->v.t;
+	const struct smtp_timings *t = &row->v->t;
 
 	switch (col) {
 	case SMTPMON_T_RTT_CONNECT:
@@ -530,7 +530,7 @@ target_policy(const struct reg_row *row, unsigned col, struct snmpcol_value *out
 static bool
 target_rating(const struct reg_row *row, unsigned col, struct snmpcol_value *out)
 {
-	const struct rating *r = &row->v.rating;
+	const struct rating *r = &row->v->rating;
 	enum rating_class c;
 
 	switch (col) {
@@ -543,7 +543,7 @@ target_rating(const struct reg_row *row, unsigned col, struct snmpcol_value *out
 	default:
 		return false;
 	}
-	if (!row->classified || !row->v.tls_done)
+	if (!row->classified || !row->v->tls_done)
 		c = RATING_UNKNOWN;
 	return integer(out, rating_class_mib(c));
 }

@@ -79,7 +79,7 @@ cell_text(FILE *out, const char *cls, const char *s)
 static void
 cert_cell(FILE *out, const struct reg_row *row, time_t now)
 {
-	const struct verdict *v = &row->v;
+	const struct verdict *v = row->v;
 	time_t na = v->tls.not_after;
 	char date[32];
 	long days;
@@ -120,7 +120,7 @@ event_cell(FILE *out, const struct dg_view *dg)
 static void
 target_row(FILE *out, const struct reg_row *row, time_t now)
 {
-	const struct verdict *v = &row->v;
+	const struct verdict *v = row->v;
 	bool tls = row->classified && v->tls_done;
 
 	fputs("<tr data-target=\"", out);

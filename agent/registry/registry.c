@@ -31,6 +31,114 @@ struct reg_polref {
 	struct policy_view v;
 };
 
+/* A verdict shared likewise. */
+struct reg_vref {
+	atomic_uint refs;
+	struct verdict v;
+};
+
+/* A shared text: its bytes follow the count; "" is the static empty. */
+struct reg_str {
+	atomic_uint refs;
+	char s[];
+};
+
+static const char empty_text[] = "";
+
+static struct reg_str *
+str_of(const char *s)
+{
+	return (struct reg_str *)(void *)(s - offsetof(struct reg_str, s));
+}
+
+static void
+text_ref(const char *s)
+{
+	if (s != NULL && s != empty_text)
+		atomic_fetch_add(&str_of(s)->refs, 1);
+}
+
+static void
+text_unref(const char *s)
+{
+	if (s != NULL && s != empty_text && atomic_fetch_sub(&str_of(s)->refs, 1) == 1)
+		free(str_of(s));
+}
+
+/* The row's shared texts, for taking and dropping holds on all of them. */
+#define ROW_TEXTS(row) { (row)->name, (row)->mx_host, (row)->fail_reason, (row)->last_reply }
+
+static void
+texts_ref(const struct reg_row *row)
+{
+	const char *t[] = ROW_TEXTS(row);
+
+	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++)
+		text_ref(t[i]);
+}
+
+static void
+texts_unref(const struct reg_row *row)
+{
+	const char *t[] = ROW_TEXTS(row);
+
+	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++)
+		text_unref(t[i]);
+}
+
+void
+reg_row_set_text(const char **field, const char *text, size_t max)
+{
+	size_t n = text != NULL ? strlen(text) : 0;
+	const char *old = *field;
+	struct reg_str *p;
+
+	if (max > 0 && n > max - 1)
+		n = max - 1;
+	if (n == 0 || max == 0) {
+		*field = empty_text;
+	} else if (old != NULL && old != empty_text && strncmp(old, text, n) == 0 &&
+	    old[n] == '\0') {
+		return;                            /* the same text: keep it */
+	} else {
+		p = xmalloc(sizeof(*p) + n + 1);
+		atomic_init(&p->refs, 1);
+		memcpy(p->s, text, n);
+		p->s[n] = '\0';
+		*field = p->s;
+	}
+	text_unref(old);
+}
+
+void
+reg_row_texts_blank(struct reg_row *row)
+{
+	row->name = row->mx_host = row->fail_reason = row->last_reply = empty_text;
+}
+
+static pthread_once_t blank_once = PTHREAD_ONCE_INIT;
+static struct verdict blank;
+
+static void
+blank_init(void)
+{
+	verdict_blank(APPLDATA_MONITOR, "", &blank);
+}
+
+const struct verdict *
+reg_blank_verdict(void)
+{
+	pthread_once(&blank_once, blank_init);
+	return &blank;
+}
+
+static void
+vref_unref(struct reg_vref *p)
+{
+	if (p != NULL && atomic_fetch_sub(&p->refs, 1) == 1)
+		free(p);
+}
+
 static void
 polref_unref(struct reg_polref *p)
 {
@@ -43,6 +151,8 @@ row_unref(struct reg_row *row)
 {
 	if (row != NULL && atomic_fetch_sub(&row->refs, 1) == 1) {
 		polref_unref(row->polref);
+		vref_unref(row->vref);
+		texts_unref(row);
 		free(row);
 	}
 }
@@ -60,6 +170,19 @@ registry_set_policy(struct registry *r, struct reg_row *row, const struct policy
 	polref_unref(row->polref);
 	row->polref = p;
 	row->pol = p ? &p->v : NULL;
+	registry_touch(r, row);
+}
+
+void
+registry_set_verdict(struct registry *r, struct reg_row *row, const struct verdict *v)
+{
+	struct reg_vref *p = xmalloc(sizeof(*p));
+
+	atomic_init(&p->refs, 1);
+	p->v = *v;
+	vref_unref(row->vref);
+	row->vref = p;
+	row->v = &p->v;
 	registry_touch(r, row);
 }
 
@@ -105,6 +228,8 @@ registry_free(struct registry *r)
 	for (size_t i = 0; i < r->n; i++) {
 		row_unref(r->drafts[i]->published);
 		polref_unref(r->drafts[i]->polref);
+		vref_unref(r->drafts[i]->vref);
+		texts_unref(r->drafts[i]);
 		free(r->drafts[i]);
 	}
 	free(r->drafts);
@@ -124,7 +249,8 @@ registry_add(struct registry *r)
 	struct reg_row *row = xcalloc(1, sizeof(*row));
 
 	row->index = r->next_index++;
-	verdict_blank(APPLDATA_MONITOR, "", &row->v);   /* nothing known yet */
+	row->v = reg_blank_verdict();   /* nothing known yet */
+	reg_row_texts_blank(row);
 	row->dirty = true;
 	if (r->n == r->cap) {
 		r->cap = r->cap ? r->cap * 2 : 64;
@@ -161,6 +287,8 @@ registry_remove(struct registry *r, struct reg_row *row)
 	r->n--;
 	row_unref(row->published);
 	polref_unref(row->polref);
+	vref_unref(row->vref);
+	texts_unref(row);
 	free(row);
 	r->changed = true;
 }
@@ -262,6 +390,9 @@ registry_publish(struct registry *r)
 			atomic_init(&copy->refs, 1);   /* the draft's reference */
 			if (copy->polref != NULL)      /* the copy's own hold on the view */
 				atomic_fetch_add(&copy->polref->refs, 1);
+			if (copy->vref != NULL)        /* ... and on the verdict */
+				atomic_fetch_add(&copy->vref->refs, 1);
+			texts_ref(copy);               /* ... and on the texts */
 			row_unref(d->published);
 			d->published = copy;
 			d->dirty = false;
@@ -372,7 +503,7 @@ reg_row_record(const struct reg_row *row, const char *writer, char *out)
 	if (row->conns[REG_ROLE_MONITOR].open) {
 		memcpy(out, row->conns[REG_ROLE_MONITOR].appldata, APPLDATA_LEN + 1);
 	} else if (row->classified) {
-		memcpy(out, row->v.appldata, APPLDATA_LEN + 1);
+		memcpy(out, row->v->appldata, APPLDATA_LEN + 1);
 	} else {
 		verdict_blank(APPLDATA_MONITOR, writer, &none);
 		memcpy(out, none.appldata, APPLDATA_LEN + 1);

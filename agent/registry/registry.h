@@ -10,6 +10,15 @@
  * never across I/O) and release it when done; a snapshot and its rows never
  * change while held. Rows are in index order; an index is never reused while
  * the process lives, so SNMP row indexes stay stable across reloads.
+ *
+ * A row's verdict is not in the row: it changes only when a connection is
+ * classified, so the draft and every snapshot's copy of the row share one
+ * immutable copy of it by reference count (registry_set_verdict), as they
+ * share the policy view; a row holds two copies of everything else (the
+ * draft and the published), and 10,000 targets hold 10,000 rows (issue 19:
+ * RSS per monitor connection). The row's longer texts (name, mx_host,
+ * fail_reason, last_reply) are shared likewise: each points to an immutable
+ * string set by reg_row_set_text(), "" when empty, never NULL.
  */
 #ifndef SMTPMON_REGISTRY_H
 #define SMTPMON_REGISTRY_H
@@ -56,8 +65,9 @@ struct reg_row {
 	struct sockaddr_storage addr;
 	socklen_t addr_len;
 	uint16_t port;
-	char name[REG_TEXT_MAX];      /* TargetName / TargetMx domain, "" for TargetIP */
-	char mx_host[REG_TEXT_MAX];   /* MX exchange this address came from, "" otherwise */
+	/* TargetName / TargetMx domain, "" for TargetIP (reg_row_set_text, REG_TEXT_MAX) */
+	const char *name;
+	const char *mx_host;          /* MX exchange this address came from, "" otherwise */
 	unsigned mx_pref;
 	int kind;                     /* enum target_kind */
 	bool secure;
@@ -71,11 +81,14 @@ struct reg_row {
 	time_t state_since;           /* wall clock of the last state change */
 	time_t last_change;           /* wall clock of the last change of any observed fact */
 	bool classified;              /* v holds a classification */
-	struct verdict v;             /* the last classification; its reply and reason are
-	                               * "": the failure facts below are the row's */
+	/* the last classification (registry_set_verdict), else the blank
+	 * verdict (reg_blank_verdict); never NULL, shared and immutable. Its
+	 * failure texts are the row's own: fail_reason, last_reply below */
+	const struct verdict *v;
 	time_t classified_at;
-	char fail_reason[REG_TEXT_MAX];   /* last failure, "" none */
-	char last_reply[REG_REPLY_MAX];   /* whole server reply of the last failure, "" none */
+	const char *fail_reason;      /* last failure, "" none (REG_TEXT_MAX) */
+	const char *last_reply;       /* whole server reply of the last failure, "" none
+	                               * (REG_REPLY_MAX) */
 	char fail_kind[24];           /* smtp_fail_name() of the last failure */
 	int last_reply_code;          /* the reply code of last_reply; 0 none */
 	enum smtp_fail fail;          /* the last failure of the monitor connection */
@@ -110,6 +123,7 @@ struct reg_row {
 	bool dirty;
 	struct reg_row *published;
 	struct reg_polref *polref;    /* holds pol */
+	struct reg_vref *vref;        /* holds v; NULL: v is not the registry's to free */
 };
 
 struct reg_prow {                 /* one server seen by the passive probe */
@@ -163,6 +177,9 @@ void registry_touch(struct registry *r, struct reg_row *row);
 /* row's policy view becomes a copy of v (NULL: none); touches the row. The
  * view is kept once and shared by the snapshots that show it. */
 void registry_set_policy(struct registry *r, struct reg_row *row, const struct policy_view *v);
+/* row's verdict becomes a copy of v; touches the row. The copy is kept once
+ * and shared by the snapshots that show it. */
+void registry_set_verdict(struct registry *r, struct reg_row *row, const struct verdict *v);
 /* Daemon-wide figures for the next snapshot. */
 void registry_set_totals(struct registry *r, time_t started, uint64_t probes_done,
     uint64_t probe_failures, size_t targets_configured);
@@ -187,6 +204,18 @@ bool reg_row_matches(const struct reg_row *row, const char *sel);
  * one of its last classification (as written then), else one that knows
  * nothing but WRITER; out holds APPLDATA_LEN + 1. */
 void reg_row_record(const struct reg_row *row, const char *writer, char *out);
+
+/* *field (one of row's shared texts: &row->name, &row->mx_host,
+ * &row->fail_reason, &row->last_reply) becomes a copy of text (NULL: "") cut
+ * to max - 1 bytes; the row is not touched. A row built by hand (tests) may
+ * point its texts at strings of its own instead, or must at least set them
+ * to "": reg_row_texts_blank(). */
+void reg_row_set_text(const char **field, const char *text, size_t max);
+void reg_row_texts_blank(struct reg_row *row);
+
+/* The verdict of a row that knows nothing yet (verdict_blank() of the
+ * monitor's component with no writer), shared by every such row. */
+const struct verdict *reg_blank_verdict(void);
 
 const char *reg_state_name(enum reg_state st);
 const char *reg_role_name(enum reg_role role);

@@ -596,8 +596,8 @@ sched_target_new(struct monitor *m, const struct sockaddr *sa, socklen_t len, st
 	memcpy(&row->addr, sa, len);
 	row->addr_len = len;
 	row->port = ct->port;
-	str_copy(row->name, ct->host ? ct->host : "", sizeof row->name);
-	str_copy(row->mx_host, mx_host ? mx_host : "", sizeof row->mx_host);
+	reg_row_set_text(&row->name, ct->host, REG_TEXT_MAX);
+	reg_row_set_text(&row->mx_host, mx_host, REG_TEXT_MAX);
 	row->mx_pref = mx_pref;
 	row->kind = (int)ct->kind;
 	row->secure = ct->secure;
@@ -787,7 +787,7 @@ intake_hint(void *arg, const char *server)
 	struct tgt *t = tgt_find(arg, server);
 
 	if (t != NULL) {
-		hint.starttls = t->row->classified && t->row->v.starttls_offered;
+		hint.starttls = t->row->classified && t->row->v->starttls_offered;
 		if (t->row->dg.set)
 			hint.baseline_tls = t->row->dg.best.tls_version;
 	}

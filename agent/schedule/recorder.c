@@ -184,9 +184,9 @@ recorder_policy(struct recorder *rec, struct rec_target *rt, const struct policy
 		    MONITOR_EV_TLS_DOWNGRADE, &mev);
 		str_copy(mev.tls_event, ev[i].name, sizeof mev.tls_event);
 		str_copy(mev.detail, ev[i].detail, sizeof mev.detail);
-		if (row->classified && row->v.tls_done) {
-			mev.old_tls = mev.new_tls = (uint16_t)row->v.tls.version;
-			mev.old_cipher = mev.new_cipher = row->v.tls.cipher_id;
+		if (row->classified && row->v->tls_done) {
+			mev.old_tls = mev.new_tls = (uint16_t)row->v->tls.version;
+			mev.old_cipher = mev.new_cipher = row->v->tls.cipher_id;
 		} else {
 			mev.old_cipher = mev.new_cipher = -1;
 		}
@@ -204,7 +204,7 @@ recorder_reset(struct recorder *rec, struct rec_target *rt, time_t now)
 
 	tw_target_of(rt, &id);
 	if (rt->row->classified) {
-		verdict_posture(&rt->row->v, rt->tls_attempted, now, &p);
+		verdict_posture(rt->row->v, rt->tls_attempted, now, &p);
 		tlswatch_reset(&id, rt->bl, &p, now);
 	} else {
 		tlswatch_reset(&id, rt->bl, NULL, now);
@@ -243,7 +243,7 @@ log_available(const struct rec_target *rt, const struct verdict *v, const char *
 void
 recorder_available(const struct rec_target *rt)
 {
-	log_available(rt, &rt->row->v, "available");
+	log_available(rt, rt->row->v, "available");
 }
 
 /* A connection finished its classification: record it. */
@@ -253,18 +253,19 @@ recorder_classified(struct recorder *rec, struct rec_target *rt, enum reg_role r
 {
 	struct reg_row *row = rt->row;
 	struct reg_conn *rc = &row->conns[role];
+	struct verdict v;
 	char cls[12];
 
 	row->classified_at = time(NULL);
-	judge(rec, rt, r, row->classified_at, &row->v);
-	row->v.reply[0] = row->v.reason[0] = '\0';   /* the row keeps the failure's */
+	judge(rec, rt, r, row->classified_at, &v);
+	registry_set_verdict(rec->reg, row, &v);
 	row->classified = true;
 	rc->role = role;
 	rc->open = true;
 	rc->since = row->classified_at;
-	str_copy(rc->local, row->v.local, sizeof rc->local);
+	str_copy(rc->local, row->v->local, sizeof rc->local);
 	str_copy(rc->remote, rt->key, sizeof rc->remote);
-	memcpy(rc->appldata, row->v.appldata, sizeof rc->appldata);
+	memcpy(rc->appldata, row->v->appldata, sizeof rc->appldata);
 	appldata_log_write(*rec->alog, rc->local, rc->remote, reg_role_name(role), rc->appldata);
 
 	cls_of(rc->appldata, cls);
@@ -273,8 +274,8 @@ recorder_classified(struct recorder *rec, struct rec_target *rt, enum reg_role r
 		    rt->cls, cls, reg_role_name(role));
 	str_copy(rt->cls, cls, sizeof rt->cls);
 	touch(rec, rt);
-	check_cert(rec, rt, &row->v);
-	observe(rec, rt, &row->v);
+	check_cert(rec, rt, row->v);
+	observe(rec, rt, row->v);
 }
 
 /* A failure that still tells about TLS (STARTTLS not offered while Secure
@@ -296,9 +297,9 @@ recorder_failure_facts(struct rec_target *rt, const struct smtp_result *r)
 {
 	struct reg_row *row = rt->row;
 
-	str_copy(row->fail_reason, r->reason ? r->reason : smtp_fail_name(r->fail),
-	    sizeof row->fail_reason);
-	str_copy(row->last_reply, r->last_reply ? r->last_reply : "", sizeof row->last_reply);
+	reg_row_set_text(&row->fail_reason, r->reason ? r->reason : smtp_fail_name(r->fail),
+	    REG_TEXT_MAX);
+	reg_row_set_text(&row->last_reply, r->last_reply, REG_REPLY_MAX);
 	str_copy(row->fail_kind, smtp_fail_name(r->fail), sizeof row->fail_kind);
 	row->last_reply_code = r->reply_code;
 }

@@ -118,7 +118,7 @@ group_row_show(struct group *g, const char *reason)
 		row = g->row = registry_add(tt->reg);
 		snprintf(row->target, sizeof row->target, "%.55s:%u", g->host, g->port);
 		row->port = g->port;
-		str_copy(row->name, g->host, sizeof row->name);
+		reg_row_set_text(&row->name, g->host, REG_TEXT_MAX);
 		row->kind = g->kind;
 		row->secure = g->pol->secure;
 		row->auth = g->pol->auth_user != NULL;
@@ -128,7 +128,7 @@ group_row_show(struct group *g, const char *reason)
 		row->state_since = time(NULL);
 	}
 	row->state = reason ? REG_DOWN : REG_RESOLVING;
-	str_copy(row->fail_reason, reason ? reason : "", sizeof row->fail_reason);
+	reg_row_set_text(&row->fail_reason, reason, REG_TEXT_MAX);
 	str_copy(row->fail_kind, reason ? "resolve" : "", sizeof row->fail_kind);
 	row->last_change = time(NULL);
 	registry_touch(tt->reg, row);

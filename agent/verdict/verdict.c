@@ -63,15 +63,28 @@ verdict_posture(const struct verdict *v, bool tls_attempted, time_t now, struct 
 }
 
 void
-verdict_set_failure(struct verdict *v, enum smtp_fail fail, enum smtp_state st,
-    int reply_code, const char *reply, const char *reason)
+verdict_text_set(struct verdict_text *txt, const char *reply, const char *reason)
+{
+	str_copy(txt->reply, reply != NULL ? reply : "", sizeof txt->reply);
+	str_copy(txt->reason, reason != NULL ? reason : "", sizeof txt->reason);
+}
+
+void
+verdict_set_failure(struct verdict *v, struct verdict_text *txt, enum smtp_fail fail,
+    enum smtp_state st, int reply_code, const char *reply, const char *reason)
 {
 	v->fail = fail;
 	v->fail_state = st;
 	v->fail_name = fail == SMTP_F_NONE ? NULL : smtp_fail_name(fail);
 	v->reply_code = reply_code;
-	str_copy(v->reply, reply != NULL ? reply : "", sizeof v->reply);
-	str_copy(v->reason, reason != NULL ? reason : "", sizeof v->reason);
+	if (txt != NULL)
+		verdict_text_set(txt, reply, reason);
+}
+
+void
+verdict_text_of(const struct smtp_result *r, struct verdict_text *out)
+{
+	verdict_text_set(out, r->last_reply, r->reason);
 }
 
 void
@@ -158,6 +171,6 @@ verdict_of(const struct smtp_result *r, const struct verdict_policy *p, time_t n
 	v->t = r->t;
 	v->noop_rtt = r->noop_rtt;
 	v->noops = r->noops;
-	verdict_set_failure(v, r->fail, r->fail_state, r->reply_code, r->last_reply, r->reason);
+	verdict_set_failure(v, NULL, r->fail, r->fail_state, r->reply_code, NULL, NULL);
 	verdict_posture(v, p->tls_attempted, now, &v->posture);
 }

@@ -6,7 +6,12 @@
  * version's name and MIB level, the cipher suite's id, name and strength
  * class, the 40-byte appldata record with the writer, the certificate
  * summary, the EHLO capabilities, the phase timings, the failure with its
- * reply code and text, and the TLS posture the downgrade detector compares).
+ * reply code, and the TLS posture the downgrade detector compares).
+ * The failure's texts (the server's reply, the reason) are a struct
+ * verdict_text of their own, drawn by verdict_text_of(): a registry row holds
+ * its verdict twice (draft and published) and keeps the texts of its last
+ * failure apart, so 1.25 KiB of texts in every verdict would be dead weight
+ * there (issue 19: RSS per monitor connection).
  * Pure: no I/O, no clock (the caller gives now). A verdict is a plain value,
  * copied freely, kept in the registry's rows: its pointers are to static
  * strings only (the probes/ tables' names), never into the result or the
@@ -101,13 +106,20 @@ struct verdict {
 	enum smtp_state fail_state;
 	const char *fail_name;         /* smtp_fail_name(); NULL none */
 	int reply_code;                /* of the reply that caused it; 0 none */
-	char reply[VERDICT_REPLY_MAX]; /* its whole text; "" none */
+};
+
+/* The texts of a verdict's failure. */
+struct verdict_text {
+	char reply[VERDICT_REPLY_MAX]; /* the whole reply that caused it; "" none */
 	char reason[VERDICT_REASON_MAX]; /* "" none */
 };
 
 /* The verdict of r under p; now judges the certificate's dates. */
 void verdict_of(const struct smtp_result *r, const struct verdict_policy *p, time_t now,
     struct verdict *out);
+
+/* The texts of r's failure (both "" without one). */
+void verdict_text_of(const struct smtp_result *r, struct verdict_text *out);
 
 /* The verdict of a connection that has told nothing yet: every fact
  * unknown, the record blank but for the component and writer. */
@@ -119,8 +131,12 @@ void verdict_posture(const struct verdict *v, bool tls_attempted, time_t now,
     struct posture *out);
 
 /* The same facts with the failure of a later connection laid over (a row
- * down since: its last classification and why it is down now). */
-void verdict_set_failure(struct verdict *v, enum smtp_fail fail, enum smtp_state st,
-    int reply_code, const char *reply, const char *reason);
+ * down since: its last classification and why it is down now); its texts
+ * go to txt, which may be NULL (reply and reason NULL: ""). */
+void verdict_set_failure(struct verdict *v, struct verdict_text *txt, enum smtp_fail fail,
+    enum smtp_state st, int reply_code, const char *reply, const char *reason);
+
+/* txt holds reply and reason (NULL: ""), cut to their sizes. */
+void verdict_text_set(struct verdict_text *txt, const char *reply, const char *reason);
 
 #endif

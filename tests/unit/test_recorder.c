@@ -184,13 +184,13 @@ test_classified(void **state)
 	assert_true(f->row->classified);
 	assert_true(f->row->classified_at != 0);
 	assert_int_equal(f->row->last_change, f->row->classified_at);
-	assert_string_equal(f->row->v.type_name, "ESMTP");
-	assert_string_equal(f->row->v.tls_name, "TLSv1.3");
-	assert_string_equal(f->row->v.reason, "");   /* the row keeps the failure's */
+	assert_string_equal(f->row->v->type_name, "ESMTP");
+	assert_string_equal(f->row->v->tls_name, "TLSv1.3");
+	assert_string_not_equal(f->row->fail_reason, "ignored");   /* the row keeps the failure's */
 	assert_true(rc->open);
 	assert_int_equal(rc->role, REG_ROLE_REPROBE);
 	assert_string_equal(rc->remote, KEY);
-	assert_string_equal(rc->appldata, f->row->v.appldata);
+	assert_string_equal(rc->appldata, f->row->v->appldata);
 	assert_false(f->row->conns[REG_ROLE_MONITOR].open);
 	/* the classification bytes kept, the baseline recorded and shown */
 	memcpy(cls, rc->appldata + 18, 11);
@@ -273,7 +273,7 @@ test_events(void **state)
 {
 	struct fixture *f = *state;
 
-	str_copy(f->row->last_reply, "421 busy", sizeof f->row->last_reply);
+	reg_row_set_text(&f->row->last_reply, "421 busy", REG_REPLY_MAX);
 	recorder_event(&f->rec, &f->rt, MONITOR_EV_DOWN);
 	recorder_event(&f->rec, &f->rt, MONITOR_EV_UP);
 	assert_int_equal(n_seen(), 2);

@@ -79,6 +79,63 @@ test_share_and_copy(void **state)
 	registry_free(r);
 }
 
+/* The verdict and the longer texts are shared by the draft and the copies
+ * of a row; a new verdict or text is a new copy that older snapshots do not
+ * see, and they outlive the draft (removed) while a snapshot holds them. */
+static void
+test_shared_verdict_and_texts(void **state)
+{
+	struct registry *r = registry_new();
+	struct reg_row *a = add(r, "192.0.2.1:25");
+	struct reg_snapshot *s1, *s2;
+	struct verdict v;
+	char longer[REG_TEXT_MAX + 40];
+	const char *kept;
+
+	(void)state;
+	assert_ptr_equal(a->v, reg_blank_verdict());
+	assert_string_equal(a->name, "");
+	assert_string_equal(a->last_reply, "");
+	verdict_blank(APPLDATA_MONITOR, "W", &v);
+	v.noops = 5;
+	registry_set_verdict(r, a, &v);
+	reg_row_set_text(&a->name, "mx.example.org", REG_TEXT_MAX);
+	reg_row_set_text(&a->last_reply, "421 4.3.2 busy", REG_REPLY_MAX);
+	registry_publish(r);
+	s1 = registry_acquire(r);
+	assert_ptr_equal(s1->rows[0]->v, a->v);            /* shared, not copied */
+	assert_ptr_equal(s1->rows[0]->name, a->name);
+	assert_int_equal(s1->rows[0]->v->noops, 5);
+
+	/* the draft takes a new verdict and reply: s1 keeps the old ones */
+	v.noops = 6;
+	registry_set_verdict(r, a, &v);
+	kept = a->name;
+	reg_row_set_text(&a->name, "mx.example.org", REG_TEXT_MAX);   /* same text */
+	assert_ptr_equal(a->name, kept);
+	reg_row_set_text(&a->last_reply, NULL, REG_REPLY_MAX);
+	assert_string_equal(a->last_reply, "");
+	memset(longer, 'x', sizeof longer - 1);
+	longer[sizeof longer - 1] = '\0';
+	reg_row_set_text(&a->mx_host, longer, REG_TEXT_MAX);   /* cut as the arrays were */
+	assert_int_equal(strlen(a->mx_host), REG_TEXT_MAX - 1);
+	registry_publish(r);
+	s2 = registry_acquire(r);
+	assert_int_equal(s1->rows[0]->v->noops, 5);
+	assert_string_equal(s1->rows[0]->last_reply, "421 4.3.2 busy");
+	assert_int_equal(s2->rows[0]->v->noops, 6);
+	assert_string_equal(s2->rows[0]->last_reply, "");
+
+	/* removed from the drafts: the snapshots' copies still read */
+	registry_remove(r, a);
+	registry_publish(r);
+	assert_string_equal(s2->rows[0]->name, "mx.example.org");
+	assert_int_equal(s2->rows[0]->v->noops, 6);
+	registry_release(s1);
+	registry_release(s2);
+	registry_free(r);
+}
+
 static void
 test_remove_keeps_order_and_indexes(void **state)
 {
@@ -239,20 +296,22 @@ test_render(void **state)
 	{
 		struct smtp_result res;
 		struct verdict_policy vp = { .component = APPLDATA_MONITOR, .writer = "SMTPMON" };
+		struct verdict v;
 
 		memset(&res, 0, sizeof res);
 		res.server_type = APPL_TYPE_ESMTP;
 		res.security = APPL_SEC_BASIC;
-		verdict_of(&res, &vp, 0, &a->v);
+		verdict_of(&res, &vp, 0, &v);
+		registry_set_verdict(r, a, &v);
 	}
 	a->conns[REG_ROLE_MONITOR].open = true;
 	snprintf(a->conns[REG_ROLE_MONITOR].local, 64, "127.0.0.1:5000");
 	snprintf(a->conns[REG_ROLE_MONITOR].remote, 64, "192.0.2.1:25");
 	snprintf(a->conns[REG_ROLE_MONITOR].appldata, 41, "EZASMTPM SMTPMON  EB               ");
 	b->state = REG_DOWN;
-	snprintf(b->fail_reason, sizeof b->fail_reason, "greeting was not 220");
+	reg_row_set_text(&b->fail_reason, "greeting was not 220", REG_TEXT_MAX);
 	snprintf(b->fail_kind, sizeof b->fail_kind, "banner");
-	snprintf(b->last_reply, sizeof b->last_reply, "554 5.7.1 no service");
+	reg_row_set_text(&b->last_reply, "554 5.7.1 no service", REG_REPLY_MAX);
 	registry_publish(r);
 	s = registry_acquire(r);
 
@@ -281,6 +340,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_empty),
 		cmocka_unit_test(test_share_and_copy),
+		cmocka_unit_test(test_shared_verdict_and_texts),
 		cmocka_unit_test(test_remove_keeps_order_and_indexes),
 		cmocka_unit_test(test_totals),
 		cmocka_unit_test(test_concurrent_readers),

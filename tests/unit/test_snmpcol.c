@@ -136,14 +136,31 @@ check_conn(const struct snmpcol_conn *c, const struct want *w, size_t n)
 
 #define N(a) (sizeof a / sizeof a[0])
 
+/* A row built by hand holds its verdict after itself (the registry shares
+ * one instead); free(row) frees both. */
+struct vrow {
+	struct reg_row row;
+	struct verdict v;
+};
+
+static struct verdict *
+row_verdict(struct reg_row *row)
+{
+	return &((struct vrow *)row)->v;
+}
+
 static struct reg_row *
 row_new(void)
 {
-	struct reg_row *row = calloc(1, sizeof *row);
+	struct vrow *x = calloc(1, sizeof *x);
+	struct reg_row *row;
 
-	assert_non_null(row);
+	assert_non_null(x);
+	row = &x->row;
 	row->dg.last_event = DG_NONE;
-	verdict_blank(APPLDATA_MONITOR, "", &row->v);   /* as registry_add() */
+	verdict_blank(APPLDATA_MONITOR, "", &x->v);   /* as registry_add() */
+	row->v = &x->v;
+	reg_row_texts_blank(row);
 	return row;
 }
 
@@ -155,7 +172,7 @@ decide(struct reg_row *row, const struct smtp_result *r)
 		.tls_attempted = row->secure, .component = APPLDATA_MONITOR, .writer = WRITER,
 	};
 
-	verdict_of(r, &p, NOW, &row->v);
+	verdict_of(r, &p, NOW, row_verdict(row));
 	row->classified = true;
 }
 
@@ -327,12 +344,12 @@ test_target_esmtp_tls13(void **state)
 	(void)state;
 	row->index = 1;
 	set_ipv4(row, "192.0.2.25", 25);
-	strcpy(row->name, "example.org");
-	strcpy(row->mx_host, "mx1.example.org");
+	row->name = "example.org";
+	row->mx_host = "mx1.example.org";
 	row->secure = true;
 	row->state = REG_UP;
 	row->last_change = NOW - 600;
-	strcpy(row->last_reply, "421 4.3.2 an old failure");
+	row->last_reply = "421 4.3.2 an old failure";
 	r->server_type = APPL_TYPE_ESMTP;
 	r->security = APPL_SEC_TLS;
 	r->starttls_offered = true;
@@ -582,12 +599,12 @@ test_target_down(void **state)
 	(void)state;
 	row->index = 3;
 	set_ipv6(row, "fe80::1", 25, 3);
-	strcpy(row->name, "example.net");
-	strcpy(row->mx_host, "mx2.example.net");
+	row->name = "example.net";
+	row->mx_host = "mx2.example.net";
 	row->secure = true;
 	row->state = REG_DOWN;
 	row->last_change = NOW - 7200;
-	strcpy(row->last_reply, "421-4.7.0 too many connections\r\n421 4.7.0 try \x1blater");
+	row->last_reply = "421-4.7.0 too many connections\r\n421 4.7.0 try \x1blater";
 	r->server_type = APPL_TYPE_ESMTP;
 	r->security = APPL_SEC_TLS;
 	r->starttls_offered = true;
@@ -701,7 +718,7 @@ test_target_unknown(void **state)
 	(void)state;
 	row->index = 4;
 	row->port = 25;
-	strcpy(row->name, "example.com");
+	row->name = "example.com";
 	row->state = REG_RESOLVING;
 	check_target(row, w, N(w));
 	free(row);

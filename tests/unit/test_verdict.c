@@ -51,10 +51,12 @@ test_facts(void **state)
 {
 	struct smtp_result r;
 	struct verdict v;
+	struct verdict_text txt;
 
 	(void)state;
 	esmtp_tls13(&r);
 	verdict_of(&r, &POL, T0, &v);
+	verdict_text_of(&r, &txt);
 	assert_string_equal(v.type_name, "ESMTP");
 	assert_string_equal(v.type_code, "E");
 	assert_string_equal(v.security_name, "TLS");
@@ -76,7 +78,8 @@ test_facts(void **state)
 	assert_int_equal(v.t.total, 4200);
 	assert_int_equal(v.fail, SMTP_F_NONE);
 	assert_null(v.fail_name);
-	assert_string_equal(v.reply, "");
+	assert_string_equal(txt.reply, "");
+	assert_string_equal(txt.reason, "");
 	/* the record: ESMTP, TLS, level 13, the suite's id, the writer */
 	assert_int_equal(strlen(v.appldata), APPLDATA_LEN);
 	assert_memory_equal(v.appldata, "EZASMTPM", 8);
@@ -152,8 +155,8 @@ test_cert_status(void **state)
 	assert_false(v.cert_seen);
 }
 
-/* The failure: its name, state, reply code and text, the reason; a reply
- * longer than the verdict holds is cut, not overrun. */
+/* The failure: its name, state, reply code, and its texts (reply, reason)
+ * apart; a reply longer than the text holds is cut, not overrun. */
 static void
 test_failure(void **state)
 {
@@ -162,6 +165,7 @@ test_failure(void **state)
 	char big[3000];
 	struct smtp_result r;
 	struct verdict v;
+	struct verdict_text txt;
 
 	(void)state;
 	memset(&r, 0, sizeof r);
@@ -171,19 +175,25 @@ test_failure(void **state)
 	r.last_reply = reply;
 	r.reason = reason;
 	verdict_of(&r, &POL, T0, &v);
+	verdict_text_of(&r, &txt);
 	assert_int_equal(v.fail, SMTP_F_BANNER);
 	assert_string_equal(v.fail_name, smtp_fail_name(SMTP_F_BANNER));
 	assert_int_equal(v.reply_code, 421);
-	assert_string_equal(v.reply, reply);
-	assert_string_equal(v.reason, reason);
+	assert_string_equal(txt.reply, reply);
+	assert_string_equal(txt.reason, reason);
 	memset(big, 'x', sizeof big - 1);
 	big[sizeof big - 1] = '\0';
 	r.last_reply = big;
-	verdict_of(&r, &POL, T0, &v);
-	assert_int_equal(strlen(v.reply), VERDICT_REPLY_MAX - 1);
-	verdict_set_failure(&v, SMTP_F_NONE, SMTP_S_BANNER, 0, NULL, NULL);
+	verdict_text_of(&r, &txt);
+	assert_int_equal(strlen(txt.reply), VERDICT_REPLY_MAX - 1);
+	verdict_set_failure(&v, &txt, SMTP_F_NONE, SMTP_S_BANNER, 0, NULL, NULL);
 	assert_null(v.fail_name);
-	assert_string_equal(v.reply, "");
+	assert_string_equal(txt.reply, "");
+	assert_string_equal(txt.reason, "");
+	/* without a text: the facts only */
+	verdict_set_failure(&v, NULL, SMTP_F_TIMEOUT, SMTP_S_EHLO, 0, "x", "y");
+	assert_string_equal(v.fail_name, smtp_fail_name(SMTP_F_TIMEOUT));
+	assert_int_equal(v.fail_state, SMTP_S_EHLO);
 }
 
 /* Nothing known: the blank verdict's record carries the writer. */
