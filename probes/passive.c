@@ -14,23 +14,28 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <unistd.h>
 
 
-/* A classic pcap file read in place from a private read-only mapping (see
- * map_open()); libpcap reads everything else. */
+/* A classic pcap file read by ourselves, in large blocks into one buffer
+ * (see map_open()): one copy where libpcap makes two per record. Not a
+ * mapping: a file cut short while it is read (a capture ring reusing it,
+ * copytruncate) must end the read with "truncated", not kill the process
+ * with SIGBUS. libpcap reads everything else. */
+#define PCAPMAP_BLOCK (1u << 20)
 struct pcapmap {
-	const uint8_t *base;
-	size_t len;
+	int fd;                      /* -1: not in use */
+	uint8_t *buf;                /* PCAPMAP_BLOCK + the largest record */
+	size_t have, off;            /* bytes in buf, the next unread one */
+	bool eof;
 	bool swap;                   /* written in the other byte order */
 	bool nsec;                   /* nanosecond time stamps */
 };
 
 struct capture {
-	pcap_t *pc;                  /* NULL when the file is mapped */
+	pcap_t *pc;                  /* NULL when the file is read by map_loop() */
 	struct pcapmap map;
 	int linktype;
 	int fd;                      /* selectable fd (live), -1 for a file */
@@ -474,16 +479,18 @@ open_live(struct passive *p, const char *ifname, int snaplen, const char *filter
 	return 0;
 }
 
-/* ---- a classic pcap file, mapped ----
+/* ---- a classic pcap file, read in blocks ----
  *
  * libpcap reads a savefile with two fread()s per record into its buffer;
  * for a file in the page cache those copies and read() calls cost about as
  * much as all the decoding. A regular file in the classic format (either
  * byte order, micro- or nanosecond stamps) whose link type pktdecode knows
- * is therefore mapped and its records handed to on_packet() in place, with
- * libpcap's checks: a record cut by the end of the file ends the reading
- * as a truncated file, a capture length above 256 KiB is an error.
- * pcapng, stdin and other link types go through libpcap. */
+ * is therefore read in 1 MiB blocks and its records handed to on_packet()
+ * from the buffer, with libpcap's checks: a record cut by the end of the
+ * file ends the reading as a truncated file, a capture length above 256 KiB
+ * is an error. (A mapping would save the one copy, but a file cut short
+ * under it raises SIGBUS.) pcapng, stdin and other link types go through
+ * libpcap. */
 
 #define PCAPMAP_MAX_CAPLEN 262144u   /* libpcap's limit for these link types */
 
@@ -496,67 +503,115 @@ rd32(const uint8_t *b, bool swap)
 	return swap ? __builtin_bswap32(v) : v;
 }
 
-/* 1 mapped, 0 not a mappable classic pcap file (use libpcap), -1 error. */
+/* Fill c->map.buf after what is left unread, up to its size; false on a
+ * read error (errno). Sets eof at the end of the file. */
+static bool
+map_fill(struct capture *c)
+{
+	struct pcapmap *m = &c->map;
+	size_t cap = PCAPMAP_BLOCK + PCAPMAP_MAX_CAPLEN + 16;
+
+	if (m->off > 0) {
+		memmove(m->buf, m->buf + m->off, m->have - m->off);
+		m->have -= m->off;
+		m->off = 0;
+	}
+	while (m->have < cap && !m->eof) {
+		ssize_t n = read(m->fd, m->buf + m->have, cap - m->have);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return false;
+		if (n == 0)
+			m->eof = true;
+		m->have += (size_t)n;
+	}
+	return true;
+}
+
+static void
+map_close(struct capture *c)
+{
+	if (c->map.fd >= 0)
+		close(c->map.fd);
+	free(c->map.buf);
+	c->map = (struct pcapmap){ .fd = -1 };
+}
+
+/* 1 ours to read, 0 not a classic pcap file of a link type we decode (use
+ * libpcap), -1 error. */
 static int
 map_open(const char *file, struct capture *c, char *err, size_t errlen)
 {
 	struct stat st;
 	uint32_t magic, lt;
-	void *m;
 	int fd;
 
+	c->map = (struct pcapmap){ .fd = -1 };
 	if (strcmp(file, "-") == 0 || (fd = open(file, O_RDONLY | O_CLOEXEC)) < 0)
 		return 0;       /* libpcap says why */
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size < 24 ||
-	    (uint64_t)st.st_size > SIZE_MAX) {
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size < 24) {
 		close(fd);
 		return 0;
 	}
-	m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
-	close(fd);
-	if (m == MAP_FAILED)
-		return 0;
-	memcpy(&magic, m, 4);
-	c->map = (struct pcapmap){ .base = m, .len = (size_t)st.st_size };
+	c->map.fd = fd;
+	c->map.buf = malloc(PCAPMAP_BLOCK + PCAPMAP_MAX_CAPLEN + 16);
+	if (c->map.buf == NULL || !map_fill(c) || c->map.have < 24)
+		goto other;
+	memcpy(&magic, c->map.buf, 4);
 	if (magic == 0xa1b2c3d4u || magic == 0xa1b23c4du)
 		c->map.nsec = magic == 0xa1b23c4du;
 	else if (magic == 0xd4c3b2a1u || magic == 0x4d3cb2a1u)
 		c->map.swap = true, c->map.nsec = magic == 0x4d3cb2a1u;
 	else
-		goto unmap;
-	lt = rd32(c->map.base + 20, c->map.swap) & 0xffff;
+		goto other;
+	lt = rd32(c->map.buf + 20, c->map.swap) & 0xffff;
 	if (lt != PKT_DLT_NULL && lt != PKT_DLT_EN10MB && lt != PKT_DLT_RAW &&
 	    lt != PKT_DLT_LOOP && lt != PKT_DLT_LINUX_SLL && lt != PKT_DLT_IPV4 &&
 	    lt != PKT_DLT_IPV6 && lt != PKT_DLT_LINUX_SLL2)
-		goto unmap;
-	if ((rd32(c->map.base + 4, c->map.swap) & 0xffff) != 2)   /* version 2.x */
-		goto unmap;
-	madvise(m, c->map.len, MADV_SEQUENTIAL);   /* read ahead, drop behind */
+		goto other;
+	if ((rd32(c->map.buf + 4, c->map.swap) & 0xffff) != 2)   /* version 2.x */
+		goto other;
+	(void)posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+	c->map.off = 24;
 	c->linktype = (int)lt;
 	c->fd = -1;
 	(void)err, (void)errlen;
 	return 1;
-unmap:
-	munmap(m, c->map.len);
-	c->map = (struct pcapmap){ 0 };
+other:
+	map_close(c);
 	return 0;
 }
 
-/* The records of a mapped file; like pcap_loop(): 0 at the end, -1 error
+/* The records of a file map_open() took; like pcap_loop(): 0 at the end, -1 error
  * (in p->st), -2 stopped. */
 static int
 map_loop(struct passive *p, struct capture *c)
 {
-	const uint8_t *b = c->map.base;
-	size_t off = 24, len = c->map.len;
-	bool swap = c->map.swap, nsec = c->map.nsec;
+	struct pcapmap *m = &c->map;
+	bool swap = m->swap, nsec = m->nsec;
 
-	while (off < len) {
+	for (;;) {
 		struct pcap_pkthdr h;
 		uint32_t frac;
+		const uint8_t *b;
+		size_t off, len;
 
 		if (atomic_load_explicit(&p->stopping, memory_order_relaxed))
 			return -2;
+		/* a whole record (header and the largest body) in the buffer,
+		 * unless the file ends first */
+		if (m->have - m->off < 16 + PCAPMAP_MAX_CAPLEN && !m->eof && !map_fill(c)) {
+			snprintf(p->st.read_error, sizeof p->st.read_error, "%s: %s", c->name,
+			    strerror(errno));
+			return -1;
+		}
+		b = m->buf;
+		off = m->off;
+		len = m->have;
+		if (off == len)
+			return 0;
 		if (len - off < 16) {
 			snprintf(p->st.read_error, sizeof p->st.read_error, "%s: truncated dump file; "
 			    "tried to read 16 header bytes, only got %zu", c->name, len - off);
@@ -583,9 +638,8 @@ map_loop(struct passive *p, struct capture *c)
 			return -1;
 		}
 		on_packet((u_char *)p, &h, b + off);
-		off += h.caplen;
+		m->off = off + h.caplen;
 	}
-	return 0;
 }
 
 struct passive *
@@ -783,7 +837,7 @@ passive_stop(struct passive *p)
 		(void)w;
 	} else if (p->n_cap > 0 && p->cap[0].pc != NULL) {
 		pcap_breakloop(p->cap[0].pc);
-	}                                /* a mapped file sees p->stopping */
+	}                                /* map_loop() sees p->stopping */
 }
 
 const struct passive_stats *
@@ -806,8 +860,8 @@ passive_close(struct passive *p)
 	for (size_t i = 0; i < p->n_cap; i++) {
 		if (p->cap[i].pc != NULL)
 			pcap_close(p->cap[i].pc);
-		if (p->cap[i].map.base != NULL)
-			munmap((void *)(uintptr_t)p->cap[i].map.base, p->cap[i].map.len);
+		if (p->cap[i].map.buf != NULL)   /* the fd with it (map_open) */
+			map_close(&p->cap[i]);
 	}
 	if (p->stop_pipe[0] >= 0)
 		close(p->stop_pipe[0]);

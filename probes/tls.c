@@ -251,7 +251,10 @@ verify_cached(X509_STORE_CTX *xs, void *arg)
 	r = X509_verify_cert(xs);
 	if (keyed && r >= 0 && verify_window(xs, sk, now, &lo, &hi))
 		vcache_put(ctx->vc, key, gen, now, lo, hi, X509_STORE_CTX_get_error(xs));
-	return r;
+	/* -1 (an internal error) from an application's callback means "retry
+	 * verification" to OpenSSL 3 and stalls the handshake; its own default
+	 * path takes it as a failure, and so do we */
+	return r < 0 ? 0 : r;
 }
 
 bool
