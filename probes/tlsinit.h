@@ -5,10 +5,10 @@
  * needs. Call it once, before anything else uses OpenSSL. Against OpenSSL's
  * default initialisation (what the first SSL_CTX_new() does) it leaves out:
  *  - the configuration file (openssl.cnf) unless the environment names one
- *    in OPENSSL_CONF: no providers, engines or system-wide SSL defaults from
- *    it. probes/tls.c sets the protocol range and cipher list of every
- *    context itself, so what a check offers and verifies does not depend on
- *    it; with OPENSSL_CONF set the file is loaded as before.
+ *    in OPENSSL_CONF: no providers, engines or system-wide SSL settings from
+ *    it (probes/tls.c sets the protocol range and cipher list of every
+ *    context itself in any case); with OPENSSL_CONF set the file is loaded
+ *    as before. Documented in smtpmonctl(1), ENVIRONMENT.
  *  - the legacy table of cipher names (OPENSSL_INIT_ADD_ALL_CIPHERS): libssl
  *    fetches its ciphers from the provider by name and offers the same list
  *    without it; only EVP_get_cipherbyname() reads it (PEM/PKCS#12

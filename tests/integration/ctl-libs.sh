@@ -5,8 +5,10 @@
 # `smtpmonctl pcap` runs the program smtpmonctl-pcap instead: the one next to
 # smtpmonctl (a build tree), else the installed one; its output and exit
 # status are smtpmonctl's (tests/integration/passive-pcap.sh covers them).
+# libunbound and libevent_openssl are opened only by the checks that use them
+# (agent/cli/lazylibs.c).
 . "$srcdir/tests/lib/tap.sh"
-plan 9
+plan 10
 
 helper="$(dirname "$SMTPMONCTL")/smtpmonctl-pcap"
 needed() { readelf -d "$1" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p'; }
@@ -18,6 +20,8 @@ ok "$(grep -q libpcap "$T/ctl.needed" && echo 1 || echo 0)" "smtpmonctl does not
 ldd "$SMTPMONCTL" > "$T/ctl.ldd" 2>&1
 ok "$(grep -Eq 'libpcap|libdbus|libsystemd|libgcrypt' "$T/ctl.ldd" && echo 1 || echo 0)" \
     "nor loads it or its dependencies (ldd: no libpcap, libdbus, libsystemd, libgcrypt)"
+ok "$(grep -Eq 'libunbound|libevent_openssl' "$T/ctl.needed" && echo 1 || echo 0)" \
+    "nor libunbound and libevent_openssl (opened by --dane/--mta-sts: check-dane.sh, check-mtasts.sh)"
 ok "$([ -x "$helper" ] && needed "$helper" | grep -q libpcap && echo 0 || echo 1)" \
     "smtpmonctl-pcap, next to it, links libpcap"
 
