@@ -7,6 +7,7 @@
 #include "log.h"
 #include "report.h"
 #include "smtp_session.h"
+#include "tlsinit.h"
 #include "vdns.h"
 #include "util.h"
 
@@ -534,6 +535,8 @@ check_main(int argc, char **argv)
 	if (rc >= 0)
 		return rc;
 	log_init("smtpmonctl", false, o.verbose ? LOG_LVL_DEBUG : LOG_LVL_ERR);
+	/* before anything else touches OpenSSL: only what a one-shot client needs */
+	(void)tlsinit_oneshot();
 
 	run.base = event_base_new();
 	if (run.base == NULL)

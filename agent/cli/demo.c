@@ -2,10 +2,10 @@
 #include "buildconf.h"
 #include "demo.h"
 #include "ctlclient.h"
-#include "passive.h"
 #include "util.h"
 
 #include <arpa/inet.h>
+#include <linux/if_ether.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -326,24 +326,19 @@ find_smtpmond(char *out, size_t outsz)
 	snprintf(out, outsz, "smtpmond");
 }
 
-static void
-ignore_session(void *arg, const struct passive_session *s)
-{
-	(void)arg, (void)s;
-}
-
 /* Can this process capture on lo (root, CAP_NET_RAW)? Then the demo also
- * runs the passive probe there: it sees smtpmond's own sessions. */
+ * runs the passive probe there: it sees smtpmond's own sessions. A live
+ * capture on Linux is a packet socket, so this asks for one (smtpmonctl does
+ * not link libpcap: agent/cli/pcapmain.c). */
 static bool
 can_capture_lo(void)
 {
-	const char *lo = "lo";
-	struct passive_cfg pc = { .interfaces = &lo, .n_interfaces = 1 };
-	char err[256];
-	struct passive *p = passive_open(&pc, ignore_session, NULL, err, sizeof err);
+	int fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, htons(ETH_P_ALL));
 
-	passive_close(p);
-	return p != NULL;
+	if (fd < 0)
+		return false;
+	close(fd);
+	return true;
 }
 
 static int

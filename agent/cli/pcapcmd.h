@@ -7,6 +7,10 @@
  * session. A summary goes to stderr. Exit status: 0 read to the end and no
  * alert, 1 an alert was raised or the capture is truncated, 3 the file could
  * not be read or the arguments are wrong.
+ *
+ * Linked into the program smtpmonctl-pcap (agent/cli/pcapmain.c), not into
+ * smtpmonctl, which execs it for `smtpmonctl pcap`: the only command that
+ * needs libpcap.
  */
 #ifndef SMTPMON_PCAPCMD_H
 #define SMTPMON_PCAPCMD_H

@@ -1,7 +1,9 @@
 /* agent/cli/smtpmonctl.c: the command-line front end. Subcommands:
  *   check   one-shot probe of one SMTP server (agent/cli/check.c)
  *   demo    built-in demo servers watched by a real smtpmond (agent/cli/demo.c)
- *   pcap    classify a capture file one-shot (agent/cli/pcapcmd.c)
+ *   pcap    classify a capture file one-shot: runs the program smtpmonctl-pcap
+ *           (agent/cli/pcapmain.c, pcapcmd.c), so that smtpmonctl itself does not
+ *           link libpcap and its dependencies
  *   status, appldata, targets, passive, baseline, reload: ask the running smtpmond
  *           (agent/cli/ctlclient.c)
  */
@@ -9,12 +11,14 @@
 #include "check.h"
 #include "ctlclient.h"
 #include "demo.h"
-#include "pcapcmd.h"
 
+#include <errno.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static void
 usage(FILE *f)
@@ -36,6 +40,33 @@ usage(FILE *f)
 	      "SOCKET defaults to $SMTPMON_SOCKET, else " CTL_DEFAULT_SOCKET ".\n"
 	      "TARGET is ADDR:PORT, ADDR (every port), a row index, or a TargetName/TargetMx name.\n"
 	      "Run `smtpmonctl check --help` and `smtpmonctl pcap --help` for their options.\n", f);
+}
+
+/* `smtpmonctl pcap ARGS`: exec smtpmonctl-pcap with argv = { "pcap", ARGS }.
+ * The program next to this one wins (a build tree: agent/smtpmonctl and
+ * agent/smtpmonctl-pcap), else the installed one in PCAP_HELPER
+ * ($(pkglibexecdir)). Returns only on failure, with exit status 3 (the status
+ * of a capture that cannot be read). */
+static int
+run_pcap(char **argv)
+{
+	char self[PATH_MAX], near[PATH_MAX + 32];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+
+	if (n > 0) {
+		char *slash;
+
+		self[n] = '\0';
+		if ((slash = strrchr(self, '/')) != NULL) {
+			*slash = '\0';
+			snprintf(near, sizeof near, "%s/smtpmonctl-pcap", self);
+			if (access(near, X_OK) == 0)
+				execv(near, argv);
+		}
+	}
+	execv(PCAP_HELPER, argv);
+	fprintf(stderr, "smtpmonctl pcap: cannot run %s: %s\n", PCAP_HELPER, strerror(errno));
+	return 3;
 }
 
 #ifdef SMTPMON_TEST_LEAK
@@ -76,7 +107,7 @@ main(int argc, char **argv)
 	if (strcmp(argv[1], "demo") == 0)
 		return demo_main(argc - 1, argv + 1);
 	if (strcmp(argv[1], "pcap") == 0)
-		return pcap_main(argc - 1, argv + 1);
+		return run_pcap(argv + 1);
 	if (strcmp(argv[1], "status") == 0 || strcmp(argv[1], "appldata") == 0 ||
 	    strcmp(argv[1], "targets") == 0 || strcmp(argv[1], "reload") == 0 ||
 	    strcmp(argv[1], "passive") == 0 ||
