@@ -34,7 +34,7 @@ is "$rc" 0 "smtpmonctl pcap --help through the helper: exit 0"
 like "$(cat "$T/help")" "usage: smtpmonctl pcap \[--json\]" "the helper's usage"
 "$T/bin/smtpmonctl" -s /nonexistent pcap --ports 0 x.pcap > /dev/null 2> "$T/e1"; rc=$?
 is "$rc" 3 "-s SOCKET pcap --ports 0: the helper's exit status 3"
-like "$(cat "$T/e1")" "smtpmonctl pcap: --ports 0" "and its message"
+like "$(cat "$T/e1")" "smtpmonctl pcap: --ports: \"0\" is not a port" "and its message"
 
 # without the helper next to it and none installed: UNKNOWN-style exit 3
 rm "$T/bin/smtpmonctl-pcap"
