@@ -338,6 +338,17 @@ rating_of(const struct rating_input *in, struct rating *out)
 	}
 }
 
+void
+rating_names_of(const struct rating *r, struct rating_names *out)
+{
+	out->overall = rating_class_name(r->overall);
+	out->tls_version = rating_class_name(r->tls_version);
+	out->cipher = rating_class_name(r->cipher);
+	out->key_exchange = rating_class_name(r->key_exchange);
+	out->cert_key = rating_class_name(r->cert_key);
+	out->cert_signature = rating_class_name(r->cert_signature);
+}
+
 const char *
 rating_part_name(int part)
 {

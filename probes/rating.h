@@ -93,6 +93,13 @@ struct rating {
  * table (unassigned, GREASE, private use, GOST). Pure, static strings. */
 const char *rating_group_name(unsigned id);
 
+/* The classes of a rating by name (rating_class_name(): NULL where unknown),
+ * as every reader shows them. */
+struct rating_names {
+	const char *overall, *tls_version, *cipher, *key_exchange, *cert_key,
+	    *cert_signature;
+};
+
 /* Rate one connection; in and out must not be NULL. */
 void rating_of(const struct rating_input *in, struct rating *out);
 
@@ -108,6 +115,9 @@ enum rating_class rating_cipher_class(int id);
 #define RATING_N_PARTS 5
 const char *rating_part_name(int part);
 int rating_part_of(const char *name);
+
+/* The names of r's classes. */
+void rating_names_of(const struct rating *r, struct rating_names *out);
 
 /* "good", "sufficient", "phase-out", "insufficient"; NULL for
  * RATING_UNKNOWN and for a value outside the enum. */

@@ -456,7 +456,7 @@ print_text(const struct check_opts *o, const struct verdict *v, const struct ver
 		smtp_caps_names(&v->caps_tls, buf, sizeof buf);
 		printf("capabilities after TLS: %s\n", plain(buf));
 		printf("rating: %s %s", RATING_GUIDELINE,
-		    v->rating_overall ? v->rating_overall : "unknown");
+		    v->rnames.overall ? v->rnames.overall : "unknown");
 		if (v->rating.weakest)
 			printf(" (weakest: %s)", v->rating.weakest);
 		printf("\n");

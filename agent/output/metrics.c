@@ -341,12 +341,12 @@ target_series(struct mw *w, const struct fam *f, const struct reg_row *row)
 	case F_RATING:
 		if (!tls)
 			break;
-		rating(w, f, row, "overall", v->rating_overall);
-		rating(w, f, row, "tls_version", v->rating_tls_version);
-		rating(w, f, row, "cipher", v->rating_cipher);
-		rating(w, f, row, "key_exchange", v->rating_key_exchange);
-		rating(w, f, row, "cert_key", v->rating_cert_key);
-		rating(w, f, row, "cert_signature", v->rating_cert_signature);
+		rating(w, f, row, "overall", v->rnames.overall);
+		rating(w, f, row, "tls_version", v->rnames.tls_version);
+		rating(w, f, row, "cipher", v->rnames.cipher);
+		rating(w, f, row, "key_exchange", v->rnames.key_exchange);
+		rating(w, f, row, "cert_key", v->rnames.cert_key);
+		rating(w, f, row, "cert_signature", v->rnames.cert_signature);
 		break;
 	case F_INFO:
 		row_sample(w, f, row->target);
@@ -458,12 +458,12 @@ pserver_series(struct mw *w, const struct fam *f, const struct pserver_view *v)
 {
 	switch (f->id) {
 	case F_PS_RATING:
-		pserver_rating(w, f, v, "overall", v->rating_overall);
-		pserver_rating(w, f, v, "tls_version", v->rating_tls_version);
-		pserver_rating(w, f, v, "cipher", v->rating_cipher);
-		pserver_rating(w, f, v, "key_exchange", v->rating_key_exchange);
-		pserver_rating(w, f, v, "cert_key", v->rating_cert_key);
-		pserver_rating(w, f, v, "cert_signature", v->rating_cert_signature);
+		pserver_rating(w, f, v, "overall", v->rnames.overall);
+		pserver_rating(w, f, v, "tls_version", v->rnames.tls_version);
+		pserver_rating(w, f, v, "cipher", v->rnames.cipher);
+		pserver_rating(w, f, v, "key_exchange", v->rnames.key_exchange);
+		pserver_rating(w, f, v, "cert_key", v->rnames.cert_key);
+		pserver_rating(w, f, v, "cert_signature", v->rnames.cert_signature);
 		break;
 	case F_PS_TLS_VERSION:
 		if (v->tls_version == 0)

@@ -52,16 +52,7 @@ preport_json(struct json *j, const struct pserver_view *v)
 	}
 	kiso(j, "cert_not_after", v->cert_not_after);
 	/* the same object as a target's (report.c), of the last TLS session */
-	json_key(j, "rating");
-	json_obj_begin(j);
-	json_kstr(j, "guideline", RATING_GUIDELINE);
-	json_kstr(j, "overall", v->rating_overall);
-	json_kstr(j, "tls_version", v->rating_tls_version);
-	json_kstr(j, "cipher", v->rating_cipher);
-	json_kstr(j, "key_exchange", v->rating_key_exchange);
-	json_kstr(j, "cert_key", v->rating_cert_key);
-	json_kstr(j, "cert_signature", v->rating_cert_signature);
-	json_obj_end(j);
+	report_rating_json(j, &v->rnames);
 	json_knull(j, "last_reply");
 	json_kstr(j, "appldata", v->appldata);
 	json_kstr(j, "baseline_tls_version", v->best_tls_name);
@@ -124,7 +115,7 @@ preport_text_row(FILE *out, const struct pserver_view *v)
 	    v->last_security == 'T' ? "T" : v->last_security == 'B' ? "B" : "-",
 	    !v->ehlo_seen ? "-" : v->starttls_offered ? "yes" : "no",
 	    v->tls_version ? v->tls_name : "-", cipher,
-	    v->rating_overall != NULL ? v->rating_overall : "-", (unsigned long long)v->sessions,
+	    v->rnames.overall != NULL ? v->rnames.overall : "-", (unsigned long long)v->sessions,
 	    (unsigned long long)v->sessions_tls, (unsigned long long)v->sessions_plain, ev[0] ? ev : "-", v->appldata);
 }
 

@@ -150,16 +150,7 @@ report_json_fields(struct json *j, const struct report_target *t, const struct v
 	json_kstr(j, "last_reply", txt != NULL && txt->reply[0] ? txt->reply : NULL);
 	json_kstr(j, "appldata", v->appldata);
 	json_kstr(j, "banner", v->banner[0] ? v->banner : NULL);
-	json_key(j, "rating");
-	json_obj_begin(j);
-	json_kstr(j, "guideline", RATING_GUIDELINE);
-	json_kstr(j, "overall", v->rating_overall);
-	json_kstr(j, "tls_version", v->rating_tls_version);
-	json_kstr(j, "cipher", v->rating_cipher);
-	json_kstr(j, "key_exchange", v->rating_key_exchange);
-	json_kstr(j, "cert_key", v->rating_cert_key);
-	json_kstr(j, "cert_signature", v->rating_cert_signature);
-	json_obj_end(j);
+	report_rating_json(j, &v->rnames);
 	caps_json(j, "capabilities_pretls", &v->caps_pre, v->ehlo_seen);
 	caps_json(j, "capabilities_tls", &v->caps_tls, v->caps_tls_seen);
 	json_kbool(j, "auth_done", v->auth_done);
@@ -176,6 +167,21 @@ report_json_fields(struct json *j, const struct report_target *t, const struct v
 		json_obj_end(j);
 	}
 	timings_json(j, &v->t);
+}
+
+void
+report_rating_json(struct json *j, const struct rating_names *n)
+{
+	json_key(j, "rating");
+	json_obj_begin(j);
+	json_kstr(j, "guideline", RATING_GUIDELINE);
+	json_kstr(j, "overall", n->overall);
+	json_kstr(j, "tls_version", n->tls_version);
+	json_kstr(j, "cipher", n->cipher);
+	json_kstr(j, "key_exchange", n->key_exchange);
+	json_kstr(j, "cert_key", n->cert_key);
+	json_kstr(j, "cert_signature", n->cert_signature);
+	json_obj_end(j);
 }
 
 void

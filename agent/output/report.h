@@ -37,6 +37,13 @@ void report_json_fields(struct json *j, const struct report_target *t,
  * patterns add "tlsa_truncated" / "mx_truncated": true. */
 void report_policy_json(struct json *j, const struct policy_view *pv);
 
+/* The "rating" key: {"guideline": "NCSC-NL 2025-05", "overall": ...,
+ * "tls_version": ..., "cipher": ..., "key_exchange": ..., "cert_key": ...,
+ * "cert_signature": ...}, null where unknown; the same for a target and a
+ * passive server row. */
+struct rating_names;
+void report_rating_json(struct json *j, const struct rating_names *n);
+
 /* "2035-01-01T00:00:00Z"; "" for 0. */
 void report_iso8601(time_t t, char *out, size_t outsz);
 

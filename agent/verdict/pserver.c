@@ -227,12 +227,7 @@ pserver_view_names(struct pserver_view *v)
 	v->cipher_hex[0] = '\0';
 	v->class_name = NULL;
 	v->class_mib = 1;
-	v->rating_overall = rating_class_name(v->rating.overall);
-	v->rating_tls_version = rating_class_name(v->rating.tls_version);
-	v->rating_cipher = rating_class_name(v->rating.cipher);
-	v->rating_key_exchange = rating_class_name(v->rating.key_exchange);
-	v->rating_cert_key = rating_class_name(v->rating.cert_key);
-	v->rating_cert_signature = rating_class_name(v->rating.cert_signature);
+	rating_names_of(&v->rating, &v->rnames);
 	if (v->cipher_id < 0)
 		return;
 	if (v->cipher_id <= 0xffff)

@@ -67,8 +67,7 @@ struct pserver_view {
 	char cipher_hex[8];           /* cipher_id 0..0xffff: "0x1302" (as the verdict's); else "" */
 	const char *class_name;       /* cipher_id >= 0: its class, "good" .. "unknown" */
 	int class_mib;                /* SmtpmonCipherClass; 1 none */
-	const char *rating_overall, *rating_tls_version, *rating_cipher,
-	    *rating_key_exchange, *rating_cert_key, *rating_cert_signature;
+	struct rating_names rnames;
 	                              /* rating_class_name() of rating's; NULL unknown */
 };
 

@@ -156,12 +156,7 @@ verdict_of(const struct smtp_result *r, const struct verdict_policy *p, time_t n
 		};
 
 		rating_of(&ri, &v->rating);
-		v->rating_overall = rating_class_name(v->rating.overall);
-		v->rating_tls_version = rating_class_name(v->rating.tls_version);
-		v->rating_cipher = rating_class_name(v->rating.cipher);
-		v->rating_key_exchange = rating_class_name(v->rating.key_exchange);
-		v->rating_cert_key = rating_class_name(v->rating.cert_key);
-		v->rating_cert_signature = rating_class_name(v->rating.cert_signature);
+		rating_names_of(&v->rating, &v->rnames);
 	}
 
 	smtp_result_appldata(r, p->component, p->writer, v->appldata);

@@ -88,8 +88,7 @@ struct verdict {
 	/* the NCSC-NL 2025-05 rating (probes/rating) and the names of its classes,
 	 * NULL where unknown; all NULL without TLS */
 	struct rating rating;
-	const char *rating_overall, *rating_tls_version, *rating_cipher,
-	    *rating_key_exchange, *rating_cert_key, *rating_cert_signature;
+	struct rating_names rnames;
 
 	/* the record and the posture */
 	char appldata[APPLDATA_LEN + 1];

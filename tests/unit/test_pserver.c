@@ -563,12 +563,12 @@ test_rating(void **state)
 	a.keys.cert.sig_hash = "SHA256";
 	o = observe(t, &a, NULL);
 	assert_int_equal(o.v->rating.overall, RATING_PHASE_OUT);
-	assert_string_equal(o.v->rating_overall, "phase-out");
-	assert_string_equal(o.v->rating_tls_version, "sufficient");
-	assert_string_equal(o.v->rating_cipher, "sufficient");
-	assert_string_equal(o.v->rating_key_exchange, "sufficient");
-	assert_string_equal(o.v->rating_cert_key, "phase-out");
-	assert_string_equal(o.v->rating_cert_signature, "good");
+	assert_string_equal(o.v->rnames.overall, "phase-out");
+	assert_string_equal(o.v->rnames.tls_version, "sufficient");
+	assert_string_equal(o.v->rnames.cipher, "sufficient");
+	assert_string_equal(o.v->rnames.key_exchange, "sufficient");
+	assert_string_equal(o.v->rnames.cert_key, "phase-out");
+	assert_string_equal(o.v->rnames.cert_signature, "good");
 
 	/* DHE with a self-generated 2048-bit group: no name, insufficient;
 	 * with RFC 7919's ffdhe3072 (named by tls_wire): phase-out */
@@ -576,37 +576,37 @@ test_rating(void **state)
 	a.keys.group = 0;
 	a.keys.dh_bits = 2048;
 	o = observe(t, &a, NULL);
-	assert_string_equal(o.v->rating_key_exchange, "insufficient");
-	assert_string_equal(o.v->rating_cipher, "phase-out");
+	assert_string_equal(o.v->rnames.key_exchange, "insufficient");
+	assert_string_equal(o.v->rnames.cipher, "phase-out");
 	a.keys.group = 0x0101;
 	a.keys.dh_bits = 3072;
 	o = observe(t, &a, NULL);
-	assert_string_equal(o.v->rating_key_exchange, "phase-out");
+	assert_string_equal(o.v->rnames.key_exchange, "phase-out");
 
 	/* TLS 1.3: the group from the key_share, the certificate unseen */
 	b.facts.group = 0x11ec;          /* X25519MLKEM768 */
 	o = observe(t, &b, NULL);
-	assert_string_equal(o.v->rating_tls_version, "good");
-	assert_string_equal(o.v->rating_cipher, "sufficient");
-	assert_string_equal(o.v->rating_key_exchange, "good");
-	assert_null(o.v->rating_cert_key);
-	assert_null(o.v->rating_cert_signature);
-	assert_string_equal(o.v->rating_overall, "sufficient");
+	assert_string_equal(o.v->rnames.tls_version, "good");
+	assert_string_equal(o.v->rnames.cipher, "sufficient");
+	assert_string_equal(o.v->rnames.key_exchange, "good");
+	assert_null(o.v->rnames.cert_key);
+	assert_null(o.v->rnames.cert_signature);
+	assert_string_equal(o.v->rnames.overall, "sufficient");
 	assert_string_equal(o.v->rating.weakest, "cipher");
 
 	/* plaintext afterwards: the last TLS session's rating stays */
 	o = observe(t, &p, NULL);
-	assert_string_equal(o.v->rating_overall, "sufficient");
+	assert_string_equal(o.v->rnames.overall, "sufficient");
 
 	/* never TLS: every class null */
 	o = observe(t, &q, NULL);
 	assert_int_equal(o.v->rating.overall, RATING_UNKNOWN);
-	assert_null(o.v->rating_overall);
-	assert_null(o.v->rating_tls_version);
-	assert_null(o.v->rating_cipher);
-	assert_null(o.v->rating_key_exchange);
-	assert_null(o.v->rating_cert_key);
-	assert_null(o.v->rating_cert_signature);
+	assert_null(o.v->rnames.overall);
+	assert_null(o.v->rnames.tls_version);
+	assert_null(o.v->rnames.cipher);
+	assert_null(o.v->rnames.key_exchange);
+	assert_null(o.v->rnames.cert_key);
+	assert_null(o.v->rnames.cert_signature);
 	pserver_free(t);
 }
 
