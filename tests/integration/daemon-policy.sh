@@ -23,7 +23,6 @@ N_DOWN=$ROOT.0.4 N_REC=$ROOT.0.5 NO=$ROOT.1.4
 WAIT=${WAIT:-300}
 export MIBS=
 
-ntraps() { grep -E "$(_snmp_trap_re "$1")" "$TRAP_LOG" 2>/dev/null | grep -c "$NO.5.0 = STRING: \"$2\""; }
 
 ca_issue mx.pol.dane.test a
 ca_issue mx.pol.dane.test b

@@ -36,11 +36,6 @@ REC_LIMIT=12                              # recovery takes two good reprobes
 NAME=pfdg.test
 export MIBS=
 
-tvar() {
-    printf '%s\n' "$1" | tr '\t' '\n' | awk -v o="$2 = " 'index($0, o) == 1 { print substr($0, length(o) + 1) }'
-}
-# traps of kind OID whose reason is EVENT
-ntraps() { grep -E "$(_snmp_trap_re "$1")" "$TRAP_LOG" | grep -c "$NO.5.0 = STRING: \"$2\""; }
 # wait_event OID EVENT SECONDS: wait, at most until SECONDS after the last
 # `postfix reload` began (wall clock), for the first trap of kind OID with
 # reason EVENT; print its line

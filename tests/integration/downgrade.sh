@@ -21,23 +21,6 @@ REPROBE=2                                 # ReprobeInterval, seconds
 WAIT=300
 export MIBS=
 
-tvar() {
-    printf '%s\n' "$1" | tr '\t' '\n' | awk -v o="$2 = " 'index($0, o) == 1 { print substr($0, length(o) + 1) }'
-}
-# traps of kind OID whose reason is EVENT
-ntraps() { grep -E "$(_snmp_trap_re "$1")" "$TRAP_LOG" | grep -c "$NO.5.0 = STRING: \"$2\""; }
-# wait up to TENTHS for the Nth trap of kind OID with reason EVENT; print its line
-wait_event() {
-    local oid=$1 ev=$2 tenths=$3 n=${4:-1} i
-    for i in $(seq 0 "$tenths"); do
-        if [ "$(ntraps "$oid" "$ev")" -ge "$n" ]; then
-            grep -E "$(_snmp_trap_re "$oid")" "$TRAP_LOG" | grep "$NO.5.0 = STRING: \"$ev\"" | sed -n "${n}p"
-            return 0
-        fi
-        sleep 0.1
-    done
-    return 1
-}
 reprobes() { ctl status --json | jq ".[] | select(.index == $IDX) | .counters.reprobes"; }
 # wait for N more classifications of the target than now
 settle() {

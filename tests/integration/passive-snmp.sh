@@ -268,9 +268,6 @@ passive_traps() {
         'index($0, t) && ($0 ~ /./) && (v ~ /\.$/ || index($0, v " = "))'
 }
 # tvar LINE OID: the "TYPE: value" of OID in a trap line
-tvar() {
-    printf '%s\n' "$1" | tr '\t' '\n' | awk -v o="$2 = " 'index($0, o) == 1 { print substr($0, length(o) + 1) }'
-}
 # tstr LINE OID: a string varbind's text (STRING: "..." or Hex-STRING)
 tstr() {
     local v

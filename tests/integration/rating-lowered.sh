@@ -24,21 +24,6 @@ RATING_COL=60                             # smtpmonTargetRatingOverall
 WAIT=300                                  # tenths of a second: a bound, not a measurement
 export MIBS=
 
-tvar() {
-    printf '%s\n' "$1" | tr '\t' '\n' | awk -v o="$2 = " 'index($0, o) == 1 { print substr($0, length(o) + 1) }'
-}
-ntraps() { grep -E "$(_snmp_trap_re "$1")" "$TRAP_LOG" | grep -c "$NO.5.0 = STRING: \"$2\""; }
-wait_event() {
-    local oid=$1 ev=$2 tenths=$3 n=${4:-1} i
-    for i in $(seq 0 "$tenths"); do
-        if [ "$(ntraps "$oid" "$ev")" -ge "$n" ]; then
-            grep -E "$(_snmp_trap_re "$oid")" "$TRAP_LOG" | grep "$NO.5.0 = STRING: \"$ev\"" | sed -n "${n}p"
-            return 0
-        fi
-        sleep 0.1
-    done
-    return 1
-}
 reprobes() { ctl status --json | jq ".[] | select(.index == $IDX) | .counters.reprobes"; }
 settle() {
     local want=$(($(reprobes) + ${1:-2}))

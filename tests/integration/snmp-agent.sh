@@ -328,9 +328,6 @@ trap_line() {
 # traps_of KIND-OID: all notifications KIND
 traps_of() { awk -v t=".1.3.6.1.6.3.1.1.4.1.0 = OID: $1$TAB" 'index($0, t)' "$TRAP_LOG"; }
 # tvar LINE OID: the "TYPE: value" of OID in a trap line
-tvar() {
-    printf '%s\n' "$1" | tr '\t' '\n' | awk -v o="$2 = " 'index($0, o) == 1 { print substr($0, length(o) + 1) }'
-}
 idx_of() { ctl status --json | jq -r ".[] | select(.target == \"$1\") | .index"; }
 
 # ---- peers ----

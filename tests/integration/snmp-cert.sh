@@ -13,9 +13,6 @@ ROOT=.1.3.6.1.3.5321                      # agent/output/snmp_mib.h SMTPMON_OID_
 N_CERT=$ROOT.0.3 TE=$ROOT.1.2.1
 export MIBS=
 trap_lines() { grep -F "$N_CERT" "$TRAP_LOG" | grep -F "$TE.15.$1 = " ; }
-tvar() {
-    printf '%s\n' "$1" | tr '\t' '\n' | awk -v o="$2 = " 'index($0, o) == 1 { print substr($0, length(o) + 1) }'
-}
 
 snmptrapd_start
 snmpd_start

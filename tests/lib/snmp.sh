@@ -40,6 +40,13 @@
 #         timeout.
 #   trap_count OID
 #         Print how many notifications with snmpTrapOID.0 = OID are logged.
+#   ntraps OID REASON
+#         ... of them with smtpmonNotifyReason REASON (a downgrade's name).
+#   wait_event OID REASON TENTHS [N]
+#         Wait up to TENTHS tenths of a second for the Nth such notification
+#         and print its line; return 1 on timeout.
+#   tvar LINE OID
+#         The value of varbind OID in one logged notification, "TYPE: VALUE".
 #   trap_mark TEXT [TENTHS]
 #         Send snmptrapd, straight from the test (snmptrap), a notification
 #         $SNMP_MARK_OID (netSnmpPlaypen) carrying TEXT; wait (default 100
@@ -229,6 +236,8 @@ snmpd_restart() {
     fi
 }
 
+_SMTPMON_REASON=.1.3.6.1.3.5321.1.4.5.0   # smtpmonNotifyReason.0 (agent/output/snmp_mib.h)
+
 # _snmp_trap_re OID: ERE for "snmpTrapOID.0 = OID: OID" ending there.
 _snmp_trap_re() {
     local oid=.${1#.}
@@ -248,6 +257,31 @@ wait_trap() {
             return 0
         fi
         [ "$i" -lt "${2:-50}" ] && sleep 0.1
+    done
+    return 1
+}
+
+# tvar LINE OID: the value of varbind OID in one snmptrapd log line (the
+# varbinds tab-separated), as "TYPE: VALUE"; empty when absent
+tvar() {
+    printf '%s\n' "$1" | tr '\t' '\n' | awk -v o="$2 = " 'index($0, o) == 1 { print substr($0, length(o) + 1) }'
+}
+# ntraps OID REASON: how many notifications of kind OID have smtpmonNotifyReason REASON
+ntraps() {
+    grep -E "$(_snmp_trap_re "$1")" "$TRAP_LOG" 2>/dev/null |
+        grep -c "$_SMTPMON_REASON = STRING: \"$2\""
+}
+# wait_event OID REASON TENTHS [N]: wait up to TENTHS tenths of a second for
+# the Nth such notification (default the first); print its line
+wait_event() {
+    local oid=$1 ev=$2 tenths=$3 n=${4:-1} i
+    for i in $(seq 0 "$tenths"); do
+        if [ "$(ntraps "$oid" "$ev")" -ge "$n" ]; then
+            grep -E "$(_snmp_trap_re "$oid")" "$TRAP_LOG" |
+                grep "$_SMTPMON_REASON = STRING: \"$ev\"" | sed -n "${n}p"
+            return 0
+        fi
+        sleep 0.1
     done
     return 1
 }
