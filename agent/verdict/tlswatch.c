@@ -172,7 +172,9 @@ tlswatch_observe(const struct tw_target *t, struct baseline *b, const struct pos
 		log_debug("TLS baseline recorded: target=%s tls=%s cipher=%s starttls=%d", t->key,
 		    tls, ciph, b->best.starttls);
 	} else if (b->best.tls_version > old_tls || b->best.cipher_class > old_class ||
-	    (b->best.rating > 0 && (old_rating <= 0 || b->best.rating < old_rating))) {
+	    (old_rating > 0 && b->best.rating > 0 && b->best.rating < old_rating)) {
+		/* a rating seen for the first time (a baseline from before the
+		 * rating) is no raise: nothing logged for every target at once */
 		char tls[16], ciph[64];
 		const char *r = rating_class_name((enum rating_class)b->best.rating);
 
