@@ -12,17 +12,10 @@
 . "$srcdir/tests/lib/postfix.sh"
 plan 24
 
-rsa() { # NAME BITS [HASH]: self-signed RSA certificate
-	openssl req -x509 -newkey "rsa:$2" -nodes -keyout "$T/$1.key" -out "$T/$1.crt" -days 60 \
-		-subj "/CN=$1" -addext "subjectAltName=DNS:$1" "-${3:-sha256}" >/dev/null 2>&1 ||
-		bail "openssl req $1"
-}
-rsa r2048 2048
-rsa r4096 4096
-rsa sha1 2048 sha1
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$T/ec.key" \
-	-out "$T/ec.crt" -days 60 -subj "/CN=ec" -addext "subjectAltName=DNS:ec" >/dev/null 2>&1 ||
-	bail "openssl req ec"
+self_cert r2048 rsa:2048
+self_cert r4096 rsa:4096
+self_cert sha1 rsa:2048 sha1
+self_cert ec ec
 
 # rate NAME CERT [fixture options]: check --json of a fixture; "overall tls
 # cipher kx key sig" in $T/NAME.r

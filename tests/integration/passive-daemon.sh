@@ -106,13 +106,7 @@ is "$(ctl passive --json | jq '[.[].sessions.tls] | add')" "$want_tls" \
 mond_stop_ok "big file: smtpmond stops cleanly"
 
 # ---- a capture file: stripped STARTTLS ----
-cat > "$T/alert.sh" <<'EOF'
-#!/bin/sh
-# one write per alert: commands may run side by side (up to 4)
-e=$(env | sort | tr '\n' ' '); printf '%s\n' "$e" >> "$ALERTS_OUT"
-EOF
-sed -i "s|\$ALERTS_OUT|$T/alerts.out|" "$T/alert.sh"
-chmod +x "$T/alert.sh"
+alert_env_command
 "$PCAPGEN" craft stripped -o "$T/stripped.pcap" > "$T/stripped.expect" || bail "pcapgen failed"
 server=$(json "$T/stripped.expect" .server)
 : > "$ALOG"

@@ -43,12 +43,8 @@ rated() {
         jq -r '.[0] | "\(.current.rating) \(.current.rating_weakest) / \(.baseline.rating) \(.baseline.rating_weakest) / \(.tls_downgrades | join(","))"'
 }
 
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$T/ec.key" \
-    -out "$T/ec.crt" -days 60 -subj "/CN=mail.test" -addext "subjectAltName=DNS:mail.test" \
-    >/dev/null 2>&1 || bail "openssl req ec"
-openssl req -x509 -newkey rsa:2048 -nodes -keyout "$T/rsa.key" -out "$T/rsa.crt" -days 60 \
-    -subj "/CN=mail.test" -addext "subjectAltName=DNS:mail.test" -sha256 >/dev/null 2>&1 ||
-    bail "openssl req rsa"
+self_cert ec ec sha256 mail.test
+self_cert rsa rsa:2048 sha256 mail.test
 cat "$T/ec.crt" "$T/rsa.crt" > "$T/ca.pem"
 
 snmptrapd_start
@@ -57,12 +53,7 @@ start_fixture first --cert "$T/ec.crt" --key "$T/ec.key" --hostname mail.test \
     --tls-min 1.3 --ciphersuites TLS_AES_256_GCM_SHA384 --groups X25519
 PORT=$FIX_PORT
 
-cat > "$T/alert.sh" <<'EOF'
-#!/bin/sh
-e=$(env | sort | tr '\n' ' '); printf '%s\n' "$e" >> "$ALERTS_OUT"
-EOF
-sed -i "s|\$ALERTS_OUT|$T/alerts.out|" "$T/alert.sh"
-chmod +x "$T/alert.sh"
+alert_env_command
 
 mond_conf "$T/smtpmon.conf" <<EOF
 Timeout {

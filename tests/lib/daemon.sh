@@ -18,6 +18,8 @@
 #                             (quote it: substitutions must run each time)
 #   fix_at NAME LISTEN... -- OPTS   smtpfix on the given ADDR:PORT listeners;
 #                             sets FIX_PID FIX_LOG, FIX_ADDRS ("ADDR:PORT" lines)
+#   alert_env_command         write $T/alert.sh, an AlertCommand that appends its
+#                             environment, sorted, as one line to $T/alerts.out
 
 SOCK="$T/ctl.sock"
 MOND_LOG="$T/smtpmond.log"
@@ -127,3 +129,12 @@ fix_at() {
 
 # count of rows in `status --json` matching a jq condition
 rows_where() { ctl status --json | jq "[.[] | select($1)] | length"; }
+
+alert_env_command() {
+    cat > "$T/alert.sh" <<EOF
+#!/bin/sh
+# one write per alert: commands may run side by side (up to 4)
+e=\$(env | sort | tr '\\n' ' '); printf '%s\\n' "\$e" >> "$T/alerts.out"
+EOF
+    chmod +x "$T/alert.sh"
+}

@@ -130,6 +130,22 @@ gen_cert() {
         >/dev/null 2>&1 || bail "openssl req failed"
 }
 
+# self_cert NAME KEY [HASH] [CN]: a self-signed certificate $T/NAME.crt and its
+# key $T/NAME.key, valid 60 days, for CN (default NAME; also its
+# subjectAltName DNS name); KEY "ec" (P-256) or as openssl -newkey takes it
+# ("rsa:2048"); HASH the signature's digest (default sha256).
+self_cert() {
+    local name=$1 key=$2 hash=${3:-sha256} cn=${4:-$1} opts=()
+    if [ "$key" = ec ]; then
+        opts=(-newkey ec -pkeyopt ec_paramgen_curve:P-256)
+    else
+        opts=(-newkey "$key")
+    fi
+    openssl req -x509 "${opts[@]}" -nodes -keyout "$T/$name.key" -out "$T/$name.crt" -days 60 \
+        -subj "/CN=$cn" -addext "subjectAltName=DNS:$cn" "-$hash" >/dev/null 2>&1 ||
+        bail "openssl req $name"
+}
+
 # start_fixture NAME [smtpfix options...]: start the fixture server listening on an
 # ephemeral loopback port; sets FIX_PORT and FIX_LOG (its event log, $T/NAME.log).
 start_fixture() {

@@ -18,6 +18,7 @@
 #include <openssl/x509v3.h>
 
 #include "dane.h"
+#include "testcert.h"
 
 #define DAY (24 * 3600L)
 
@@ -35,51 +36,20 @@ enum { CA, INTER, LEAF, EXPIRED, OTHER, NCERTS };
 static struct tcert certs[NCERTS];
 static time_t now;
 
-static void
-add_ext(X509 *x, X509 *issuer, int nid, const char *value)
-{
-	X509V3_CTX v3;
-	X509_EXTENSION *ext;
-
-	X509V3_set_ctx(&v3, issuer, x, NULL, NULL, 0);
-	ext = X509V3_EXT_conf_nid(NULL, &v3, nid, value);
-	assert_non_null(ext);
-	assert_int_equal(X509_add_ext(x, ext, -1), 1);
-	X509_EXTENSION_free(ext);
-}
-
 /* A certificate for cn, valid from now+from to now+to (seconds), signed by
- * issuer (NULL: self-signed). */
+ * issuer (NULL: self-signed), with its DER and SubjectPublicKeyInfo. */
 static void
 make_cert(struct tcert *c, const char *cn, const struct tcert *issuer, bool ca,
     long from, long to, long serial)
 {
-	X509_NAME *name;
+	struct testcert t, is = { issuer != NULL ? issuer->key : NULL,
+	    issuer != NULL ? issuer->x : NULL };
 	unsigned char *p;
 	int n;
 
-	c->key = EVP_EC_gen("P-256");
-	assert_non_null(c->key);
-	c->x = X509_new();
-	assert_non_null(c->x);
-	X509_set_version(c->x, 2);
-	ASN1_INTEGER_set(X509_get_serialNumber(c->x), serial);
-	assert_non_null(X509_time_adj_ex(X509_getm_notBefore(c->x), 0, from, &now));
-	assert_non_null(X509_time_adj_ex(X509_getm_notAfter(c->x), 0, to, &now));
-	name = X509_get_subject_name(c->x);
-	X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, (const unsigned char *)cn, -1, -1, 0);
-	X509_set_issuer_name(c->x, issuer != NULL ? X509_get_subject_name(issuer->x) : name);
-	X509_set_pubkey(c->x, c->key);
-	add_ext(c->x, issuer != NULL ? issuer->x : c->x, NID_basic_constraints,
-	    ca ? "critical,CA:TRUE" : "CA:FALSE");
-	if (ca)
-		add_ext(c->x, c->x, NID_key_usage, "critical,keyCertSign,cRLSign");
-	else {
-		char san[128];
-		snprintf(san, sizeof san, "DNS:%s", cn);
-		add_ext(c->x, c->x, NID_subject_alt_name, san);
-	}
-	assert_true(X509_sign(c->x, issuer != NULL ? issuer->key : c->key, EVP_sha256()) > 0);
+	testcert_make(&t, cn, issuer != NULL ? &is : NULL, ca, now, from, to, serial);
+	c->key = t.key;
+	c->x = t.x;
 	n = i2d_X509(c->x, NULL);
 	assert_true(n > 0);
 	c->der = malloc((size_t)n);

@@ -29,6 +29,7 @@
 #include <openssl/x509v3.h>
 
 #include "tls.h"
+#include "testcert.h"
 #include "vcache.h"
 
 #define DAY (24 * 3600L)
@@ -88,57 +89,20 @@ test_table(void **state)
 
 /* ---- the cache in probes/tls.c, with real handshakes ---- */
 
-struct tcert {
-	EVP_PKEY *key;
-	X509 *x;
-};
 
 enum { CA, INTER, LEAF, LEAF2, SHORT, OTHERCA, STRANGER, NCERTS };
-static struct tcert certs[NCERTS];
+static struct testcert certs[NCERTS];
 static time_t t0;
-static char cafile[64];
-
-static void
-add_ext(X509 *x, X509 *issuer, int nid, const char *value)
-{
-	X509V3_CTX v3;
-	X509_EXTENSION *ext;
-
-	X509V3_set_ctx(&v3, issuer, x, NULL, NULL, 0);
-	ext = X509V3_EXT_conf_nid(NULL, &v3, nid, value);
-	assert_non_null(ext);
-	assert_int_equal(X509_add_ext(x, ext, -1), 1);
-	X509_EXTENSION_free(ext);
-}
+static char cafile[] = "/tmp/test_vcache.XXXXXX";   /* mkstemp() */
 
 /* cn valid from t0+from to t0+to, signed by issuer (NULL: self-signed) */
 static void
-mkcert(struct tcert *c, const char *cn, const struct tcert *issuer, bool ca, long from, long to)
+mkcert(struct testcert *c, const char *cn, const struct testcert *issuer, bool ca, long from,
+    long to)
 {
 	static long serial = 1;
-	X509_NAME *name;
-	char san[96];
 
-	c->key = EVP_EC_gen("P-256");
-	assert_non_null(c->key);
-	c->x = X509_new();
-	X509_set_version(c->x, 2);
-	ASN1_INTEGER_set(X509_get_serialNumber(c->x), serial++);
-	X509_time_adj_ex(X509_getm_notBefore(c->x), 0, from, &t0);
-	X509_time_adj_ex(X509_getm_notAfter(c->x), 0, to, &t0);
-	name = X509_get_subject_name(c->x);
-	X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, (const unsigned char *)cn, -1, -1, 0);
-	X509_set_issuer_name(c->x, issuer != NULL ? X509_get_subject_name(issuer->x) : name);
-	X509_set_pubkey(c->x, c->key);
-	add_ext(c->x, issuer != NULL ? issuer->x : c->x, NID_basic_constraints,
-	    ca ? "critical,CA:TRUE" : "CA:FALSE");
-	if (ca) {
-		add_ext(c->x, c->x, NID_key_usage, "critical,keyCertSign,cRLSign");
-	} else {
-		snprintf(san, sizeof san, "DNS:%s", cn);
-		add_ext(c->x, c->x, NID_subject_alt_name, san);
-	}
-	assert_true(X509_sign(c->x, issuer != NULL ? issuer->key : c->key, EVP_sha256()) > 0);
+	testcert_make(c, cn, issuer, ca, t0, from, to, serial++);
 }
 
 static void
@@ -165,7 +129,6 @@ setup(void **state)
 	mkcert(&certs[SHORT], "mx.vcache.test", &certs[INTER], false, -DAY, 2 * DAY);
 	mkcert(&certs[OTHERCA], "another CA", NULL, true, -10 * DAY, 3650 * DAY);
 	mkcert(&certs[STRANGER], "mx.vcache.test", &certs[OTHERCA], false, -DAY, 90 * DAY);
-	snprintf(cafile, sizeof cafile, "/tmp/test_vcache.XXXXXX");
 	fd = mkstemp(cafile);
 	assert_true(fd >= 0);
 	close(fd);
@@ -180,8 +143,7 @@ teardown(void **state)
 
 	(void)state;
 	for (i = 0; i < NCERTS; i++) {
-		X509_free(certs[i].x);
-		EVP_PKEY_free(certs[i].key);
+		testcert_free(&certs[i]);
 	}
 	unlink(cafile);
 	return 0;
