@@ -28,6 +28,7 @@
 
 #include <openssl/x509_vfy.h>
 
+#include "testrow.h"
 #include "downgrade.h"
 #include "metrics.h"
 #include "pserver.h"
@@ -51,31 +52,11 @@ struct fixture {
 	struct policy_view pol[5];
 };
 
-/* A row built by hand holds its verdict after itself (the registry shares
- * one instead); free(row) frees both. */
-struct vrow {
-	struct reg_row row;
-	struct verdict v;
-};
-
-static struct verdict *
-row_verdict(struct reg_row *row)
-{
-	return &((struct vrow *)row)->v;
-}
-
 static struct reg_row *
 row_new(const char *target, enum reg_state st)
 {
-	struct vrow *x = calloc(1, sizeof *x);
-	struct reg_row *row;
+	struct reg_row *row = testrow_new("");
 
-	assert_non_null(x);
-	row = &x->row;
-	row->dg.last_event = DG_NONE;
-	verdict_blank(APPLDATA_MONITOR, "", &x->v);   /* as registry_add() */
-	row->v = &x->v;
-	reg_row_texts_blank(row);
 	strcpy(row->target, target);
 	row->state = st;
 	return row;
@@ -88,7 +69,7 @@ decide(struct reg_row *row, const struct smtp_result *r)
 		.tls_attempted = row->secure, .component = APPLDATA_MONITOR, .writer = WRITER,
 	};
 
-	verdict_of(r, &p, NOW, row_verdict(row));
+	verdict_of(r, &p, NOW, testrow_verdict(row));
 	row->classified = true;
 }
 

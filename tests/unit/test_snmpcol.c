@@ -25,6 +25,7 @@
 
 #include <openssl/x509_vfy.h>
 
+#include "testrow.h"
 #include "registry.h"
 #include "downgrade.h"
 #include "mlimit.h"
@@ -136,31 +137,11 @@ check_conn(const struct snmpcol_conn *c, const struct want *w, size_t n)
 
 #define N(a) (sizeof a / sizeof a[0])
 
-/* A row built by hand holds its verdict after itself (the registry shares
- * one instead); free(row) frees both. */
-struct vrow {
-	struct reg_row row;
-	struct verdict v;
-};
-
-static struct verdict *
-row_verdict(struct reg_row *row)
-{
-	return &((struct vrow *)row)->v;
-}
-
 static struct reg_row *
 row_new(void)
 {
-	struct vrow *x = calloc(1, sizeof *x);
-	struct reg_row *row;
+	struct reg_row *row = testrow_new("");
 
-	assert_non_null(x);
-	row = &x->row;
-	row->dg.last_event = DG_NONE;
-	verdict_blank(APPLDATA_MONITOR, "", &x->v);   /* as registry_add() */
-	row->v = &x->v;
-	reg_row_texts_blank(row);
 	return row;
 }
 
@@ -172,7 +153,7 @@ decide(struct reg_row *row, const struct smtp_result *r)
 		.tls_attempted = row->secure, .component = APPLDATA_MONITOR, .writer = WRITER,
 	};
 
-	verdict_of(r, &p, NOW, row_verdict(row));
+	verdict_of(r, &p, NOW, testrow_verdict(row));
 	row->classified = true;
 }
 

@@ -18,6 +18,7 @@
 
 #include <openssl/x509_vfy.h>
 
+#include "testrow.h"
 #include "downgrade.h"
 #include "pserver.h"
 #include "registry.h"
@@ -30,33 +31,13 @@
 
 /* ---- building a snapshot ---- */
 
-/* A row built by hand holds its verdict after itself (the registry shares
- * one instead); free(row) frees both. */
-struct vrow {
-	struct reg_row row;
-	struct verdict v;
-};
-
-static struct verdict *
-row_verdict(struct reg_row *row)
-{
-	return &((struct vrow *)row)->v;
-}
-
 static struct reg_row *
 row_new(uint32_t index, const char *target)
 {
-	struct vrow *x = calloc(1, sizeof *x);
-	struct reg_row *row;
+	struct reg_row *row = testrow_new("SMTPMON");
 
-	assert_non_null(x);
-	row = &x->row;
 	row->index = index;
 	snprintf(row->target, sizeof row->target, "%s", target);
-	row->dg.last_event = DG_NONE;
-	verdict_blank(APPLDATA_MONITOR, "SMTPMON", &x->v);   /* as registry_add() */
-	row->v = &x->v;
-	reg_row_texts_blank(row);
 	return row;
 }
 
@@ -86,7 +67,7 @@ classify_tls(struct reg_row *row, int version, const char *vname, int suite, con
 	r.tls.verify_code = X509_V_OK;
 	r.tls.host_match = 1;
 	snprintf(r.banner, sizeof r.banner, "220 %s ESMTP", HOSTILE);
-	verdict_of(&r, &p, NOW, row_verdict(row));
+	verdict_of(&r, &p, NOW, testrow_verdict(row));
 	row->classified = true;
 	row->classified_at = NOW - 60;
 	row->secure = true;
@@ -420,8 +401,8 @@ test_expired(void **state)
 
 	(void)state;
 	sample_build(&x, false);
-	row_verdict(x.rows[0])->tls.not_after = NOW;
-	row_verdict(x.rows[1])->tls.not_after = NOW + 14 * DAY;    /* 14 days left: not red */
+	testrow_verdict(x.rows[0])->tls.not_after = NOW;
+	testrow_verdict(x.rows[1])->tls.not_after = NOW + 14 * DAY;    /* 14 days left: not red */
 	page = render(&x.s, "1", 30);
 	row = row_of(page, "<tr data-target=\"192.0.2.25:25\"");
 	assert_non_null(strstr(row, "<td class=\"cert cert-expired\">expired <span class=\"at\">"
